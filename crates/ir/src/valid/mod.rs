@@ -1,0 +1,56 @@
+//! Validation: the only gate between a kernel and the compiler.
+//!
+//! Split by concern like naga's `valid/`: [`signature`] (names, grid, BlockSpecs,
+//! scratch, aliases), [`index_map`] (arity, types, block ranges), and the body walk
+//! ([`body`]) with its type rules ([`expr`]) and ref-access rules ([`access`]). Each has
+//! its own error enum; [`ValidationError`] wraps them with where they arose.
+//!
+//! The promise: `validate` never panics, on any input. If it returns `Ok`, tiling and
+//! codegen may rely on every fact checked here (and on the returned [`KernelInfo`]).
+
+mod access;
+mod body;
+mod expr;
+mod index_map;
+mod info;
+mod path;
+mod signature;
+
+use thiserror::Error;
+
+pub use access::AccessError;
+pub use body::BodyError;
+pub use expr::ExprError;
+pub use index_map::IndexMapError;
+pub use info::{KernelInfo, OperandInfo};
+pub use path::{OpPath, PathSegment};
+pub use signature::SignatureError;
+
+use crate::Kernel;
+
+/// Why a kernel is invalid, and where.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum ValidationError {
+    #[error("kernel signature: {0}")]
+    Signature(#[from] SignatureError),
+    #[error("index map of {operand}: {error}")]
+    IndexMap { operand: String, error: IndexMapError },
+    #[error("at {path}: {error}")]
+    Body { path: OpPath, error: BodyError },
+}
+
+/// Checks the whole kernel and returns the facts later passes reuse.
+pub fn validate(kernel: &Kernel) -> Result<KernelInfo, ValidationError> {
+    signature::check(kernel)?;
+    let operands = kernel.inputs.iter().map(|o| ("input", o)).chain(kernel.outputs.iter().map(|o| ("output", o)));
+    for (side, operand) in operands {
+        if let Some(window) = &operand.spec.window {
+            index_map::check(kernel, operand, window).map_err(|error| ValidationError::IndexMap {
+                operand: format!("{side} `{}`", operand.name),
+                error,
+            })?;
+        }
+    }
+    let value_types = body::check(kernel)?;
+    Ok(KernelInfo::new(kernel, value_types))
+}
