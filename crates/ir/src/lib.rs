@@ -12,6 +12,8 @@ mod ops;
 mod ref_view;
 mod stmt;
 mod types;
+mod builder;
+mod print;
 pub mod valid;
 
 pub use arena::{Arena, Handle};
@@ -27,3 +29,4 @@ pub use ref_view::{at, ds, Dim, Indexer, RefId, RefView};
 pub use stmt::{Block, Carry, Dma, ForiLoop, Stmt};
 pub use types::{RefType, Shape, ValueType};
 pub use valid::{validate, KernelInfo, ValidationError};
+pub use builder::{IndexArgs, KernelBuilder};

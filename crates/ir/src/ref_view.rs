@@ -27,6 +27,14 @@ impl From<usize> for Dim {
     }
 }
 
+/// For literals such as `ds(0, 8)`; a negative value becomes an out-of-range static
+/// index, which validation reports.
+impl From<i32> for Dim {
+    fn from(v: i32) -> Self {
+        Dim::Static(usize::try_from(v).unwrap_or(usize::MAX))
+    }
+}
+
 impl From<Value> for Dim {
     fn from(v: Value) -> Self {
         Dim::Dynamic(v)
@@ -80,10 +88,21 @@ pub struct RefView {
     pub indexers: Vec<Indexer>,
 }
 
-impl RefView {
-    pub fn whole(base: RefId) -> Self {
+impl RefId {
+    /// A view of this ref, one indexer per dim (`x_ref.at[...]`).
+    pub fn view(self, indexers: impl IntoIterator<Item = Indexer>) -> RefView {
+        RefView { base: self, indexers: indexers.into_iter().collect() }
+    }
+}
+
+impl From<RefId> for RefView {
+    /// The whole ref.
+    fn from(base: RefId) -> Self {
         RefView { base, indexers: Vec::new() }
     }
+}
+
+impl RefView {
 
     /// Dynamic values the view reads, for use-before-definition checks.
     pub fn dynamic_values(&self) -> impl Iterator<Item = Value> + '_ {
