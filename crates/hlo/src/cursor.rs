@@ -1,0 +1,172 @@
+//! A character cursor over one line of HLO text.
+//!
+//! Every parser in this crate reads through this type so that bounds are checked in one
+//! place: the cursor only ever moves by whole characters, so slicing never panics.
+
+use crate::error::ParseErrorKind;
+
+/// Position-tracking reader over a `&str`.
+#[derive(Debug, Clone)]
+pub(crate) struct Cursor<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    pub(crate) fn new(text: &'a str) -> Self {
+        Self { text, pos: 0 }
+    }
+
+    /// Byte offset of the cursor, for error columns.
+    pub(crate) fn pos(&self) -> usize {
+        self.pos
+    }
+
+    pub(crate) fn rest(&self) -> &'a str {
+        &self.text[self.pos..]
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.rest().is_empty()
+    }
+
+    pub(crate) fn peek(&self) -> Option<char> {
+        self.rest().chars().next()
+    }
+
+    pub(crate) fn bump(&mut self) -> Option<char> {
+        let c = self.peek()?;
+        self.pos += c.len_utf8();
+        Some(c)
+    }
+
+    /// Skips blanks and `/*...*/` comments (XLA prints `/*index=5*/` in long lists).
+    pub(crate) fn skip_ws(&mut self) {
+        loop {
+            let rest = self.rest();
+            let trimmed = rest.trim_start();
+            self.pos += rest.len() - trimmed.len();
+            if !trimmed.starts_with("/*") {
+                return;
+            }
+            match trimmed.find("*/") {
+                Some(end) => self.pos += end + 2,
+                None => self.pos = self.text.len(),
+            }
+        }
+    }
+
+    /// Consumes `token` (after blanks) if it is next.
+    pub(crate) fn eat(&mut self, token: &str) -> bool {
+        self.skip_ws();
+        if self.rest().starts_with(token) {
+            self.pos += token.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn expect(&mut self, token: &'static str) -> Result<(), ParseErrorKind> {
+        if self.eat(token) {
+            Ok(())
+        } else {
+            Err(self.expected(token))
+        }
+    }
+
+    /// The error for "wanted `expected` here", quoting a little of what is there.
+    pub(crate) fn expected(&self, expected: &'static str) -> ParseErrorKind {
+        ParseErrorKind::Expected { expected, found: self.rest().chars().take(24).collect() }
+    }
+
+    /// Takes the longest run of characters matching `pred` (possibly empty).
+    pub(crate) fn take_while(&mut self, pred: impl Fn(char) -> bool) -> &'a str {
+        let rest = self.rest();
+        let len = rest.find(|c| !pred(c)).unwrap_or(rest.len());
+        self.pos += len;
+        &rest[..len]
+    }
+
+    /// An HLO identifier: names, opcodes and attribute keys (`copy-start`, `param_0.1`).
+    pub(crate) fn ident(&mut self) -> &'a str {
+        self.skip_ws();
+        self.take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '$'))
+    }
+
+    pub(crate) fn int(&mut self) -> Result<i64, ParseErrorKind> {
+        self.skip_ws();
+        let start = self.pos;
+        self.eat("-");
+        self.take_while(|c| c.is_ascii_digit());
+        let digits = &self.text[start..self.pos];
+        if digits.is_empty() || digits == "-" {
+            return Err(self.expected("an integer"));
+        }
+        digits.parse().map_err(|_| ParseErrorKind::BadNumber(digits.to_string()))
+    }
+
+    /// Takes text up to the first top-level character in `stops` (or the end), keeping
+    /// brackets and quoted strings whole. This is how unknown values and literals are skipped.
+    pub(crate) fn balanced_until(&mut self, stops: &[char]) -> Result<&'a str, ParseErrorKind> {
+        let start = self.pos;
+        let mut stack: Vec<char> = Vec::new();
+        while let Some(c) = self.peek() {
+            if stack.is_empty() && stops.contains(&c) {
+                break;
+            }
+            self.bump();
+            match (c, stack.last()) {
+                ('"', _) => self.skip_string()?,
+                ('(' | '{' | '[', _) => stack.push(c),
+                (')', Some('(')) | ('}', Some('{')) | (']', Some('[')) => {
+                    stack.pop();
+                }
+                _ => {}
+            }
+        }
+        match stack.last() {
+            Some(&open) => Err(ParseErrorKind::Unclosed(open)),
+            None => Ok(self.text[start..self.pos].trim()),
+        }
+    }
+
+    /// Skips the rest of a `"..."` string whose opening quote was consumed.
+    fn skip_string(&mut self) -> Result<(), ParseErrorKind> {
+        while let Some(c) = self.bump() {
+            match c {
+                '\\' => {
+                    self.bump();
+                }
+                '"' => return Ok(()),
+                _ => {}
+            }
+        }
+        Err(ParseErrorKind::Unclosed('"'))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn balanced_keeps_nested_commas_and_strings() {
+        let mut c = Cursor::new(r#"{a,"x,}\"y",(1,2)}, next"#);
+        assert_eq!(c.balanced_until(&[',', ')']).unwrap(), r#"{a,"x,}\"y",(1,2)}"#);
+        assert!(c.eat(","));
+        assert_eq!(c.ident(), "next");
+    }
+
+    #[test]
+    fn comments_are_blanks() {
+        let mut c = Cursor::new("  /*index=5*/ f32");
+        assert_eq!(c.ident(), "f32");
+    }
+
+    #[test]
+    fn unclosed_is_an_error_not_a_panic() {
+        assert_eq!(Cursor::new("{(").balanced_until(&[')']), Err(ParseErrorKind::Unclosed('(')));
+        assert_eq!(Cursor::new("\"abc").balanced_until(&[')']), Err(ParseErrorKind::Unclosed('"')));
+    }
+}

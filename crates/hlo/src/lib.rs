@@ -1,0 +1,21 @@
+//! Read XLA's optimized HLO text and check what happens around custom calls.
+//!
+//! - [`HloModule::parse`] reads a `*after_optimizations.txt` dump from any backend.
+//! - [`lint::lint`] finds the copy trap: relayout copies, pads, transposes and slices that
+//!   XLA puts around a kernel because its layout does not match what the kernel demands.
+//! - [`golden`] turns a module into stable facts text and compares it with a golden file.
+
+mod cursor;
+pub mod element;
+pub mod error;
+pub mod instruction;
+pub mod layout;
+pub mod module;
+pub mod shape;
+
+pub use element::ElementType;
+pub use error::{ParseError, ParseErrorKind};
+pub use instruction::{Attribute, Instruction, Operand};
+pub use layout::{Layout, Tile};
+pub use module::{Computation, HloModule};
+pub use shape::{ArrayShape, Dim, Shape};
