@@ -28,6 +28,8 @@ pub enum BodyError {
     WrongKind { value: Value, found: &'static str, expected: &'static str },
     #[error("{what} is {ty}; it must be an {expected} scalar")]
     NotAScalar { what: &'static str, ty: ValueType, expected: DType },
+    #[error("{what} {bound} does not fit in i32; loop bounds are i32")]
+    LoopBound { what: &'static str, bound: usize },
     #[error("carry {index} starts as {init} but the body yields {next}; yield the same type")]
     CarryType { index: usize, init: ValueType, next: ValueType },
     #[error("storing {value} into a view of type {view}; the value must have the view's shape and dtype")]
@@ -148,8 +150,12 @@ impl Walker<'_> {
     /// Checks the bounds and returns the carry types.
     fn loop_header(&self, fori: &ForiLoop) -> Result<Vec<ValueType>, BodyError> {
         for (what, bound) in [("loop lower bound", fori.lower), ("loop upper bound", fori.upper)] {
-            if let Dim::Dynamic(v) = bound {
-                self.expect_scalar(what, v, DType::I32)?;
+            match bound {
+                Dim::Dynamic(v) => self.expect_scalar(what, v, DType::I32)?,
+                Dim::Static(bound) if i32::try_from(bound).is_err() => {
+                    return Err(BodyError::LoopBound { what, bound });
+                }
+                Dim::Static(_) => {}
             }
         }
         fori.carries.iter().map(|carry| self.use_value(carry.init).cloned()).collect()
