@@ -48,7 +48,7 @@
 //! let (kernel, info) = k.build().expect("valid kernel");
 //! assert_eq!(info.grid_steps, 4 * 4 * 4);
 //! assert_eq!(info.inputs[0].block_bytes, (bm * bk * 2) as u64);
-//! assert!(kernel.to_string().contains("%14 = dot %11, %12"));
+//! assert!(kernel.to_string().contains("%7 = dot %4, %5 contract (1, 0) batch 0 -> f32"));
 //! ```
 //!
 //! # An online-softmax attention block (FlashAttention-2 forward step)
