@@ -10,6 +10,7 @@ pub mod element;
 pub mod error;
 pub mod instruction;
 pub mod layout;
+pub mod lint;
 pub mod module;
 pub mod shape;
 

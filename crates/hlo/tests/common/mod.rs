@@ -1,5 +1,8 @@
 //! The committed corpus of real optimized-HLO dumps (see `data/generate.py`).
 
+// Each test binary uses a different part of this module.
+#![allow(dead_code)]
+
 use pallas_flash_hlo::HloModule;
 use std::path::PathBuf;
 
@@ -21,7 +24,6 @@ pub fn corpus() -> Vec<(String, String)> {
     out
 }
 
-#[allow(dead_code)] // each test binary uses a different part of this module
 pub fn module(case: &str) -> HloModule {
     let path = data_dir().join(format!("{case}.after_optimizations.txt"));
     HloModule::parse(&std::fs::read_to_string(path).expect("case exists")).expect("case parses")

@@ -99,6 +99,10 @@ def tpu_cases(s):
     compile_and_keep("tpu_kernel_pad_feed",
                      lambda x: add_one(jnp.pad(x, ((0, 0), (0, 56)))),
                      [((256, 200), f32)], s)
+    compile_and_keep("tpu_kernel_elementwise_transpose_feed",
+                     lambda x: add_one((x * 2).T), [((512, 256), f32)], s)
+    compile_and_keep("tpu_two_kernels_transpose_between",
+                     lambda x: add_one(add_one(x).T), [((256, 512), f32)], s)
     compile_and_keep("tpu_kernel_convert_feed",
                      lambda x: add_one(x.astype(f32)), [((256, 512), bf16)], s)
 

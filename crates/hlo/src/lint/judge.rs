@@ -1,0 +1,205 @@
+//! Deciding whether one op next to a kernel moves data, by comparing layouts.
+//!
+//! Opcodes alone mislead: XLA's prefetch is a `copy-start` that only changes the memory
+//! space, a `transpose` can be a bitcast, a `convert` changes dtypes in place. So every
+//! verdict here compares the source and destination arrangement in memory.
+
+use super::finding::FindingKind;
+use crate::instruction::Instruction;
+use crate::module::{Computation, HloModule};
+use crate::shape::{ArrayShape, Shape};
+use std::collections::HashSet;
+
+/// What to do with an op met while walking away from a kernel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// Data flows through unchanged in memory: keep walking, report nothing.
+    Pass,
+    /// Data is moved or rearranged: report it, keep walking.
+    Trap(FindingKind),
+    /// Real computation or a source/sink of data: stop here.
+    Stop,
+}
+
+/// An op as the lint sees it: for async pairs the wrapped op, with the shape that goes in
+/// (from the start half's operand) and the shape that comes out (from the done half).
+pub(crate) struct OpView<'m> {
+    pub opcode: &'m str,
+    /// The op that does the work (for async pairs, inside the wrapped computation).
+    pub inst: &'m Instruction,
+    /// The op to report: the instruction in the walked computation.
+    pub at: &'m Instruction,
+    pub input: Option<&'m Shape>,
+    pub output: &'m Shape,
+}
+
+/// Ops a pure relayout fusion may contain.
+const MOVEMENT_OPS: &[&str] = &[
+    "parameter", "constant", "bitcast", "copy", "transpose", "reshape", "slice", "dynamic-slice",
+    "pad", "broadcast", "tuple", "get-tuple-element", "convert", "concatenate", "fusion",
+];
+
+pub(crate) fn judge(module: &HloModule, view: &OpView) -> Verdict {
+    match view.opcode {
+        "bitcast" | "get-tuple-element" | "tuple" => Verdict::Pass,
+        "copy" => changed(view, FindingKind::Copy),
+        "copy-done" => changed(view, FindingKind::AsyncCopy),
+        "convert" => convert(view),
+        "transpose" => transpose(view),
+        "reshape" => Verdict::Trap(FindingKind::Relayout),
+        "pad" => Verdict::Trap(FindingKind::Pad),
+        "slice" | "dynamic-slice" => Verdict::Trap(FindingKind::Slice),
+        "fusion" => fusion(module, view),
+        _ => Verdict::Stop,
+    }
+}
+
+fn arrays<'m>(view: &OpView<'m>) -> Option<(&'m ArrayShape, &'m ArrayShape)> {
+    Some((view.input?.as_array()?, view.output.as_array()?))
+}
+
+/// A copy is a trap only if the arrangement changes; a memory-space move is prefetching.
+fn changed(view: &OpView, kind: FindingKind) -> Verdict {
+    match arrays(view) {
+        Some((from, to)) if !from.layout_or_default().same_arrangement(&to.layout_or_default()) => {
+            Verdict::Trap(kind)
+        }
+        _ => Verdict::Pass,
+    }
+}
+
+/// A dtype change keeps the dimension order; tiling may differ by element width.
+fn convert(view: &OpView) -> Verdict {
+    match arrays(view) {
+        Some((from, to))
+            if from.layout_or_default().minor_to_major != to.layout_or_default().minor_to_major =>
+        {
+            Verdict::Trap(FindingKind::Relayout)
+        }
+        _ => Verdict::Pass,
+    }
+}
+
+/// A transpose whose output, read in memory order, visits the input's dimensions in the
+/// input's memory order (with the same tiling) is a bitcast and moves nothing.
+fn transpose(view: &OpView) -> Verdict {
+    let (Some((from, to)), Some(perm)) = (arrays(view), view.inst.dimensions()) else {
+        return Verdict::Trap(FindingKind::Transpose);
+    };
+    let (from_l, to_l) = (from.layout_or_default(), to.layout_or_default());
+    let mapped: Option<Vec<i64>> = to_l
+        .minor_to_major
+        .iter()
+        .map(|&d| usize::try_from(d).ok().and_then(|d| perm.get(d).copied()))
+        .collect();
+    if mapped.as_ref() == Some(&from_l.minor_to_major) && from_l.tiles == to_l.tiles {
+        Verdict::Pass
+    } else {
+        Verdict::Trap(FindingKind::Transpose)
+    }
+}
+
+/// Fusions of pure data movement are judged by what they contain and by whether their
+/// output is arranged like their input; elementwise (`kLoop`) fusions pass data through;
+/// anything else computes.
+fn fusion(module: &HloModule, view: &OpView) -> Verdict {
+    let Some(called) = view.inst.called_computations().first().and_then(|n| module.computation(n)) else {
+        return Verdict::Stop;
+    };
+    let mut inner = Vec::new();
+    collect_fused(module, called, &mut HashSet::new(), &mut inner);
+    if !inner.iter().all(|(_, i)| MOVEMENT_OPS.contains(&i.opcode.as_str())) {
+        let elementwise = view.inst.attr("kind") == Some("kLoop");
+        return if elementwise { Verdict::Pass } else { Verdict::Stop };
+    }
+    let moves_inside = inner.iter().any(|(comp, inst)| {
+        let v = plain_view(comp, inst);
+        v.opcode != "fusion" && matches!(judge(module, &v), Verdict::Trap(_))
+    });
+    let rearranged = match arrays(view) {
+        Some((from, to)) if from.dims == to.dims => {
+            !from.layout_or_default().same_arrangement(&to.layout_or_default())
+        }
+        _ => false,
+    };
+    if moves_inside || rearranged {
+        Verdict::Trap(FindingKind::RelayoutFusion)
+    } else {
+        Verdict::Pass
+    }
+}
+
+/// The view of an ordinary (non-async) instruction inside `comp`.
+pub(crate) fn plain_view<'m>(comp: &'m Computation, inst: &'m Instruction) -> OpView<'m> {
+    OpView {
+        opcode: &inst.opcode,
+        inst,
+        at: inst,
+        input: inst.operands.first().and_then(|o| shape_of(comp, &o.name, o.shape.as_ref())),
+        output: &inst.shape,
+    }
+}
+
+/// The shape of value `name`, from its definition or, failing that, as printed at the use.
+pub(crate) fn shape_of<'m>(comp: &'m Computation, name: &str, printed: Option<&'m Shape>) -> Option<&'m Shape> {
+    comp.get(name).map(|i| &i.shape).or(printed)
+}
+
+/// All instructions of a fused computation and the fusions nested in it.
+fn collect_fused<'m>(
+    module: &'m HloModule,
+    comp: &'m Computation,
+    seen: &mut HashSet<&'m str>,
+    out: &mut Vec<(&'m Computation, &'m Instruction)>,
+) {
+    let mut stack = vec![comp];
+    while let Some(comp) = stack.pop() {
+        if !seen.insert(&comp.name) {
+            continue;
+        }
+        for inst in &comp.instructions {
+            out.push((comp, inst));
+            if inst.opcode == "fusion" {
+                stack.extend(inst.called_computations().iter().filter_map(|n| module.computation(n)));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(text: &str, name: &str) -> Verdict {
+        let module = HloModule::parse(text).unwrap();
+        let comp = module.entry().unwrap();
+        judge(&module, &plain_view(comp, comp.get(name).unwrap()))
+    }
+
+    fn entry(body: &str) -> String {
+        format!("HloModule m\n\n%f (p: f32[8,128]) -> f32[8,128] {{\n  %p = f32[8,128]{{1,0}} parameter(0)\n  %c = f32[8,128]{{0,1}} copy(%p)\n  ROOT %b = f32[128,8]{{1,0}} bitcast(%c)\n}}\n\nENTRY %e () -> f32[] {{\n{body}\n}}\n")
+    }
+
+    #[test]
+    fn copies_are_judged_by_layout() {
+        let m = entry("  %x = f32[8,128]{1,0:T(8,128)} parameter(0)\n  %s = f32[8,128]{1,0:T(8,128)S(1)} copy(%x)\n  %t = f32[8,128]{0,1:T(8,128)} copy(%x)");
+        assert_eq!(verdict(&m, "s"), Verdict::Pass);
+        assert_eq!(verdict(&m, "t"), Verdict::Trap(FindingKind::Copy));
+    }
+
+    #[test]
+    fn transposes_that_are_bitcasts_pass() {
+        let m = entry("  %x = f32[8,128]{1,0} parameter(0)\n  %b = f32[128,8]{0,1} transpose(%x), dimensions={1,0}\n  %t = f32[128,8]{1,0} transpose(%x), dimensions={1,0}");
+        assert_eq!(verdict(&m, "b"), Verdict::Pass);
+        assert_eq!(verdict(&m, "t"), Verdict::Trap(FindingKind::Transpose));
+    }
+
+    #[test]
+    fn converts_fusions_and_compute() {
+        let m = entry("  %x = bf16[8,128]{1,0:T(8,128)(2,1)} parameter(0)\n  %c = f32[8,128]{1,0:T(8,128)} convert(%x)\n  %r = f32[8,128]{0,1} convert(%x)\n  %y = f32[8,128]{1,0} parameter(1)\n  %f = f32[128,8]{1,0} fusion(%y), kind=kLoop, calls=%f\n  %a = f32[8,128]{1,0} add(%y, %y)");
+        assert_eq!(verdict(&m, "c"), Verdict::Pass);
+        assert_eq!(verdict(&m, "r"), Verdict::Trap(FindingKind::Relayout));
+        assert_eq!(verdict(&m, "f"), Verdict::Trap(FindingKind::RelayoutFusion));
+        assert_eq!(verdict(&m, "a"), Verdict::Stop);
+    }
+}

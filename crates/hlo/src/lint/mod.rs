@@ -1,0 +1,118 @@
+//! The copy-trap lint: data movement that XLA adds around custom calls.
+//!
+//! A kernel demands its operands in a fixed layout (row-major for Mosaic). When the
+//! surrounding program holds them otherwise, XLA inserts copies, pads, transposes or
+//! slices before the kernel and after it, which can cost more than the kernel itself
+//! (DESIGN §6). This module finds them in an optimized module.
+
+mod allow;
+mod finding;
+mod judge;
+mod render;
+mod walk;
+
+pub use allow::{Allowlist, AllowlistError, Excess, Rule};
+pub use finding::{Finding, FindingKind, Side};
+
+use crate::module::HloModule;
+use serde::{Deserialize, Serialize};
+
+/// The custom-call target of Pallas/Mosaic TPU kernels.
+pub const TPU_CUSTOM_CALL: &str = "tpu_custom_call";
+
+/// Which custom calls to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LintOptions {
+    /// `custom_call_target` to look for; `None` checks every custom call.
+    pub target: Option<String>,
+}
+
+impl Default for LintOptions {
+    fn default() -> Self {
+        Self { target: Some(TPU_CUSTOM_CALL.to_string()) }
+    }
+}
+
+/// The findings around one custom call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KernelReport {
+    /// The instruction name without XLA's `.N` suffix (`flash_attention.1` -> `flash_attention`):
+    /// stable across recompiles, and what allowlists match.
+    pub kernel: String,
+    pub instruction: String,
+    pub computation: String,
+    pub target: String,
+    pub findings: Vec<Finding>,
+}
+
+impl KernelReport {
+    /// Sum of the bytes written by the findings whose size is known.
+    pub fn bytes_moved(&self) -> u64 {
+        self.findings.iter().filter_map(|f| f.bytes).sum()
+    }
+}
+
+/// The lint result for one module.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub module: String,
+    pub kernels: Vec<KernelReport>,
+}
+
+impl Report {
+    pub fn findings(&self) -> impl Iterator<Item = (&KernelReport, &Finding)> {
+        self.kernels.iter().flat_map(|k| k.findings.iter().map(move |f| (k, f)))
+    }
+
+    pub fn is_clean(&self) -> bool {
+        self.findings().next().is_none()
+    }
+}
+
+/// Checks every matching custom call in `module`, in every computation.
+pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
+    let mut kernels = Vec::new();
+    for (comp, inst) in module.instructions() {
+        let Some(target) = inst.custom_call_target().filter(|_| inst.opcode == "custom-call") else {
+            continue;
+        };
+        if options.target.as_deref().is_some_and(|t| t != target) {
+            continue;
+        }
+        let mut walker = walk::Walker::new(module, comp);
+        walker.feed(inst);
+        walker.drain(inst);
+        let mut findings = walker.findings;
+        findings.sort_by_key(|f| (f.side, f.operand, f.line));
+        kernels.push(KernelReport {
+            kernel: kernel_label(&inst.name).to_string(),
+            instruction: inst.name.clone(),
+            computation: comp.name.clone(),
+            target: target.to_string(),
+            findings,
+        });
+    }
+    Report { module: module.name.clone(), kernels }
+}
+
+/// `flash_attention.1` -> `flash_attention`; names without a numeric suffix are kept.
+pub fn kernel_label(name: &str) -> &str {
+    match name.rsplit_once('.') {
+        Some((base, n)) if !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        _ => name,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels() {
+        assert_eq!(kernel_label("flash_attention.1"), "flash_attention");
+        assert_eq!(kernel_label("_lambda_.12"), "_lambda_");
+        assert_eq!(kernel_label("custom-call"), "custom-call");
+        assert_eq!(kernel_label("a.b"), "a.b");
+        assert_eq!(kernel_label(".1"), ".1");
+    }
+}

@@ -1,0 +1,153 @@
+//! Walking from a kernel to the ops that feed it and drain it.
+//!
+//! Both walks look through what does not move data (bitcasts, tuples, prefetches) and
+//! through what does (reporting it), and stop at real computation, parameters and other
+//! kernels. Worklists rather than recursion: a dump with a long chain must not overflow.
+
+use super::finding::{Finding, Side};
+use super::judge::{judge, plain_view, shape_of, OpView, Verdict};
+use crate::instruction::Instruction;
+use crate::module::{Computation, HloModule};
+use std::collections::HashSet;
+
+/// One step of a walk: the op as judged, and where the data goes on from it.
+struct Step<'m> {
+    view: OpView<'m>,
+    next: Vec<&'m str>,
+}
+
+pub(crate) struct Walker<'m> {
+    module: &'m HloModule,
+    comp: &'m Computation,
+    seen: HashSet<&'m str>,
+    pub(crate) findings: Vec<Finding>,
+}
+
+impl<'m> Walker<'m> {
+    pub(crate) fn new(module: &'m HloModule, comp: &'m Computation) -> Self {
+        Self { module, comp, seen: HashSet::new(), findings: Vec::new() }
+    }
+
+    /// Producers of `kernel`'s operands, back to the nearest computation or parameter.
+    pub(crate) fn feed(&mut self, kernel: &'m Instruction) {
+        for (index, operand) in kernel.operands.iter().enumerate() {
+            let mut work = vec![operand.name.as_str()];
+            while let Some(name) = work.pop() {
+                let Some(inst) = self.comp.get(name) else { continue };
+                if !self.seen.insert(&inst.name) {
+                    continue;
+                }
+                if let Some(step) = self.producer(inst) {
+                    work.extend(self.record(step, Side::Feed, Some(index)));
+                }
+            }
+        }
+    }
+
+    /// Consumers of `kernel`'s result, on to the nearest computation or the module output.
+    pub(crate) fn drain(&mut self, kernel: &'m Instruction) {
+        let mut work = vec![kernel.name.as_str()];
+        while let Some(name) = work.pop() {
+            for (user, position) in self.comp.users(name) {
+                if !self.seen.insert(&user.name) {
+                    continue;
+                }
+                for step in self.consumers(name, user, position) {
+                    work.extend(self.record(step, Side::Drain, None));
+                }
+            }
+        }
+    }
+
+    /// Judges a step, records a finding if it moves data, returns where to go on.
+    fn record(&mut self, step: Step<'m>, side: Side, operand: Option<usize>) -> Vec<&'m str> {
+        let kind = match judge(self.module, &step.view) {
+            Verdict::Stop => return Vec::new(),
+            Verdict::Pass => return step.next,
+            Verdict::Trap(kind) => kind,
+        };
+        let show = |s: Option<&crate::shape::Shape>| s.map(ToString::to_string).unwrap_or_else(|| "?".into());
+        let inst = step.view.at;
+        self.findings.push(Finding {
+            kind,
+            side,
+            operand,
+            instruction: inst.name.clone(),
+            computation: self.comp.name.clone(),
+            line: inst.line,
+            bytes: step.view.output.bytes(),
+            from: show(step.view.input),
+            to: show(Some(step.view.output)),
+        });
+        step.next
+    }
+
+    /// How `inst` produces its value, seen from a consumer.
+    fn producer(&self, inst: &'m Instruction) -> Option<Step<'m>> {
+        let first = |i: &'m Instruction| i.operands.first().map(|o| o.name.as_str());
+        match inst.opcode.as_str() {
+            "copy-done" | "async-done" => {
+                let start = self.comp.get(first(inst)?)?;
+                let view = self.async_view(start, inst, first(start)?)?;
+                Some(Step { next: data_inputs(view.opcode, start), view })
+            }
+            "get-tuple-element" => {
+                let tuple = self.comp.get(first(inst)?)?;
+                let next = match (tuple.opcode.as_str(), inst.tuple_index()) {
+                    ("tuple", Some(i)) => tuple.operands.get(i).map(|o| o.name.as_str()),
+                    _ => Some(tuple.name.as_str()),
+                };
+                Some(Step { view: plain_view(self.comp, inst), next: next.into_iter().collect() })
+            }
+            _ => Some(Step { view: plain_view(self.comp, inst), next: data_inputs(&inst.opcode, inst) }),
+        }
+    }
+
+    /// How `user` consumes value `name` (its operand at `position`).
+    fn consumers(&self, name: &'m str, user: &'m Instruction, position: usize) -> Vec<Step<'m>> {
+        let users_named = |of: &'m str, opcode: &'static str| {
+            self.comp.users(of).filter(move |(u, _)| u.opcode == opcode).map(|(u, _)| u)
+        };
+        match user.opcode.as_str() {
+            "copy-start" | "async-start" => {
+                let done = if user.opcode == "copy-start" { "copy-done" } else { "async-done" };
+                users_named(&user.name, done)
+                    .filter_map(|d| Some(Step { view: self.async_view(user, d, name)?, next: vec![&d.name] }))
+                    .collect()
+            }
+            "tuple" => {
+                let next = users_named(&user.name, "get-tuple-element")
+                    .filter(|g| g.tuple_index() == Some(position))
+                    .map(|g| g.name.as_str())
+                    .collect();
+                vec![Step { view: plain_view(self.comp, user), next }]
+            }
+            op if position > 0 && !matches!(op, "fusion" | "tuple") => Vec::new(),
+            _ => vec![Step { view: plain_view(self.comp, user), next: vec![&user.name] }],
+        }
+    }
+
+    /// For an async pair: the op it runs (the wrapped computation's root, or the copy
+    /// itself), the shape of `input` going in, and the done half's shape coming out.
+    fn async_view(&self, start: &'m Instruction, done: &'m Instruction, input: &str) -> Option<OpView<'m>> {
+        let input = shape_of(self.comp, input, None);
+        let (opcode, inst) = match start.opcode.as_str() {
+            "copy-start" => ("copy-done", done),
+            "async-start" => {
+                let wrapped = self.module.computation(start.called_computations().first()?)?.root()?;
+                (wrapped.opcode.as_str(), wrapped)
+            }
+            _ => return None,
+        };
+        Some(OpView { opcode, inst, at: done, input, output: &done.shape })
+    }
+}
+
+/// Operands that carry the data (not pad values or slice indices).
+fn data_inputs<'m>(opcode: &str, inst: &'m Instruction) -> Vec<&'m str> {
+    let names = inst.operands.iter().map(|o| o.name.as_str());
+    match opcode {
+        "fusion" | "tuple" => names.collect(),
+        _ => names.take(1).collect(),
+    }
+}
