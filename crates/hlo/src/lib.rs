@@ -8,6 +8,7 @@
 mod cursor;
 pub mod element;
 pub mod error;
+pub mod golden;
 pub mod instruction;
 pub mod layout;
 pub mod lint;
