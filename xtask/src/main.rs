@@ -1,0 +1,65 @@
+//! `cargo xtask <command>`: everything a fresh Debian 12 machine needs, in one place.
+//!
+//! * `setup`    — apt packages for MLIR 22 and the pinned PJRT plugin wheels (idempotent).
+//! * `test`     — setup, then build and run every test of the workspace.
+//! * `demo`     — setup, then the main job (compile a sample program for TPU v5e, print its report).
+//! * `bindings` — regenerate `crates/runtime/src/sys/bindings.rs` from the pinned CPU plugin's header.
+
+mod apt;
+mod bindings;
+mod cmd;
+mod plugins;
+
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup(),
+        Some("test") => setup().and_then(|()| test(&args[1..])),
+        Some("demo") => setup().and_then(|()| demo(&args[1..])),
+        Some("bindings") => bindings::regenerate(),
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print!("{}", HELP);
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown xtask command `{other}`\n\n{HELP}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const HELP: &str = "\
+usage: cargo xtask <command>
+
+  setup      install the MLIR 22 apt packages and the pinned PJRT plugins (idempotent)
+  test       setup + build + run every test in the workspace (extra args go to `cargo test`)
+  demo       setup + compile a sample program for TPU v5e and print its report
+  bindings   regenerate the PJRT C API bindings (needs libclang; installed by setup)
+";
+
+fn setup() -> Result<(), String> {
+    apt::ensure_packages()?;
+    plugins::ensure_all()?;
+    println!("setup: done");
+    Ok(())
+}
+
+fn test(extra: &[String]) -> Result<(), String> {
+    cmd::cargo(&["build", "--workspace", "--all-targets"], &[])?;
+    let mut args = vec!["test", "--workspace"];
+    args.extend(extra.iter().map(String::as_str));
+    cmd::cargo(&args, &[])
+}
+
+fn demo(extra: &[String]) -> Result<(), String> {
+    cmd::cargo(&["build", "--release", "-p", "pallas-flash-runtime", "--bin", "pallas-flash-worker"], &[])?;
+    let mut args = vec!["run", "--release", "-p", "pallas-flash-runtime", "--example", "compile_report", "--"];
+    args.extend(extra.iter().map(String::as_str));
+    cmd::cargo(&args, &[])
+}
