@@ -41,10 +41,14 @@ fn sig(f: impl FnOnce(&mut Kernel)) -> Kernel {
     kernel
 }
 
-macro_rules! body_err {
-    ($variant:pat) => {
-        ValidationError::Body { error: $variant, .. }
-    };
+/// Like `assert_invalid!`, for errors in the body.
+macro_rules! assert_body_invalid {
+    ($kernel:expr, $pat:pat, $msg:expr) => {{
+        let err = validate(&$kernel).expect_err("kernel should be invalid");
+        assert!(matches!(err.body_error(), Some($pat)), "wrong error kind: {err:?}");
+        let text = err.to_string();
+        assert!(text.contains($msg), "message {text:?} lacks {:?}", $msg);
+    }};
 }
 
 // ---- signature ----
@@ -255,9 +259,7 @@ fn dot_contracting_extents_equal() {
         let b = k.load(x, [ds(0, 8), ds(0, 128)]);
         k.dot(a, b);
     });
-    assert_invalid!(
-        k,
-        body_err!(BodyError::Expr(ExprError::DotContracting { lhs_extent: 64, rhs_extent: 8, .. })),
+    assert_body_invalid!(k, BodyError::Expr(ExprError::DotContracting { lhs_extent: 64, rhs_extent: 8, .. }),
         "dot contracts lhs f32[8, 64] dim 1 (64) with rhs f32[8, 128] dim 0 (8); contracting extents must be equal"
     );
 }
@@ -269,7 +271,7 @@ fn dot_needs_matrices() {
         let v = k.reshape(a, [1024]);
         k.dot(v, a);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::DotRank { lhs_rank: 1, rhs_rank: 2, batch: 0 })), "each needs exactly 2 non-batch dims");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::DotRank { lhs_rank: 1, rhs_rank: 2, batch: 0 }), "each needs exactly 2 non-batch dims");
 }
 
 #[test]
@@ -278,7 +280,7 @@ fn dot_contracting_dim_exists() {
         let a = k.read(x);
         k.dot_general(a, a, DotDims { lhs_contracting: 2, rhs_contracting: 0, batch: 0 }, F32);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::DotContractingDim { which: "lhs", dim: 2, .. })), "dot contracting dim lhs = 2");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::DotContractingDim { which: "lhs", dim: 2, .. }), "dot contracting dim lhs = 2");
 }
 
 #[test]
@@ -288,7 +290,7 @@ fn dot_accumulates_in_f32() {
         let a = k.cast(a, Bf16);
         k.dot_general(a, a, DotDims::NT, I32);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::DotOutDtype { .. })), "dot of bf16 into i32: float inputs accumulate in f32");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::DotOutDtype { .. }), "dot of bf16 into i32: float inputs accumulate in f32");
 }
 
 #[test]
@@ -298,7 +300,7 @@ fn elementwise_operands_match() {
         let b = k.sum(a, 1);
         k.add(a, b);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::OperandMismatch { op: "add", .. })), "add operands differ: f32[8, 128] vs f32[8, 1]; broadcast or cast one of them first");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::OperandMismatch { op: "add", .. }), "add operands differ: f32[8, 128] vs f32[8, 1]; broadcast or cast one of them first");
 }
 
 #[test]
@@ -307,7 +309,7 @@ fn broadcast_dims_compatible() {
         let a = k.read(x);
         k.broadcast(a, [8, 256]);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::Broadcast { dim: 1, extent: 128, target: 256, .. })), "source dim 1 is 128, target is 256");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::Broadcast { dim: 1, extent: 128, target: 256, .. }), "source dim 1 is 128, target is 256");
 }
 
 #[test]
@@ -316,7 +318,7 @@ fn broadcast_never_drops_dims() {
         let a = k.read(x);
         k.broadcast(a, [128]);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::BroadcastRank { .. })), "can not broadcast f32[8, 128] to lower rank [128]");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::BroadcastRank { .. }), "can not broadcast f32[8, 128] to lower rank [128]");
 }
 
 #[test]
@@ -325,7 +327,7 @@ fn reshape_keeps_element_count() {
         let a = k.read(x);
         k.reshape(a, [8, 64]);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::Reshape { from_elements: 1024, to_elements: 512, .. })), "element counts must match");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::Reshape { from_elements: 1024, to_elements: 512, .. }), "element counts must match");
 }
 
 #[test]
@@ -334,7 +336,7 @@ fn transpose_takes_a_permutation() {
         let a = k.read(x);
         k.transpose(a, [0, 0]);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::Permutation { .. })), "permutation [0, 0] is not a permutation of 0..2");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::Permutation { .. }), "permutation [0, 0] is not a permutation of 0..2");
 }
 
 #[test]
@@ -343,7 +345,7 @@ fn reduce_axes_sorted_and_in_range() {
         let a = k.read(x);
         k.sum(a, 2);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::ReduceAxes { rank: 2, .. })), "axes must be sorted, distinct and below rank 2");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::ReduceAxes { rank: 2, .. }), "axes must be sorted, distinct and below rank 2");
 }
 
 #[test]
@@ -352,7 +354,7 @@ fn transcendentals_need_floats() {
         let i = k.iota([8, 128], 0);
         k.exp(i);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::Dtype { op: "exp", dtype: I32, .. })), "exp does not apply to i32; it takes floats");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::Dtype { op: "exp", dtype: I32, .. }), "exp does not apply to i32; it takes floats");
 }
 
 #[test]
@@ -361,7 +363,7 @@ fn bitwise_ops_reject_floats() {
         let a = k.read(x);
         k.and(a, a);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::Dtype { op: "and", .. })), "it takes integers or i1");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::Dtype { op: "and", .. }), "it takes integers or i1");
 }
 
 #[test]
@@ -369,7 +371,7 @@ fn constant_fits_dtype() {
     let k = body(|k, _, _| {
         k.scalar(I8, 300);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::ConstantKind { .. })), "constant 300 does not fit dtype i8");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::ConstantKind { .. }), "constant 300 does not fit dtype i8");
 }
 
 #[test]
@@ -377,7 +379,7 @@ fn float_constant_for_int_dtype() {
     let k = body(|k, _, _| {
         k.scalar(I32, 1.5);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::ConstantKind { .. })), "constant 1.5 does not fit dtype i32");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::ConstantKind { .. }), "constant 1.5 does not fit dtype i32");
 }
 
 #[test]
@@ -385,7 +387,7 @@ fn program_id_axis_exists() {
     let k = body(|k, _, _| {
         k.program_id(1);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::GridAxis { axis: 1, rank: 1 })), "grid axis 1 does not exist (grid rank 1)");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::GridAxis { axis: 1, rank: 1 }), "grid axis 1 does not exist (grid rank 1)");
 }
 
 #[test]
@@ -395,7 +397,7 @@ fn select_mask_matches_values() {
         let c = k.full([8, 1], I1, true);
         k.select(c, a, a);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::SelectCondition { .. })), "select condition is i1[8, 1] but the values are f32[8, 128]");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::SelectCondition { .. }), "select condition is i1[8, 1] but the values are f32[8, 128]");
 }
 
 #[test]
@@ -403,7 +405,7 @@ fn iota_dimension_in_shape() {
     let k = body(|k, _, _| {
         k.iota([8, 128], 2);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::IotaDimension { dimension: 2, .. })), "iota dimension 2 is outside shape [8, 128]");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::IotaDimension { dimension: 2, .. }), "iota dimension 2 is outside shape [8, 128]");
 }
 
 #[test]
@@ -411,7 +413,7 @@ fn constants_have_no_zero_dims() {
     let k = body(|k, _, _| {
         k.full([8, 0], F32, 0.0);
     });
-    assert_invalid!(k, body_err!(BodyError::Expr(ExprError::ZeroDim { .. })), "shape [8, 0] has a zero dim");
+    assert_body_invalid!(k, BodyError::Expr(ExprError::ZeroDim { .. }), "shape [8, 0] has a zero dim");
 }
 
 // ---- ref accesses ----
@@ -422,9 +424,7 @@ fn static_slice_inside_block() {
     let k = body(|k, x, _| {
         k.load(x, [ds(0, 16), ds(0, 128)]);
     });
-    assert_invalid!(
-        k,
-        body_err!(BodyError::Access(AccessError::SliceOutOfBounds { dim: 0, start: 0, size: 16, extent: 8, .. })),
+    assert_body_invalid!(k, BodyError::Access(AccessError::SliceOutOfBounds { dim: 0, start: 0, size: 16, extent: 8, .. }),
         "`x` dim 0: slice ds(0, 16) stride 1 reaches element 15, outside 0..8"
     );
 }
@@ -434,7 +434,7 @@ fn strided_slice_inside_block() {
     let k = body(|k, x, _| {
         k.load(x, [ds(2, 4).stride(2), ds(0, 128)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::SliceOutOfBounds { stride: 2, last: 8, .. })), "ds(2, 4) stride 2 reaches element 8, outside 0..8");
+    assert_body_invalid!(k, BodyError::Access(AccessError::SliceOutOfBounds { stride: 2, last: 8, .. }), "ds(2, 4) stride 2 reaches element 8, outside 0..8");
     let k = body(|k, x, _| {
         k.load(x, [ds(1, 4).stride(2), ds(0, 128)]);
     });
@@ -446,7 +446,7 @@ fn static_index_inside_block() {
     let k = body(|k, x, _| {
         k.load(x, [at(8), ds(0, 128)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::IndexOutOfBounds { index: 8, extent: 8, .. })), "`x` dim 0: index 8 is outside 0..8");
+    assert_body_invalid!(k, BodyError::Access(AccessError::IndexOutOfBounds { index: 8, extent: 8, .. }), "`x` dim 0: index 8 is outside 0..8");
 }
 
 #[test]
@@ -454,7 +454,7 @@ fn negative_literal_index_is_out_of_bounds() {
     let k = body(|k, x, _| {
         k.load(x, [ds(-1, 8), ds(0, 128)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::SliceOutOfBounds { .. })), "outside 0..8");
+    assert_body_invalid!(k, BodyError::Access(AccessError::SliceOutOfBounds { .. }), "outside 0..8");
 }
 
 #[test]
@@ -462,7 +462,7 @@ fn one_indexer_per_dim() {
     let k = body(|k, x, _| {
         k.load(x, [ds(0, 8)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::IndexerCount { rank: 2, indexers: 1, .. })), "`x` has rank 2 but the view has 1 indexers");
+    assert_body_invalid!(k, BodyError::Access(AccessError::IndexerCount { rank: 2, indexers: 1, .. }), "`x` has rank 2 but the view has 1 indexers");
 }
 
 #[test]
@@ -470,7 +470,7 @@ fn slices_not_empty() {
     let k = body(|k, x, _| {
         k.load(x, [ds(0, 8).stride(0), ds(0, 128)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::EmptySlice { stride: 0, .. })), "must both be at least 1");
+    assert_body_invalid!(k, BodyError::Access(AccessError::EmptySlice { stride: 0, .. }), "must both be at least 1");
 }
 
 #[test]
@@ -481,7 +481,7 @@ fn any_refs_only_through_dma() {
         let load = k.exprs.append(Expr::Load { src: RefId::Input(0).into() });
         k.body.push(Stmt::Let(load));
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::AnyNotAddressable { .. })), "copy it to a vmem scratch buffer with a DMA");
+    assert_body_invalid!(k, BodyError::Access(AccessError::AnyNotAddressable { .. }), "copy it to a vmem scratch buffer with a DMA");
 }
 
 #[test]
@@ -490,7 +490,7 @@ fn inputs_are_read_only() {
         let a = k.read(x);
         k.write(x, a);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::ReadOnly { .. })), "`x` is read-only");
+    assert_body_invalid!(k, BodyError::Access(AccessError::ReadOnly { .. }), "`x` is read-only");
 }
 
 #[test]
@@ -499,7 +499,7 @@ fn smem_holds_scalars() {
     let lens = k.scalar_prefetch("lens", [4]);
     k.output("o", [16, 128], F32, k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]));
     k.read(lens);
-    assert_invalid!(k.finish(), body_err!(BodyError::Access(AccessError::SmemVector { .. })), "`lens` is in smem, which holds scalars");
+    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::SmemVector { .. }), "`lens` is in smem, which holds scalars");
 }
 
 #[test]
@@ -507,7 +507,7 @@ fn vmem_is_read_as_vectors() {
     let k = body(|k, x, _| {
         k.load(x, [at(0), at(0)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::VmemScalar { .. })), "keep at least one dim as a slice");
+    assert_body_invalid!(k, BodyError::Access(AccessError::VmemScalar { .. }), "keep at least one dim as a slice");
 }
 
 #[test]
@@ -516,7 +516,7 @@ fn dynamic_offsets_are_i32_scalars() {
         let f = k.scalar(F32, 0.0);
         k.load(x, [ds(f, 8), ds(0, 128)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::OffsetType { dim: 0, .. })), "dynamic offset %0 is f32[]; offsets are i32 scalars");
+    assert_body_invalid!(k, BodyError::Access(AccessError::OffsetType { dim: 0, .. }), "dynamic offset %0 is f32[]; offsets are i32 scalars");
 }
 
 #[test]
@@ -525,7 +525,7 @@ fn dynamic_slice_fits_dimension() {
         let i = k.program_id(0);
         k.load(x, [ds(i, 16), ds(0, 128)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::DynamicSliceTooLong { span: 16, extent: 8, .. })), "spans 16 elements, more than the extent 8");
+    assert_body_invalid!(k, BodyError::Access(AccessError::DynamicSliceTooLong { span: 16, extent: 8, .. }), "spans 16 elements, more than the extent 8");
 }
 
 #[test]
@@ -533,7 +533,7 @@ fn semaphores_are_not_buffers() {
     let (mut k, _, _) = tiny();
     let sem = k.dma_semaphores("sem", 1);
     k.read(sem);
-    assert_invalid!(k.finish(), body_err!(BodyError::Access(AccessError::SemaphoreAsBuffer { .. })), "`sem` is a DMA semaphore array");
+    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::SemaphoreAsBuffer { .. }), "`sem` is a DMA semaphore array");
 }
 
 #[test]
@@ -541,7 +541,7 @@ fn dma_signals_a_semaphore() {
     let (mut k, x, _) = tiny();
     let buf = k.scratch_vmem("buf", [8, 128], F32);
     k.dma_start(x, buf, buf, 0);
-    assert_invalid!(k.finish(), body_err!(BodyError::Access(AccessError::NotASemaphore { .. })), "`buf` is not a DMA semaphore array");
+    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::NotASemaphore { .. }), "`buf` is not a DMA semaphore array");
 }
 
 #[test]
@@ -550,7 +550,7 @@ fn semaphore_slot_in_range() {
     let buf = k.scratch_vmem("buf", [8, 128], F32);
     let sem = k.dma_semaphores("sem", 2);
     k.dma_start(x, buf, sem, 2);
-    assert_invalid!(k.finish(), body_err!(BodyError::Access(AccessError::SemaphoreSlot { slot: 2, count: 2, .. })), "semaphore slot 2 of `sem` is outside 0..2");
+    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::SemaphoreSlot { slot: 2, count: 2, .. }), "semaphore slot 2 of `sem` is outside 0..2");
 }
 
 #[test]
@@ -558,7 +558,7 @@ fn unknown_ref() {
     let k = body(|k, _, _| {
         k.read(RefId::Scratch(5));
     });
-    assert_invalid!(k, body_err!(BodyError::Access(AccessError::UnknownRef { .. })), "ref Scratch(5) does not exist");
+    assert_body_invalid!(k, BodyError::Access(AccessError::UnknownRef { .. }), "ref Scratch(5) does not exist");
 }
 
 // ---- statements and scoping ----
@@ -569,7 +569,7 @@ fn when_takes_an_i1_scalar() {
         let i = k.program_id(0);
         k.when(i, |_| {});
     });
-    assert_invalid!(k, body_err!(BodyError::NotAScalar { what: "when condition", .. }), "when condition is i32[]; it must be an i1 scalar");
+    assert_body_invalid!(k, BodyError::NotAScalar { what: "when condition", .. }, "when condition is i32[]; it must be an i1 scalar");
 }
 
 #[test]
@@ -581,7 +581,7 @@ fn values_do_not_escape_when() {
         k.write(o, inner.unwrap());
     });
     let err = validate(&k).unwrap_err();
-    assert!(matches!(err, body_err!(BodyError::NotVisible { .. })), "{err:?}");
+    assert!(matches!(err.body_error(), Some(BodyError::NotVisible { .. })), "{err:?}");
     assert_eq!(err.to_string(), "at body[2] store: value %1 is used before its definition or outside the block that defines it");
 }
 
@@ -591,7 +591,7 @@ fn store_matches_view() {
         let a = k.load(x, [ds(0, 4), ds(0, 128)]);
         k.write(o, a);
     });
-    assert_invalid!(k, body_err!(BodyError::StoreType { .. }), "storing f32[4, 128] into a view of type f32[8, 128]");
+    assert_body_invalid!(k, BodyError::StoreType { .. }, "storing f32[4, 128] into a view of type f32[8, 128]");
 }
 
 #[test]
@@ -600,7 +600,7 @@ fn dma_views_match() {
     let buf = k.scratch_vmem("buf", [8, 64], F32);
     let sem = k.dma_semaphores("sem", 1);
     k.dma_start(x, buf, sem, 0);
-    assert_invalid!(k.finish(), body_err!(BodyError::DmaType { .. }), "DMA copies f32[8, 128] into f32[8, 64]");
+    assert_body_invalid!(k.finish(), BodyError::DmaType { .. }, "DMA copies f32[8, 128] into f32[8, 64]");
 }
 
 #[test]
@@ -609,7 +609,7 @@ fn carries_keep_their_type() {
         let a = k.read(x);
         k.fori_loop(0, 4, [a], |k, _, [c]| [k.sum(c, 1)]);
     });
-    assert_invalid!(k, body_err!(BodyError::CarryType { index: 0, .. }), "carry 0 starts as f32[8, 128] but the body yields f32[8, 1]");
+    assert_body_invalid!(k, BodyError::CarryType { index: 0, .. }, "carry 0 starts as f32[8, 128] but the body yields f32[8, 1]");
 }
 
 #[test]
@@ -618,7 +618,7 @@ fn loop_bounds_are_i32() {
         let f = k.scalar(F32, 4.0);
         k.fori_loop(0, f, [], |_, _, []| []);
     });
-    assert_invalid!(k, body_err!(BodyError::NotAScalar { what: "loop upper bound", .. }), "loop upper bound is f32[]");
+    assert_body_invalid!(k, BodyError::NotAScalar { what: "loop upper bound", .. }, "loop upper bound is f32[]");
 }
 
 #[test]
@@ -626,7 +626,7 @@ fn static_loop_bound_fits_i32() {
     let k = body(|k, _, _| {
         k.fori_loop(0, usize::MAX, [], |_, _, []| []);
     });
-    assert_invalid!(k, body_err!(BodyError::LoopBound { .. }), "does not fit in i32");
+    assert_body_invalid!(k, BodyError::LoopBound { .. }, "does not fit in i32");
 }
 
 #[test]
@@ -640,7 +640,7 @@ fn loop_index_is_local_to_the_loop() {
         k.load(x, [ds(index.unwrap(), 8), ds(0, 128)]);
     });
     let err = validate(&k).unwrap_err();
-    assert!(matches!(err, body_err!(BodyError::NotVisible { .. })), "{err:?}");
+    assert!(matches!(err.body_error(), Some(BodyError::NotVisible { .. })), "{err:?}");
     assert!(err.to_string().starts_with("at body[1] %1 = load:"), "{err}");
 }
 
@@ -659,7 +659,7 @@ fn errors_inside_loops_carry_the_full_path() {
 #[test]
 fn unknown_value() {
     let k = sig(|k| k.body.push(Stmt::When { cond: Value::from_index(99), body: vec![] }));
-    assert_invalid!(k, body_err!(BodyError::UnknownValue { count: 0, .. }), "value %99 does not exist");
+    assert_body_invalid!(k, BodyError::UnknownValue { count: 0, .. }, "value %99 does not exist");
 }
 
 #[test]
@@ -669,7 +669,7 @@ fn use_before_definition() {
         let sum = k.exprs.append(Expr::Binary { op: pallas_flash_ir::BinaryOp::Add, lhs: zero, rhs: zero });
         k.body.extend([Stmt::Let(sum), Stmt::Let(zero)]);
     });
-    assert_invalid!(k, body_err!(BodyError::NotVisible { .. }), "value %0 is used before its definition");
+    assert_body_invalid!(k, BodyError::NotVisible { .. }, "value %0 is used before its definition");
 }
 
 #[test]
@@ -678,7 +678,7 @@ fn defined_once() {
         let zero = k.exprs.append(Expr::Constant { value: 0.into(), dtype: I32, shape: vec![] });
         k.body.extend([Stmt::Let(zero), Stmt::Let(zero)]);
     });
-    assert_invalid!(k, body_err!(BodyError::Redefined { .. }), "value %0 is defined twice");
+    assert_body_invalid!(k, BodyError::Redefined { .. }, "value %0 is defined twice");
 }
 
 #[test]
@@ -686,7 +686,7 @@ fn every_expression_defined() {
     let k = sig(|k| {
         k.exprs.append(Expr::ProgramId { axis: 0 });
     });
-    assert_invalid!(k, body_err!(BodyError::NeverDefined { .. }), "value %0 is never defined");
+    assert_body_invalid!(k, BodyError::NeverDefined { .. }, "value %0 is never defined");
 }
 
 #[test]
@@ -695,5 +695,5 @@ fn loop_values_are_not_lets() {
         let index = k.exprs.append(Expr::LoopIndex);
         k.body.push(Stmt::Let(index));
     });
-    assert_invalid!(k, body_err!(BodyError::WrongKind { found: "loop_index", .. }), "value %0 is a loop_index");
+    assert_body_invalid!(k, BodyError::WrongKind { found: "loop_index", .. }, "value %0 is a loop_index");
 }

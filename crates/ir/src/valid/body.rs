@@ -50,7 +50,7 @@ pub(super) fn check(kernel: &Kernel) -> Result<Vec<ValueType>, ValidationError> 
         .map(|(i, ty)| {
             ty.ok_or(ValidationError::Body {
                 path: OpPath::default(),
-                error: BodyError::NeverDefined { value: Value::from_index(i) },
+                error: Box::new(BodyError::NeverDefined { value: Value::from_index(i) }),
             })
         })
         .collect()
@@ -91,7 +91,7 @@ impl Walker<'_> {
 
     /// Attaches the current path to an error.
     fn at(&self, error: impl Into<BodyError>) -> ValidationError {
-        ValidationError::Body { path: self.path.clone(), error: error.into() }
+        ValidationError::Body { path: self.path.clone(), error: Box::new(error.into()) }
     }
 
     fn label(&self, stmt: &Stmt) -> String {
@@ -236,8 +236,8 @@ impl Walker<'_> {
         }
     }
 
-    fn use_dims(&self, values: impl Iterator<Item = Value>) -> Result<(), BodyError> {
-        values.map(|v| self.use_value(v).map(drop)).collect()
+    fn use_dims(&self, mut values: impl Iterator<Item = Value>) -> Result<(), BodyError> {
+        values.try_for_each(|v| self.use_value(v).map(drop))
     }
 
     fn expect_scalar(&self, what: &'static str, value: Value, expected: DType) -> Result<(), BodyError> {

@@ -35,8 +35,19 @@ pub enum ValidationError {
     Signature(#[from] SignatureError),
     #[error("index map of {operand}: {error}")]
     IndexMap { operand: String, error: IndexMapError },
+    /// Boxed because type errors carry whole types and errors should stay cheap to return.
     #[error("at {path}: {error}")]
-    Body { path: OpPath, error: BodyError },
+    Body { path: OpPath, error: Box<BodyError> },
+}
+
+impl ValidationError {
+    /// The body error, if this is one.
+    pub fn body_error(&self) -> Option<&BodyError> {
+        match self {
+            ValidationError::Body { error, .. } => Some(error),
+            _ => None,
+        }
+    }
 }
 
 /// Checks the whole kernel and returns the facts later passes reuse.
