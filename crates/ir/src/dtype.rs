@@ -163,3 +163,63 @@ impl fmt::Display for Scalar {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_packing() {
+        let table = [
+            (DType::F32, 32, 4, 1),
+            (DType::I32, 32, 4, 1),
+            (DType::Bf16, 16, 2, 2),
+            (DType::I8, 8, 1, 4),
+            (DType::F8E4M3Fn, 8, 1, 4),
+            (DType::F8E5M2, 8, 1, 4),
+            (DType::I1, 1, 1, 4),
+        ];
+        for (dtype, bits, bytes, packing) in table {
+            assert_eq!((dtype.bits(), dtype.byte_size(), dtype.packing()), (bits, bytes, packing), "{dtype}");
+        }
+    }
+
+    #[test]
+    fn kinds_partition_the_dtypes() {
+        for dtype in DType::ALL {
+            let kinds = [dtype.is_float(), dtype.is_int(), dtype.is_bool()];
+            assert_eq!(kinds.iter().filter(|k| **k).count(), 1, "{dtype}");
+            assert_eq!(dtype.is_storable(), !dtype.is_bool());
+        }
+    }
+
+    #[test]
+    fn names() {
+        let names: Vec<_> = DType::ALL.iter().map(|d| (d.name(), d.mlir_name())).collect();
+        assert_eq!(
+            names,
+            [
+                ("bf16", "bf16"),
+                ("f32", "f32"),
+                ("i32", "i32"),
+                ("i8", "i8"),
+                ("f8e4m3fn", "f8E4M3FN"),
+                ("f8e5m2", "f8E5M2"),
+                ("i1", "i1")
+            ]
+        );
+    }
+
+    #[test]
+    fn literals_fit_their_dtype() {
+        assert!(Scalar::Int(127).fits(DType::I8));
+        assert!(!Scalar::Int(128).fits(DType::I8));
+        assert!(Scalar::Int(i32::MIN.into()).fits(DType::I32));
+        assert!(!Scalar::Int(1).fits(DType::F32));
+        assert!(Scalar::Float(f64::NEG_INFINITY).fits(DType::Bf16));
+        assert!(Scalar::Bool(true).fits(DType::I1));
+        assert!(!Scalar::Bool(true).fits(DType::I8));
+        assert_eq!(Scalar::Float(f64::NEG_INFINITY).to_string(), "-inf");
+        assert_eq!(Scalar::Float(1.0).to_string(), "1.0");
+    }
+}

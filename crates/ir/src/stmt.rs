@@ -56,3 +56,9 @@ pub struct Dma {
     pub semaphore: RefId,
     pub slot: Dim,
 }
+
+impl Dma {
+    pub fn new(src: impl Into<RefView>, dst: impl Into<RefView>, semaphore: RefId, slot: impl Into<Dim>) -> Self {
+        Dma { src: src.into(), dst: dst.into(), semaphore, slot: slot.into() }
+    }
+}

@@ -34,13 +34,11 @@ impl KernelBuilder {
 
     /// `pltpu.make_async_copy(src, dst, sem.at[slot]).start()`.
     pub fn dma_start(&mut self, src: impl Into<RefView>, dst: impl Into<RefView>, semaphore: RefId, slot: impl Into<Dim>) {
-        let dma = Dma { src: src.into(), dst: dst.into(), semaphore, slot: slot.into() };
-        self.push(Stmt::DmaStart(dma));
+        self.push(Stmt::DmaStart(Dma::new(src, dst, semaphore, slot)));
     }
 
     /// `.wait()` on the copy with the same views and semaphore.
     pub fn dma_wait(&mut self, src: impl Into<RefView>, dst: impl Into<RefView>, semaphore: RefId, slot: impl Into<Dim>) {
-        let dma = Dma { src: src.into(), dst: dst.into(), semaphore, slot: slot.into() };
-        self.push(Stmt::DmaWait(dma));
+        self.push(Stmt::DmaWait(Dma::new(src, dst, semaphore, slot)));
     }
 }

@@ -132,13 +132,20 @@ fn indexer_extent(name: &str, dim: usize, indexer: Indexer, extent: usize, looku
 
 /// A dynamic offset must be an `i32` scalar.
 fn offset(name: &str, dim: usize, start: Dim, lookup: &Lookup) -> Result<(), AccessError> {
-    if let Dim::Dynamic(value) = start {
-        let ty = lookup(value).unwrap_or(ValueType::scalar(DType::I1));
-        if ty != ValueType::scalar(DType::I32) {
-            return Err(AccessError::OffsetType { name: name.to_owned(), dim, value, ty });
-        }
+    match start {
+        Dim::Dynamic(value) => i32_scalar(value, lookup)
+            .map_err(|ty| AccessError::OffsetType { name: name.to_owned(), dim, value, ty }),
+        Dim::Static(_) => Ok(()),
     }
-    Ok(())
+}
+
+/// `Err` with the actual type unless `value` is an `i32` scalar.
+fn i32_scalar(value: Value, lookup: &Lookup) -> Result<(), ValueType> {
+    match lookup(value) {
+        Some(ty) if ty == ValueType::scalar(DType::I32) => Ok(()),
+        // Callers check visibility first; an unknown value is reported as `i1`.
+        other => Err(other.unwrap_or(ValueType::scalar(DType::I1))),
+    }
 }
 
 /// Checks a semaphore ref and slot.
@@ -153,11 +160,7 @@ pub(super) fn semaphore(kernel: &Kernel, id: RefId, slot: Dim, lookup: &Lookup) 
         Dim::Static(slot) if slot >= count => Err(AccessError::SemaphoreSlot { name, slot, count }),
         Dim::Static(_) => Ok(()),
         Dim::Dynamic(value) => {
-            let ty = lookup(value).unwrap_or(ValueType::scalar(DType::I1));
-            if ty != ValueType::scalar(DType::I32) {
-                return Err(AccessError::SemaphoreSlotType { name, value, ty });
-            }
-            Ok(())
+            i32_scalar(value, lookup).map_err(|ty| AccessError::SemaphoreSlotType { name, value, ty })
         }
     }
 }
