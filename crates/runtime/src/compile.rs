@@ -25,10 +25,14 @@ pub fn compile(topology: &Topology, program: &Program, options: &CompileOptions)
         extra.insert("xla_dump_hlo_as_text".to_string(), FlagValue::Bool(true));
     }
     let encoded = options.encode_with(&extra);
+    // MLIR's lexer reads one byte past the end when it reports an error at end of input
+    // (a SIGILL in libtpu's parser was seen): keep a NUL there, outside `code_size`.
     let mut code = program.code().to_vec();
+    let code_size = code.len();
+    code.push(0);
     let pjrt_program = args!(PJRT_Program {
         code: code.as_mut_ptr().cast(),
-        code_size: code.len(),
+        code_size: code_size,
         format: Program::FORMAT.as_ptr().cast(),
         format_size: Program::FORMAT.len(),
     });

@@ -38,12 +38,14 @@ pub struct CompileReport {
     /// XLA's optimized HLO as text (`*after_optimizations.txt`), when captured.
     pub optimized_hlo_text: Option<String>,
     /// Serialized `HloModuleProto` of the optimized program.
+    #[serde(with = "crate::worker::base64_bytes")]
     pub hlo_module_proto: Vec<u8>,
     pub memory_stats: MemoryStats,
     /// The plugin's cost analysis (`flops`, `bytes accessed`, …); empty when not offered.
     pub cost_analysis: BTreeMap<String, Value>,
     pub fingerprint: Option<String>,
     /// `PJRT_Executable_Serialize` output: load it on a TPU host without recompiling.
+    #[serde(with = "crate::worker::base64_bytes")]
     pub serialized: Vec<u8>,
     /// Wall time of the `PJRT_Compile` call.
     pub compile_seconds: f64,
