@@ -6,6 +6,7 @@
 //! - [`golden`] turns a module into stable facts text and compares it with a golden file.
 
 mod cursor;
+pub mod dump;
 pub mod element;
 pub mod error;
 pub mod golden;

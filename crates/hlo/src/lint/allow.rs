@@ -45,7 +45,8 @@ pub struct AllowlistError {
 /// A finding no rule had room for.
 #[derive(Debug, Clone, Copy)]
 pub struct Excess<'r> {
-    pub module: &'r str,
+    /// Index of the report in the slice given to [`Allowlist::excess`].
+    pub report: usize,
     pub kernel: &'r KernelReport,
     pub finding: &'r Finding,
 }
@@ -85,7 +86,7 @@ impl Allowlist {
     pub fn excess<'r>(&self, reports: &'r [Report]) -> Vec<Excess<'r>> {
         let mut used = vec![0usize; self.rules.len()];
         let mut out = Vec::new();
-        for report in reports {
+        for (index, report) in reports.iter().enumerate() {
             for (kernel, finding) in report.findings() {
                 let room = self
                     .rules
@@ -94,7 +95,7 @@ impl Allowlist {
                     .find(|(i, r)| used[*i] < r.max && r.matches(kernel, finding));
                 match room {
                     Some((i, _)) => used[i] += 1,
-                    None => out.push(Excess { module: &report.module, kernel, finding }),
+                    None => out.push(Excess { report: index, kernel, finding }),
                 }
             }
         }
