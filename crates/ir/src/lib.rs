@@ -8,9 +8,27 @@
 //! The vocabulary is Pallas's: [`BlockSpec`] (block shape, index map returning block
 //! indices, [`MemorySpace`]), [`GridSpec`] with [`DimensionSemantics`], scalar
 //! prefetch, scratch, `program_id`, `num_programs`, [`ds`], `when`, `fori_loop`.
-//! Semantics every lowering follows are documented where they live: grid order and
-//! window write-back on [`Kernel`], partial blocks on [`Window`], integer and NaN rules
-//! in [`ops`](crate::BinaryOp), casts on [`Expr::Cast`], loops on [`ForiLoop`].
+//! # Semantics every lowering (Mosaic, interpret) follows
+//!
+//! - **Grid**: row-major, last axis fastest; `program_id`/`num_programs` are `i32`.
+//! - **Windows**: index maps return block indices (offset = index × block extent).
+//!   Inputs are (re)loaded when their block index changes; outputs persist while
+//!   consecutive steps map to the same block and are written back when it changes and
+//!   after the last step; an output block's contents before the body writes it are
+//!   unspecified. A partial last block reads unspecified values past the array end and
+//!   drops writes there. `Squeezed` dims are 1 in `window_bounds` and absent from the
+//!   ref. `Any` operands are the whole array, reachable only by DMA.
+//! - **Scratch** persists across the whole grid, initially unspecified.
+//! - **Values**: no implicit broadcasting or promotion; integers wrap, `div` truncates
+//!   toward zero, `rem` has the dividend's sign (index maps too); float max/min
+//!   propagate NaN; casts round to nearest even, float→int truncates ([`Expr::Cast`]).
+//! - **Refs**: one indexer per dim or none (whole ref); `at` drops the dim, `ds` keeps
+//!   it. VMEM is accessed as vectors (rank ≥ 1), SMEM as scalars; inputs and scalar
+//!   prefetch are read-only.
+//! - **Control flow**: `when` has no results; `fori_loop` runs `lower..upper` step 1
+//!   and returns its carries; values defined in a block are visible only inside it.
+//! - **DMA**: `dma_start` then `dma_wait` with the same views and semaphore slot; the
+//!   destination may be read only after the wait.
 //!
 //! # A blocked matmul
 //!

@@ -99,6 +99,21 @@ impl BinaryOp {
         }
     }
 
+    /// Infix spelling in index-map text (`+`, `/`, `&`, …); `None` for `max`/`min`,
+    /// which print as calls.
+    pub fn symbol(self) -> Option<&'static str> {
+        Some(match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Rem => "%",
+            BinaryOp::And => "&",
+            BinaryOp::Or => "|",
+            BinaryOp::Max | BinaryOp::Min => return None,
+        })
+    }
+
     /// Bitwise ops, which do not apply to floats.
     pub fn is_bitwise(self) -> bool {
         matches!(self, BinaryOp::And | BinaryOp::Or)

@@ -6,7 +6,7 @@ use std::fmt::{self, Display, Formatter, Write};
 
 use crate::types::Shape;
 use crate::{
-    BinaryOp, BlockSpec, Dma, Expr, IndexExpr, Indexer, Kernel, Operand, RefId, RefView, ScratchKind, Stmt,
+    BlockSpec, Dma, Expr, IndexExpr, Indexer, Kernel, Operand, RefId, RefView, ScratchKind, Stmt,
 };
 
 impl Display for Kernel {
@@ -63,20 +63,12 @@ impl Kernel {
         match e {
             IndexExpr::Const(v) => v.to_string(),
             IndexExpr::Arg(a) => format!("g{a}"),
-            IndexExpr::Binary { op: op @ (BinaryOp::Min | BinaryOp::Max), lhs, rhs } => {
-                format!("{op}({}, {})", self.index_expr(lhs), self.index_expr(rhs))
-            }
             IndexExpr::Binary { op, lhs, rhs } => {
-                let symbol = match op {
-                    BinaryOp::Add => "+",
-                    BinaryOp::Sub => "-",
-                    BinaryOp::Mul => "*",
-                    BinaryOp::Div => "/",
-                    BinaryOp::Rem => "%",
-                    BinaryOp::And => "&",
-                    _ => "|",
-                };
-                format!("({} {symbol} {})", self.index_expr(lhs), self.index_expr(rhs))
+                let (lhs, rhs) = (self.index_expr(lhs), self.index_expr(rhs));
+                match op.symbol() {
+                    Some(symbol) => format!("({lhs} {symbol} {rhs})"),
+                    None => format!("{op}({lhs}, {rhs})"),
+                }
             }
             IndexExpr::Compare { op, lhs, rhs } => format!("{op}({}, {})", self.index_expr(lhs), self.index_expr(rhs)),
             IndexExpr::Select { cond, on_true, on_false } => format!(
@@ -134,8 +126,10 @@ impl Kernel {
                     let lhs = if results.is_empty() { String::new() } else { format!("{} = ", results.join(", ")) };
                     writeln!(f, "{pad}{lhs}fori_loop {} in {}..{} ({}) {{", l.index, l.lower, l.upper, params.join(", "))?;
                     self.block(f, &l.body, depth + 1)?;
-                    let nexts: Vec<_> = l.carries.iter().map(|c| c.next.to_string()).collect();
-                    writeln!(f, "{pad}  yield {}", nexts.join(", "))?;
+                    if !l.carries.is_empty() {
+                        let nexts: Vec<_> = l.carries.iter().map(|c| c.next.to_string()).collect();
+                        writeln!(f, "{pad}  yield {}", nexts.join(", "))?;
+                    }
                     writeln!(f, "{pad}}}")?;
                 }
                 Stmt::DmaStart(dma) => writeln!(f, "{pad}dma_start {}", self.dma(dma))?,

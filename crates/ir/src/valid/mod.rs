@@ -1,8 +1,8 @@
 //! Validation: the only gate between a kernel and the compiler.
 //!
-//! Split by concern like naga's `valid/`: [`signature`] (names, grid, BlockSpecs,
-//! scratch, aliases), [`index_map`] (arity, types, block ranges), and the body walk
-//! ([`body`]) with its type rules ([`expr`]) and ref-access rules ([`access`]). Each has
+//! Split by concern like naga's `valid/`: `signature` (names, grid, BlockSpecs,
+//! scratch, aliases), `index_map` (arity, types, block ranges), and the body walk
+//! (`body`) with its type rules (`expr`) and ref-access rules (`access`). Each has
 //! its own error enum; [`ValidationError`] wraps them with where they arose.
 //!
 //! The promise: `validate` never panics, on any input. If it returns `Ok`, tiling and
