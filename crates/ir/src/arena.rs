@@ -18,7 +18,10 @@ impl<T> Handle<T> {
     /// and tools; the validator rejects handles that point outside the arena.
     pub fn from_index(index: usize) -> Self {
         let index = u32::try_from(index).expect("arena handle index exceeds u32");
-        Handle { index, marker: PhantomData }
+        Handle {
+            index,
+            marker: PhantomData,
+        }
     }
 
     /// Position of the entry in its arena.
@@ -94,7 +97,10 @@ impl<T> Arena<T> {
 
     /// Entries in handle order.
     pub fn iter(&self) -> impl Iterator<Item = (Handle<T>, &T)> {
-        self.items.iter().enumerate().map(|(i, item)| (Handle::from_index(i), item))
+        self.items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| (Handle::from_index(i), item))
     }
 }
 

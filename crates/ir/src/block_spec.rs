@@ -109,18 +109,27 @@ pub struct BlockSpec {
 
 impl BlockSpec {
     /// A VMEM window.
-    pub fn vmem(block_shape: impl IntoIterator<Item = impl Into<BlockDim>>, index_map: IndexMap) -> Self {
+    pub fn vmem(
+        block_shape: impl IntoIterator<Item = impl Into<BlockDim>>,
+        index_map: IndexMap,
+    ) -> Self {
         Self::windowed(MemorySpace::Vmem, block_shape, index_map)
     }
 
     /// An SMEM window.
-    pub fn smem(block_shape: impl IntoIterator<Item = impl Into<BlockDim>>, index_map: IndexMap) -> Self {
+    pub fn smem(
+        block_shape: impl IntoIterator<Item = impl Into<BlockDim>>,
+        index_map: IndexMap,
+    ) -> Self {
         Self::windowed(MemorySpace::Smem, block_shape, index_map)
     }
 
     /// The whole array, left in place (`pl.ANY`).
     pub fn any() -> Self {
-        BlockSpec { memory_space: MemorySpace::Any, window: None }
+        BlockSpec {
+            memory_space: MemorySpace::Any,
+            window: None,
+        }
     }
 
     fn windowed(
@@ -129,6 +138,12 @@ impl BlockSpec {
         index_map: IndexMap,
     ) -> Self {
         let block_shape = block_shape.into_iter().map(Into::into).collect();
-        BlockSpec { memory_space, window: Some(Window { block_shape, index_map }) }
+        BlockSpec {
+            memory_space,
+            window: Some(Window {
+                block_shape,
+                index_map,
+            }),
+        }
     }
 }

@@ -52,7 +52,10 @@ impl DType {
     }
 
     pub fn is_float(self) -> bool {
-        matches!(self, DType::Bf16 | DType::F32 | DType::F8E4M3Fn | DType::F8E5M2)
+        matches!(
+            self,
+            DType::Bf16 | DType::F32 | DType::F8E4M3Fn | DType::F8E5M2
+        )
     }
 
     /// Signed integers (`i32`, `i8`); `i1` is [`DType::is_bool`].
@@ -122,7 +125,9 @@ impl Scalar {
         match self {
             Scalar::Float(_) => dtype.is_float(),
             Scalar::Bool(_) => dtype.is_bool(),
-            Scalar::Int(v) => dtype.int_range().is_some_and(|(lo, hi)| (lo..=hi).contains(&v)),
+            Scalar::Int(v) => dtype
+                .int_range()
+                .is_some_and(|(lo, hi)| (lo..=hi).contains(&v)),
         }
     }
 }
@@ -180,7 +185,11 @@ mod tests {
             (DType::I1, 1, 1, 4),
         ];
         for (dtype, bits, bytes, packing) in table {
-            assert_eq!((dtype.bits(), dtype.byte_size(), dtype.packing()), (bits, bytes, packing), "{dtype}");
+            assert_eq!(
+                (dtype.bits(), dtype.byte_size(), dtype.packing()),
+                (bits, bytes, packing),
+                "{dtype}"
+            );
         }
     }
 
@@ -195,7 +204,10 @@ mod tests {
 
     #[test]
     fn names() {
-        let names: Vec<_> = DType::ALL.iter().map(|d| (d.name(), d.mlir_name())).collect();
+        let names: Vec<_> = DType::ALL
+            .iter()
+            .map(|d| (d.name(), d.mlir_name()))
+            .collect();
         assert_eq!(
             names,
             [

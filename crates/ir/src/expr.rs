@@ -5,7 +5,7 @@
 //! defines. There are no implicit broadcasts or conversions: operand types must match
 //! exactly, and `Broadcast` / `Cast` say the rest.
 
-use crate::{BinaryOp, CompareOp, DType, Handle, RefView, ReduceOp, Scalar, UnaryOp};
+use crate::{BinaryOp, CompareOp, DType, Handle, ReduceOp, RefView, Scalar, UnaryOp};
 
 /// An SSA value: a handle to the expression that computes it.
 pub type Value = Handle<Expr>;
@@ -26,48 +26,110 @@ pub struct DotDims {
 
 impl DotDims {
     /// `(m, k) x (k, n)`.
-    pub const NN: DotDims = DotDims { lhs_contracting: 1, rhs_contracting: 0, batch: 0 };
+    pub const NN: DotDims = DotDims {
+        lhs_contracting: 1,
+        rhs_contracting: 0,
+        batch: 0,
+    };
     /// `(m, k) x (n, k)`: `a @ b.T`, as in `q @ k.T`.
-    pub const NT: DotDims = DotDims { lhs_contracting: 1, rhs_contracting: 1, batch: 0 };
+    pub const NT: DotDims = DotDims {
+        lhs_contracting: 1,
+        rhs_contracting: 1,
+        batch: 0,
+    };
     /// `(k, m) x (k, n)`: `a.T @ b`, as in the `dK`/`dV` products of attention backward.
-    pub const TN: DotDims = DotDims { lhs_contracting: 0, rhs_contracting: 0, batch: 0 };
+    pub const TN: DotDims = DotDims {
+        lhs_contracting: 0,
+        rhs_contracting: 0,
+        batch: 0,
+    };
 }
 
 /// A body expression.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
     /// `value` splatted to `shape` (a scalar when `shape` is empty).
-    Constant { value: Scalar, dtype: DType, shape: Vec<usize> },
+    Constant {
+        value: Scalar,
+        dtype: DType,
+        shape: Vec<usize>,
+    },
     /// This step's index along a grid axis (`pl.program_id`), `i32`.
-    ProgramId { axis: usize },
+    ProgramId {
+        axis: usize,
+    },
     /// Extent of a grid axis (`pl.num_programs`), `i32`.
-    NumPrograms { axis: usize },
+    NumPrograms {
+        axis: usize,
+    },
     /// Reads a view: a vector from VMEM, a scalar from SMEM.
-    Load { src: RefView },
-    Unary { op: UnaryOp, x: Value },
-    Binary { op: BinaryOp, lhs: Value, rhs: Value },
-    Compare { op: CompareOp, lhs: Value, rhs: Value },
+    Load {
+        src: RefView,
+    },
+    Unary {
+        op: UnaryOp,
+        x: Value,
+    },
+    Binary {
+        op: BinaryOp,
+        lhs: Value,
+        rhs: Value,
+    },
+    Compare {
+        op: CompareOp,
+        lhs: Value,
+        rhs: Value,
+    },
     /// Elementwise choice; `cond` is `i1` of the same shape.
-    Select { cond: Value, on_true: Value, on_false: Value },
+    Select {
+        cond: Value,
+        on_true: Value,
+        on_false: Value,
+    },
     /// Converts the dtype. Float to float rounds to nearest even; float to int
     /// truncates toward zero (out of range is undefined); int to float rounds to nearest
     /// even; int to int wraps (narrowing) or sign-extends; `i1` becomes 0/1; a cast to
     /// `i1` is `x != 0`.
-    Cast { x: Value, dtype: DType },
+    Cast {
+        x: Value,
+        dtype: DType,
+    },
     /// NumPy broadcasting to `shape`: dims align at the right; each source dim is 1 or
     /// equal to the target dim.
-    Broadcast { x: Value, shape: Vec<usize> },
+    Broadcast {
+        x: Value,
+        shape: Vec<usize>,
+    },
     /// Same elements in row-major order, new shape.
-    Reshape { x: Value, shape: Vec<usize> },
+    Reshape {
+        x: Value,
+        shape: Vec<usize>,
+    },
     /// Result dim `i` is source dim `perm[i]`.
-    Transpose { x: Value, perm: Vec<usize> },
+    Transpose {
+        x: Value,
+        perm: Vec<usize>,
+    },
     /// `i32` values equal to the position along `dimension`.
-    Iota { shape: Vec<usize>, dimension: usize },
+    Iota {
+        shape: Vec<usize>,
+        dimension: usize,
+    },
     /// Reduces `axes` (sorted, distinct); `keep_dims` keeps them with extent 1.
-    Reduce { op: ReduceOp, x: Value, axes: Vec<usize>, keep_dims: bool },
+    Reduce {
+        op: ReduceOp,
+        x: Value,
+        axes: Vec<usize>,
+        keep_dims: bool,
+    },
     /// Matrix product on the MXU, accumulated and returned in `out_dtype` (f32 for
     /// float inputs, i32 for i8).
-    Dot { lhs: Value, rhs: Value, dims: DotDims, out_dtype: DType },
+    Dot {
+        lhs: Value,
+        rhs: Value,
+        dims: DotDims,
+        out_dtype: DType,
+    },
     /// The index of the enclosing `ForiLoop` (defined by that statement), `i32`.
     LoopIndex,
     /// A loop-carried value inside the loop body (defined by its `ForiLoop`).
@@ -118,10 +180,16 @@ impl Expr {
             | Expr::Reshape { x, .. }
             | Expr::Transpose { x, .. }
             | Expr::Reduce { x, .. } => vec![*x],
-            Expr::Binary { lhs, rhs, .. } | Expr::Compare { lhs, rhs, .. } | Expr::Dot { lhs, rhs, .. } => {
+            Expr::Binary { lhs, rhs, .. }
+            | Expr::Compare { lhs, rhs, .. }
+            | Expr::Dot { lhs, rhs, .. } => {
                 vec![*lhs, *rhs]
             }
-            Expr::Select { cond, on_true, on_false } => vec![*cond, *on_true, *on_false],
+            Expr::Select {
+                cond,
+                on_true,
+                on_false,
+            } => vec![*cond, *on_true, *on_false],
         }
     }
 }

@@ -47,7 +47,10 @@ impl GridSpec {
     pub fn new(grid: impl Into<Vec<usize>>) -> Self {
         let grid = grid.into();
         let dimension_semantics = vec![DimensionSemantics::Parallel; grid.len()];
-        GridSpec { grid, dimension_semantics }
+        GridSpec {
+            grid,
+            dimension_semantics,
+        }
     }
 
     pub fn semantics(mut self, semantics: impl Into<Vec<DimensionSemantics>>) -> Self {

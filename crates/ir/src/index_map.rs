@@ -16,13 +16,28 @@ pub enum IndexExpr {
     Const(i32),
     /// A grid-index argument.
     Arg(usize),
-    Binary { op: BinaryOp, lhs: Box<IndexExpr>, rhs: Box<IndexExpr> },
+    Binary {
+        op: BinaryOp,
+        lhs: Box<IndexExpr>,
+        rhs: Box<IndexExpr>,
+    },
     /// Boolean result, only usable as a `Select` condition.
-    Compare { op: CompareOp, lhs: Box<IndexExpr>, rhs: Box<IndexExpr> },
-    Select { cond: Box<IndexExpr>, on_true: Box<IndexExpr>, on_false: Box<IndexExpr> },
+    Compare {
+        op: CompareOp,
+        lhs: Box<IndexExpr>,
+        rhs: Box<IndexExpr>,
+    },
+    Select {
+        cond: Box<IndexExpr>,
+        on_true: Box<IndexExpr>,
+        on_false: Box<IndexExpr>,
+    },
     /// Element of a scalar-prefetch argument (`arg` counts from 0 over all arguments,
     /// so the first prefetch ref is `grid rank`), one index per dimension.
-    Load { arg: usize, indices: Vec<IndexExpr> },
+    Load {
+        arg: usize,
+        indices: Vec<IndexExpr>,
+    },
 }
 
 /// An index map: `num_args` = grid rank + number of scalar-prefetch operands (the
@@ -35,11 +50,19 @@ pub struct IndexMap {
 
 impl IndexExpr {
     fn binary(op: BinaryOp, lhs: IndexExpr, rhs: IndexExpr) -> IndexExpr {
-        IndexExpr::Binary { op, lhs: Box::new(lhs), rhs: Box::new(rhs) }
+        IndexExpr::Binary {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs),
+        }
     }
 
     fn compare(op: CompareOp, lhs: IndexExpr, rhs: impl Into<IndexExpr>) -> IndexExpr {
-        IndexExpr::Compare { op, lhs: Box::new(lhs), rhs: Box::new(rhs.into()) }
+        IndexExpr::Compare {
+            op,
+            lhs: Box::new(lhs),
+            rhs: Box::new(rhs.into()),
+        }
     }
 
     pub fn min(self, rhs: impl Into<IndexExpr>) -> IndexExpr {
@@ -75,7 +98,11 @@ impl IndexExpr {
     }
 
     /// `if self { on_true } else { on_false }`; `self` must be a comparison.
-    pub fn select(self, on_true: impl Into<IndexExpr>, on_false: impl Into<IndexExpr>) -> IndexExpr {
+    pub fn select(
+        self,
+        on_true: impl Into<IndexExpr>,
+        on_false: impl Into<IndexExpr>,
+    ) -> IndexExpr {
         IndexExpr::Select {
             cond: Box::new(self),
             on_true: Box::new(on_true.into()),
@@ -92,9 +119,11 @@ impl IndexExpr {
             IndexExpr::Binary { lhs, rhs, .. } | IndexExpr::Compare { lhs, rhs, .. } => {
                 lhs.reads_prefetch() || rhs.reads_prefetch()
             }
-            IndexExpr::Select { cond, on_true, on_false } => {
-                cond.reads_prefetch() || on_true.reads_prefetch() || on_false.reads_prefetch()
-            }
+            IndexExpr::Select {
+                cond,
+                on_true,
+                on_false,
+            } => cond.reads_prefetch() || on_true.reads_prefetch() || on_false.reads_prefetch(),
         }
     }
 }

@@ -84,19 +84,33 @@ impl Kernel {
                 Some(window) => window.ref_shape(),
                 None => o.shape.clone(),
             };
-            RefType::Buffer { dtype: o.dtype, shape, space: o.spec.memory_space }
+            RefType::Buffer {
+                dtype: o.dtype,
+                shape,
+                space: o.spec.memory_space,
+            }
         };
         Some(match id {
             RefId::Prefetch(i) => {
                 let p = self.scalar_prefetch.get(i)?;
-                RefType::Buffer { dtype: DType::I32, shape: p.shape.clone(), space: MemorySpace::Smem }
+                RefType::Buffer {
+                    dtype: DType::I32,
+                    shape: p.shape.clone(),
+                    space: MemorySpace::Smem,
+                }
             }
             RefId::Input(i) => operand(self.inputs.get(i)?),
             RefId::Output(i) => operand(self.outputs.get(i)?),
             RefId::Scratch(i) => match &self.scratch.get(i)?.kind {
-                ScratchKind::Buffer { space, shape, dtype } => {
-                    RefType::Buffer { dtype: *dtype, shape: shape.clone(), space: *space }
-                }
+                ScratchKind::Buffer {
+                    space,
+                    shape,
+                    dtype,
+                } => RefType::Buffer {
+                    dtype: *dtype,
+                    shape: shape.clone(),
+                    space: *space,
+                },
                 ScratchKind::DmaSemaphores { count } => RefType::DmaSemaphores { count: *count },
             },
         })

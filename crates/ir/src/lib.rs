@@ -135,6 +135,7 @@
 
 mod arena;
 mod block_spec;
+mod builder;
 mod dtype;
 mod expr;
 mod grid;
@@ -142,15 +143,15 @@ mod index_map;
 mod kernel;
 mod operand;
 mod ops;
+mod print;
 mod ref_view;
 mod stmt;
 mod types;
-mod builder;
-mod print;
 pub mod valid;
 
 pub use arena::{Arena, Handle};
 pub use block_spec::{BlockDim, BlockSpec, MemorySpace, Window};
+pub use builder::{IndexArgs, KernelBuilder};
 pub use dtype::{DType, Scalar};
 pub use expr::{DotDims, Expr, Value};
 pub use grid::{DimensionSemantics, GridSpec};
@@ -162,4 +163,3 @@ pub use ref_view::{at, ds, Dim, Indexer, RefId, RefView};
 pub use stmt::{Block, Carry, Dma, ForiLoop, Stmt};
 pub use types::{RefType, Shape, ValueType};
 pub use valid::{validate, KernelInfo, ValidationError};
-pub use builder::{IndexArgs, KernelBuilder};

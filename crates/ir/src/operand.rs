@@ -26,7 +26,11 @@ pub struct ScalarPrefetch {
 pub enum ScratchKind {
     /// A buffer in VMEM or SMEM (`pltpu.VMEM(shape, dtype)`); it persists across grid
     /// steps and starts with unspecified contents.
-    Buffer { space: MemorySpace, shape: Vec<usize>, dtype: DType },
+    Buffer {
+        space: MemorySpace,
+        shape: Vec<usize>,
+        dtype: DType,
+    },
     /// `count` DMA semaphores (`pltpu.SemaphoreType.DMA((count,))`).
     DmaSemaphores { count: usize },
 }

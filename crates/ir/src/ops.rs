@@ -80,7 +80,10 @@ impl UnaryOp {
 
     /// Transcendental ops, which only make sense on floats.
     pub fn float_only(self) -> bool {
-        matches!(self, UnaryOp::Exp | UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::Rsqrt | UnaryOp::Tanh)
+        matches!(
+            self,
+            UnaryOp::Exp | UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::Rsqrt | UnaryOp::Tanh
+        )
     }
 }
 

@@ -11,14 +11,28 @@ use crate::{
 
 impl Display for Kernel {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        let semantics: Vec<_> = self.grid.dimension_semantics.iter().map(|s| s.name()).collect();
+        let semantics: Vec<_> = self
+            .grid
+            .dimension_semantics
+            .iter()
+            .map(|s| s.name())
+            .collect();
         writeln!(f, "kernel {}", self.name)?;
-        writeln!(f, "  grid {} ({})", Shape(&self.grid.grid), semantics.join(", "))?;
+        writeln!(
+            f,
+            "  grid {} ({})",
+            Shape(&self.grid.grid),
+            semantics.join(", ")
+        )?;
         if let Some(bytes) = self.vmem_limit_bytes {
             writeln!(f, "  vmem_limit_bytes {bytes}")?;
         }
         if let Some(c) = self.cost_estimate {
-            writeln!(f, "  cost_estimate flops={} transcendentals={} bytes_accessed={}", c.flops, c.transcendentals, c.bytes_accessed)?;
+            writeln!(
+                f,
+                "  cost_estimate flops={} transcendentals={} bytes_accessed={}",
+                c.flops, c.transcendentals, c.bytes_accessed
+            )?;
         }
         for p in &self.scalar_prefetch {
             writeln!(f, "  prefetch @{}: i32{}", p.name, Shape(&p.shape))?;
@@ -31,15 +45,27 @@ impl Display for Kernel {
         }
         for s in &self.scratch {
             match &s.kind {
-                ScratchKind::Buffer { space, shape, dtype } => {
-                    writeln!(f, "  scratch @{}: {space} {dtype}{}", s.name, Shape(shape))?
+                ScratchKind::Buffer {
+                    space,
+                    shape,
+                    dtype,
+                } => writeln!(f, "  scratch @{}: {space} {dtype}{}", s.name, Shape(shape))?,
+                ScratchKind::DmaSemaphores { count } => {
+                    writeln!(f, "  scratch @{}: dma_sem[{count}]", s.name)?
                 }
-                ScratchKind::DmaSemaphores { count } => writeln!(f, "  scratch @{}: dma_sem[{count}]", s.name)?,
             }
         }
         for a in &self.aliases {
-            let name = |ops: &[Operand], i: usize| ops.get(i).map_or_else(|| format!("#{i}"), |o| o.name.clone());
-            writeln!(f, "  alias @{} -> @{}", name(&self.inputs, a.input), name(&self.outputs, a.output))?;
+            let name = |ops: &[Operand], i: usize| {
+                ops.get(i)
+                    .map_or_else(|| format!("#{i}"), |o| o.name.clone())
+            };
+            writeln!(
+                f,
+                "  alias @{} -> @{}",
+                name(&self.inputs, a.input),
+                name(&self.outputs, a.output)
+            )?;
         }
         writeln!(f, "{{")?;
         self.block(f, &self.body, 1)?;
@@ -49,11 +75,30 @@ impl Display for Kernel {
 
 impl Kernel {
     fn operand(&self, o: &Operand) -> String {
-        let mut line = format!("@{}: {}{} {}", o.name, o.dtype, Shape(&o.shape), o.spec.memory_space);
-        if let BlockSpec { window: Some(w), .. } = &o.spec {
+        let mut line = format!(
+            "@{}: {}{} {}",
+            o.name,
+            o.dtype,
+            Shape(&o.shape),
+            o.spec.memory_space
+        );
+        if let BlockSpec {
+            window: Some(w), ..
+        } = &o.spec
+        {
             let block: Vec<_> = w.block_shape.iter().map(ToString::to_string).collect();
-            let results: Vec<_> = w.index_map.results.iter().map(|e| self.index_expr(e)).collect();
-            let _ = write!(line, " block [{}] -> ({})", block.join(", "), results.join(", "));
+            let results: Vec<_> = w
+                .index_map
+                .results
+                .iter()
+                .map(|e| self.index_expr(e))
+                .collect();
+            let _ = write!(
+                line,
+                " block [{}] -> ({})",
+                block.join(", "),
+                results.join(", ")
+            );
         }
         line
     }
@@ -70,8 +115,14 @@ impl Kernel {
                     None => format!("{op}({lhs}, {rhs})"),
                 }
             }
-            IndexExpr::Compare { op, lhs, rhs } => format!("{op}({}, {})", self.index_expr(lhs), self.index_expr(rhs)),
-            IndexExpr::Select { cond, on_true, on_false } => format!(
+            IndexExpr::Compare { op, lhs, rhs } => {
+                format!("{op}({}, {})", self.index_expr(lhs), self.index_expr(rhs))
+            }
+            IndexExpr::Select {
+                cond,
+                on_true,
+                on_false,
+            } => format!(
                 "select({}, {}, {})",
                 self.index_expr(cond),
                 self.index_expr(on_true),
@@ -79,7 +130,10 @@ impl Kernel {
             ),
             IndexExpr::Load { arg, indices } => {
                 let indices: Vec<_> = indices.iter().map(|i| self.index_expr(i)).collect();
-                let name = arg.checked_sub(grid_rank).map(RefId::Prefetch).and_then(|id| self.ref_name(id));
+                let name = arg
+                    .checked_sub(grid_rank)
+                    .map(RefId::Prefetch)
+                    .and_then(|id| self.ref_name(id));
                 match name {
                     Some(name) => format!("@{name}[{}]", indices.join(", ")),
                     None => format!("arg{arg}[{}]", indices.join(", ")),
@@ -89,7 +143,8 @@ impl Kernel {
     }
 
     fn ref_label(&self, id: RefId) -> String {
-        self.ref_name(id).map_or_else(|| format!("{id:?}"), |n| format!("@{n}"))
+        self.ref_name(id)
+            .map_or_else(|| format!("{id:?}"), |n| format!("@{n}"))
     }
 
     fn view(&self, view: &RefView) -> String {
@@ -102,8 +157,16 @@ impl Kernel {
             .iter()
             .map(|ix| match ix {
                 Indexer::At(d) => d.to_string(),
-                Indexer::Slice { start, size, stride: 1 } => format!("ds({start}, {size})"),
-                Indexer::Slice { start, size, stride } => format!("ds({start}, {size}, {stride})"),
+                Indexer::Slice {
+                    start,
+                    size,
+                    stride: 1,
+                } => format!("ds({start}, {size})"),
+                Indexer::Slice {
+                    start,
+                    size,
+                    stride,
+                } => format!("ds({start}, {size}, {stride})"),
             })
             .collect();
         format!("{base}[{}]", parts.join(", "))
@@ -114,7 +177,9 @@ impl Kernel {
         for stmt in block {
             match stmt {
                 Stmt::Let(v) => writeln!(f, "{pad}{v} = {}", self.expr_text(*v))?,
-                Stmt::Store { dst, value } => writeln!(f, "{pad}store {}, {value}", self.view(dst))?,
+                Stmt::Store { dst, value } => {
+                    writeln!(f, "{pad}store {}, {value}", self.view(dst))?
+                }
                 Stmt::When { cond, body } => {
                     writeln!(f, "{pad}when {cond} {{")?;
                     self.block(f, body, depth + 1)?;
@@ -122,9 +187,24 @@ impl Kernel {
                 }
                 Stmt::ForiLoop(l) => {
                     let results: Vec<_> = l.carries.iter().map(|c| c.result.to_string()).collect();
-                    let params: Vec<_> = l.carries.iter().map(|c| format!("{} = {}", c.param, c.init)).collect();
-                    let lhs = if results.is_empty() { String::new() } else { format!("{} = ", results.join(", ")) };
-                    writeln!(f, "{pad}{lhs}fori_loop {} in {}..{} ({}) {{", l.index, l.lower, l.upper, params.join(", "))?;
+                    let params: Vec<_> = l
+                        .carries
+                        .iter()
+                        .map(|c| format!("{} = {}", c.param, c.init))
+                        .collect();
+                    let lhs = if results.is_empty() {
+                        String::new()
+                    } else {
+                        format!("{} = ", results.join(", "))
+                    };
+                    writeln!(
+                        f,
+                        "{pad}{lhs}fori_loop {} in {}..{} ({}) {{",
+                        l.index,
+                        l.lower,
+                        l.upper,
+                        params.join(", ")
+                    )?;
                     self.block(f, &l.body, depth + 1)?;
                     if !l.carries.is_empty() {
                         let nexts: Vec<_> = l.carries.iter().map(|c| c.next.to_string()).collect();
@@ -140,7 +220,13 @@ impl Kernel {
     }
 
     fn dma(&self, dma: &Dma) -> String {
-        format!("{} -> {}, {}[{}]", self.view(&dma.src), self.view(&dma.dst), self.ref_label(dma.semaphore), dma.slot)
+        format!(
+            "{} -> {}, {}[{}]",
+            self.view(&dma.src),
+            self.view(&dma.dst),
+            self.ref_label(dma.semaphore),
+            dma.slot
+        )
     }
 
     fn expr_text(&self, value: crate::Value) -> String {
@@ -149,21 +235,43 @@ impl Kernel {
         };
         let name = e.name();
         match e {
-            Expr::Constant { value, dtype, shape } => format!("constant {value} : {dtype}{}", Shape(shape)),
+            Expr::Constant {
+                value,
+                dtype,
+                shape,
+            } => format!("constant {value} : {dtype}{}", Shape(shape)),
             Expr::ProgramId { axis } | Expr::NumPrograms { axis } => format!("{name} {axis}"),
             Expr::Load { src } => format!("load {}", self.view(src)),
             Expr::Unary { x, .. } => format!("{name} {x}"),
-            Expr::Binary { lhs, rhs, .. } | Expr::Compare { lhs, rhs, .. } => format!("{name} {lhs}, {rhs}"),
-            Expr::Select { cond, on_true, on_false } => format!("select {cond}, {on_true}, {on_false}"),
+            Expr::Binary { lhs, rhs, .. } | Expr::Compare { lhs, rhs, .. } => {
+                format!("{name} {lhs}, {rhs}")
+            }
+            Expr::Select {
+                cond,
+                on_true,
+                on_false,
+            } => format!("select {cond}, {on_true}, {on_false}"),
             Expr::Cast { x, dtype } => format!("cast {x} to {dtype}"),
-            Expr::Broadcast { x, shape } | Expr::Reshape { x, shape } => format!("{name} {x} to {}", Shape(shape)),
+            Expr::Broadcast { x, shape } | Expr::Reshape { x, shape } => {
+                format!("{name} {x} to {}", Shape(shape))
+            }
             Expr::Transpose { x, perm } => format!("transpose {x} {perm:?}"),
             Expr::Iota { shape, dimension } => format!("iota i32{} dim {dimension}", Shape(shape)),
-            Expr::Reduce { op, x, axes, keep_dims } => {
+            Expr::Reduce {
+                op,
+                x,
+                axes,
+                keep_dims,
+            } => {
                 let keep = if *keep_dims { " keep_dims" } else { "" };
                 format!("reduce_{op} {x} axes {axes:?}{keep}")
             }
-            Expr::Dot { lhs, rhs, dims, out_dtype } => format!(
+            Expr::Dot {
+                lhs,
+                rhs,
+                dims,
+                out_dtype,
+            } => format!(
                 "dot {lhs}, {rhs} contract ({}, {}) batch {} -> {out_dtype}",
                 dims.lhs_contracting, dims.rhs_contracting, dims.batch
             ),
@@ -171,4 +279,3 @@ impl Kernel {
         }
     }
 }
-

@@ -57,14 +57,22 @@ pub enum Indexer {
     At(Dim),
     /// `size` elements from `start`, every `stride`-th (`pl.ds(start, size, stride)`);
     /// the dimension is kept with extent `size`.
-    Slice { start: Dim, size: usize, stride: usize },
+    Slice {
+        start: Dim,
+        size: usize,
+        stride: usize,
+    },
 }
 
 impl Indexer {
     /// Sets the stride of a slice (`pl.ds(start, size, stride)`); no effect on `At`.
     pub fn stride(self, stride: usize) -> Self {
         match self {
-            Indexer::Slice { start, size, .. } => Indexer::Slice { start, size, stride },
+            Indexer::Slice { start, size, .. } => Indexer::Slice {
+                start,
+                size,
+                stride,
+            },
             at => at,
         }
     }
@@ -72,7 +80,11 @@ impl Indexer {
 
 /// `pl.ds(start, size)`: `size` contiguous elements from `start`.
 pub fn ds(start: impl Into<Dim>, size: usize) -> Indexer {
-    Indexer::Slice { start: start.into(), size, stride: 1 }
+    Indexer::Slice {
+        start: start.into(),
+        size,
+        stride: 1,
+    }
 }
 
 /// A single index that drops its dimension.
@@ -91,23 +103,32 @@ pub struct RefView {
 impl RefId {
     /// A view of this ref, one indexer per dim (`x_ref.at[...]`).
     pub fn view(self, indexers: impl IntoIterator<Item = Indexer>) -> RefView {
-        RefView { base: self, indexers: indexers.into_iter().collect() }
+        RefView {
+            base: self,
+            indexers: indexers.into_iter().collect(),
+        }
     }
 }
 
 impl From<RefId> for RefView {
     /// The whole ref.
     fn from(base: RefId) -> Self {
-        RefView { base, indexers: Vec::new() }
+        RefView {
+            base,
+            indexers: Vec::new(),
+        }
     }
 }
 
 impl RefView {
-
     /// Dynamic values the view reads, for use-before-definition checks.
     pub fn dynamic_values(&self) -> impl Iterator<Item = Value> + '_ {
         self.indexers.iter().filter_map(|ix| match ix {
-            Indexer::At(Dim::Dynamic(v)) | Indexer::Slice { start: Dim::Dynamic(v), .. } => Some(*v),
+            Indexer::At(Dim::Dynamic(v))
+            | Indexer::Slice {
+                start: Dim::Dynamic(v),
+                ..
+            } => Some(*v),
             _ => None,
         })
     }

@@ -12,9 +12,15 @@ pub enum Stmt {
     /// visible to the rest of this block and blocks nested in it.
     Let(Value),
     /// Writes `value` (whose type is the view's shape) into the view.
-    Store { dst: RefView, value: Value },
+    Store {
+        dst: RefView,
+        value: Value,
+    },
     /// Runs `body` if the `i1` scalar `cond` is true (`pl.when`).
-    When { cond: Value, body: Block },
+    When {
+        cond: Value,
+        body: Block,
+    },
     ForiLoop(ForiLoop),
     /// Starts an asynchronous copy that signals `semaphore[slot]` when done.
     DmaStart(Dma),
@@ -58,7 +64,17 @@ pub struct Dma {
 }
 
 impl Dma {
-    pub fn new(src: impl Into<RefView>, dst: impl Into<RefView>, semaphore: RefId, slot: impl Into<Dim>) -> Self {
-        Dma { src: src.into(), dst: dst.into(), semaphore, slot: slot.into() }
+    pub fn new(
+        src: impl Into<RefView>,
+        dst: impl Into<RefView>,
+        semaphore: RefId,
+        slot: impl Into<Dim>,
+    ) -> Self {
+        Dma {
+            src: src.into(),
+            dst: dst.into(),
+            semaphore,
+            slot: slot.into(),
+        }
     }
 }

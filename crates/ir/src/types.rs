@@ -13,11 +13,17 @@ pub struct ValueType {
 
 impl ValueType {
     pub fn new(dtype: DType, shape: impl Into<Vec<usize>>) -> Self {
-        ValueType { dtype, shape: shape.into() }
+        ValueType {
+            dtype,
+            shape: shape.into(),
+        }
     }
 
     pub fn scalar(dtype: DType) -> Self {
-        ValueType { dtype, shape: Vec::new() }
+        ValueType {
+            dtype,
+            shape: Vec::new(),
+        }
     }
 
     pub fn is_scalar(&self) -> bool {
@@ -26,7 +32,10 @@ impl ValueType {
 
     /// Same shape, another dtype.
     pub fn with_dtype(&self, dtype: DType) -> Self {
-        ValueType { dtype, shape: self.shape.clone() }
+        ValueType {
+            dtype,
+            shape: self.shape.clone(),
+        }
     }
 }
 
@@ -41,7 +50,11 @@ impl fmt::Display for ValueType {
 pub enum RefType {
     /// A memref: a block window, a whole `Any` array, a scalar-prefetch array or a
     /// scratch buffer. Squeezed block dims are already dropped from `shape`.
-    Buffer { dtype: DType, shape: Vec<usize>, space: MemorySpace },
+    Buffer {
+        dtype: DType,
+        shape: Vec<usize>,
+        space: MemorySpace,
+    },
     /// `memref<count x !tpu.dma_semaphore, semaphore_mem>`.
     DmaSemaphores { count: usize },
 }
@@ -61,7 +74,11 @@ impl RefType {
 impl fmt::Display for RefType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RefType::Buffer { dtype, shape, space } => write!(f, "{space} {dtype}{}", Shape(shape)),
+            RefType::Buffer {
+                dtype,
+                shape,
+                space,
+            } => write!(f, "{space} {dtype}{}", Shape(shape)),
             RefType::DmaSemaphores { count } => write!(f, "dma_sem[{count}]"),
         }
     }
@@ -69,7 +86,9 @@ impl fmt::Display for RefType {
 
 /// Product of the dims, `None` on overflow.
 pub fn num_elements(shape: &[usize]) -> Option<u64> {
-    shape.iter().try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
+    shape
+        .iter()
+        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
 }
 
 /// Prints a shape as `[8, 128]`.

@@ -6,7 +6,11 @@ use pallas_flash_ir::{validate, MemorySpace, RefType};
 
 #[test]
 fn catalog_kernels_validate() {
-    for kernel in [common::matmul(), common::causal_attention_dma(), common::paged_decode()] {
+    for kernel in [
+        common::matmul(),
+        common::causal_attention_dma(),
+        common::paged_decode(),
+    ] {
         if let Err(e) = validate(&kernel) {
             panic!("{} failed: {e}\n{kernel}", kernel.name);
         }
@@ -32,7 +36,14 @@ fn any_operands_are_whole_arrays_without_window() {
     let k = &info.inputs[1];
     assert_eq!(k.window_bounds, None);
     assert_eq!(k.blocks_per_dim, None);
-    assert_eq!(k.ref_type, RefType::Buffer { dtype: pallas_flash_ir::DType::Bf16, shape: vec![1024, 128], space: MemorySpace::Any });
+    assert_eq!(
+        k.ref_type,
+        RefType::Buffer {
+            dtype: pallas_flash_ir::DType::Bf16,
+            shape: vec![1024, 128],
+            space: MemorySpace::Any
+        }
+    );
     assert_eq!(k.block_bytes, k.array_bytes);
 }
 
@@ -42,13 +53,25 @@ fn squeezed_dims_leave_the_ref_but_stay_in_window_bounds() {
     let kv = &info.inputs[1];
     assert_eq!(kv.window_bounds, Some(vec![1, 128, 128]));
     assert_eq!(kv.blocks_per_dim, Some(vec![64, 1, 1]));
-    assert_eq!(kv.ref_type, RefType::Buffer { dtype: pallas_flash_ir::DType::F32, shape: vec![128, 128], space: MemorySpace::Vmem });
+    assert_eq!(
+        kv.ref_type,
+        RefType::Buffer {
+            dtype: pallas_flash_ir::DType::F32,
+            shape: vec![128, 128],
+            space: MemorySpace::Vmem
+        }
+    );
 }
 
 #[test]
 fn value_types_are_recorded() {
     let kernel = common::matmul();
     let info = validate(&kernel).unwrap();
-    let dot = kernel.exprs.iter().find(|(_, e)| e.name() == "dot").unwrap().0;
+    let dot = kernel
+        .exprs
+        .iter()
+        .find(|(_, e)| e.name() == "dot")
+        .unwrap()
+        .0;
     assert_eq!(info.value_type(dot).unwrap().to_string(), "f32[128, 128]");
 }

@@ -7,8 +7,8 @@ use pallas_flash_ir::valid::{AccessError, BodyError, ExprError, IndexMapError, S
 use pallas_flash_ir::BlockDim::{Blocked, Squeezed};
 use pallas_flash_ir::DType::{Bf16, F32, I1, I32, I8};
 use pallas_flash_ir::{
-    at, ds, validate, Alias, BlockSpec, DotDims, Expr, GridSpec, IndexExpr, IndexMap, Kernel, KernelBuilder, RefId,
-    ScratchKind, Stmt, ValidationError, Value,
+    at, ds, validate, Alias, BlockSpec, DotDims, Expr, GridSpec, IndexExpr, IndexMap, Kernel,
+    KernelBuilder, RefId, ScratchKind, Stmt, ValidationError, Value,
 };
 
 macro_rules! assert_invalid {
@@ -23,8 +23,18 @@ macro_rules! assert_invalid {
 /// A 1-D grid of 2 steps, input `x` and output `o`: f32[16, 128] in [8, 128] blocks.
 fn tiny() -> (KernelBuilder, RefId, RefId) {
     let mut k = KernelBuilder::new("tiny", GridSpec::new([2]));
-    let x = k.input("x", [16, 128], F32, k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]));
-    let o = k.output("o", [16, 128], F32, k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]));
+    let x = k.input(
+        "x",
+        [16, 128],
+        F32,
+        k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]),
+    );
+    let o = k.output(
+        "o",
+        [16, 128],
+        F32,
+        k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]),
+    );
     (k, x, o)
 }
 
@@ -45,7 +55,10 @@ fn sig(f: impl FnOnce(&mut Kernel)) -> Kernel {
 macro_rules! assert_body_invalid {
     ($kernel:expr, $pat:pat, $msg:expr) => {{
         let err = validate(&$kernel).expect_err("kernel should be invalid");
-        assert!(matches!(err.body_error(), Some($pat)), "wrong error kind: {err:?}");
+        assert!(
+            matches!(err.body_error(), Some($pat)),
+            "wrong error kind: {err:?}"
+        );
         let text = err.to_string();
         assert!(text.contains($msg), "message {text:?} lacks {:?}", $msg);
     }};
@@ -56,122 +69,252 @@ macro_rules! assert_body_invalid {
 #[test]
 fn kernel_name_must_be_identifier() {
     let k = sig(|k| k.name = "mat-mul".into());
-    assert_invalid!(k, ValidationError::Signature(SignatureError::InvalidName { .. }), "kernel name `mat-mul` is not an identifier");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::InvalidName { .. }),
+        "kernel name `mat-mul` is not an identifier"
+    );
 }
 
 #[test]
 fn names_are_unique() {
     let k = sig(|k| k.outputs[0].name = "x".into());
-    assert_invalid!(k, ValidationError::Signature(SignatureError::DuplicateName { .. }), "name `x` is used twice");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::DuplicateName { .. }),
+        "name `x` is used twice"
+    );
 }
 
 #[test]
 fn kernel_needs_an_output() {
     let k = sig(|k| k.outputs.clear());
-    assert_invalid!(k, ValidationError::Signature(SignatureError::NoOutputs), "at least one output");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::NoOutputs),
+        "at least one output"
+    );
 }
 
 #[test]
 fn grid_extent_zero() {
     let k = sig(|k| k.grid.grid[0] = 0);
-    assert_invalid!(k, ValidationError::Signature(SignatureError::GridExtent { axis: 0, extent: 0 }), "grid axis 0 has extent 0");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::GridExtent { axis: 0, extent: 0 }),
+        "grid axis 0 has extent 0"
+    );
 }
 
 #[test]
 fn semantics_per_grid_axis() {
     let k = sig(|k| k.grid.dimension_semantics.clear());
-    assert_invalid!(k, ValidationError::Signature(SignatureError::SemanticsLength { rank: 1, semantics: 0 }), "give one per grid axis");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::SemanticsLength {
+            rank: 1,
+            semantics: 0
+        }),
+        "give one per grid axis"
+    );
 }
 
 #[test]
 fn operand_shape_without_zero_dims() {
     let k = sig(|k| k.inputs[0].shape = vec![0, 128]);
-    assert_invalid!(k, ValidationError::Signature(SignatureError::BadShape { .. }), "input 0 `x` has shape [0, 128]");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::BadShape { .. }),
+        "input 0 `x` has shape [0, 128]"
+    );
 }
 
 #[test]
 fn bool_operands_can_not_be_stored() {
     let k = sig(|k| k.inputs[0].dtype = I1);
-    assert_invalid!(k, ValidationError::Signature(SignatureError::BoolInMemory { .. }), "keep masks in memory as i8 or i32");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::BoolInMemory { .. }),
+        "keep masks in memory as i8 or i32"
+    );
 }
 
 #[test]
 fn vmem_operand_needs_window() {
     let k = sig(|k| k.inputs[0].spec.window = None);
-    assert_invalid!(k, ValidationError::Signature(SignatureError::MissingWindow { .. }), "is in vmem without a block shape");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::MissingWindow { .. }),
+        "is in vmem without a block shape"
+    );
 }
 
 #[test]
 fn any_operand_has_no_window() {
     let k = sig(|k| k.inputs[0].spec.memory_space = pallas_flash_ir::MemorySpace::Any);
-    assert_invalid!(k, ValidationError::Signature(SignatureError::WindowedAny { .. }), "drop the window or use vmem");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::WindowedAny { .. }),
+        "drop the window or use vmem"
+    );
 }
 
 #[test]
 fn block_rank_equals_array_rank() {
-    let k = sig(|k| k.inputs[0].spec.window.as_mut().unwrap().block_shape.push(Blocked(1)));
-    assert_invalid!(k, ValidationError::Signature(SignatureError::BlockRank { block_rank: 3, array_rank: 2, .. }), "block rank 3 but array rank 2");
+    let k = sig(|k| {
+        k.inputs[0]
+            .spec
+            .window
+            .as_mut()
+            .unwrap()
+            .block_shape
+            .push(Blocked(1))
+    });
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::BlockRank {
+            block_rank: 3,
+            array_rank: 2,
+            ..
+        }),
+        "block rank 3 but array rank 2"
+    );
 }
 
 #[test]
 fn block_not_larger_than_array() {
     let k = sig(|k| k.inputs[0].spec.window.as_mut().unwrap().block_shape[1] = Blocked(256));
-    assert_invalid!(k, ValidationError::Signature(SignatureError::BlockExtent { dim: 1, block: 256, extent: 128, .. }), "block dim 1 is 256, outside 1..=128");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::BlockExtent {
+            dim: 1,
+            block: 256,
+            extent: 128,
+            ..
+        }),
+        "block dim 1 is 256, outside 1..=128"
+    );
 }
 
 #[test]
 fn window_keeps_a_dim() {
-    let k = sig(|k| k.inputs[0].spec.window.as_mut().unwrap().block_shape = vec![Squeezed, Squeezed]);
-    assert_invalid!(k, ValidationError::Signature(SignatureError::AllSqueezed { .. }), "squeezes every block dim");
+    let k =
+        sig(|k| k.inputs[0].spec.window.as_mut().unwrap().block_shape = vec![Squeezed, Squeezed]);
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::AllSqueezed { .. }),
+        "squeezes every block dim"
+    );
 }
 
 #[test]
 fn scratch_not_in_any() {
     let mut k = body(|_, _, _| {});
-    let kind = ScratchKind::Buffer { space: pallas_flash_ir::MemorySpace::Any, shape: vec![8, 128], dtype: F32 };
-    k.scratch.push(pallas_flash_ir::Scratch { name: "buf".into(), kind });
-    assert_invalid!(k, ValidationError::Signature(SignatureError::ScratchInAny { .. }), "scratch buffers live in vmem or smem");
+    let kind = ScratchKind::Buffer {
+        space: pallas_flash_ir::MemorySpace::Any,
+        shape: vec![8, 128],
+        dtype: F32,
+    };
+    k.scratch.push(pallas_flash_ir::Scratch {
+        name: "buf".into(),
+        kind,
+    });
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::ScratchInAny { .. }),
+        "scratch buffers live in vmem or smem"
+    );
 }
 
 #[test]
 fn semaphore_array_not_empty() {
     let (mut k, _, _) = tiny();
     k.dma_semaphores("sem", 0);
-    assert_invalid!(k.finish(), ValidationError::Signature(SignatureError::NoSemaphores { .. }), "`sem` holds 0 DMA semaphores");
+    assert_invalid!(
+        k.finish(),
+        ValidationError::Signature(SignatureError::NoSemaphores { .. }),
+        "`sem` holds 0 DMA semaphores"
+    );
 }
 
 #[test]
 fn alias_refers_to_existing_operands() {
-    let k = sig(|k| k.aliases.push(Alias { input: 3, output: 0 }));
-    assert_invalid!(k, ValidationError::Signature(SignatureError::AliasOutOfRange { side: "input", index: 3, count: 1 }), "alias refers to input 3, but the kernel has 1");
+    let k = sig(|k| {
+        k.aliases.push(Alias {
+            input: 3,
+            output: 0,
+        })
+    });
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::AliasOutOfRange {
+            side: "input",
+            index: 3,
+            count: 1
+        }),
+        "alias refers to input 3, but the kernel has 1"
+    );
 }
 
 #[test]
 fn builder_alias_of_wrong_ref_kind_is_reported() {
     let (mut k, x, o) = tiny();
     k.alias(o, x);
-    assert_invalid!(k.finish(), ValidationError::Signature(SignatureError::AliasOutOfRange { .. }), "alias refers to input");
+    assert_invalid!(
+        k.finish(),
+        ValidationError::Signature(SignatureError::AliasOutOfRange { .. }),
+        "alias refers to input"
+    );
 }
 
 #[test]
 fn aliased_operands_match() {
     let k = sig(|k| {
         k.outputs[0].dtype = Bf16;
-        k.aliases.push(Alias { input: 0, output: 0 });
+        k.aliases.push(Alias {
+            input: 0,
+            output: 0,
+        });
     });
-    assert_invalid!(k, ValidationError::Signature(SignatureError::AliasMismatch { .. }), "input is f32[16, 128], output is bf16[16, 128]");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::AliasMismatch { .. }),
+        "input is f32[16, 128], output is bf16[16, 128]"
+    );
 }
 
 #[test]
 fn operand_aliased_once() {
-    let k = sig(|k| k.aliases.extend([Alias { input: 0, output: 0 }, Alias { input: 0, output: 0 }]));
-    assert_invalid!(k, ValidationError::Signature(SignatureError::AliasTwice { side: "input", index: 0 }), "input 0 is aliased twice");
+    let k = sig(|k| {
+        k.aliases.extend([
+            Alias {
+                input: 0,
+                output: 0,
+            },
+            Alias {
+                input: 0,
+                output: 0,
+            },
+        ])
+    });
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::AliasTwice {
+            side: "input",
+            index: 0
+        }),
+        "input 0 is aliased twice"
+    );
 }
 
 #[test]
 fn vmem_limit_positive() {
     let k = sig(|k| k.vmem_limit_bytes = Some(0));
-    assert_invalid!(k, ValidationError::Signature(SignatureError::ZeroVmemLimit), "vmem_limit_bytes is 0");
+    assert_invalid!(
+        k,
+        ValidationError::Signature(SignatureError::ZeroVmemLimit),
+        "vmem_limit_bytes is 0"
+    );
 }
 
 // ---- index maps ----
@@ -183,13 +326,45 @@ fn index_map_arity_counts_prefetch() {
     let spec = k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]);
     k.scalar_prefetch("lens", [4]);
     k.output("o", [16, 128], F32, spec);
-    assert_invalid!(k.finish(), ValidationError::IndexMap { error: IndexMapError::Arity { num_args: 1, expected: 2, .. }, .. }, "takes 1 arguments but its transform gets 2 (grid rank 1 + 1 scalar-prefetch refs)");
+    assert_invalid!(
+        k.finish(),
+        ValidationError::IndexMap {
+            error: IndexMapError::Arity {
+                num_args: 1,
+                expected: 2,
+                ..
+            },
+            ..
+        },
+        "takes 1 arguments but its transform gets 2 (grid rank 1 + 1 scalar-prefetch refs)"
+    );
 }
 
 #[test]
 fn index_map_one_result_per_dim() {
-    let k = sig(|k| k.inputs[0].spec.window.as_mut().unwrap().index_map.results.pop().map(drop).unwrap_or(()));
-    assert_invalid!(k, ValidationError::IndexMap { error: IndexMapError::ResultCount { results: 1, rank: 2 }, .. }, "returns 1 block indices for an array of rank 2");
+    let k = sig(|k| {
+        k.inputs[0]
+            .spec
+            .window
+            .as_mut()
+            .unwrap()
+            .index_map
+            .results
+            .pop()
+            .map(drop)
+            .unwrap_or(())
+    });
+    assert_invalid!(
+        k,
+        ValidationError::IndexMap {
+            error: IndexMapError::ResultCount {
+                results: 1,
+                rank: 2
+            },
+            ..
+        },
+        "returns 1 block indices for an array of rank 2"
+    );
 }
 
 fn with_map(results: Vec<IndexExpr>, prefetch: bool) -> Kernel {
@@ -198,46 +373,109 @@ fn with_map(results: Vec<IndexExpr>, prefetch: bool) -> Kernel {
         k.scalar_prefetch("table", [2]);
     }
     let num_args = 1 + usize::from(prefetch);
-    k.output("o", [16, 128], F32, BlockSpec::vmem([8usize, 128], IndexMap { num_args, results }));
+    k.output(
+        "o",
+        [16, 128],
+        F32,
+        BlockSpec::vmem([8usize, 128], IndexMap { num_args, results }),
+    );
     k.finish()
 }
 
 #[test]
 fn prefetch_argument_is_not_an_integer() {
     let k = with_map(vec![IndexExpr::Arg(1), IndexExpr::Const(0)], true);
-    assert_invalid!(k, ValidationError::IndexMap { error: IndexMapError::NotAGridIndex { arg: 1, grid_rank: 1 }, .. }, "read scalar-prefetch arguments with a load");
+    assert_invalid!(
+        k,
+        ValidationError::IndexMap {
+            error: IndexMapError::NotAGridIndex {
+                arg: 1,
+                grid_rank: 1
+            },
+            ..
+        },
+        "read scalar-prefetch arguments with a load"
+    );
 }
 
 #[test]
 fn load_only_from_prefetch_arguments() {
-    let load = IndexExpr::Load { arg: 0, indices: vec![IndexExpr::Const(0)] };
+    let load = IndexExpr::Load {
+        arg: 0,
+        indices: vec![IndexExpr::Const(0)],
+    };
     let k = with_map(vec![load, IndexExpr::Const(0)], true);
-    assert_invalid!(k, ValidationError::IndexMap { error: IndexMapError::NotAPrefetchRef { arg: 0, .. }, .. }, "scalar-prefetch arguments are 1..2");
+    assert_invalid!(
+        k,
+        ValidationError::IndexMap {
+            error: IndexMapError::NotAPrefetchRef { arg: 0, .. },
+            ..
+        },
+        "scalar-prefetch arguments are 1..2"
+    );
 }
 
 #[test]
 fn load_indices_match_prefetch_rank() {
-    let load = IndexExpr::Load { arg: 1, indices: vec![] };
+    let load = IndexExpr::Load {
+        arg: 1,
+        indices: vec![],
+    };
     let k = with_map(vec![load, IndexExpr::Const(0)], true);
-    assert_invalid!(k, ValidationError::IndexMap { error: IndexMapError::LoadRank { indices: 0, rank: 1, .. }, .. }, "give one index per dim");
+    assert_invalid!(
+        k,
+        ValidationError::IndexMap {
+            error: IndexMapError::LoadRank {
+                indices: 0,
+                rank: 1,
+                ..
+            },
+            ..
+        },
+        "give one index per dim"
+    );
 }
 
 #[test]
 fn select_condition_is_a_comparison() {
-    let k = with_map(vec![IndexExpr::Arg(0).select(0, 1), IndexExpr::Const(0)], false);
-    assert_invalid!(k, ValidationError::IndexMap { error: IndexMapError::IntAsBool, .. }, "compare it (lt, eq, ...) first");
+    let k = with_map(
+        vec![IndexExpr::Arg(0).select(0, 1), IndexExpr::Const(0)],
+        false,
+    );
+    assert_invalid!(
+        k,
+        ValidationError::IndexMap {
+            error: IndexMapError::IntAsBool,
+            ..
+        },
+        "compare it (lt, eq, ...) first"
+    );
 }
 
 #[test]
 fn comparison_is_not_an_index() {
     let k = with_map(vec![IndexExpr::Arg(0).lt(1), IndexExpr::Const(0)], false);
-    assert_invalid!(k, ValidationError::IndexMap { error: IndexMapError::BoolAsInt, .. }, "turn it into one with select");
+    assert_invalid!(
+        k,
+        ValidationError::IndexMap {
+            error: IndexMapError::BoolAsInt,
+            ..
+        },
+        "turn it into one with select"
+    );
 }
 
 #[test]
 fn index_map_division_by_zero() {
     let k = with_map(vec![IndexExpr::Arg(0) / 0, IndexExpr::Const(0)], false);
-    assert_invalid!(k, ValidationError::IndexMap { error: IndexMapError::DivisionByZero, .. }, "divides by the constant 0");
+    assert_invalid!(
+        k,
+        ValidationError::IndexMap {
+            error: IndexMapError::DivisionByZero,
+            ..
+        },
+        "divides by the constant 0"
+    );
 }
 
 #[test]
@@ -271,16 +509,41 @@ fn dot_needs_matrices() {
         let v = k.reshape(a, [1024]);
         k.dot(v, a);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::DotRank { lhs_rank: 1, rhs_rank: 2, batch: 0 }), "each needs exactly 2 non-batch dims");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::DotRank {
+            lhs_rank: 1,
+            rhs_rank: 2,
+            batch: 0
+        }),
+        "each needs exactly 2 non-batch dims"
+    );
 }
 
 #[test]
 fn dot_contracting_dim_exists() {
     let k = body(|k, x, _| {
         let a = k.read(x);
-        k.dot_general(a, a, DotDims { lhs_contracting: 2, rhs_contracting: 0, batch: 0 }, F32);
+        k.dot_general(
+            a,
+            a,
+            DotDims {
+                lhs_contracting: 2,
+                rhs_contracting: 0,
+                batch: 0,
+            },
+            F32,
+        );
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::DotContractingDim { which: "lhs", dim: 2, .. }), "dot contracting dim lhs = 2");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::DotContractingDim {
+            which: "lhs",
+            dim: 2,
+            ..
+        }),
+        "dot contracting dim lhs = 2"
+    );
 }
 
 #[test]
@@ -290,7 +553,11 @@ fn dot_accumulates_in_f32() {
         let a = k.cast(a, Bf16);
         k.dot_general(a, a, DotDims::NT, I32);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::DotOutDtype { .. }), "dot of bf16 into i32: float inputs accumulate in f32");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::DotOutDtype { .. }),
+        "dot of bf16 into i32: float inputs accumulate in f32"
+    );
 }
 
 #[test]
@@ -300,7 +567,11 @@ fn elementwise_operands_match() {
         let b = k.sum(a, 1);
         k.add(a, b);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::OperandMismatch { op: "add", .. }), "add operands differ: f32[8, 128] vs f32[8, 1]; broadcast or cast one of them first");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::OperandMismatch { op: "add", .. }),
+        "add operands differ: f32[8, 128] vs f32[8, 1]; broadcast or cast one of them first"
+    );
 }
 
 #[test]
@@ -309,7 +580,16 @@ fn broadcast_dims_compatible() {
         let a = k.read(x);
         k.broadcast(a, [8, 256]);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::Broadcast { dim: 1, extent: 128, target: 256, .. }), "source dim 1 is 128, target is 256");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::Broadcast {
+            dim: 1,
+            extent: 128,
+            target: 256,
+            ..
+        }),
+        "source dim 1 is 128, target is 256"
+    );
 }
 
 #[test]
@@ -318,7 +598,11 @@ fn broadcast_never_drops_dims() {
         let a = k.read(x);
         k.broadcast(a, [128]);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::BroadcastRank { .. }), "can not broadcast f32[8, 128] to lower rank [128]");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::BroadcastRank { .. }),
+        "can not broadcast f32[8, 128] to lower rank [128]"
+    );
 }
 
 #[test]
@@ -327,7 +611,15 @@ fn reshape_keeps_element_count() {
         let a = k.read(x);
         k.reshape(a, [8, 64]);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::Reshape { from_elements: 1024, to_elements: 512, .. }), "element counts must match");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::Reshape {
+            from_elements: 1024,
+            to_elements: 512,
+            ..
+        }),
+        "element counts must match"
+    );
 }
 
 #[test]
@@ -336,7 +628,11 @@ fn transpose_takes_a_permutation() {
         let a = k.read(x);
         k.transpose(a, [0, 0]);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::Permutation { .. }), "permutation [0, 0] is not a permutation of 0..2");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::Permutation { .. }),
+        "permutation [0, 0] is not a permutation of 0..2"
+    );
 }
 
 #[test]
@@ -345,7 +641,11 @@ fn reduce_axes_sorted_and_in_range() {
         let a = k.read(x);
         k.sum(a, 2);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::ReduceAxes { rank: 2, .. }), "axes must be sorted, distinct and below rank 2");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ReduceAxes { rank: 2, .. }),
+        "axes must be sorted, distinct and below rank 2"
+    );
 }
 
 #[test]
@@ -354,7 +654,15 @@ fn transcendentals_need_floats() {
         let i = k.iota([8, 128], 0);
         k.exp(i);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::Dtype { op: "exp", dtype: I32, .. }), "exp does not apply to i32; it takes floats");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::Dtype {
+            op: "exp",
+            dtype: I32,
+            ..
+        }),
+        "exp does not apply to i32; it takes floats"
+    );
 }
 
 #[test]
@@ -363,7 +671,11 @@ fn bitwise_ops_reject_floats() {
         let a = k.read(x);
         k.and(a, a);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::Dtype { op: "and", .. }), "it takes integers or i1");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::Dtype { op: "and", .. }),
+        "it takes integers or i1"
+    );
 }
 
 #[test]
@@ -371,7 +683,11 @@ fn constant_fits_dtype() {
     let k = body(|k, _, _| {
         k.scalar(I8, 300);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::ConstantKind { .. }), "constant 300 does not fit dtype i8");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ConstantKind { .. }),
+        "constant 300 does not fit dtype i8"
+    );
 }
 
 #[test]
@@ -379,7 +695,11 @@ fn float_constant_for_int_dtype() {
     let k = body(|k, _, _| {
         k.scalar(I32, 1.5);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::ConstantKind { .. }), "constant 1.5 does not fit dtype i32");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ConstantKind { .. }),
+        "constant 1.5 does not fit dtype i32"
+    );
 }
 
 #[test]
@@ -387,7 +707,11 @@ fn program_id_axis_exists() {
     let k = body(|k, _, _| {
         k.program_id(1);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::GridAxis { axis: 1, rank: 1 }), "grid axis 1 does not exist (grid rank 1)");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::GridAxis { axis: 1, rank: 1 }),
+        "grid axis 1 does not exist (grid rank 1)"
+    );
 }
 
 #[test]
@@ -397,7 +721,11 @@ fn select_mask_matches_values() {
         let c = k.full([8, 1], I1, true);
         k.select(c, a, a);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::SelectCondition { .. }), "select condition is i1[8, 1] but the values are f32[8, 128]");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::SelectCondition { .. }),
+        "select condition is i1[8, 1] but the values are f32[8, 128]"
+    );
 }
 
 #[test]
@@ -405,7 +733,11 @@ fn iota_dimension_in_shape() {
     let k = body(|k, _, _| {
         k.iota([8, 128], 2);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::IotaDimension { dimension: 2, .. }), "iota dimension 2 is outside shape [8, 128]");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::IotaDimension { dimension: 2, .. }),
+        "iota dimension 2 is outside shape [8, 128]"
+    );
 }
 
 #[test]
@@ -413,7 +745,11 @@ fn constants_have_no_zero_dims() {
     let k = body(|k, _, _| {
         k.full([8, 0], F32, 0.0);
     });
-    assert_body_invalid!(k, BodyError::Expr(ExprError::ZeroDim { .. }), "shape [8, 0] has a zero dim");
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ZeroDim { .. }),
+        "shape [8, 0] has a zero dim"
+    );
 }
 
 // ---- ref accesses ----
@@ -424,7 +760,15 @@ fn static_slice_inside_block() {
     let k = body(|k, x, _| {
         k.load(x, [ds(0, 16), ds(0, 128)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::SliceOutOfBounds { dim: 0, start: 0, size: 16, extent: 8, .. }),
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::SliceOutOfBounds {
+            dim: 0,
+            start: 0,
+            size: 16,
+            extent: 8,
+            ..
+        }),
         "`x` dim 0: slice ds(0, 16) stride 1 reaches element 15, outside 0..8"
     );
 }
@@ -434,7 +778,15 @@ fn strided_slice_inside_block() {
     let k = body(|k, x, _| {
         k.load(x, [ds(2, 4).stride(2), ds(0, 128)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::SliceOutOfBounds { stride: 2, last: 8, .. }), "ds(2, 4) stride 2 reaches element 8, outside 0..8");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::SliceOutOfBounds {
+            stride: 2,
+            last: 8,
+            ..
+        }),
+        "ds(2, 4) stride 2 reaches element 8, outside 0..8"
+    );
     let k = body(|k, x, _| {
         k.load(x, [ds(1, 4).stride(2), ds(0, 128)]);
     });
@@ -446,7 +798,15 @@ fn static_index_inside_block() {
     let k = body(|k, x, _| {
         k.load(x, [at(8), ds(0, 128)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::IndexOutOfBounds { index: 8, extent: 8, .. }), "`x` dim 0: index 8 is outside 0..8");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::IndexOutOfBounds {
+            index: 8,
+            extent: 8,
+            ..
+        }),
+        "`x` dim 0: index 8 is outside 0..8"
+    );
 }
 
 #[test]
@@ -454,7 +814,11 @@ fn negative_literal_index_is_out_of_bounds() {
     let k = body(|k, x, _| {
         k.load(x, [ds(-1, 8), ds(0, 128)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::SliceOutOfBounds { .. }), "outside 0..8");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::SliceOutOfBounds { .. }),
+        "outside 0..8"
+    );
 }
 
 #[test]
@@ -462,7 +826,15 @@ fn one_indexer_per_dim() {
     let k = body(|k, x, _| {
         k.load(x, [ds(0, 8)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::IndexerCount { rank: 2, indexers: 1, .. }), "`x` has rank 2 but the view has 1 indexers");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::IndexerCount {
+            rank: 2,
+            indexers: 1,
+            ..
+        }),
+        "`x` has rank 2 but the view has 1 indexers"
+    );
 }
 
 #[test]
@@ -470,7 +842,11 @@ fn slices_not_empty() {
     let k = body(|k, x, _| {
         k.load(x, [ds(0, 8).stride(0), ds(0, 128)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::EmptySlice { stride: 0, .. }), "must both be at least 1");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::EmptySlice { stride: 0, .. }),
+        "must both be at least 1"
+    );
 }
 
 #[test]
@@ -478,10 +854,16 @@ fn any_refs_only_through_dma() {
     let k = sig(|k| {
         k.inputs[0].spec = BlockSpec::any();
         k.body.clear();
-        let load = k.exprs.append(Expr::Load { src: RefId::Input(0).into() });
+        let load = k.exprs.append(Expr::Load {
+            src: RefId::Input(0).into(),
+        });
         k.body.push(Stmt::Let(load));
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::AnyNotAddressable { .. }), "copy it to a vmem scratch buffer with a DMA");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::AnyNotAddressable { .. }),
+        "copy it to a vmem scratch buffer with a DMA"
+    );
 }
 
 #[test]
@@ -490,16 +872,29 @@ fn inputs_are_read_only() {
         let a = k.read(x);
         k.write(x, a);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::ReadOnly { .. }), "`x` is read-only");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::ReadOnly { .. }),
+        "`x` is read-only"
+    );
 }
 
 #[test]
 fn smem_holds_scalars() {
     let mut k = KernelBuilder::new("smem", GridSpec::new([2]));
     let lens = k.scalar_prefetch("lens", [4]);
-    k.output("o", [16, 128], F32, k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]));
+    k.output(
+        "o",
+        [16, 128],
+        F32,
+        k.vmem_block([8usize, 128], |g| [g.grid(0), IndexExpr::Const(0)]),
+    );
     k.read(lens);
-    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::SmemVector { .. }), "`lens` is in smem, which holds scalars");
+    assert_body_invalid!(
+        k.finish(),
+        BodyError::Access(AccessError::SmemVector { .. }),
+        "`lens` is in smem, which holds scalars"
+    );
 }
 
 #[test]
@@ -507,7 +902,11 @@ fn vmem_is_read_as_vectors() {
     let k = body(|k, x, _| {
         k.load(x, [at(0), at(0)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::VmemScalar { .. }), "keep at least one dim as a slice");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::VmemScalar { .. }),
+        "keep at least one dim as a slice"
+    );
 }
 
 #[test]
@@ -516,7 +915,11 @@ fn dynamic_offsets_are_i32_scalars() {
         let f = k.scalar(F32, 0.0);
         k.load(x, [ds(f, 8), ds(0, 128)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::OffsetType { dim: 0, .. }), "dynamic offset %0 is f32[]; offsets are i32 scalars");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::OffsetType { dim: 0, .. }),
+        "dynamic offset %0 is f32[]; offsets are i32 scalars"
+    );
 }
 
 #[test]
@@ -525,7 +928,15 @@ fn dynamic_slice_fits_dimension() {
         let i = k.program_id(0);
         k.load(x, [ds(i, 16), ds(0, 128)]);
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::DynamicSliceTooLong { span: 16, extent: 8, .. }), "spans 16 elements, more than the extent 8");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::DynamicSliceTooLong {
+            span: 16,
+            extent: 8,
+            ..
+        }),
+        "spans 16 elements, more than the extent 8"
+    );
 }
 
 #[test]
@@ -533,7 +944,11 @@ fn semaphores_are_not_buffers() {
     let (mut k, _, _) = tiny();
     let sem = k.dma_semaphores("sem", 1);
     k.read(sem);
-    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::SemaphoreAsBuffer { .. }), "`sem` is a DMA semaphore array");
+    assert_body_invalid!(
+        k.finish(),
+        BodyError::Access(AccessError::SemaphoreAsBuffer { .. }),
+        "`sem` is a DMA semaphore array"
+    );
 }
 
 #[test]
@@ -541,7 +956,11 @@ fn dma_signals_a_semaphore() {
     let (mut k, x, _) = tiny();
     let buf = k.scratch_vmem("buf", [8, 128], F32);
     k.dma_start(x, buf, buf, 0);
-    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::NotASemaphore { .. }), "`buf` is not a DMA semaphore array");
+    assert_body_invalid!(
+        k.finish(),
+        BodyError::Access(AccessError::NotASemaphore { .. }),
+        "`buf` is not a DMA semaphore array"
+    );
 }
 
 #[test]
@@ -550,7 +969,15 @@ fn semaphore_slot_in_range() {
     let buf = k.scratch_vmem("buf", [8, 128], F32);
     let sem = k.dma_semaphores("sem", 2);
     k.dma_start(x, buf, sem, 2);
-    assert_body_invalid!(k.finish(), BodyError::Access(AccessError::SemaphoreSlot { slot: 2, count: 2, .. }), "semaphore slot 2 of `sem` is outside 0..2");
+    assert_body_invalid!(
+        k.finish(),
+        BodyError::Access(AccessError::SemaphoreSlot {
+            slot: 2,
+            count: 2,
+            ..
+        }),
+        "semaphore slot 2 of `sem` is outside 0..2"
+    );
 }
 
 #[test]
@@ -558,7 +985,11 @@ fn unknown_ref() {
     let k = body(|k, _, _| {
         k.read(RefId::Scratch(5));
     });
-    assert_body_invalid!(k, BodyError::Access(AccessError::UnknownRef { .. }), "ref Scratch(5) does not exist");
+    assert_body_invalid!(
+        k,
+        BodyError::Access(AccessError::UnknownRef { .. }),
+        "ref Scratch(5) does not exist"
+    );
 }
 
 // ---- statements and scoping ----
@@ -569,7 +1000,14 @@ fn when_takes_an_i1_scalar() {
         let i = k.program_id(0);
         k.when(i, |_| {});
     });
-    assert_body_invalid!(k, BodyError::NotAScalar { what: "when condition", .. }, "when condition is i32[]; it must be an i1 scalar");
+    assert_body_invalid!(
+        k,
+        BodyError::NotAScalar {
+            what: "when condition",
+            ..
+        },
+        "when condition is i32[]; it must be an i1 scalar"
+    );
 }
 
 #[test]
@@ -581,7 +1019,10 @@ fn values_do_not_escape_when() {
         k.write(o, inner.unwrap());
     });
     let err = validate(&k).unwrap_err();
-    assert!(matches!(err.body_error(), Some(BodyError::NotVisible { .. })), "{err:?}");
+    assert!(
+        matches!(err.body_error(), Some(BodyError::NotVisible { .. })),
+        "{err:?}"
+    );
     assert_eq!(err.to_string(), "at body[2] store: value %1 is used before its definition or outside the block that defines it");
 }
 
@@ -591,7 +1032,11 @@ fn store_matches_view() {
         let a = k.load(x, [ds(0, 4), ds(0, 128)]);
         k.write(o, a);
     });
-    assert_body_invalid!(k, BodyError::StoreType { .. }, "storing f32[4, 128] into a view of type f32[8, 128]");
+    assert_body_invalid!(
+        k,
+        BodyError::StoreType { .. },
+        "storing f32[4, 128] into a view of type f32[8, 128]"
+    );
 }
 
 #[test]
@@ -600,7 +1045,11 @@ fn dma_views_match() {
     let buf = k.scratch_vmem("buf", [8, 64], F32);
     let sem = k.dma_semaphores("sem", 1);
     k.dma_start(x, buf, sem, 0);
-    assert_body_invalid!(k.finish(), BodyError::DmaType { .. }, "DMA copies f32[8, 128] into f32[8, 64]");
+    assert_body_invalid!(
+        k.finish(),
+        BodyError::DmaType { .. },
+        "DMA copies f32[8, 128] into f32[8, 64]"
+    );
 }
 
 #[test]
@@ -609,7 +1058,11 @@ fn carries_keep_their_type() {
         let a = k.read(x);
         k.fori_loop(0, 4, [a], |k, _, [c]| [k.sum(c, 1)]);
     });
-    assert_body_invalid!(k, BodyError::CarryType { index: 0, .. }, "carry 0 starts as f32[8, 128] but the body yields f32[8, 1]");
+    assert_body_invalid!(
+        k,
+        BodyError::CarryType { index: 0, .. },
+        "carry 0 starts as f32[8, 128] but the body yields f32[8, 1]"
+    );
 }
 
 #[test]
@@ -618,7 +1071,14 @@ fn loop_bounds_are_i32() {
         let f = k.scalar(F32, 4.0);
         k.fori_loop(0, f, [], |_, _, []| []);
     });
-    assert_body_invalid!(k, BodyError::NotAScalar { what: "loop upper bound", .. }, "loop upper bound is f32[]");
+    assert_body_invalid!(
+        k,
+        BodyError::NotAScalar {
+            what: "loop upper bound",
+            ..
+        },
+        "loop upper bound is f32[]"
+    );
 }
 
 #[test]
@@ -640,8 +1100,14 @@ fn loop_index_is_local_to_the_loop() {
         k.load(x, [ds(index.unwrap(), 8), ds(0, 128)]);
     });
     let err = validate(&k).unwrap_err();
-    assert!(matches!(err.body_error(), Some(BodyError::NotVisible { .. })), "{err:?}");
-    assert!(err.to_string().starts_with("at body[1] %1 = load:"), "{err}");
+    assert!(
+        matches!(err.body_error(), Some(BodyError::NotVisible { .. })),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().starts_with("at body[1] %1 = load:"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -653,29 +1119,58 @@ fn errors_inside_loops_carry_the_full_path() {
         });
     });
     let err = validate(&k).unwrap_err();
-    assert!(err.to_string().starts_with("at body[0] fori_loop / body[0] %1 = load: `x` dim 0"), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with("at body[0] fori_loop / body[0] %1 = load: `x` dim 0"),
+        "{err}"
+    );
 }
 
 #[test]
 fn unknown_value() {
-    let k = sig(|k| k.body.push(Stmt::When { cond: Value::from_index(99), body: vec![] }));
-    assert_body_invalid!(k, BodyError::UnknownValue { count: 0, .. }, "value %99 does not exist");
+    let k = sig(|k| {
+        k.body.push(Stmt::When {
+            cond: Value::from_index(99),
+            body: vec![],
+        })
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::UnknownValue { count: 0, .. },
+        "value %99 does not exist"
+    );
 }
 
 #[test]
 fn use_before_definition() {
     let k = sig(|k| {
-        let zero = k.exprs.append(Expr::Constant { value: 0.into(), dtype: I32, shape: vec![] });
-        let sum = k.exprs.append(Expr::Binary { op: pallas_flash_ir::BinaryOp::Add, lhs: zero, rhs: zero });
+        let zero = k.exprs.append(Expr::Constant {
+            value: 0.into(),
+            dtype: I32,
+            shape: vec![],
+        });
+        let sum = k.exprs.append(Expr::Binary {
+            op: pallas_flash_ir::BinaryOp::Add,
+            lhs: zero,
+            rhs: zero,
+        });
         k.body.extend([Stmt::Let(sum), Stmt::Let(zero)]);
     });
-    assert_body_invalid!(k, BodyError::NotVisible { .. }, "value %0 is used before its definition");
+    assert_body_invalid!(
+        k,
+        BodyError::NotVisible { .. },
+        "value %0 is used before its definition"
+    );
 }
 
 #[test]
 fn defined_once() {
     let k = sig(|k| {
-        let zero = k.exprs.append(Expr::Constant { value: 0.into(), dtype: I32, shape: vec![] });
+        let zero = k.exprs.append(Expr::Constant {
+            value: 0.into(),
+            dtype: I32,
+            shape: vec![],
+        });
         k.body.extend([Stmt::Let(zero), Stmt::Let(zero)]);
     });
     assert_body_invalid!(k, BodyError::Redefined { .. }, "value %0 is defined twice");
@@ -686,7 +1181,11 @@ fn every_expression_defined() {
     let k = sig(|k| {
         k.exprs.append(Expr::ProgramId { axis: 0 });
     });
-    assert_body_invalid!(k, BodyError::NeverDefined { .. }, "value %0 is never defined");
+    assert_body_invalid!(
+        k,
+        BodyError::NeverDefined { .. },
+        "value %0 is never defined"
+    );
 }
 
 #[test]
@@ -695,5 +1194,12 @@ fn loop_values_are_not_lets() {
         let index = k.exprs.append(Expr::LoopIndex);
         k.body.push(Stmt::Let(index));
     });
-    assert_body_invalid!(k, BodyError::WrongKind { found: "loop_index", .. }, "value %0 is a loop_index");
+    assert_body_invalid!(
+        k,
+        BodyError::WrongKind {
+            found: "loop_index",
+            ..
+        },
+        "value %0 is a loop_index"
+    );
 }

@@ -3,9 +3,10 @@
 
 use pallas_flash_ir::DType::{Bf16, F32, I1, I32};
 use pallas_flash_ir::{
-    ds, validate, BinaryOp, BlockDim, BlockSpec, Carry, CompareOp, DType, Dim, DimensionSemantics, Dma, DotDims, Expr,
-    ForiLoop, GridSpec, IndexExpr, IndexMap, Indexer, Kernel, KernelBuilder, MemorySpace, Operand, RefId, RefView,
-    ReduceOp, Scalar, ScalarPrefetch, Scratch, ScratchKind, Stmt, UnaryOp, Value, ValueType,
+    ds, validate, BinaryOp, BlockDim, BlockSpec, Carry, CompareOp, DType, Dim, DimensionSemantics,
+    Dma, DotDims, Expr, ForiLoop, GridSpec, IndexExpr, IndexMap, Indexer, Kernel, KernelBuilder,
+    MemorySpace, Operand, ReduceOp, RefId, RefView, Scalar, ScalarPrefetch, Scratch, ScratchKind,
+    Stmt, UnaryOp, Value, ValueType,
 };
 use proptest::prelude::*;
 
@@ -52,13 +53,34 @@ impl Tape {
 
     fn index_expr(&mut self, depth: usize) -> IndexExpr {
         let boxed = |t: &mut Tape| Box::new(t.index_expr(depth + 1));
-        match if depth > 2 { self.next(2) } else { self.next(6) } {
+        match if depth > 2 {
+            self.next(2)
+        } else {
+            self.next(6)
+        } {
             0 => IndexExpr::Const(self.pick(&[0, 1, -1, 7, i32::MAX, i32::MIN])),
             1 => IndexExpr::Arg(self.next(4)),
-            2 => IndexExpr::Binary { op: self.binary_op(), lhs: boxed(self), rhs: boxed(self) },
-            3 => IndexExpr::Compare { op: self.compare_op(), lhs: boxed(self), rhs: boxed(self) },
-            4 => IndexExpr::Select { cond: boxed(self), on_true: boxed(self), on_false: boxed(self) },
-            _ => IndexExpr::Load { arg: self.next(4), indices: (0..self.next(3)).map(|_| self.index_expr(depth + 1)).collect() },
+            2 => IndexExpr::Binary {
+                op: self.binary_op(),
+                lhs: boxed(self),
+                rhs: boxed(self),
+            },
+            3 => IndexExpr::Compare {
+                op: self.compare_op(),
+                lhs: boxed(self),
+                rhs: boxed(self),
+            },
+            4 => IndexExpr::Select {
+                cond: boxed(self),
+                on_true: boxed(self),
+                on_false: boxed(self),
+            },
+            _ => IndexExpr::Load {
+                arg: self.next(4),
+                indices: (0..self.next(3))
+                    .map(|_| self.index_expr(depth + 1))
+                    .collect(),
+            },
         }
     }
 
@@ -77,12 +99,32 @@ impl Tape {
         let space = self.space();
         let window = self.coin().then(|| {
             let block_shape = (0..self.next(4))
-                .map(|_| if self.next(4) == 0 { BlockDim::Squeezed } else { BlockDim::Blocked(self.extent()) })
+                .map(|_| {
+                    if self.next(4) == 0 {
+                        BlockDim::Squeezed
+                    } else {
+                        BlockDim::Blocked(self.extent())
+                    }
+                })
                 .collect();
-            let index_map = IndexMap { num_args: self.next(4), results: (0..self.next(4)).map(|_| self.index_expr(0)).collect() };
-            pallas_flash_ir::Window { block_shape, index_map }
+            let index_map = IndexMap {
+                num_args: self.next(4),
+                results: (0..self.next(4)).map(|_| self.index_expr(0)).collect(),
+            };
+            pallas_flash_ir::Window {
+                block_shape,
+                index_map,
+            }
         });
-        Operand { name: self.name(), shape, dtype: self.dtype(), spec: BlockSpec { memory_space: space, window } }
+        Operand {
+            name: self.name(),
+            shape,
+            dtype: self.dtype(),
+            spec: BlockSpec {
+                memory_space: space,
+                window,
+            },
+        }
     }
 
     fn value(&mut self, count: usize) -> Value {
@@ -99,7 +141,12 @@ impl Tape {
 
     fn ref_id(&mut self) -> RefId {
         let i = self.next(3);
-        self.pick(&[RefId::Prefetch(i), RefId::Input(i), RefId::Output(i), RefId::Scratch(i)])
+        self.pick(&[
+            RefId::Prefetch(i),
+            RefId::Input(i),
+            RefId::Output(i),
+            RefId::Scratch(i),
+        ])
     }
 
     fn view(&mut self, count: usize) -> RefView {
@@ -108,33 +155,77 @@ impl Tape {
                 if self.coin() {
                     Indexer::At(self.dim(count))
                 } else {
-                    Indexer::Slice { start: self.dim(count), size: self.extent(), stride: self.pick(&[0, 1, 2]) }
+                    Indexer::Slice {
+                        start: self.dim(count),
+                        size: self.extent(),
+                        stride: self.pick(&[0, 1, 2]),
+                    }
                 }
             })
             .collect();
-        RefView { base: self.ref_id(), indexers }
+        RefView {
+            base: self.ref_id(),
+            indexers,
+        }
     }
 
     fn expr(&mut self, count: usize) -> Expr {
         let v = |t: &mut Tape| t.value(count);
         match self.next(18) {
             0 => Expr::Constant {
-                value: self.pick(&[Scalar::Float(1.5), Scalar::Int(-3), Scalar::Int(1 << 40), Scalar::Bool(true)]),
+                value: self.pick(&[
+                    Scalar::Float(1.5),
+                    Scalar::Int(-3),
+                    Scalar::Int(1 << 40),
+                    Scalar::Bool(true),
+                ]),
                 dtype: self.dtype(),
                 shape: self.shape(),
             },
             1 => Expr::ProgramId { axis: self.next(4) },
             2 => Expr::NumPrograms { axis: self.next(4) },
-            3 => Expr::Load { src: self.view(count) },
-            4 => Expr::Unary { op: self.pick(&[UnaryOp::Exp, UnaryOp::Neg, UnaryOp::Not, UnaryOp::Abs]), x: v(self) },
-            5 => Expr::Binary { op: self.binary_op(), lhs: v(self), rhs: v(self) },
-            6 => Expr::Compare { op: self.compare_op(), lhs: v(self), rhs: v(self) },
-            7 => Expr::Select { cond: v(self), on_true: v(self), on_false: v(self) },
-            8 => Expr::Cast { x: v(self), dtype: self.dtype() },
-            9 => Expr::Broadcast { x: v(self), shape: self.shape() },
-            10 => Expr::Reshape { x: v(self), shape: self.shape() },
-            11 => Expr::Transpose { x: v(self), perm: (0..self.next(4)).map(|_| self.next(4)).collect() },
-            12 => Expr::Iota { shape: self.shape(), dimension: self.next(4) },
+            3 => Expr::Load {
+                src: self.view(count),
+            },
+            4 => Expr::Unary {
+                op: self.pick(&[UnaryOp::Exp, UnaryOp::Neg, UnaryOp::Not, UnaryOp::Abs]),
+                x: v(self),
+            },
+            5 => Expr::Binary {
+                op: self.binary_op(),
+                lhs: v(self),
+                rhs: v(self),
+            },
+            6 => Expr::Compare {
+                op: self.compare_op(),
+                lhs: v(self),
+                rhs: v(self),
+            },
+            7 => Expr::Select {
+                cond: v(self),
+                on_true: v(self),
+                on_false: v(self),
+            },
+            8 => Expr::Cast {
+                x: v(self),
+                dtype: self.dtype(),
+            },
+            9 => Expr::Broadcast {
+                x: v(self),
+                shape: self.shape(),
+            },
+            10 => Expr::Reshape {
+                x: v(self),
+                shape: self.shape(),
+            },
+            11 => Expr::Transpose {
+                x: v(self),
+                perm: (0..self.next(4)).map(|_| self.next(4)).collect(),
+            },
+            12 => Expr::Iota {
+                shape: self.shape(),
+                dimension: self.next(4),
+            },
             13 => Expr::Reduce {
                 op: self.pick(&[ReduceOp::Sum, ReduceOp::Max, ReduceOp::Min]),
                 x: v(self),
@@ -144,7 +235,11 @@ impl Tape {
             14 => Expr::Dot {
                 lhs: v(self),
                 rhs: v(self),
-                dims: DotDims { lhs_contracting: self.next(4), rhs_contracting: self.next(4), batch: self.next(3) },
+                dims: DotDims {
+                    lhs_contracting: self.next(4),
+                    rhs_contracting: self.next(4),
+                    batch: self.next(3),
+                },
                 out_dtype: self.dtype(),
             },
             15 => Expr::LoopIndex,
@@ -158,17 +253,32 @@ impl Tape {
     }
 
     fn stmt(&mut self, count: usize, depth: usize) -> Stmt {
-        let choice = if depth > 1 { self.next(2) } else { self.next(6) };
+        let choice = if depth > 1 {
+            self.next(2)
+        } else {
+            self.next(6)
+        };
         match choice {
             0 => Stmt::Let(self.value(count)),
-            1 => Stmt::Store { dst: self.view(count), value: self.value(count) },
-            2 => Stmt::When { cond: self.value(count), body: self.block(count, depth + 1) },
+            1 => Stmt::Store {
+                dst: self.view(count),
+                value: self.value(count),
+            },
+            2 => Stmt::When {
+                cond: self.value(count),
+                body: self.block(count, depth + 1),
+            },
             3 => Stmt::ForiLoop(ForiLoop {
                 lower: self.dim(count),
                 upper: self.dim(count),
                 index: self.value(count),
                 carries: (0..self.next(3))
-                    .map(|_| Carry { init: self.value(count), param: self.value(count), next: self.value(count), result: self.value(count) })
+                    .map(|_| Carry {
+                        init: self.value(count),
+                        param: self.value(count),
+                        next: self.value(count),
+                        result: self.value(count),
+                    })
                     .collect(),
                 body: self.block(count, depth + 1),
             }),
@@ -178,27 +288,54 @@ impl Tape {
     }
 
     fn dma(&mut self, count: usize) -> Dma {
-        Dma { src: self.view(count), dst: self.view(count), semaphore: self.ref_id(), slot: self.dim(count) }
+        Dma {
+            src: self.view(count),
+            dst: self.view(count),
+            semaphore: self.ref_id(),
+            slot: self.dim(count),
+        }
     }
 
     fn kernel(&mut self) -> Kernel {
-        let grid: Vec<usize> = (0..self.next(4)).map(|_| self.pick(&[0, 1, 2, 3, 1 << 20])).collect();
+        let grid: Vec<usize> = (0..self.next(4))
+            .map(|_| self.pick(&[0, 1, 2, 3, 1 << 20]))
+            .collect();
         let semantics_len = (grid.len() + self.next(2)).saturating_sub(self.next(2));
         let semantics = (0..semantics_len)
-            .map(|_| self.pick(&[DimensionSemantics::Parallel, DimensionSemantics::Arbitrary, DimensionSemantics::CoreParallel]))
+            .map(|_| {
+                self.pick(&[
+                    DimensionSemantics::Parallel,
+                    DimensionSemantics::Arbitrary,
+                    DimensionSemantics::CoreParallel,
+                ])
+            })
             .collect::<Vec<_>>();
         let mut kernel = Kernel::new(self.name(), GridSpec::new(grid).semantics(semantics));
-        kernel.scalar_prefetch = (0..self.next(3)).map(|_| ScalarPrefetch { name: self.name(), shape: self.shape() }).collect();
+        kernel.scalar_prefetch = (0..self.next(3))
+            .map(|_| ScalarPrefetch {
+                name: self.name(),
+                shape: self.shape(),
+            })
+            .collect();
         kernel.inputs = (0..self.next(3)).map(|_| self.operand()).collect();
         kernel.outputs = (0..self.next(3)).map(|_| self.operand()).collect();
         kernel.scratch = (0..self.next(3))
             .map(|_| {
                 let kind = if self.coin() {
-                    ScratchKind::Buffer { space: self.space(), shape: self.shape(), dtype: self.dtype() }
+                    ScratchKind::Buffer {
+                        space: self.space(),
+                        shape: self.shape(),
+                        dtype: self.dtype(),
+                    }
                 } else {
-                    ScratchKind::DmaSemaphores { count: self.next(3) }
+                    ScratchKind::DmaSemaphores {
+                        count: self.next(3),
+                    }
                 };
-                Scratch { name: self.name(), kind }
+                Scratch {
+                    name: self.name(),
+                    kind,
+                }
             })
             .collect();
         let count = self.next(24);
@@ -223,7 +360,12 @@ const LANES: usize = 128;
 
 impl Gen<'_> {
     fn of_type(&mut self, k: &mut KernelBuilder, ty: &ValueType) -> Value {
-        let matching: Vec<Value> = self.values.iter().filter(|(_, t)| t == ty).map(|(v, _)| *v).collect();
+        let matching: Vec<Value> = self
+            .values
+            .iter()
+            .filter(|(_, t)| t == ty)
+            .map(|(v, _)| *v)
+            .collect();
         if matching.is_empty() || self.tape.next(4) == 0 {
             let value = match ty.dtype {
                 I1 => Scalar::Bool(self.tape.coin()),
@@ -255,7 +397,13 @@ impl Gen<'_> {
             0 if float => (k.exp(a), ty),
             1 if !ty.dtype.is_bool() => {
                 let b = self.of_type(k, &ty);
-                let op = self.tape.pick(&[BinaryOp::Add, BinaryOp::Sub, BinaryOp::Mul, BinaryOp::Max, BinaryOp::Min]);
+                let op = self.tape.pick(&[
+                    BinaryOp::Add,
+                    BinaryOp::Sub,
+                    BinaryOp::Mul,
+                    BinaryOp::Max,
+                    BinaryOp::Min,
+                ]);
                 (k.binary(op, a, b), ty)
             }
             2 if ty.shape.len() == 2 && !ty.dtype.is_bool() => {
@@ -267,7 +415,10 @@ impl Gen<'_> {
                 self.values.push((r, ValueType::new(ty.dtype, shape)));
                 (wide, ty)
             }
-            3 if ty.shape.len() == 2 => (k.transpose(a, [1, 0]), ValueType::new(ty.dtype, [ty.shape[1], ty.shape[0]])),
+            3 if ty.shape.len() == 2 => (
+                k.transpose(a, [1, 0]),
+                ValueType::new(ty.dtype, [ty.shape[1], ty.shape[0]]),
+            ),
             4 => {
                 let to = self.tape.pick(&[F32, Bf16, I32]);
                 (k.cast(a, to), ty.with_dtype(to))
@@ -304,9 +455,15 @@ impl Gen<'_> {
                 let i = k.program_id(0);
                 let zero = k.i32(0);
                 let start = k.min(i, zero);
-                (k.load(x, [ds(start, ROWS), ds(0, LANES)]), ValueType::new(F32, [ROWS, LANES]))
+                (
+                    k.load(x, [ds(start, ROWS), ds(0, LANES)]),
+                    ValueType::new(F32, [ROWS, LANES]),
+                )
             }
-            _ => (k.reshape(a, [ty.shape.iter().product::<usize>()]), ValueType::new(ty.dtype, [ty.shape.iter().product()])),
+            _ => (
+                k.reshape(a, [ty.shape.iter().product::<usize>()]),
+                ValueType::new(ty.dtype, [ty.shape.iter().product()]),
+            ),
         };
         self.values.push((value, result));
     }
@@ -318,7 +475,10 @@ fn valid_kernel(tape: &mut Tape) -> Kernel {
     let x = k.input("x", [2 * ROWS, LANES], F32, spec.clone());
     let o = k.output("o", [2 * ROWS, LANES], F32, spec);
     let first = k.read(x);
-    let mut gen = Gen { tape, values: vec![(first, ValueType::new(F32, [ROWS, LANES]))] };
+    let mut gen = Gen {
+        tape,
+        values: vec![(first, ValueType::new(F32, [ROWS, LANES]))],
+    };
     gen.ops(&mut k, x, 0);
     let out = gen.of_type(&mut k, &ValueType::new(F32, [ROWS, LANES]));
     k.write(o, out);

@@ -3,7 +3,8 @@
 
 use super::KernelBuilder;
 use crate::{
-    BinaryOp, CompareOp, DType, DotDims, Expr, Indexer, RefId, RefView, ReduceOp, Scalar, Stmt, UnaryOp, Value,
+    BinaryOp, CompareOp, DType, DotDims, Expr, Indexer, ReduceOp, RefId, RefView, Scalar, Stmt,
+    UnaryOp, Value,
 };
 
 macro_rules! unary_ops {
@@ -34,8 +35,17 @@ macro_rules! compare_ops {
 
 impl KernelBuilder {
     /// `jnp.full(shape, value, dtype)`.
-    pub fn full(&mut self, shape: impl Into<Vec<usize>>, dtype: DType, value: impl Into<Scalar>) -> Value {
-        self.emit(Expr::Constant { value: value.into(), dtype, shape: shape.into() })
+    pub fn full(
+        &mut self,
+        shape: impl Into<Vec<usize>>,
+        dtype: DType,
+        value: impl Into<Scalar>,
+    ) -> Value {
+        self.emit(Expr::Constant {
+            value: value.into(),
+            dtype,
+            shape: shape.into(),
+        })
     }
 
     /// A scalar constant.
@@ -60,7 +70,9 @@ impl KernelBuilder {
 
     /// `x_ref[indexers]`: one indexer per dim ([`crate::ds`], [`crate::at`]).
     pub fn load(&mut self, src: RefId, indexers: impl IntoIterator<Item = Indexer>) -> Value {
-        self.emit(Expr::Load { src: src.view(indexers) })
+        self.emit(Expr::Load {
+            src: src.view(indexers),
+        })
     }
 
     /// `x_ref[...]`: the whole ref.
@@ -70,12 +82,18 @@ impl KernelBuilder {
 
     /// `o_ref[indexers] = value`.
     pub fn store(&mut self, dst: RefId, indexers: impl IntoIterator<Item = Indexer>, value: Value) {
-        self.push(Stmt::Store { dst: dst.view(indexers), value });
+        self.push(Stmt::Store {
+            dst: dst.view(indexers),
+            value,
+        });
     }
 
     /// `o_ref[...] = value`: the whole ref.
     pub fn write(&mut self, dst: RefId, value: Value) {
-        self.push(Stmt::Store { dst: RefView::from(dst), value });
+        self.push(Stmt::Store {
+            dst: RefView::from(dst),
+            value,
+        });
     }
 
     pub fn unary(&mut self, op: UnaryOp, x: Value) -> Value {
@@ -122,7 +140,11 @@ impl KernelBuilder {
 
     /// `jnp.where(cond, on_true, on_false)`.
     pub fn select(&mut self, cond: Value, on_true: Value, on_false: Value) -> Value {
-        self.emit(Expr::Select { cond, on_true, on_false })
+        self.emit(Expr::Select {
+            cond,
+            on_true,
+            on_false,
+        })
     }
 
     /// `x.astype(dtype)`; rounding rules on [`Expr::Cast`].
@@ -132,25 +154,48 @@ impl KernelBuilder {
 
     /// `jnp.broadcast_to(x, shape)`.
     pub fn broadcast(&mut self, x: Value, shape: impl Into<Vec<usize>>) -> Value {
-        self.emit(Expr::Broadcast { x, shape: shape.into() })
+        self.emit(Expr::Broadcast {
+            x,
+            shape: shape.into(),
+        })
     }
 
     pub fn reshape(&mut self, x: Value, shape: impl Into<Vec<usize>>) -> Value {
-        self.emit(Expr::Reshape { x, shape: shape.into() })
+        self.emit(Expr::Reshape {
+            x,
+            shape: shape.into(),
+        })
     }
 
     /// `jnp.transpose(x, perm)`.
     pub fn transpose(&mut self, x: Value, perm: impl Into<Vec<usize>>) -> Value {
-        self.emit(Expr::Transpose { x, perm: perm.into() })
+        self.emit(Expr::Transpose {
+            x,
+            perm: perm.into(),
+        })
     }
 
     /// `lax.broadcasted_iota(int32, shape, dimension)`.
     pub fn iota(&mut self, shape: impl Into<Vec<usize>>, dimension: usize) -> Value {
-        self.emit(Expr::Iota { shape: shape.into(), dimension })
+        self.emit(Expr::Iota {
+            shape: shape.into(),
+            dimension,
+        })
     }
 
-    pub fn reduce(&mut self, op: ReduceOp, x: Value, axes: impl Into<Vec<usize>>, keep_dims: bool) -> Value {
-        self.emit(Expr::Reduce { op, x, axes: axes.into(), keep_dims })
+    pub fn reduce(
+        &mut self,
+        op: ReduceOp,
+        x: Value,
+        axes: impl Into<Vec<usize>>,
+        keep_dims: bool,
+    ) -> Value {
+        self.emit(Expr::Reduce {
+            op,
+            x,
+            axes: axes.into(),
+            keep_dims,
+        })
     }
 
     /// `x.sum(axis, keepdims=True)`: keeping the dim lets the result broadcast back.
@@ -169,8 +214,19 @@ impl KernelBuilder {
     }
 
     /// `lax.dot_general(lhs, rhs, dims, preferred_element_type=out_dtype)`.
-    pub fn dot_general(&mut self, lhs: Value, rhs: Value, dims: DotDims, out_dtype: DType) -> Value {
-        self.emit(Expr::Dot { lhs, rhs, dims, out_dtype })
+    pub fn dot_general(
+        &mut self,
+        lhs: Value,
+        rhs: Value,
+        dims: DotDims,
+        out_dtype: DType,
+    ) -> Value {
+        self.emit(Expr::Dot {
+            lhs,
+            rhs,
+            dims,
+            out_dtype,
+        })
     }
 
     /// `a @ b` accumulated in f32.

@@ -25,20 +25,43 @@ impl KernelBuilder {
         let (block, nexts) = self.nested(|k| body(k, index, params));
         let results = inits.map(|_| self.kernel.exprs.append(Expr::LoopResult));
         let carries = (0..N)
-            .map(|i| Carry { init: inits[i], param: params[i], next: nexts[i], result: results[i] })
+            .map(|i| Carry {
+                init: inits[i],
+                param: params[i],
+                next: nexts[i],
+                result: results[i],
+            })
             .collect();
-        let fori = ForiLoop { lower: lower.into(), upper: upper.into(), index, carries, body: block };
+        let fori = ForiLoop {
+            lower: lower.into(),
+            upper: upper.into(),
+            index,
+            carries,
+            body: block,
+        };
         self.push(Stmt::ForiLoop(fori));
         results
     }
 
     /// `pltpu.make_async_copy(src, dst, sem.at[slot]).start()`.
-    pub fn dma_start(&mut self, src: impl Into<RefView>, dst: impl Into<RefView>, semaphore: RefId, slot: impl Into<Dim>) {
+    pub fn dma_start(
+        &mut self,
+        src: impl Into<RefView>,
+        dst: impl Into<RefView>,
+        semaphore: RefId,
+        slot: impl Into<Dim>,
+    ) {
         self.push(Stmt::DmaStart(Dma::new(src, dst, semaphore, slot)));
     }
 
     /// `.wait()` on the copy with the same views and semaphore.
-    pub fn dma_wait(&mut self, src: impl Into<RefView>, dst: impl Into<RefView>, semaphore: RefId, slot: impl Into<Dim>) {
+    pub fn dma_wait(
+        &mut self,
+        src: impl Into<RefView>,
+        dst: impl Into<RefView>,
+        semaphore: RefId,
+        slot: impl Into<Dim>,
+    ) {
         self.push(Stmt::DmaWait(Dma::new(src, dst, semaphore, slot)));
     }
 }

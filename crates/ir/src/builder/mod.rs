@@ -24,7 +24,10 @@ pub struct KernelBuilder {
 impl KernelBuilder {
     /// A kernel called `name` over `grid` (`pallas_call(kernel, grid_spec=...)`).
     pub fn new(name: impl Into<String>, grid: GridSpec) -> Self {
-        KernelBuilder { kernel: Kernel::new(name, grid), blocks: vec![Vec::new()] }
+        KernelBuilder {
+            kernel: Kernel::new(name, grid),
+            blocks: vec![Vec::new()],
+        }
     }
 
     /// The kernel as built, without validation.
@@ -49,7 +52,10 @@ impl KernelBuilder {
     }
 
     fn push(&mut self, stmt: Stmt) {
-        self.blocks.last_mut().expect("the root block is never popped").push(stmt);
+        self.blocks
+            .last_mut()
+            .expect("the root block is never popped")
+            .push(stmt);
     }
 
     /// Runs `f` with a fresh innermost block and returns what it emitted.

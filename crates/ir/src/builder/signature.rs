@@ -2,8 +2,8 @@
 
 use super::KernelBuilder;
 use crate::{
-    Alias, BlockDim, BlockSpec, CostEstimate, DType, IndexExpr, IndexMap, MemorySpace, Operand, RefId,
-    ScalarPrefetch, Scratch, ScratchKind,
+    Alias, BlockDim, BlockSpec, CostEstimate, DType, IndexExpr, IndexMap, MemorySpace, Operand,
+    RefId, ScalarPrefetch, Scratch, ScratchKind,
 };
 
 /// The arguments an index-map closure receives: grid indices, then scalar-prefetch refs.
@@ -25,17 +25,28 @@ impl IndexArgs {
             RefId::Prefetch(i) => self.grid_rank + i,
             _ => self.num_args,
         };
-        IndexExpr::Load { arg, indices: indices.into_iter().collect() }
+        IndexExpr::Load {
+            arg,
+            indices: indices.into_iter().collect(),
+        }
     }
 }
 
 impl KernelBuilder {
     /// An index map over the current grid and scalar-prefetch refs, so declare scalar
     /// prefetch first.
-    pub fn index_map<R: IntoIterator<Item = IndexExpr>>(&self, f: impl FnOnce(&IndexArgs) -> R) -> IndexMap {
+    pub fn index_map<R: IntoIterator<Item = IndexExpr>>(
+        &self,
+        f: impl FnOnce(&IndexArgs) -> R,
+    ) -> IndexMap {
         let grid_rank = self.kernel.grid.rank();
         let num_args = grid_rank + self.kernel.scalar_prefetch.len();
-        let results = f(&IndexArgs { grid_rank, num_args }).into_iter().collect();
+        let results = f(&IndexArgs {
+            grid_rank,
+            num_args,
+        })
+        .into_iter()
+        .collect();
         IndexMap { num_args, results }
     }
 
@@ -49,32 +60,85 @@ impl KernelBuilder {
     }
 
     /// An `i32` array placed in SMEM before the grid runs, readable by index maps.
-    pub fn scalar_prefetch(&mut self, name: impl Into<String>, shape: impl Into<Vec<usize>>) -> RefId {
+    pub fn scalar_prefetch(
+        &mut self,
+        name: impl Into<String>,
+        shape: impl Into<Vec<usize>>,
+    ) -> RefId {
         let prefetch = &mut self.kernel.scalar_prefetch;
-        prefetch.push(ScalarPrefetch { name: name.into(), shape: shape.into() });
+        prefetch.push(ScalarPrefetch {
+            name: name.into(),
+            shape: shape.into(),
+        });
         RefId::Prefetch(prefetch.len() - 1)
     }
 
-    pub fn input(&mut self, name: impl Into<String>, shape: impl Into<Vec<usize>>, dtype: DType, spec: BlockSpec) -> RefId {
+    pub fn input(
+        &mut self,
+        name: impl Into<String>,
+        shape: impl Into<Vec<usize>>,
+        dtype: DType,
+        spec: BlockSpec,
+    ) -> RefId {
         let inputs = &mut self.kernel.inputs;
-        inputs.push(Operand { name: name.into(), shape: shape.into(), dtype, spec });
+        inputs.push(Operand {
+            name: name.into(),
+            shape: shape.into(),
+            dtype,
+            spec,
+        });
         RefId::Input(inputs.len() - 1)
     }
 
-    pub fn output(&mut self, name: impl Into<String>, shape: impl Into<Vec<usize>>, dtype: DType, spec: BlockSpec) -> RefId {
+    pub fn output(
+        &mut self,
+        name: impl Into<String>,
+        shape: impl Into<Vec<usize>>,
+        dtype: DType,
+        spec: BlockSpec,
+    ) -> RefId {
         let outputs = &mut self.kernel.outputs;
-        outputs.push(Operand { name: name.into(), shape: shape.into(), dtype, spec });
+        outputs.push(Operand {
+            name: name.into(),
+            shape: shape.into(),
+            dtype,
+            spec,
+        });
         RefId::Output(outputs.len() - 1)
     }
 
     /// A VMEM scratch buffer (`pltpu.VMEM(shape, dtype)`).
-    pub fn scratch_vmem(&mut self, name: impl Into<String>, shape: impl Into<Vec<usize>>, dtype: DType) -> RefId {
-        self.scratch(name, ScratchKind::Buffer { space: MemorySpace::Vmem, shape: shape.into(), dtype })
+    pub fn scratch_vmem(
+        &mut self,
+        name: impl Into<String>,
+        shape: impl Into<Vec<usize>>,
+        dtype: DType,
+    ) -> RefId {
+        self.scratch(
+            name,
+            ScratchKind::Buffer {
+                space: MemorySpace::Vmem,
+                shape: shape.into(),
+                dtype,
+            },
+        )
     }
 
     /// An SMEM scratch buffer (`pltpu.SMEM(shape, dtype)`).
-    pub fn scratch_smem(&mut self, name: impl Into<String>, shape: impl Into<Vec<usize>>, dtype: DType) -> RefId {
-        self.scratch(name, ScratchKind::Buffer { space: MemorySpace::Smem, shape: shape.into(), dtype })
+    pub fn scratch_smem(
+        &mut self,
+        name: impl Into<String>,
+        shape: impl Into<Vec<usize>>,
+        dtype: DType,
+    ) -> RefId {
+        self.scratch(
+            name,
+            ScratchKind::Buffer {
+                space: MemorySpace::Smem,
+                shape: shape.into(),
+                dtype,
+            },
+        )
     }
 
     /// `count` DMA semaphores (`pltpu.SemaphoreType.DMA((count,))`).
@@ -84,7 +148,10 @@ impl KernelBuilder {
 
     fn scratch(&mut self, name: impl Into<String>, kind: ScratchKind) -> RefId {
         let scratch = &mut self.kernel.scratch;
-        scratch.push(Scratch { name: name.into(), kind });
+        scratch.push(Scratch {
+            name: name.into(),
+            kind,
+        });
         RefId::Scratch(scratch.len() - 1)
     }
 
@@ -95,7 +162,10 @@ impl KernelBuilder {
             RefId::Input(i) | RefId::Output(i) if want(i) == id => i,
             _ => usize::MAX,
         };
-        let alias = Alias { input: index(input, RefId::Input), output: index(output, RefId::Output) };
+        let alias = Alias {
+            input: index(input, RefId::Input),
+            output: index(output, RefId::Output),
+        };
         self.kernel.aliases.push(alias);
     }
 

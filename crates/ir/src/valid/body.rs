@@ -20,28 +20,49 @@ pub enum BodyError {
     UnknownValue { value: Value, count: usize },
     #[error("value {value} is used before its definition or outside the block that defines it")]
     NotVisible { value: Value },
-    #[error("value {value} is defined twice; every expression is defined by exactly one statement")]
+    #[error(
+        "value {value} is defined twice; every expression is defined by exactly one statement"
+    )]
     Redefined { value: Value },
     #[error("value {value} is never defined; add a let for it or remove it")]
     NeverDefined { value: Value },
     #[error("value {value} is a {found} but the statement needs a {expected} here")]
-    WrongKind { value: Value, found: &'static str, expected: &'static str },
+    WrongKind {
+        value: Value,
+        found: &'static str,
+        expected: &'static str,
+    },
     #[error("{what} is {ty}; it must be an {expected} scalar")]
-    NotAScalar { what: &'static str, ty: ValueType, expected: DType },
+    NotAScalar {
+        what: &'static str,
+        ty: ValueType,
+        expected: DType,
+    },
     #[error("{what} {bound} does not fit in i32; loop bounds are i32")]
     LoopBound { what: &'static str, bound: usize },
     #[error("carry {index} starts as {init} but the body yields {next}; yield the same type")]
-    CarryType { index: usize, init: ValueType, next: ValueType },
+    CarryType {
+        index: usize,
+        init: ValueType,
+        next: ValueType,
+    },
     #[error("storing {value} into a view of type {view}; the value must have the view's shape and dtype")]
     StoreType { value: ValueType, view: ValueType },
-    #[error("DMA copies {src} into {dst}; source and destination views need the same shape and dtype")]
+    #[error(
+        "DMA copies {src} into {dst}; source and destination views need the same shape and dtype"
+    )]
     DmaType { src: ValueType, dst: ValueType },
 }
 
 /// Validates the body and returns the type of every value (all are defined).
 pub(super) fn check(kernel: &Kernel) -> Result<Vec<ValueType>, ValidationError> {
     let count = kernel.exprs.len();
-    let mut walker = Walker { kernel, types: vec![None; count], visible: vec![false; count], path: OpPath::default() };
+    let mut walker = Walker {
+        kernel,
+        types: vec![None; count],
+        visible: vec![false; count],
+        path: OpPath::default(),
+    };
     walker.block(&kernel.body)?;
     walker
         .types
@@ -50,7 +71,9 @@ pub(super) fn check(kernel: &Kernel) -> Result<Vec<ValueType>, ValidationError> 
         .map(|(i, ty)| {
             ty.ok_or(ValidationError::Body {
                 path: OpPath::default(),
-                error: Box::new(BodyError::NeverDefined { value: Value::from_index(i) }),
+                error: Box::new(BodyError::NeverDefined {
+                    value: Value::from_index(i),
+                }),
             })
         })
         .collect()
@@ -75,7 +98,10 @@ impl Walker<'_> {
 
     fn stmts(&mut self, block: &Block, scope: &mut Vec<Value>) -> Result<(), ValidationError> {
         for (index, stmt) in block.iter().enumerate() {
-            self.path.segments.push(PathSegment { index, label: self.label(stmt) });
+            self.path.segments.push(PathSegment {
+                index,
+                label: self.label(stmt),
+            });
             self.stmt(stmt, scope)?;
             self.path.segments.pop();
         }
@@ -91,7 +117,10 @@ impl Walker<'_> {
 
     /// Attaches the current path to an error.
     fn at(&self, error: impl Into<BodyError>) -> ValidationError {
-        ValidationError::Body { path: self.path.clone(), error: Box::new(error.into()) }
+        ValidationError::Body {
+            path: self.path.clone(),
+            error: Box::new(error.into()),
+        }
     }
 
     fn label(&self, stmt: &Stmt) -> String {
@@ -116,7 +145,8 @@ impl Walker<'_> {
             }
             Stmt::Store { dst, value } => self.store(dst, *value).map_err(|e| self.at(e)),
             Stmt::When { cond, body } => {
-                self.expect_scalar("when condition", *cond, DType::I1).map_err(|e| self.at(e))?;
+                self.expect_scalar("when condition", *cond, DType::I1)
+                    .map_err(|e| self.at(e))?;
                 self.block(body)
             }
             Stmt::ForiLoop(fori) => self.fori_loop(fori, scope),
@@ -129,12 +159,19 @@ impl Walker<'_> {
         self.use_dims(dst.dynamic_values())?;
         let view = access::vector_access(self.kernel, dst, &self.lookup(), true)?;
         if view != value_ty {
-            return Err(BodyError::StoreType { value: value_ty, view });
+            return Err(BodyError::StoreType {
+                value: value_ty,
+                view,
+            });
         }
         Ok(())
     }
 
-    fn fori_loop(&mut self, fori: &ForiLoop, scope: &mut Vec<Value>) -> Result<(), ValidationError> {
+    fn fori_loop(
+        &mut self,
+        fori: &ForiLoop,
+        scope: &mut Vec<Value>,
+    ) -> Result<(), ValidationError> {
         let inits = self.loop_header(fori).map_err(|e| self.at(e))?;
         // The index and carry parameters live in the body's scope.
         let mut body_scope = Vec::new();
@@ -142,14 +179,18 @@ impl Walker<'_> {
         self.close(body_scope);
         result?;
         for (carry, init) in fori.carries.iter().zip(inits) {
-            self.define_kind(carry.result, &Expr::LoopResult, init, scope).map_err(|e| self.at(e))?;
+            self.define_kind(carry.result, &Expr::LoopResult, init, scope)
+                .map_err(|e| self.at(e))?;
         }
         Ok(())
     }
 
     /// Checks the bounds and returns the carry types.
     fn loop_header(&self, fori: &ForiLoop) -> Result<Vec<ValueType>, BodyError> {
-        for (what, bound) in [("loop lower bound", fori.lower), ("loop upper bound", fori.upper)] {
+        for (what, bound) in [
+            ("loop lower bound", fori.lower),
+            ("loop upper bound", fori.upper),
+        ] {
             match bound {
                 Dim::Dynamic(v) => self.expect_scalar(what, v, DType::I32)?,
                 Dim::Static(bound) if i32::try_from(bound).is_err() => {
@@ -158,22 +199,36 @@ impl Walker<'_> {
                 Dim::Static(_) => {}
             }
         }
-        fori.carries.iter().map(|carry| self.use_value(carry.init).cloned()).collect()
+        fori.carries
+            .iter()
+            .map(|carry| self.use_value(carry.init).cloned())
+            .collect()
     }
 
     /// Defines the loop's parameters, checks the body, then checks that each `next`
     /// (defined in the body) matches its carry before the body's scope closes.
-    fn loop_body(&mut self, fori: &ForiLoop, inits: &[ValueType], scope: &mut Vec<Value>) -> Result<(), ValidationError> {
+    fn loop_body(
+        &mut self,
+        fori: &ForiLoop,
+        inits: &[ValueType],
+        scope: &mut Vec<Value>,
+    ) -> Result<(), ValidationError> {
         let index_ty = ValueType::scalar(DType::I32);
-        self.define_kind(fori.index, &Expr::LoopIndex, index_ty, scope).map_err(|e| self.at(e))?;
+        self.define_kind(fori.index, &Expr::LoopIndex, index_ty, scope)
+            .map_err(|e| self.at(e))?;
         for (carry, init) in fori.carries.iter().zip(inits) {
-            self.define_kind(carry.param, &Expr::LoopCarry, init.clone(), scope).map_err(|e| self.at(e))?;
+            self.define_kind(carry.param, &Expr::LoopCarry, init.clone(), scope)
+                .map_err(|e| self.at(e))?;
         }
         self.stmts(&fori.body, scope)?;
         for (index, (carry, init)) in fori.carries.iter().zip(inits).enumerate() {
             let next = self.use_value(carry.next).map_err(|e| self.at(e))?;
             if next != init {
-                return Err(self.at(BodyError::CarryType { index, init: init.clone(), next: next.clone() }));
+                return Err(self.at(BodyError::CarryType {
+                    index,
+                    init: init.clone(),
+                    next: next.clone(),
+                }));
             }
         }
         Ok(())
@@ -200,31 +255,62 @@ impl Walker<'_> {
         for operand in e.operands() {
             self.use_value(operand)?;
         }
-        let ty = |v: Value| self.types[v.index()].as_ref().expect("operands checked visible");
+        let ty = |v: Value| {
+            self.types[v.index()]
+                .as_ref()
+                .expect("operands checked visible")
+        };
         let grid_rank = self.kernel.grid.rank();
         Ok(match e {
-            Expr::Constant { value, dtype, shape } => expr::constant(*value, *dtype, shape)?,
-            Expr::ProgramId { axis } | Expr::NumPrograms { axis } => expr::grid_axis(*axis, grid_rank)?,
+            Expr::Constant {
+                value,
+                dtype,
+                shape,
+            } => expr::constant(*value, *dtype, shape)?,
+            Expr::ProgramId { axis } | Expr::NumPrograms { axis } => {
+                expr::grid_axis(*axis, grid_rank)?
+            }
             Expr::Load { src } => access::vector_access(self.kernel, src, &self.lookup(), false)?,
             Expr::Unary { op, x } => expr::unary(*op, ty(*x))?,
             Expr::Binary { op, lhs, rhs } => expr::binary(*op, ty(*lhs), ty(*rhs))?,
             Expr::Compare { op, lhs, rhs } => expr::compare(op.name(), ty(*lhs), ty(*rhs))?,
-            Expr::Select { cond, on_true, on_false } => expr::select(ty(*cond), ty(*on_true), ty(*on_false))?,
+            Expr::Select {
+                cond,
+                on_true,
+                on_false,
+            } => expr::select(ty(*cond), ty(*on_true), ty(*on_false))?,
             Expr::Cast { x, dtype } => ty(*x).with_dtype(*dtype),
             Expr::Broadcast { x, shape } => expr::broadcast(ty(*x), shape)?,
             Expr::Reshape { x, shape } => expr::reshape(ty(*x), shape)?,
             Expr::Transpose { x, perm } => expr::transpose(ty(*x), perm)?,
             Expr::Iota { shape, dimension } => expr::iota(shape, *dimension)?,
-            Expr::Reduce { op, x, axes, keep_dims } => expr::reduce(*op, ty(*x), axes, *keep_dims)?,
-            Expr::Dot { lhs, rhs, dims, out_dtype } => expr::dot(ty(*lhs), ty(*rhs), dims, *out_dtype)?,
+            Expr::Reduce {
+                op,
+                x,
+                axes,
+                keep_dims,
+            } => expr::reduce(*op, ty(*x), axes, *keep_dims)?,
+            Expr::Dot {
+                lhs,
+                rhs,
+                dims,
+                out_dtype,
+            } => expr::dot(ty(*lhs), ty(*rhs), dims, *out_dtype)?,
             Expr::LoopIndex | Expr::LoopCarry | Expr::LoopResult => {
-                return Err(BodyError::WrongKind { value, found: e.name(), expected: "let-able expression" })
+                return Err(BodyError::WrongKind {
+                    value,
+                    found: e.name(),
+                    expected: "let-able expression",
+                })
             }
         })
     }
 
     fn expr(&self, value: Value) -> Result<&Expr, BodyError> {
-        self.kernel.exprs.get(value).ok_or(BodyError::UnknownValue { value, count: self.kernel.exprs.len() })
+        self.kernel.exprs.get(value).ok_or(BodyError::UnknownValue {
+            value,
+            count: self.kernel.exprs.len(),
+        })
     }
 
     /// The type of a value that must be in scope.
@@ -240,10 +326,19 @@ impl Walker<'_> {
         values.try_for_each(|v| self.use_value(v).map(drop))
     }
 
-    fn expect_scalar(&self, what: &'static str, value: Value, expected: DType) -> Result<(), BodyError> {
+    fn expect_scalar(
+        &self,
+        what: &'static str,
+        value: Value,
+        expected: DType,
+    ) -> Result<(), BodyError> {
         let ty = self.use_value(value)?;
         if *ty != ValueType::scalar(expected) {
-            return Err(BodyError::NotAScalar { what, ty: ty.clone(), expected });
+            return Err(BodyError::NotAScalar {
+                what,
+                ty: ty.clone(),
+                expected,
+            });
         }
         Ok(())
     }
@@ -253,15 +348,30 @@ impl Walker<'_> {
     }
 
     /// Defines a value owned by a loop, which must be an expression of that kind.
-    fn define_kind(&mut self, value: Value, kind: &Expr, ty: ValueType, scope: &mut Vec<Value>) -> Result<(), BodyError> {
+    fn define_kind(
+        &mut self,
+        value: Value,
+        kind: &Expr,
+        ty: ValueType,
+        scope: &mut Vec<Value>,
+    ) -> Result<(), BodyError> {
         let e = self.expr(value)?;
         if e != kind {
-            return Err(BodyError::WrongKind { value, found: e.name(), expected: kind.name() });
+            return Err(BodyError::WrongKind {
+                value,
+                found: e.name(),
+                expected: kind.name(),
+            });
         }
         self.define(value, ty, scope)
     }
 
-    fn define(&mut self, value: Value, ty: ValueType, scope: &mut Vec<Value>) -> Result<(), BodyError> {
+    fn define(
+        &mut self,
+        value: Value,
+        ty: ValueType,
+        scope: &mut Vec<Value>,
+    ) -> Result<(), BodyError> {
         self.expr(value)?;
         let slot = &mut self.types[value.index()];
         if slot.is_some() {

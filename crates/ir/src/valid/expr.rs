@@ -15,44 +15,92 @@ pub enum ExprError {
     #[error("grid axis {axis} does not exist (grid rank {rank})")]
     GridAxis { axis: usize, rank: usize },
     #[error("{op} does not apply to {dtype}; it takes {expected}")]
-    Dtype { op: &'static str, dtype: DType, expected: &'static str },
+    Dtype {
+        op: &'static str,
+        dtype: DType,
+        expected: &'static str,
+    },
     #[error("{op} operands differ: {lhs} vs {rhs}; broadcast or cast one of them first")]
-    OperandMismatch { op: &'static str, lhs: ValueType, rhs: ValueType },
-    #[error("select condition is {cond} but the values are {value}; use an i1 mask of the same shape")]
+    OperandMismatch {
+        op: &'static str,
+        lhs: ValueType,
+        rhs: ValueType,
+    },
+    #[error(
+        "select condition is {cond} but the values are {value}; use an i1 mask of the same shape"
+    )]
     SelectCondition { cond: ValueType, value: ValueType },
     #[error("can not broadcast {from} to {}: source dim {dim} is {extent}, target is {target}; source dims must be 1 or equal, aligned at the right", Shape(shape))]
-    Broadcast { from: ValueType, shape: Vec<usize>, dim: usize, extent: usize, target: usize },
+    Broadcast {
+        from: ValueType,
+        shape: Vec<usize>,
+        dim: usize,
+        extent: usize,
+        target: usize,
+    },
     #[error("can not broadcast {from} to lower rank {}", Shape(shape))]
     BroadcastRank { from: ValueType, shape: Vec<usize> },
     #[error("reshape of {from} ({from_elements} elements) to {} ({to_elements} elements); element counts must match", Shape(shape))]
-    Reshape { from: ValueType, shape: Vec<usize>, from_elements: u64, to_elements: u64 },
+    Reshape {
+        from: ValueType,
+        shape: Vec<usize>,
+        from_elements: u64,
+        to_elements: u64,
+    },
     #[error("permutation {perm:?} is not a permutation of 0..{rank}")]
     Permutation { perm: Vec<usize>, rank: usize },
     #[error("iota dimension {dimension} is outside shape {}", Shape(shape))]
     IotaDimension { dimension: usize, shape: Vec<usize> },
     #[error("reduce axes {axes:?} of {x}: axes must be sorted, distinct and below rank {rank}")]
-    ReduceAxes { axes: Vec<usize>, x: ValueType, rank: usize },
+    ReduceAxes {
+        axes: Vec<usize>,
+        x: ValueType,
+        rank: usize,
+    },
     #[error("dot operands have ranks {lhs_rank} and {rhs_rank} with {batch} batch dims; each needs exactly 2 non-batch dims (batch 0 or 1)")]
-    DotRank { lhs_rank: usize, rhs_rank: usize, batch: usize },
+    DotRank {
+        lhs_rank: usize,
+        rhs_rank: usize,
+        batch: usize,
+    },
     #[error("dot contracting dim {which} = {dim} is not a non-batch dim of {ty}")]
-    DotContractingDim { which: &'static str, dim: usize, ty: ValueType },
+    DotContractingDim {
+        which: &'static str,
+        dim: usize,
+        ty: ValueType,
+    },
     #[error("dot contracts lhs {lhs} dim {lhs_dim} ({lhs_extent}) with rhs {rhs} dim {rhs_dim} ({rhs_extent}); contracting extents must be equal")]
-    DotContracting { lhs: ValueType, rhs: ValueType, lhs_dim: usize, rhs_dim: usize, lhs_extent: usize, rhs_extent: usize },
+    DotContracting {
+        lhs: ValueType,
+        rhs: ValueType,
+        lhs_dim: usize,
+        rhs_dim: usize,
+        lhs_extent: usize,
+        rhs_extent: usize,
+    },
     #[error("dot batch dims differ: lhs {lhs}, rhs {rhs}; batch extents must be equal")]
     DotBatch { lhs: ValueType, rhs: ValueType },
-    #[error("dot of {input} into {out}: float inputs accumulate in f32 (or their own dtype), i8 in i32")]
+    #[error(
+        "dot of {input} into {out}: float inputs accumulate in f32 (or their own dtype), i8 in i32"
+    )]
     DotOutDtype { input: DType, out: DType },
 }
 
 /// Every dim at least 1.
 pub(super) fn shape(shape: &[usize]) -> Result<(), ExprError> {
     if shape.contains(&0) || num_elements(shape).is_none() {
-        return Err(ExprError::ZeroDim { shape: shape.to_vec() });
+        return Err(ExprError::ZeroDim {
+            shape: shape.to_vec(),
+        });
     }
     Ok(())
 }
 
-pub(super) fn constant(value: Scalar, dtype: DType, shape_: &[usize]) -> Result<ValueType, ExprError> {
+pub(super) fn constant(
+    value: Scalar,
+    dtype: DType,
+    shape_: &[usize],
+) -> Result<ValueType, ExprError> {
     shape(shape_)?;
     if !value.fits(dtype) {
         return Err(ExprError::ConstantKind { value, dtype });
@@ -75,12 +123,20 @@ pub(super) fn unary(op: UnaryOp, x: &ValueType) -> Result<ValueType, ExprError> 
         _ => (!dtype.is_bool(), "floats or integers"),
     };
     if !ok {
-        return Err(ExprError::Dtype { op: op.name(), dtype, expected });
+        return Err(ExprError::Dtype {
+            op: op.name(),
+            dtype,
+            expected,
+        });
     }
     Ok(x.clone())
 }
 
-pub(super) fn binary(op: BinaryOp, lhs: &ValueType, rhs: &ValueType) -> Result<ValueType, ExprError> {
+pub(super) fn binary(
+    op: BinaryOp,
+    lhs: &ValueType,
+    rhs: &ValueType,
+) -> Result<ValueType, ExprError> {
     same(op.name(), lhs, rhs)?;
     let dtype = lhs.dtype;
     let (ok, expected) = if op.is_bitwise() {
@@ -89,27 +145,46 @@ pub(super) fn binary(op: BinaryOp, lhs: &ValueType, rhs: &ValueType) -> Result<V
         (!dtype.is_bool(), "floats or integers")
     };
     if !ok {
-        return Err(ExprError::Dtype { op: op.name(), dtype, expected });
+        return Err(ExprError::Dtype {
+            op: op.name(),
+            dtype,
+            expected,
+        });
     }
     Ok(lhs.clone())
 }
 
-pub(super) fn compare(op: &'static str, lhs: &ValueType, rhs: &ValueType) -> Result<ValueType, ExprError> {
+pub(super) fn compare(
+    op: &'static str,
+    lhs: &ValueType,
+    rhs: &ValueType,
+) -> Result<ValueType, ExprError> {
     same(op, lhs, rhs)?;
     Ok(lhs.with_dtype(DType::I1))
 }
 
-pub(super) fn select(cond: &ValueType, on_true: &ValueType, on_false: &ValueType) -> Result<ValueType, ExprError> {
+pub(super) fn select(
+    cond: &ValueType,
+    on_true: &ValueType,
+    on_false: &ValueType,
+) -> Result<ValueType, ExprError> {
     same("select", on_true, on_false)?;
     if cond.dtype != DType::I1 || cond.shape != on_true.shape {
-        return Err(ExprError::SelectCondition { cond: cond.clone(), value: on_true.clone() });
+        return Err(ExprError::SelectCondition {
+            cond: cond.clone(),
+            value: on_true.clone(),
+        });
     }
     Ok(on_true.clone())
 }
 
 fn same(op: &'static str, lhs: &ValueType, rhs: &ValueType) -> Result<(), ExprError> {
     if lhs != rhs {
-        return Err(ExprError::OperandMismatch { op, lhs: lhs.clone(), rhs: rhs.clone() });
+        return Err(ExprError::OperandMismatch {
+            op,
+            lhs: lhs.clone(),
+            rhs: rhs.clone(),
+        });
     }
     Ok(())
 }
@@ -119,11 +194,20 @@ pub(super) fn broadcast(x: &ValueType, to: &[usize]) -> Result<ValueType, ExprEr
     let offset = to
         .len()
         .checked_sub(x.shape.len())
-        .ok_or_else(|| ExprError::BroadcastRank { from: x.clone(), shape: to.to_vec() })?;
+        .ok_or_else(|| ExprError::BroadcastRank {
+            from: x.clone(),
+            shape: to.to_vec(),
+        })?;
     for (dim, &extent) in x.shape.iter().enumerate() {
         let target = to[offset + dim];
         if extent != 1 && extent != target {
-            return Err(ExprError::Broadcast { from: x.clone(), shape: to.to_vec(), dim, extent, target });
+            return Err(ExprError::Broadcast {
+                from: x.clone(),
+                shape: to.to_vec(),
+                dim,
+                extent,
+                target,
+            });
         }
     }
     Ok(ValueType::new(x.dtype, to))
@@ -134,7 +218,12 @@ pub(super) fn reshape(x: &ValueType, to: &[usize]) -> Result<ValueType, ExprErro
     let from_elements = num_elements(&x.shape).unwrap_or(0);
     let to_elements = num_elements(to).unwrap_or(0);
     if from_elements != to_elements {
-        return Err(ExprError::Reshape { from: x.clone(), shape: to.to_vec(), from_elements, to_elements });
+        return Err(ExprError::Reshape {
+            from: x.clone(),
+            shape: to.to_vec(),
+            from_elements,
+            to_elements,
+        });
     }
     Ok(ValueType::new(x.dtype, to))
 }
@@ -143,29 +232,53 @@ pub(super) fn transpose(x: &ValueType, perm: &[usize]) -> Result<ValueType, Expr
     let rank = x.shape.len();
     let mut seen = vec![false; rank];
     let valid = perm.len() == rank
-        && perm.iter().all(|&p| p < rank && !std::mem::replace(&mut seen[p], true));
+        && perm
+            .iter()
+            .all(|&p| p < rank && !std::mem::replace(&mut seen[p], true));
     if !valid {
-        return Err(ExprError::Permutation { perm: perm.to_vec(), rank });
+        return Err(ExprError::Permutation {
+            perm: perm.to_vec(),
+            rank,
+        });
     }
-    Ok(ValueType::new(x.dtype, perm.iter().map(|&p| x.shape[p]).collect::<Vec<_>>()))
+    Ok(ValueType::new(
+        x.dtype,
+        perm.iter().map(|&p| x.shape[p]).collect::<Vec<_>>(),
+    ))
 }
 
 pub(super) fn iota(shape_: &[usize], dimension: usize) -> Result<ValueType, ExprError> {
     shape(shape_)?;
     if dimension >= shape_.len() {
-        return Err(ExprError::IotaDimension { dimension, shape: shape_.to_vec() });
+        return Err(ExprError::IotaDimension {
+            dimension,
+            shape: shape_.to_vec(),
+        });
     }
     Ok(ValueType::new(DType::I32, shape_))
 }
 
-pub(super) fn reduce(op: ReduceOp, x: &ValueType, axes: &[usize], keep_dims: bool) -> Result<ValueType, ExprError> {
+pub(super) fn reduce(
+    op: ReduceOp,
+    x: &ValueType,
+    axes: &[usize],
+    keep_dims: bool,
+) -> Result<ValueType, ExprError> {
     if x.dtype.is_bool() {
-        return Err(ExprError::Dtype { op: op.name(), dtype: x.dtype, expected: "floats or integers" });
+        return Err(ExprError::Dtype {
+            op: op.name(),
+            dtype: x.dtype,
+            expected: "floats or integers",
+        });
     }
     let rank = x.shape.len();
     let sorted = axes.windows(2).all(|w| w[0] < w[1]);
     if axes.is_empty() || !sorted || axes.iter().any(|&a| a >= rank) {
-        return Err(ExprError::ReduceAxes { axes: axes.to_vec(), x: x.clone(), rank });
+        return Err(ExprError::ReduceAxes {
+            axes: axes.to_vec(),
+            x: x.clone(),
+            rank,
+        });
     }
     let shape: Vec<usize> = x
         .shape
@@ -180,21 +293,37 @@ pub(super) fn reduce(op: ReduceOp, x: &ValueType, axes: &[usize], keep_dims: boo
     Ok(ValueType::new(x.dtype, shape))
 }
 
-pub(super) fn dot(lhs: &ValueType, rhs: &ValueType, dims: &DotDims, out: DType) -> Result<ValueType, ExprError> {
+pub(super) fn dot(
+    lhs: &ValueType,
+    rhs: &ValueType,
+    dims: &DotDims,
+    out: DType,
+) -> Result<ValueType, ExprError> {
     let (lr, rr, batch) = (lhs.shape.len(), rhs.shape.len(), dims.batch);
     if batch > 1 || lr != batch + 2 || rr != batch + 2 {
-        return Err(ExprError::DotRank { lhs_rank: lr, rhs_rank: rr, batch });
+        return Err(ExprError::DotRank {
+            lhs_rank: lr,
+            rhs_rank: rr,
+            batch,
+        });
     }
     let free_dim = |which, ty: &ValueType, dim: usize| {
         if dim < batch || dim >= batch + 2 {
-            return Err(ExprError::DotContractingDim { which, dim, ty: ty.clone() });
+            return Err(ExprError::DotContractingDim {
+                which,
+                dim,
+                ty: ty.clone(),
+            });
         }
         // The other non-batch dim is the free one.
         Ok(2 * batch + 1 - dim)
     };
     let lhs_free = free_dim("lhs", lhs, dims.lhs_contracting)?;
     let rhs_free = free_dim("rhs", rhs, dims.rhs_contracting)?;
-    let (lhs_extent, rhs_extent) = (lhs.shape[dims.lhs_contracting], rhs.shape[dims.rhs_contracting]);
+    let (lhs_extent, rhs_extent) = (
+        lhs.shape[dims.lhs_contracting],
+        rhs.shape[dims.rhs_contracting],
+    );
     if lhs_extent != rhs_extent {
         return Err(ExprError::DotContracting {
             lhs: lhs.clone(),
@@ -206,10 +335,17 @@ pub(super) fn dot(lhs: &ValueType, rhs: &ValueType, dims: &DotDims, out: DType) 
         });
     }
     if lhs.shape[..batch] != rhs.shape[..batch] {
-        return Err(ExprError::DotBatch { lhs: lhs.clone(), rhs: rhs.clone() });
+        return Err(ExprError::DotBatch {
+            lhs: lhs.clone(),
+            rhs: rhs.clone(),
+        });
     }
     if lhs.dtype != rhs.dtype {
-        return Err(ExprError::OperandMismatch { op: "dot", lhs: lhs.clone(), rhs: rhs.clone() });
+        return Err(ExprError::OperandMismatch {
+            op: "dot",
+            lhs: lhs.clone(),
+            rhs: rhs.clone(),
+        });
     }
     let input = lhs.dtype;
     let out_ok = match input {

@@ -38,7 +38,11 @@ pub struct OperandInfo {
 impl KernelInfo {
     pub(super) fn new(kernel: &Kernel, value_types: Vec<ValueType>) -> Self {
         let operand_infos = |make: fn(usize) -> RefId, operands: &[Operand]| {
-            operands.iter().enumerate().map(|(i, o)| OperandInfo::new(kernel, make(i), o)).collect()
+            operands
+                .iter()
+                .enumerate()
+                .map(|(i, o)| OperandInfo::new(kernel, make(i), o))
+                .collect()
         };
         let scratch_bytes = |wanted: MemorySpace| {
             (0..kernel.scratch.len())
@@ -65,13 +69,22 @@ impl KernelInfo {
 
 impl OperandInfo {
     fn new(kernel: &Kernel, id: RefId, operand: &Operand) -> Self {
-        let ref_type = kernel.ref_type(id).expect("operand ids come from the kernel's own lists");
+        let ref_type = kernel
+            .ref_type(id)
+            .expect("operand ids come from the kernel's own lists");
         let window = operand.spec.window.as_ref();
         let window_bounds = window.map(|w| w.window_bounds());
-        let blocks_per_dim = window_bounds
-            .as_ref()
-            .map(|bounds| operand.shape.iter().zip(bounds).map(|(e, b)| e.div_ceil(*b)).collect());
-        let array_bytes = num_elements(&operand.shape).unwrap_or(u64::MAX).saturating_mul(operand.dtype.byte_size().into());
+        let blocks_per_dim = window_bounds.as_ref().map(|bounds| {
+            operand
+                .shape
+                .iter()
+                .zip(bounds)
+                .map(|(e, b)| e.div_ceil(*b))
+                .collect()
+        });
+        let array_bytes = num_elements(&operand.shape)
+            .unwrap_or(u64::MAX)
+            .saturating_mul(operand.dtype.byte_size().into());
         OperandInfo {
             block_bytes: ref_type.byte_size().unwrap_or(u64::MAX),
             ref_type,

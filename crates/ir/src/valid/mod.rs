@@ -34,7 +34,10 @@ pub enum ValidationError {
     #[error("kernel signature: {0}")]
     Signature(#[from] SignatureError),
     #[error("index map of {operand}: {error}")]
-    IndexMap { operand: String, error: IndexMapError },
+    IndexMap {
+        operand: String,
+        error: IndexMapError,
+    },
     /// Boxed because type errors carry whole types and errors should stay cheap to return.
     #[error("at {path}: {error}")]
     Body { path: OpPath, error: Box<BodyError> },
@@ -53,12 +56,18 @@ impl ValidationError {
 /// Checks the whole kernel and returns the facts later passes reuse.
 pub fn validate(kernel: &Kernel) -> Result<KernelInfo, ValidationError> {
     signature::check(kernel)?;
-    let operands = kernel.inputs.iter().map(|o| ("input", o)).chain(kernel.outputs.iter().map(|o| ("output", o)));
+    let operands = kernel
+        .inputs
+        .iter()
+        .map(|o| ("input", o))
+        .chain(kernel.outputs.iter().map(|o| ("output", o)));
     for (side, operand) in operands {
         if let Some(window) = &operand.spec.window {
-            index_map::check(kernel, operand, window).map_err(|error| ValidationError::IndexMap {
-                operand: format!("{side} `{}`", operand.name),
-                error,
+            index_map::check(kernel, operand, window).map_err(|error| {
+                ValidationError::IndexMap {
+                    operand: format!("{side} `{}`", operand.name),
+                    error,
+                }
             })?;
         }
     }

@@ -18,20 +18,34 @@ pub enum SignatureError {
     GridExtent { axis: usize, extent: usize },
     #[error("grid has rank {rank} but {semantics} dimension semantics are given; give one per grid axis")]
     SemanticsLength { rank: usize, semantics: usize },
-    #[error("{what} has shape {}; shapes need rank >= 1 and no zero dims", Shape(shape))]
+    #[error(
+        "{what} has shape {}; shapes need rank >= 1 and no zero dims",
+        Shape(shape)
+    )]
     BadShape { what: String, shape: Vec<usize> },
     #[error("{what} is larger than u64 bytes")]
     TooLarge { what: String },
     #[error("{what} has dtype i1, which can not be stored; keep masks in memory as i8 or i32")]
     BoolInMemory { what: String },
-    #[error("{what} is in {space} without a block shape; give it a window or use MemorySpace::Any")]
+    #[error(
+        "{what} is in {space} without a block shape; give it a window or use MemorySpace::Any"
+    )]
     MissingWindow { what: String, space: MemorySpace },
     #[error("{what} is in `any` memory but has a window; `any` operands are whole arrays moved by DMA, so drop the window or use vmem")]
     WindowedAny { what: String },
     #[error("{what} has block rank {block_rank} but array rank {array_rank}; give one block dim per array dim (BlockDim::Squeezed for dims the body does not see)")]
-    BlockRank { what: String, block_rank: usize, array_rank: usize },
+    BlockRank {
+        what: String,
+        block_rank: usize,
+        array_rank: usize,
+    },
     #[error("{what} block dim {dim} is {block}, outside 1..={extent} (the array extent); use a block between 1 and the array extent")]
-    BlockExtent { what: String, dim: usize, block: usize, extent: usize },
+    BlockExtent {
+        what: String,
+        dim: usize,
+        block: usize,
+        extent: usize,
+    },
     #[error("{what} squeezes every block dim; keep at least one dim in the window")]
     AllSqueezed { what: String },
     #[error("scratch `{name}` is in `any` memory; scratch buffers live in vmem or smem")]
@@ -39,12 +53,25 @@ pub enum SignatureError {
     #[error("scratch `{name}` holds 0 DMA semaphores; allocate at least one")]
     NoSemaphores { name: String },
     #[error("alias refers to {side} {index}, but the kernel has {count}; alias existing operands")]
-    AliasOutOfRange { side: &'static str, index: usize, count: usize },
+    AliasOutOfRange {
+        side: &'static str,
+        index: usize,
+        count: usize,
+    },
     #[error("alias input {input} -> output {output}: input is {input_type}, output is {output_type}; aliased operands need the same shape and dtype")]
-    AliasMismatch { input: usize, output: usize, input_type: ValueType, output_type: ValueType },
-    #[error("{side} {index} is aliased twice; each input and output may take part in at most one alias")]
+    AliasMismatch {
+        input: usize,
+        output: usize,
+        input_type: ValueType,
+        output_type: ValueType,
+    },
+    #[error(
+        "{side} {index} is aliased twice; each input and output may take part in at most one alias"
+    )]
     AliasTwice { side: &'static str, index: usize },
-    #[error("vmem_limit_bytes is 0; leave it None for the target default or give a positive limit")]
+    #[error(
+        "vmem_limit_bytes is 0; leave it None for the target default or give a positive limit"
+    )]
     ZeroVmemLimit,
 }
 
@@ -79,18 +106,28 @@ pub(super) fn check(kernel: &Kernel) -> Result<(), SignatureError> {
 
 fn check_name(what: &str, name: &str) -> Result<(), SignatureError> {
     let mut chars = name.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+    let valid = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
     if valid {
         Ok(())
     } else {
-        Err(SignatureError::InvalidName { what: what.to_owned(), name: name.to_owned() })
+        Err(SignatureError::InvalidName {
+            what: what.to_owned(),
+            name: name.to_owned(),
+        })
     }
 }
 
 fn check_grid(kernel: &Kernel) -> Result<(), SignatureError> {
     let grid = &kernel.grid;
-    if let Some((axis, &extent)) = grid.grid.iter().enumerate().find(|(_, &n)| n == 0 || i32::try_from(n).is_err()) {
+    if let Some((axis, &extent)) = grid
+        .grid
+        .iter()
+        .enumerate()
+        .find(|(_, &n)| n == 0 || i32::try_from(n).is_err())
+    {
         return Err(SignatureError::GridExtent { axis, extent });
     }
     if grid.dimension_semantics.len() != grid.rank() {
@@ -105,14 +142,21 @@ fn check_grid(kernel: &Kernel) -> Result<(), SignatureError> {
 /// A stored array: rank >= 1, no zero dims, storable dtype, size fits in u64.
 fn check_array(what: &str, shape: &[usize], dtype: DType) -> Result<(), SignatureError> {
     if shape.is_empty() || shape.contains(&0) {
-        return Err(SignatureError::BadShape { what: what.to_owned(), shape: shape.to_vec() });
+        return Err(SignatureError::BadShape {
+            what: what.to_owned(),
+            shape: shape.to_vec(),
+        });
     }
     if !dtype.is_storable() {
-        return Err(SignatureError::BoolInMemory { what: what.to_owned() });
+        return Err(SignatureError::BoolInMemory {
+            what: what.to_owned(),
+        });
     }
     match num_elements(shape).and_then(|n| n.checked_mul(dtype.byte_size().into())) {
         Some(_) => Ok(()),
-        None => Err(SignatureError::TooLarge { what: what.to_owned() }),
+        None => Err(SignatureError::TooLarge {
+            what: what.to_owned(),
+        }),
     }
 }
 
@@ -123,11 +167,16 @@ fn check_operand(what: &str, o: &Operand) -> Result<(), SignatureError> {
     let Some(window) = &o.spec.window else {
         return match space {
             MemorySpace::Any => Ok(()),
-            _ => Err(SignatureError::MissingWindow { what: what.to_owned(), space }),
+            _ => Err(SignatureError::MissingWindow {
+                what: what.to_owned(),
+                space,
+            }),
         };
     };
     if space == MemorySpace::Any {
-        return Err(SignatureError::WindowedAny { what: what.to_owned() });
+        return Err(SignatureError::WindowedAny {
+            what: what.to_owned(),
+        });
     }
     if window.block_shape.len() != o.shape.len() {
         return Err(SignatureError::BlockRank {
@@ -139,12 +188,19 @@ fn check_operand(what: &str, o: &Operand) -> Result<(), SignatureError> {
     for (dim, (&block, &extent)) in window.block_shape.iter().zip(&o.shape).enumerate() {
         if let BlockDim::Blocked(block) = block {
             if block == 0 || block > extent {
-                return Err(SignatureError::BlockExtent { what: what.to_owned(), dim, block, extent });
+                return Err(SignatureError::BlockExtent {
+                    what: what.to_owned(),
+                    dim,
+                    block,
+                    extent,
+                });
             }
         }
     }
     if window.ref_shape().is_empty() {
-        return Err(SignatureError::AllSqueezed { what: what.to_owned() });
+        return Err(SignatureError::AllSqueezed {
+            what: what.to_owned(),
+        });
     }
     Ok(())
 }
@@ -152,11 +208,16 @@ fn check_operand(what: &str, o: &Operand) -> Result<(), SignatureError> {
 fn check_scratch(what: &str, s: &crate::Scratch) -> Result<(), SignatureError> {
     check_name(what, &s.name)?;
     match &s.kind {
-        ScratchKind::Buffer { space: MemorySpace::Any, .. } => {
-            Err(SignatureError::ScratchInAny { name: s.name.clone() })
-        }
+        ScratchKind::Buffer {
+            space: MemorySpace::Any,
+            ..
+        } => Err(SignatureError::ScratchInAny {
+            name: s.name.clone(),
+        }),
         ScratchKind::Buffer { shape, dtype, .. } => check_array(what, shape, *dtype),
-        ScratchKind::DmaSemaphores { count: 0 } => Err(SignatureError::NoSemaphores { name: s.name.clone() }),
+        ScratchKind::DmaSemaphores { count: 0 } => Err(SignatureError::NoSemaphores {
+            name: s.name.clone(),
+        }),
         ScratchKind::DmaSemaphores { .. } => Ok(()),
     }
 }
@@ -166,7 +227,9 @@ fn check_unique_names(kernel: &Kernel) -> Result<(), SignatureError> {
     for id in kernel.refs() {
         let name = kernel.ref_name(id).unwrap_or_default();
         if !seen.insert(name) {
-            return Err(SignatureError::DuplicateName { name: name.to_owned() });
+            return Err(SignatureError::DuplicateName {
+                name: name.to_owned(),
+            });
         }
     }
     Ok(())
@@ -194,10 +257,16 @@ fn check_aliases(kernel: &Kernel) -> Result<(), SignatureError> {
     Ok(())
 }
 
-fn lookup<'k>(side: &'static str, operands: &'k [Operand], index: usize) -> Result<&'k Operand, SignatureError> {
-    operands
-        .get(index)
-        .ok_or(SignatureError::AliasOutOfRange { side, index, count: operands.len() })
+fn lookup<'k>(
+    side: &'static str,
+    operands: &'k [Operand],
+    index: usize,
+) -> Result<&'k Operand, SignatureError> {
+    operands.get(index).ok_or(SignatureError::AliasOutOfRange {
+        side,
+        index,
+        count: operands.len(),
+    })
 }
 
 fn mark(side: &'static str, seen: &mut [bool], index: usize) -> Result<(), SignatureError> {

@@ -10,12 +10,28 @@ use pallas_flash_ir::{ds, BlockSpec, GridSpec, IndexExpr, Kernel, KernelBuilder}
 
 /// `o = x @ y`, blocked over (M, N, K) with an f32 accumulator in scratch.
 pub fn matmul() -> Kernel {
-    let (m, n, kk, bm, bn, bk): (usize, usize, usize, usize, usize, usize) = (256, 256, 512, 128, 128, 256);
+    let (m, n, kk, bm, bn, bk): (usize, usize, usize, usize, usize, usize) =
+        (256, 256, 512, 128, 128, 256);
     let grid = GridSpec::new([m / bm, n / bn, kk / bk]).semantics([Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("matmul", grid);
-    let x = k.input("x", [m, kk], Bf16, k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]));
-    let y = k.input("y", [kk, n], Bf16, k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]));
-    let o = k.output("o", [m, n], F32, k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]));
+    let x = k.input(
+        "x",
+        [m, kk],
+        Bf16,
+        k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
+    );
+    let y = k.input(
+        "y",
+        [kk, n],
+        Bf16,
+        k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
+    );
+    let o = k.output(
+        "o",
+        [m, n],
+        F32,
+        k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
+    );
     let acc = k.scratch_vmem("acc", [bm, bn], F32);
     let step = k.program_id(2);
     let zero = k.i32(0);
@@ -46,10 +62,20 @@ pub fn causal_attention_dma() -> Kernel {
     let (n, d, b): (usize, usize, usize) = (1024, 128, 128);
     let grid = GridSpec::new([n / b]).semantics([Parallel]);
     let mut k = KernelBuilder::new("causal_attention_dma", grid);
-    let q = k.input("q", [n, d], Bf16, k.vmem_block([b, d], |g| [g.grid(0), IndexExpr::Const(0)]));
+    let q = k.input(
+        "q",
+        [n, d],
+        Bf16,
+        k.vmem_block([b, d], |g| [g.grid(0), IndexExpr::Const(0)]),
+    );
     let kh = k.input("k_hbm", [n, d], Bf16, BlockSpec::any());
     let vh = k.input("v_hbm", [n, d], Bf16, BlockSpec::any());
-    let o = k.output("o", [n, d], F32, k.vmem_block([b, d], |g| [g.grid(0), IndexExpr::Const(0)]));
+    let o = k.output(
+        "o",
+        [n, d],
+        F32,
+        k.vmem_block([b, d], |g| [g.grid(0), IndexExpr::Const(0)]),
+    );
     let kbuf = k.scratch_vmem("k_buf", [b, d], Bf16);
     let vbuf = k.scratch_vmem("v_buf", [b, d], Bf16);
     let sem = k.dma_semaphores("sem", 2);
@@ -106,24 +132,39 @@ pub fn causal_attention_dma() -> Kernel {
 /// Decode over a paged KV cache: the page table and lengths are scalar prefetch, the
 /// K index map reads the page table and clamps past the sequence end.
 pub fn paged_decode() -> Kernel {
-    let (batch, pages_per_seq, page, d, pool): (usize, usize, usize, usize, usize) = (4, 8, 128, 128, 64);
+    let (batch, pages_per_seq, page, d, pool): (usize, usize, usize, usize, usize) =
+        (4, 8, 128, 128, 64);
     let grid = GridSpec::new([batch, pages_per_seq]).semantics([Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("paged_decode", grid);
     let table = k.scalar_prefetch("page_table", [batch, pages_per_seq]);
     let lengths = k.scalar_prefetch("lengths", [batch]);
-    let q = k.input("q", [batch, 8, d], F32, k.vmem_block([Squeezed, Blocked(8), Blocked(d)], |g| {
-        [g.grid(0), IndexExpr::Const(0), IndexExpr::Const(0)]
-    }));
+    let q = k.input(
+        "q",
+        [batch, 8, d],
+        F32,
+        k.vmem_block([Squeezed, Blocked(8), Blocked(d)], |g| {
+            [g.grid(0), IndexExpr::Const(0), IndexExpr::Const(0)]
+        }),
+    );
     let kv_spec = k.vmem_block([Squeezed, Blocked(page), Blocked(d)], |g| {
         // Pages past the sequence end re-read the last valid page (no new DMA).
         let last = (g.load(lengths, [g.grid(0)]) - 1) / page as i32;
         let j = g.grid(1).min(last);
-        [g.load(table, [g.grid(0), j]), IndexExpr::Const(0), IndexExpr::Const(0)]
+        [
+            g.load(table, [g.grid(0), j]),
+            IndexExpr::Const(0),
+            IndexExpr::Const(0),
+        ]
     });
     let kc = k.input("k_pages", [pool, page, d], F32, kv_spec);
-    let o = k.output("o", [batch, 8, d], F32, k.vmem_block([Squeezed, Blocked(8), Blocked(d)], |g| {
-        [g.grid(0), IndexExpr::Const(0), IndexExpr::Const(0)]
-    }));
+    let o = k.output(
+        "o",
+        [batch, 8, d],
+        F32,
+        k.vmem_block([Squeezed, Blocked(8), Blocked(d)], |g| {
+            [g.grid(0), IndexExpr::Const(0), IndexExpr::Const(0)]
+        }),
+    );
     let bi = k.program_id(0);
     let len = k.load(lengths, [pallas_flash_ir::at(bi)]);
     let j = k.program_id(1);
