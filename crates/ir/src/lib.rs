@@ -92,9 +92,9 @@
 //! k.when(first, |k| {
 //!     let (minus_inf, zeros) = (k.full([bq, 1], F32, f64::NEG_INFINITY), k.full([bq, 1], F32, 0.0));
 //!     let acc0 = k.full([bq, d], F32, 0.0);
-//!     k.write(m_s, minus_inf);
-//!     k.write(l_s, zeros);
-//!     k.write(acc_s, acc0);
+//!     for (scratch, value) in [(m_s, minus_inf), (l_s, zeros), (acc_s, acc0)] {
+//!         k.write(scratch, value);
+//!     }
 //! });
 //! let (qb, kb, vb) = (k.read(q), k.read(kt), k.read(v));
 //! let s = k.dot_nt(qb, kb); // [bq, bkv] f32
@@ -116,9 +116,9 @@
 //! let p16 = k.cast(p, Bf16);
 //! let pv = k.dot(p16, vb);
 //! let acc_new = k.add(acc_old, pv);
-//! k.write(m_s, m_new);
-//! k.write(l_s, l_new);
-//! k.write(acc_s, acc_new);
+//! for (scratch, value) in [(m_s, m_new), (l_s, l_new), (acc_s, acc_new)] {
+//!     k.write(scratch, value);
+//! }
 //! let last_step = k.i32((n / bkv - 1) as i32);
 //! let last = k.eq(step, last_step);
 //! k.when(last, |k| {
