@@ -65,14 +65,14 @@ impl KernelBuilder {
         name: impl Into<String>,
         shape: impl Into<Vec<usize>>,
     ) -> RefId {
-        let prefetch = &mut self.kernel.scalar_prefetch;
-        prefetch.push(ScalarPrefetch {
+        let prefetch = ScalarPrefetch {
             name: name.into(),
             shape: shape.into(),
-        });
-        RefId::Prefetch(prefetch.len() - 1)
+        };
+        RefId::Prefetch(push(&mut self.kernel.scalar_prefetch, prefetch))
     }
 
+    /// An input array and how each step sees it.
     pub fn input(
         &mut self,
         name: impl Into<String>,
@@ -80,16 +80,16 @@ impl KernelBuilder {
         dtype: DType,
         spec: BlockSpec,
     ) -> RefId {
-        let inputs = &mut self.kernel.inputs;
-        inputs.push(Operand {
+        let operand = Operand {
             name: name.into(),
             shape: shape.into(),
             dtype,
             spec,
-        });
-        RefId::Input(inputs.len() - 1)
+        };
+        RefId::Input(push(&mut self.kernel.inputs, operand))
     }
 
+    /// An output array and how each step sees it.
     pub fn output(
         &mut self,
         name: impl Into<String>,
@@ -97,14 +97,13 @@ impl KernelBuilder {
         dtype: DType,
         spec: BlockSpec,
     ) -> RefId {
-        let outputs = &mut self.kernel.outputs;
-        outputs.push(Operand {
+        let operand = Operand {
             name: name.into(),
             shape: shape.into(),
             dtype,
             spec,
-        });
-        RefId::Output(outputs.len() - 1)
+        };
+        RefId::Output(push(&mut self.kernel.outputs, operand))
     }
 
     /// A VMEM scratch buffer (`pltpu.VMEM(shape, dtype)`).
@@ -147,12 +146,11 @@ impl KernelBuilder {
     }
 
     fn scratch(&mut self, name: impl Into<String>, kind: ScratchKind) -> RefId {
-        let scratch = &mut self.kernel.scratch;
-        scratch.push(Scratch {
+        let scratch = Scratch {
             name: name.into(),
             kind,
-        });
-        RefId::Scratch(scratch.len() - 1)
+        };
+        RefId::Scratch(push(&mut self.kernel.scratch, scratch))
     }
 
     /// Output `output` reuses input `input`'s buffer (`input_output_aliases`). Refs of
@@ -177,4 +175,10 @@ impl KernelBuilder {
     pub fn cost_estimate(&mut self, estimate: CostEstimate) {
         self.kernel.cost_estimate = Some(estimate);
     }
+}
+
+/// Appends and returns the new entry's index.
+fn push<T>(list: &mut Vec<T>, item: T) -> usize {
+    list.push(item);
+    list.len() - 1
 }

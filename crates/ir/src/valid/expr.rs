@@ -8,7 +8,10 @@ use crate::{BinaryOp, DType, DotDims, ReduceOp, Scalar, UnaryOp, ValueType};
 /// A type error in one expression.
 #[derive(Clone, Debug, PartialEq, Error)]
 pub enum ExprError {
-    #[error("shape {} has a zero dim or too many elements; every dim must be at least 1", Shape(shape))]
+    #[error(
+        "shape {} has a zero dim or too many elements; every dim must be at least 1",
+        Shape(shape)
+    )]
     ZeroDim { shape: Vec<usize> },
     #[error("constant {value} does not fit dtype {dtype}; use a float literal for floats, an in-range integer for integers, a bool for i1")]
     ConstantKind { value: Scalar, dtype: DType },
