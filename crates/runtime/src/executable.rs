@@ -69,6 +69,14 @@ impl Executable {
         self.optimized_hlo_text.as_deref()
     }
 
+    /// Number of results of the program's entry function.
+    pub fn num_outputs(&self) -> Result<usize> {
+        let api = self.plugin.api();
+        let mut a = args!(PJRT_Executable_NumOutputs_Args { executable: self.raw });
+        api.call("PJRT_Executable_NumOutputs", api.raw().PJRT_Executable_NumOutputs, &mut a)?;
+        Ok(a.num_outputs)
+    }
+
     /// `PJRT_Executable_OptimizedProgram`: the `hlo_with_config` program
     /// (a serialized `HloModuleProtoWithConfig`).
     pub fn optimized_program(&self) -> Result<Vec<u8>> {

@@ -27,7 +27,9 @@
 //! per process.
 
 mod api;
+mod client;
 mod compile;
+mod element;
 mod error;
 mod executable;
 mod named_value;
@@ -41,7 +43,9 @@ mod sys;
 mod topology;
 pub mod worker;
 
+pub use client::{Buffer, Client, LoadedExecutable};
 pub use compile::compile;
+pub use element::{Element, ElementType};
 pub use error::{Error, ErrorCode, Result};
 pub use executable::{CompileReport, Executable, MemoryStats};
 pub use named_value::Value;
