@@ -54,15 +54,22 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let paths = match optimized_dumps(&args.path) {
         Ok(paths) if paths.is_empty() => {
-            return fail(&format!("no *after_optimizations.txt under {}", args.path.display()))
+            return fail(&format!(
+                "no *after_optimizations.txt under {}",
+                args.path.display()
+            ))
         }
         Ok(paths) => paths,
         Err(e) => return fail(&format!("{}: {e}", args.path.display())),
     };
-    let options = LintOptions { target: (args.target != "*").then(|| args.target.clone()) };
+    let options = LintOptions {
+        target: (args.target != "*").then(|| args.target.clone()),
+    };
     let checked: Vec<Checked> = paths.into_iter().map(|p| check(p, &options)).collect();
-    let (sources, reports): (Vec<&Path>, Vec<Report>) =
-        checked.iter().filter_map(|c| Some((c.path.as_path(), c.report.clone()?))).unzip();
+    let (sources, reports): (Vec<&Path>, Vec<Report>) = checked
+        .iter()
+        .filter_map(|c| Some((c.path.as_path(), c.report.clone()?)))
+        .unzip();
     let excess = allow.excess(&reports);
     let errors = checked.iter().filter(|c| c.error.is_some()).count();
     let out = if args.json {
@@ -89,12 +96,25 @@ fn check(path: PathBuf, options: &LintOptions) -> Checked {
         .map_err(|e| e.to_string())
         .and_then(|text| HloModule::parse(&text).map_err(|e| e.to_string()));
     match parsed {
-        Ok(module) => Checked { report: Some(lint(&module, options)), error: None, path },
-        Err(error) => Checked { report: None, error: Some(error), path },
+        Ok(module) => Checked {
+            report: Some(lint(&module, options)),
+            error: None,
+            path,
+        },
+        Err(error) => Checked {
+            report: None,
+            error: Some(error),
+            path,
+        },
     }
 }
 
-fn render_text(checked: &[Checked], reports: &[Report], sources: &[&Path], excess: &[Excess]) -> String {
+fn render_text(
+    checked: &[Checked],
+    reports: &[Report],
+    sources: &[&Path],
+    excess: &[Excess],
+) -> String {
     let mut out = String::new();
     for c in checked {
         match (&c.report, &c.error) {
@@ -116,7 +136,11 @@ fn render_text(checked: &[Checked], reports: &[Report], sources: &[&Path], exces
     for x in excess {
         let (kernel, f) = (&x.kernel.kernel, x.finding);
         let at = format!("{}:{}", sources[x.report].display(), f.line);
-        let _ = writeln!(out, "  not allowed: {kernel} {} %{} ({at})", f.kind, f.instruction);
+        let _ = writeln!(
+            out,
+            "  not allowed: {kernel} {} %{} ({at})",
+            f.kind, f.instruction
+        );
     }
     out
 }
@@ -132,7 +156,10 @@ fn render_json(checked: &[Checked], sources: &[&Path], excess: &[Excess]) -> Str
             line: x.finding.line,
         })
         .collect();
-    format!("{:#}\n", serde_json::json!({ "dumps": checked, "excess": excess }))
+    format!(
+        "{:#}\n",
+        serde_json::json!({ "dumps": checked, "excess": excess })
+    )
 }
 
 fn fail(message: &str) -> ExitCode {

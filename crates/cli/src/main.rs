@@ -6,7 +6,11 @@ use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "pallas-flash", version, about = "Pallas-Flash kernel compiler tools")]
+#[command(
+    name = "pallas-flash",
+    version,
+    about = "Pallas-Flash kernel compiler tools"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -4,7 +4,9 @@ use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn data(file: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../hlo/tests/data").join(file)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../hlo/tests/data")
+        .join(file)
 }
 
 fn dump(case: &str) -> PathBuf {
@@ -12,9 +14,15 @@ fn dump(case: &str) -> PathBuf {
 }
 
 fn run(args: &[&std::ffi::OsStr]) -> (i32, String) {
-    let Output { status, stdout, .. } =
-        Command::new(env!("CARGO_BIN_EXE_pallas-flash")).arg("hlo-check").args(args).output().unwrap();
-    (status.code().unwrap_or(-1), String::from_utf8(stdout).unwrap())
+    let Output { status, stdout, .. } = Command::new(env!("CARGO_BIN_EXE_pallas-flash"))
+        .arg("hlo-check")
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        status.code().unwrap_or(-1),
+        String::from_utf8(stdout).unwrap(),
+    )
 }
 
 #[test]
@@ -24,7 +32,10 @@ fn aligned_kernels_pass_and_misaligned_ones_fail() {
     assert!(out.contains("clean"));
     let (code, out) = run(&[dump("tpu_flash_attention_d96").as_os_str()]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("4 finding(s), 768.0 KiB moved") && out.contains("4 over the allowlist"), "{out}");
+    assert!(
+        out.contains("4 finding(s), 768.0 KiB moved") && out.contains("4 over the allowlist"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -37,9 +48,16 @@ fn an_allowlist_accepts_known_findings_only() {
     let (code, _) = run(&[d96.as_os_str(), "--allow".as_ref(), allow.as_os_str()]);
     assert_eq!(code, 0);
     let (code, out) = run(&[data("").as_os_str(), "--allow".as_ref(), allow.as_os_str()]);
-    assert_eq!(code, 1, "the other kernels' findings are not allowed: {out}");
+    assert_eq!(
+        code, 1,
+        "the other kernels' findings are not allowed: {out}"
+    );
     std::fs::write(&allow, "flash_attention copy 7\n").unwrap();
-    let (code, _) = run(&[d64.parent().unwrap().as_os_str(), "--allow".as_ref(), allow.as_os_str()]);
+    let (code, _) = run(&[
+        d64.parent().unwrap().as_os_str(),
+        "--allow".as_ref(),
+        allow.as_os_str(),
+    ]);
     assert_eq!(code, 1);
 }
 
@@ -55,9 +73,17 @@ fn json_output_is_one_document() {
 
 #[test]
 fn other_targets_on_request() {
-    let (code, out) = run(&[dump("cpu_attention").as_os_str(), "--target".as_ref(), "*".as_ref()]);
+    let (code, out) = run(&[
+        dump("cpu_attention").as_os_str(),
+        "--target".as_ref(),
+        "*".as_ref(),
+    ]);
     assert_eq!(code, 0, "{out}");
-    let (code, out) = run(&[dump("tpu_flash_attention_d96").as_os_str(), "--target".as_ref(), "other".as_ref()]);
+    let (code, out) = run(&[
+        dump("tpu_flash_attention_d96").as_os_str(),
+        "--target".as_ref(),
+        "other".as_ref(),
+    ]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("0 kernel(s)"));
 }
@@ -65,7 +91,11 @@ fn other_targets_on_request() {
 #[test]
 fn unreadable_inputs_fail_with_status_2() {
     let dir = tempfile::tempdir().unwrap();
-    assert_eq!(run(&[dir.path().as_os_str()]).0, 2, "an empty dump dir means nothing was checked");
+    assert_eq!(
+        run(&[dir.path().as_os_str()]).0,
+        2,
+        "an empty dump dir means nothing was checked"
+    );
     let junk = dir.path().join("x.after_optimizations.txt");
     std::fs::write(&junk, "not hlo").unwrap();
     assert_eq!(run(&[junk.as_os_str()]).0, 2);
@@ -73,5 +103,8 @@ fn unreadable_inputs_fail_with_status_2() {
     let allow = dir.path().join("allow.txt");
     std::fs::write(&allow, "flash_attention copies 1\n").unwrap();
     let d128 = dump("tpu_flash_attention_d128");
-    assert_eq!(run(&[d128.as_os_str(), "--allow".as_ref(), allow.as_os_str()]).0, 2);
+    assert_eq!(
+        run(&[d128.as_os_str(), "--allow".as_ref(), allow.as_os_str()]).0,
+        2
+    );
 }

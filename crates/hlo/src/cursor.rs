@@ -77,7 +77,10 @@ impl<'a> Cursor<'a> {
 
     /// The error for "wanted `expected` here", quoting a little of what is there.
     pub(crate) fn expected(&self, expected: &'static str) -> ParseErrorKind {
-        ParseErrorKind::Expected { expected, found: self.rest().chars().take(24).collect() }
+        ParseErrorKind::Expected {
+            expected,
+            found: self.rest().chars().take(24).collect(),
+        }
     }
 
     /// Takes the longest run of characters matching `pred` (possibly empty).
@@ -103,7 +106,9 @@ impl<'a> Cursor<'a> {
         if digits.is_empty() || digits == "-" {
             return Err(self.expected("an integer"));
         }
-        digits.parse().map_err(|_| ParseErrorKind::BadNumber(digits.to_string()))
+        digits
+            .parse()
+            .map_err(|_| ParseErrorKind::BadNumber(digits.to_string()))
     }
 
     /// Takes text up to the first top-level character in `stops` (or the end), keeping
@@ -153,7 +158,10 @@ mod tests {
     #[test]
     fn balanced_keeps_nested_commas_and_strings() {
         let mut c = Cursor::new(r#"{a,"x,}\"y",(1,2)}, next"#);
-        assert_eq!(c.balanced_until(&[',', ')']).unwrap(), r#"{a,"x,}\"y",(1,2)}"#);
+        assert_eq!(
+            c.balanced_until(&[',', ')']).unwrap(),
+            r#"{a,"x,}\"y",(1,2)}"#
+        );
         assert!(c.eat(","));
         assert_eq!(c.ident(), "next");
     }
@@ -166,7 +174,13 @@ mod tests {
 
     #[test]
     fn unclosed_is_an_error_not_a_panic() {
-        assert_eq!(Cursor::new("{(").balanced_until(&[')']), Err(ParseErrorKind::Unclosed('(')));
-        assert_eq!(Cursor::new("\"abc").balanced_until(&[')']), Err(ParseErrorKind::Unclosed('"')));
+        assert_eq!(
+            Cursor::new("{(").balanced_until(&[')']),
+            Err(ParseErrorKind::Unclosed('('))
+        );
+        assert_eq!(
+            Cursor::new("\"abc").balanced_until(&[')']),
+            Err(ParseErrorKind::Unclosed('"'))
+        );
     }
 }

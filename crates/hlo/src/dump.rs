@@ -24,7 +24,11 @@ pub fn optimized_dumps(path: &Path) -> io::Result<Vec<PathBuf>> {
             let p = entry.path();
             if kind.is_dir() {
                 dirs.push(p);
-            } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.ends_with(OPTIMIZED_SUFFIX)) {
+            } else if p
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(OPTIMIZED_SUFFIX))
+            {
                 found.push(p);
             }
         }
@@ -42,11 +46,22 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let sub = dir.path().join("run1");
         std::fs::create_dir(&sub).unwrap();
-        for name in ["module_0001.jit_f.before_optimizations.txt", "module_0001.jit_f.cpu_after_optimizations.txt"] {
+        for name in [
+            "module_0001.jit_f.before_optimizations.txt",
+            "module_0001.jit_f.cpu_after_optimizations.txt",
+        ] {
             std::fs::write(dir.path().join(name), "").unwrap();
         }
-        std::fs::write(sub.join("module_0002.jit_g.tpu_after_optimizations.txt"), "").unwrap();
-        std::fs::write(sub.join("module_0002.after_optimizations-buffer-assignment.txt"), "").unwrap();
+        std::fs::write(
+            sub.join("module_0002.jit_g.tpu_after_optimizations.txt"),
+            "",
+        )
+        .unwrap();
+        std::fs::write(
+            sub.join("module_0002.after_optimizations-buffer-assignment.txt"),
+            "",
+        )
+        .unwrap();
         let found = optimized_dumps(dir.path()).unwrap();
         assert_eq!(found.len(), 2);
         assert_eq!(optimized_dumps(&found[0]).unwrap(), vec![found[0].clone()]);

@@ -18,7 +18,10 @@ pub struct ParseError {
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum ParseErrorKind {
     #[error("expected {expected}, found {found:?}")]
-    Expected { expected: &'static str, found: String },
+    Expected {
+        expected: &'static str,
+        found: String,
+    },
     #[error("number {0:?} does not fit")]
     BadNumber(String),
     #[error("unclosed {0:?}")]

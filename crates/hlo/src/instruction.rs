@@ -41,7 +41,9 @@ impl Instruction {
         let is_root = c.eat("ROOT ");
         c.skip_ws();
         c.eat("%");
-        let name = c.take_while(|ch| !ch.is_whitespace() && ch != '=').to_string();
+        let name = c
+            .take_while(|ch| !ch.is_whitespace() && ch != '=')
+            .to_string();
         if name.is_empty() {
             return Err(c.expected("an instruction name"));
         }
@@ -67,12 +69,24 @@ impl Instruction {
         if !c.is_empty() {
             return Err(c.expected("',' or the end of the line"));
         }
-        Ok(Self { name, is_root, shape, opcode, operands, arguments, attributes, line })
+        Ok(Self {
+            name,
+            is_root,
+            shape,
+            opcode,
+            operands,
+            arguments,
+            attributes,
+            line,
+        })
     }
 
     /// The raw value of attribute `key`.
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attributes.iter().find(|a| a.key == key).map(|a| a.value.as_str())
+        self.attributes
+            .iter()
+            .find(|a| a.key == key)
+            .map(|a| a.value.as_str())
     }
 
     /// `custom_call_target`, unquoted.
@@ -101,8 +115,14 @@ impl Instruction {
 
     /// Computations this instruction calls (`calls=`, `to_apply=`, `body=`, ...), by name.
     pub fn called_computations(&self) -> Vec<&str> {
-        const KEYS: &[&str] =
-            &["calls", "to_apply", "body", "condition", "branch_computations", "called_computations"];
+        const KEYS: &[&str] = &[
+            "calls",
+            "to_apply",
+            "body",
+            "condition",
+            "branch_computations",
+            "called_computations",
+        ];
         self.attributes
             .iter()
             .filter(|a| KEYS.contains(&a.key.as_str()))
@@ -124,13 +144,21 @@ impl Instruction {
 
     /// `dimensions={...}`, e.g. a transpose's permutation.
     pub fn dimensions(&self) -> Option<Vec<i64>> {
-        let raw = self.attr("dimensions")?.trim_matches(|c| c == '{' || c == '}');
-        raw.split(',').filter(|s| !s.trim().is_empty()).map(|s| s.trim().parse().ok()).collect()
+        let raw = self
+            .attr("dimensions")?
+            .trim_matches(|c| c == '{' || c == '}');
+        raw.split(',')
+            .filter(|s| !s.trim().is_empty())
+            .map(|s| s.trim().parse().ok())
+            .collect()
     }
 }
 
 fn unquote(value: &str) -> &str {
-    value.strip_prefix('"').and_then(|v| v.strip_suffix('"')).unwrap_or(value)
+    value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .unwrap_or(value)
 }
 
 /// Splits `a, f32[8]{0} %b, 3)` into operands and literal arguments.
@@ -159,11 +187,18 @@ fn parse_operands(
 /// `%name`, `shape %name` or a bare identifier; anything else is a literal.
 fn operand(item: &str) -> Option<Operand> {
     let mut c = Cursor::new(item);
-    let shape = if item.starts_with('%') { None } else { Shape::parse(&mut c).ok() };
+    let shape = if item.starts_with('%') {
+        None
+    } else {
+        Shape::parse(&mut c).ok()
+    };
     let name = c.rest().trim().trim_start_matches('%');
     let is_name = name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
         && !name.contains(char::is_whitespace);
-    is_name.then(|| Operand { name: name.to_string(), shape })
+    is_name.then(|| Operand {
+        name: name.to_string(),
+        shape,
+    })
 }
 
 #[cfg(test)]
@@ -176,20 +211,34 @@ mod tests {
 
     #[test]
     fn custom_call_with_config() {
-        let i = parse(r#"ROOT %fa.1 = bf16[2,128]{1,0:T(8,128)(2,1)} custom-call(%q.1, %k.1), custom_call_target="tpu_custom_call", operand_layout_constraints={bf16[2,128]{1,0}, bf16[2,128]{1,0}}, metadata={op_name="jit(f)/pallas_call" stack_frame_id=10}, backend_config={"custom_call_config":{"body":"TUzv"}}"#);
+        let i = parse(
+            r#"ROOT %fa.1 = bf16[2,128]{1,0:T(8,128)(2,1)} custom-call(%q.1, %k.1), custom_call_target="tpu_custom_call", operand_layout_constraints={bf16[2,128]{1,0}, bf16[2,128]{1,0}}, metadata={op_name="jit(f)/pallas_call" stack_frame_id=10}, backend_config={"custom_call_config":{"body":"TUzv"}}"#,
+        );
         assert!(i.is_root);
         assert_eq!(i.name, "fa.1");
         assert_eq!(i.opcode, "custom-call");
-        assert_eq!(i.operands.iter().map(|o| o.name.as_str()).collect::<Vec<_>>(), ["q.1", "k.1"]);
+        assert_eq!(
+            i.operands
+                .iter()
+                .map(|o| o.name.as_str())
+                .collect::<Vec<_>>(),
+            ["q.1", "k.1"]
+        );
         assert_eq!(i.custom_call_target(), Some("tpu_custom_call"));
         assert_eq!(i.op_name(), Some("jit(f)/pallas_call"));
-        assert_eq!(i.backend_config().unwrap()["custom_call_config"]["body"], "TUzv");
+        assert_eq!(
+            i.backend_config().unwrap()["custom_call_config"]["body"],
+            "TUzv"
+        );
     }
 
     #[test]
     fn typed_operands_literals_and_calls() {
         let i = parse("%f = f32[8]{0} fusion(f32[8]{0} %a, s32[] b), kind=kLoop, calls=%fused");
-        assert_eq!(i.operands[0].shape.as_ref().unwrap().to_string(), "f32[8]{0}");
+        assert_eq!(
+            i.operands[0].shape.as_ref().unwrap().to_string(),
+            "f32[8]{0}"
+        );
         assert_eq!(i.operands[1].name, "b");
         assert_eq!(i.called_computations(), ["fused"]);
         let k = parse("%c = s32[2]{0} constant({1, 2})");
@@ -198,14 +247,25 @@ mod tests {
         assert_eq!(parse("%p = f32[] parameter(3)").parameter_number(), Some(3));
         let t = parse("%t = f32[2,3]{0,1} transpose(%x), dimensions={1,0}");
         assert_eq!(t.dimensions(), Some(vec![1, 0]));
-        let q = parse(r#"%q = f32[] custom-call(), custom_call_target="x", backend_config="{\"a\":1}""#);
+        let q = parse(
+            r#"%q = f32[] custom-call(), custom_call_target="x", backend_config="{\"a\":1}""#,
+        );
         assert_eq!(q.backend_config().unwrap()["a"], 1);
     }
 
     #[test]
     fn malformed_lines_are_errors() {
-        for bad in ["%x = ", "%x = f32[] ", "%x = f32[] add(%a", "= f32[] add()", "%x = f32[] add() junk"] {
-            assert!(Instruction::parse(&mut Cursor::new(bad), 1).is_err(), "{bad}");
+        for bad in [
+            "%x = ",
+            "%x = f32[] ",
+            "%x = f32[] add(%a",
+            "= f32[] add()",
+            "%x = f32[] add() junk",
+        ] {
+            assert!(
+                Instruction::parse(&mut Cursor::new(bad), 1).is_err(),
+                "{bad}"
+            );
         }
     }
 }

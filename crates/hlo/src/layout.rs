@@ -29,7 +29,10 @@ pub struct Layout {
 impl Layout {
     /// Row-major for `rank` dims with no tiling: what a layout-less shape means.
     pub fn row_major(rank: usize) -> Self {
-        Self { minor_to_major: (0..rank as i64).rev().collect(), ..Self::default() }
+        Self {
+            minor_to_major: (0..rank as i64).rev().collect(),
+            ..Self::default()
+        }
     }
 
     /// Same bytes in the same places, wherever they live: everything but the memory
@@ -88,13 +91,21 @@ impl Layout {
 }
 
 fn parse_int(text: &str) -> Result<i64, ParseErrorKind> {
-    text.trim().parse().map_err(|_| ParseErrorKind::BadNumber(text.to_string()))
+    text.trim()
+        .parse()
+        .map_err(|_| ParseErrorKind::BadNumber(text.to_string()))
 }
 
 fn parse_tile(text: &str) -> Result<Tile, ParseErrorKind> {
     text.split(',')
         .filter(|s| !s.trim().is_empty())
-        .map(|s| if s.trim() == "*" { Ok(None) } else { parse_int(s).map(Some) })
+        .map(|s| {
+            if s.trim() == "*" {
+                Ok(None)
+            } else {
+                parse_int(s).map(Some)
+            }
+        })
         .collect()
 }
 
@@ -112,8 +123,10 @@ impl fmt::Display for Layout {
         if !self.tiles.is_empty() {
             f.write_str("T")?;
             for tile in &self.tiles {
-                let dims: Vec<String> =
-                    tile.iter().map(|d| d.map_or("*".into(), |n| n.to_string())).collect();
+                let dims: Vec<String> = tile
+                    .iter()
+                    .map(|d| d.map_or("*".into(), |n| n.to_string()))
+                    .collect();
                 write!(f, "({})", dims.join(","))?;
             }
         }
@@ -142,7 +155,10 @@ mod tests {
     fn tpu_layout_round_trips() {
         let l = parse("2,3,1,0:T(8,128)(2,1)S(1)}");
         assert_eq!(l.minor_to_major, vec![2, 3, 1, 0]);
-        assert_eq!(l.tiles, vec![vec![Some(8), Some(128)], vec![Some(2), Some(1)]]);
+        assert_eq!(
+            l.tiles,
+            vec![vec![Some(8), Some(128)], vec![Some(2), Some(1)]]
+        );
         assert_eq!(l.memory_space, Some(1));
         assert_eq!(l.to_string(), "{2,3,1,0:T(8,128)(2,1)S(1)}");
     }

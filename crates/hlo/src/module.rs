@@ -19,7 +19,12 @@ pub struct Computation {
 
 impl Computation {
     fn new(name: String, is_entry: bool) -> Self {
-        Self { name, is_entry, instructions: Vec::new(), by_name: HashMap::new() }
+        Self {
+            name,
+            is_entry,
+            instructions: Vec::new(),
+            by_name: HashMap::new(),
+        }
     }
 
     pub fn get(&self, name: &str) -> Option<&Instruction> {
@@ -28,18 +33,30 @@ impl Computation {
 
     /// The `ROOT` instruction (the last one if none is marked, as XLA's parser does).
     pub fn root(&self) -> Option<&Instruction> {
-        self.instructions.iter().find(|i| i.is_root).or(self.instructions.last())
+        self.instructions
+            .iter()
+            .find(|i| i.is_root)
+            .or(self.instructions.last())
     }
 
     /// `parameter(number)`.
     pub fn parameter(&self, number: usize) -> Option<&Instruction> {
-        self.instructions.iter().find(|i| i.parameter_number() == Some(number))
+        self.instructions
+            .iter()
+            .find(|i| i.parameter_number() == Some(number))
     }
 
     /// Instructions that use `name` as an operand, with the operand position.
-    pub fn users<'a>(&'a self, name: &'a str) -> impl Iterator<Item = (&'a Instruction, usize)> + 'a {
+    pub fn users<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = (&'a Instruction, usize)> + 'a {
         self.instructions.iter().flat_map(move |i| {
-            i.operands.iter().enumerate().filter(move |(_, o)| o.name == name).map(move |(k, _)| (i, k))
+            i.operands
+                .iter()
+                .enumerate()
+                .filter(move |(_, o)| o.name == name)
+                .map(move |(k, _)| (i, k))
         })
     }
 
@@ -47,7 +64,8 @@ impl Computation {
         if self.by_name.contains_key(&inst.name) {
             return Err(ParseErrorKind::DuplicateName(inst.name));
         }
-        self.by_name.insert(inst.name.clone(), self.instructions.len());
+        self.by_name
+            .insert(inst.name.clone(), self.instructions.len());
         self.instructions.push(inst);
         Ok(())
     }
@@ -72,19 +90,33 @@ impl HloModule {
             let number = index + 1;
             let indent = raw.len() - raw.trim_start().len();
             let line = raw.trim();
-            let at = |c: &Cursor, kind| ParseError { line: number, column: indent + c.pos() + 1, kind };
+            let at = |c: &Cursor, kind| ParseError {
+                line: number,
+                column: indent + c.pos() + 1,
+                kind,
+            };
             let mut c = Cursor::new(line);
-            if let Some((comp, _)) = open.as_mut() {
+            if let Some((mut comp, start)) = open.take() {
                 if line == "}" {
-                    let (done, _) = open.take().expect("checked by as_mut above");
-                    module.as_mut().ok_or_else(|| at(&c, ParseErrorKind::MissingHeader))?.computations.push(done);
-                } else if !line.is_empty() {
+                    module
+                        .as_mut()
+                        .ok_or_else(|| at(&c, ParseErrorKind::MissingHeader))?
+                        .computations
+                        .push(comp);
+                    continue;
+                }
+                if !line.is_empty() {
                     let inst = Instruction::parse(&mut c, number).map_err(|k| at(&c, k))?;
                     comp.push(inst).map_err(|k| at(&Cursor::new(""), k))?;
                 }
+                open = Some((comp, start));
             } else if let Some(rest) = line.strip_prefix("HloModule ") {
                 let (name, header) = rest.split_once(',').unwrap_or((rest, ""));
-                module = Some(HloModule { name: name.trim().into(), header: header.trim().into(), computations: vec![] });
+                module = Some(HloModule {
+                    name: name.trim().into(),
+                    header: header.trim().into(),
+                    computations: vec![],
+                });
             } else if line.ends_with('{') && line.contains("->") {
                 open = Some((computation_header(&mut c).map_err(|k| at(&c, k))?, number));
             } else if line.starts_with("ROOT ") {
@@ -92,14 +124,25 @@ impl HloModule {
             }
         }
         if let Some((comp, number)) = open {
-            return Err(ParseError { line: number, column: 1, kind: ParseErrorKind::UnclosedComputation(comp.name) });
+            return Err(ParseError {
+                line: number,
+                column: 1,
+                kind: ParseErrorKind::UnclosedComputation(comp.name),
+            });
         }
-        module.ok_or(ParseError { line: 1, column: 1, kind: ParseErrorKind::MissingHeader })
+        module.ok_or(ParseError {
+            line: 1,
+            column: 1,
+            kind: ParseErrorKind::MissingHeader,
+        })
     }
 
     /// The `ENTRY` computation (the last one if none is marked).
     pub fn entry(&self) -> Option<&Computation> {
-        self.computations.iter().find(|c| c.is_entry).or(self.computations.last())
+        self.computations
+            .iter()
+            .find(|c| c.is_entry)
+            .or(self.computations.last())
     }
 
     pub fn computation(&self, name: &str) -> Option<&Computation> {
@@ -108,7 +151,9 @@ impl HloModule {
 
     /// Every instruction with the computation it lives in.
     pub fn instructions(&self) -> impl Iterator<Item = (&Computation, &Instruction)> {
-        self.computations.iter().flat_map(|c| c.instructions.iter().map(move |i| (c, i)))
+        self.computations
+            .iter()
+            .flat_map(|c| c.instructions.iter().map(move |i| (c, i)))
     }
 }
 
@@ -152,8 +197,14 @@ ENTRY %main (x: f32[8]) -> f32[8] {
         let entry = m.entry().unwrap();
         assert_eq!(entry.name, "main");
         assert_eq!(entry.root().unwrap().name, "f");
-        assert_eq!(entry.users("x").next().map(|(i, k)| (i.name.as_str(), k)), Some(("f", 0)));
-        assert_eq!(m.computation("fused").unwrap().parameter(0).unwrap().name, "p");
+        assert_eq!(
+            entry.users("x").next().map(|(i, k)| (i.name.as_str(), k)),
+            Some(("f", 0))
+        );
+        assert_eq!(
+            m.computation("fused").unwrap().parameter(0).unwrap().name,
+            "p"
+        );
     }
 
     #[test]
@@ -163,6 +214,9 @@ ENTRY %main (x: f32[8]) -> f32[8] {
         let err = HloModule::parse(&SMALL.replace("ROOT %f", "ROOT %x")).unwrap_err();
         assert_eq!(err.kind, ParseErrorKind::DuplicateName("x".into()));
         assert!(HloModule::parse("ENTRY %m () -> f32[] {\n").is_err());
-        assert_eq!(HloModule::parse("").unwrap_err().kind, ParseErrorKind::MissingHeader);
+        assert_eq!(
+            HloModule::parse("").unwrap_err().kind,
+            ParseErrorKind::MissingHeader
+        );
     }
 }

@@ -42,11 +42,16 @@ pub struct ArrayShape {
 impl ArrayShape {
     /// The layout, defaulting to row-major when none was printed.
     pub fn layout_or_default(&self) -> Layout {
-        self.layout.clone().unwrap_or_else(|| Layout::row_major(self.dims.len()))
+        self.layout
+            .clone()
+            .unwrap_or_else(|| Layout::row_major(self.dims.len()))
     }
 
     pub fn memory_space(&self) -> i64 {
-        self.layout.as_ref().and_then(|l| l.memory_space).unwrap_or(0)
+        self.layout
+            .as_ref()
+            .and_then(|l| l.memory_space)
+            .unwrap_or(0)
     }
 
     /// Logical bytes (no tiling padding); `None` if a dim or the type is unknown.
@@ -92,7 +97,9 @@ impl Shape {
     pub fn bytes(&self) -> Option<u64> {
         match self {
             Shape::Array(a) => a.bytes(),
-            Shape::Tuple(items) => items.iter().try_fold(0u64, |acc, s| acc.checked_add(s.bytes()?)),
+            Shape::Tuple(items) => items
+                .iter()
+                .try_fold(0u64, |acc, s| acc.checked_add(s.bytes()?)),
         }
     }
 
@@ -149,7 +156,11 @@ fn parse_array(c: &mut Cursor) -> Result<ArrayShape, ParseErrorKind> {
     } else {
         None
     };
-    Ok(ArrayShape { element: ElementType::new(name), dims, layout })
+    Ok(ArrayShape {
+        element: ElementType::new(name),
+        dims,
+        layout,
+    })
 }
 
 impl fmt::Display for Shape {
@@ -215,7 +226,10 @@ mod tests {
         assert_eq!(parse("f32[<=8,?]").bytes(), None);
         assert_eq!(parse("f32[<=8,2]").bytes(), Some(64));
         assert_eq!(parse("()").to_string(), "()");
-        assert_eq!(parse("(f32[], /*index=1*/s32[])").to_string(), "(f32[], s32[])");
+        assert_eq!(
+            parse("(f32[], /*index=1*/s32[])").to_string(),
+            "(f32[], s32[])"
+        );
     }
 
     #[test]

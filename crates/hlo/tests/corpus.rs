@@ -16,12 +16,20 @@ fn corpus_has_tpu_and_cpu_dumps() {
 fn every_dump_parses_and_every_instruction_line_is_read() {
     for (name, text) in common::corpus() {
         let module = HloModule::parse(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
-        let lines = text.lines().filter(|l| l.contains(" = ") && l.starts_with("  ")).count();
+        let lines = text
+            .lines()
+            .filter(|l| l.contains(" = ") && l.starts_with("  "))
+            .count();
         assert_eq!(module.instructions().count(), lines, "{name}");
         assert!(module.entry().is_some_and(|c| c.is_entry), "{name}");
         for (comp, inst) in module.instructions() {
             for op in &inst.operands {
-                assert!(comp.get(&op.name).is_some(), "{name}: {} uses unknown {}", inst.name, op.name);
+                assert!(
+                    comp.get(&op.name).is_some(),
+                    "{name}: {} uses unknown {}",
+                    inst.name,
+                    op.name
+                );
             }
             for called in inst.called_computations() {
                 assert!(module.computation(called).is_some(), "{name}: {called}");
@@ -45,8 +53,19 @@ fn shapes_print_back_as_written() {
 #[test]
 fn d96_has_the_copies_design_section_6_describes() {
     let module = common::module("tpu_flash_attention_d96");
-    let count = |op: &str| module.entry().unwrap().instructions.iter().filter(|i| i.opcode == op).count();
-    assert_eq!((count("copy"), count("copy-start"), count("copy-done")), (4, 2, 2));
+    let count = |op: &str| {
+        module
+            .entry()
+            .unwrap()
+            .instructions
+            .iter()
+            .filter(|i| i.opcode == op)
+            .count()
+    };
+    assert_eq!(
+        (count("copy"), count("copy-start"), count("copy-done")),
+        (4, 2, 2)
+    );
     let kernel = module.entry().unwrap().get("flash_attention.1").unwrap();
     assert_eq!(kernel.custom_call_target(), Some("tpu_custom_call"));
     assert!(kernel.backend_config().unwrap()["custom_call_config"]["body"].is_string());

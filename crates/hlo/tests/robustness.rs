@@ -23,7 +23,12 @@ fn exercise(text: &str) {
         let _ = report.to_string();
         let _ = facts(&module, &LintOptions { target: None });
         for (_, inst) in module.instructions() {
-            let _ = (inst.backend_config(), inst.op_name(), inst.called_computations(), inst.dimensions());
+            let _ = (
+                inst.backend_config(),
+                inst.op_name(),
+                inst.called_computations(),
+                inst.dimensions(),
+            );
             let _ = (inst.shape.to_string(), inst.shape.bytes());
         }
     }
@@ -40,9 +45,10 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     let at = any::<usize>();
     prop_oneof![
-        at.clone().prop_map(Mutation::Truncate),
-        (at.clone(), 1usize..64).prop_map(|(a, n)| Mutation::Delete(a, n)),
-        (at.clone(), "[{}()\\[\\],=%\":*ST0-9<=?/ \\n.a-z-]{1,12}").prop_map(|(a, s)| Mutation::Insert(a, s)),
+        at.prop_map(Mutation::Truncate),
+        (at, 1usize..64).prop_map(|(a, n)| Mutation::Delete(a, n)),
+        (at, "[{}()\\[\\],=%\":*ST0-9<=?/ \\n.a-z-]{1,12}")
+            .prop_map(|(a, s)| Mutation::Insert(a, s)),
         at.prop_map(Mutation::DuplicateLine),
     ]
 }
@@ -94,8 +100,14 @@ proptest! {
 
 #[test]
 fn truncating_a_real_dump_anywhere_never_panics() {
-    let (_, text) = corpus().iter().find(|(n, _)| n == "tpu_flash_attention_d96").unwrap();
-    for end in (0..text.len()).step_by(7).filter(|&e| text.is_char_boundary(e)) {
+    let (_, text) = corpus()
+        .iter()
+        .find(|(n, _)| n == "tpu_flash_attention_d96")
+        .unwrap();
+    for end in (0..text.len())
+        .step_by(7)
+        .filter(|&e| text.is_char_boundary(e))
+    {
         exercise(&text[..end]);
     }
 }

@@ -18,7 +18,10 @@ pub struct Golden {
 pub enum Outcome {
     Matched,
     /// The file was (re)written; `diff` is what changed, for the log.
-    Blessed { path: PathBuf, diff: String },
+    Blessed {
+        path: PathBuf,
+        diff: String,
+    },
 }
 
 #[derive(Debug, Error)]
@@ -27,10 +30,15 @@ pub enum GoldenError {
     BadCase(String),
     #[error("no golden file {path}; create it with {UPDATE_ENV}=1")]
     Missing { path: PathBuf },
-    #[error("{path} differs from the actual facts (re-bless with {UPDATE_ENV}=1 after review):\n{diff}")]
+    #[error(
+        "{path} differs from the actual facts (re-bless with {UPDATE_ENV}=1 after review):\n{diff}"
+    )]
     Mismatch { path: PathBuf, diff: String },
     #[error("{path}: {source}")]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 impl Golden {
@@ -41,7 +49,9 @@ impl Golden {
     pub fn path(&self, case: &str) -> Result<PathBuf, GoldenError> {
         let ok = !case.is_empty()
             && !case.starts_with('.')
-            && case.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+            && case
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
         if ok {
             Ok(self.dir.join(format!("{case}.txt")))
         } else {
@@ -56,7 +66,12 @@ impl Golden {
     }
 
     /// [`Golden::check`] with the bless decision made by the caller.
-    pub fn check_with(&self, case: &str, actual: &str, bless: bool) -> Result<Outcome, GoldenError> {
+    pub fn check_with(
+        &self,
+        case: &str,
+        actual: &str,
+        bless: bool,
+    ) -> Result<Outcome, GoldenError> {
         let path = self.path(case)?;
         let expected = match std::fs::read_to_string(&path) {
             Ok(text) => Some(text),
@@ -79,7 +94,10 @@ impl Golden {
 }
 
 fn write(path: &Path, text: &str) -> Result<(), GoldenError> {
-    let io = |source| GoldenError::Io { path: path.to_path_buf(), source };
+    let io = |source| GoldenError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }
@@ -104,9 +122,18 @@ mod tests {
     fn missing_mismatch_bless_match() {
         let dir = tempfile::tempdir().unwrap();
         let golden = Golden::new(dir.path());
-        assert!(matches!(golden.check_with("k", "a\n", false), Err(GoldenError::Missing { .. })));
-        assert!(matches!(golden.check_with("k", "a\n", true), Ok(Outcome::Blessed { .. })));
-        assert_eq!(golden.check_with("k", "a\n", false).unwrap(), Outcome::Matched);
+        assert!(matches!(
+            golden.check_with("k", "a\n", false),
+            Err(GoldenError::Missing { .. })
+        ));
+        assert!(matches!(
+            golden.check_with("k", "a\n", true),
+            Ok(Outcome::Blessed { .. })
+        ));
+        assert_eq!(
+            golden.check_with("k", "a\n", false).unwrap(),
+            Outcome::Matched
+        );
         let Err(GoldenError::Mismatch { diff, .. }) = golden.check_with("k", "b\n", false) else {
             panic!("expected a mismatch");
         };
@@ -115,14 +142,20 @@ mod tests {
             panic!("expected a bless");
         };
         assert!(diff.contains("+b\n"));
-        assert_eq!(std::fs::read_to_string(dir.path().join("k.txt")).unwrap(), "b\n");
+        assert_eq!(
+            std::fs::read_to_string(dir.path().join("k.txt")).unwrap(),
+            "b\n"
+        );
     }
 
     #[test]
     fn case_names_cannot_escape_the_folder() {
         let golden = Golden::new("golden/hlo");
         for bad in ["", "../x", "a/b", ".hidden"] {
-            assert!(matches!(golden.path(bad), Err(GoldenError::BadCase(_))), "{bad}");
+            assert!(
+                matches!(golden.path(bad), Err(GoldenError::BadCase(_))),
+                "{bad}"
+            );
         }
         assert!(golden.path("fa2_d128.causal").is_ok());
     }

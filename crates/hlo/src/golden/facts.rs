@@ -4,8 +4,8 @@
 //! the kernel's cost estimate. Instruction numbering, metadata and line numbers are left
 //! out, so a golden changes only when the program XLA produced really changes.
 
-use crate::lint::{kernel_label, lint, LintOptions};
 use crate::instruction::Instruction;
+use crate::lint::{kernel_label, lint, LintOptions};
 use crate::module::{Computation, HloModule};
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -27,7 +27,12 @@ pub fn facts(module: &HloModule, options: &LintOptions) -> String {
         else {
             continue;
         };
-        let _ = writeln!(out, "\nkernel {} target={}", kernel_label(&inst.name), kernel.target);
+        let _ = writeln!(
+            out,
+            "\nkernel {} target={}",
+            kernel_label(&inst.name),
+            kernel.target
+        );
         if let Some(cost) = cost_estimate(inst) {
             let _ = writeln!(out, "  cost {cost}");
         }
@@ -37,13 +42,27 @@ pub fn facts(module: &HloModule, options: &LintOptions) -> String {
             let from = def.map_or("?", |d| d.opcode.as_str());
             let _ = writeln!(out, "  operand {i} {} from {from}", sized(shape));
         }
-        let _ = writeln!(out, "  result {} to {}", sized(Some(&inst.shape)), consumers(comp, inst));
+        let _ = writeln!(
+            out,
+            "  result {} to {}",
+            sized(Some(&inst.shape)),
+            consumers(comp, inst)
+        );
         for f in &kernel.findings {
             let at = f.operand.map_or(String::new(), |i| format!(" operand {i}"));
             let bytes = f.bytes.map_or("?".into(), |b| b.to_string());
-            let _ = writeln!(out, "  {}{at} {} {bytes} B {} -> {}", f.side, f.kind, f.from, f.to);
+            let _ = writeln!(
+                out,
+                "  {}{at} {} {bytes} B {} -> {}",
+                f.side, f.kind, f.from, f.to
+            );
         }
-        let _ = writeln!(out, "  moved {} B in {} finding(s)", kernel.bytes_moved(), kernel.findings.len());
+        let _ = writeln!(
+            out,
+            "  moved {} B in {} finding(s)",
+            kernel.bytes_moved(),
+            kernel.findings.len()
+        );
     }
     out
 }
@@ -54,7 +73,11 @@ fn census(comp: &Computation) -> String {
     for inst in &comp.instructions {
         *counts.entry(inst.opcode.as_str()).or_default() += 1;
     }
-    counts.iter().map(|(op, n)| format!("{op} x{n}")).collect::<Vec<_>>().join(", ")
+    counts
+        .iter()
+        .map(|(op, n)| format!("{op} x{n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn sized(shape: Option<&crate::shape::Shape>) -> String {
@@ -66,7 +89,10 @@ fn sized(shape: Option<&crate::shape::Shape>) -> String {
 
 /// Opcodes that use the kernel's result; `output` when it is the computation's result.
 fn consumers(comp: &Computation, inst: &Instruction) -> String {
-    let mut users: Vec<&str> = comp.users(&inst.name).map(|(u, _)| u.opcode.as_str()).collect();
+    let mut users: Vec<&str> = comp
+        .users(&inst.name)
+        .map(|(u, _)| u.opcode.as_str())
+        .collect();
     if inst.is_root {
         users.push("output");
     }
@@ -82,10 +108,18 @@ fn consumers(comp: &Computation, inst: &Instruction) -> String {
 /// The kernel author's cost estimate from a Mosaic `backend_config`, if present.
 fn cost_estimate(inst: &Instruction) -> Option<String> {
     let config = inst.backend_config()?;
-    let cost = config.get("custom_call_config")?.get("cost_estimate")?.as_object()?;
+    let cost = config
+        .get("custom_call_config")?
+        .get("cost_estimate")?
+        .as_object()?;
     let items: Vec<String> = cost
         .iter()
-        .map(|(k, v)| format!("{k}={}", v.as_str().map_or_else(|| v.to_string(), str::to_string)))
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.as_str().map_or_else(|| v.to_string(), str::to_string)
+            )
+        })
         .collect();
     Some(items.join(" "))
 }

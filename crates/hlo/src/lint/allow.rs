@@ -61,7 +61,10 @@ impl FromStr for Allowlist {
             if line.is_empty() {
                 continue;
             }
-            let err = |message: String| AllowlistError { line: index + 1, message };
+            let err = |message: String| AllowlistError {
+                line: index + 1,
+                message,
+            };
             let fields: Vec<&str> = line.split_whitespace().collect();
             let [kernel, kind, max] = fields[..] else {
                 return Err(err(format!("expected `KERNEL KIND MAX`, found {line:?}")));
@@ -70,11 +73,20 @@ impl FromStr for Allowlist {
                 "*" => None,
                 name => Some(FindingKind::from_name(name).ok_or_else(|| {
                     let known: Vec<&str> = FindingKind::ALL.iter().map(|k| k.name()).collect();
-                    err(format!("unknown kind {name:?} (known: {}, or *)", known.join(", ")))
+                    err(format!(
+                        "unknown kind {name:?} (known: {}, or *)",
+                        known.join(", ")
+                    ))
                 })?),
             };
-            let max = max.parse().map_err(|_| err(format!("MAX must be a count, found {max:?}")))?;
-            rules.push(Rule { kernel: kernel.to_string(), kind, max });
+            let max = max
+                .parse()
+                .map_err(|_| err(format!("MAX must be a count, found {max:?}")))?;
+            rules.push(Rule {
+                kernel: kernel.to_string(),
+                kind,
+                max,
+            });
         }
         Ok(Self { rules })
     }
@@ -95,7 +107,11 @@ impl Allowlist {
                     .find(|(i, r)| used[*i] < r.max && r.matches(kernel, finding));
                 match room {
                     Some((i, _)) => used[i] += 1,
-                    None => out.push(Excess { report: index, kernel, finding }),
+                    None => out.push(Excess {
+                        report: index,
+                        kernel,
+                        finding,
+                    }),
                 }
             }
         }
@@ -107,9 +123,13 @@ impl Allowlist {
 fn glob(pattern: &str, text: &str) -> bool {
     let mut parts = pattern.split('*');
     let first = parts.next().unwrap_or("");
-    let Some(mut rest) = text.strip_prefix(first) else { return false };
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
     let middle: Vec<&str> = parts.collect();
-    let Some((last, middle)) = middle.split_last() else { return rest.is_empty() };
+    let Some((last, middle)) = middle.split_last() else {
+        return rest.is_empty();
+    };
     for part in middle {
         match rest.find(part) {
             Some(at) => rest = &rest[at + part.len()..],
@@ -151,7 +171,10 @@ mod tests {
     #[test]
     fn counts_per_rule_across_reports() {
         let allow: Allowlist = "flash_*  copy 3  # known\n* pad 1".parse().unwrap();
-        let reports = [report(&[FindingKind::Copy; 2]), report(&[FindingKind::Copy, FindingKind::Pad])];
+        let reports = [
+            report(&[FindingKind::Copy; 2]),
+            report(&[FindingKind::Copy, FindingKind::Pad]),
+        ];
         assert!(allow.excess(&reports).is_empty());
         let reports = [report(&[FindingKind::Copy; 4])];
         assert_eq!(allow.excess(&reports).len(), 1);
@@ -161,7 +184,11 @@ mod tests {
     #[test]
     fn bad_lines_say_where() {
         assert_eq!("\n\nx copy".parse::<Allowlist>().unwrap_err().line, 3);
-        assert!("x copies 1".parse::<Allowlist>().unwrap_err().message.contains("async-copy"));
+        assert!("x copies 1"
+            .parse::<Allowlist>()
+            .unwrap_err()
+            .message
+            .contains("async-copy"));
         assert!("x * -1".parse::<Allowlist>().is_err());
     }
 

@@ -35,8 +35,21 @@ pub(crate) struct OpView<'m> {
 
 /// Ops a pure relayout fusion may contain.
 const MOVEMENT_OPS: &[&str] = &[
-    "parameter", "constant", "bitcast", "copy", "transpose", "reshape", "slice", "dynamic-slice",
-    "pad", "broadcast", "tuple", "get-tuple-element", "convert", "concatenate", "fusion",
+    "parameter",
+    "constant",
+    "bitcast",
+    "copy",
+    "transpose",
+    "reshape",
+    "slice",
+    "dynamic-slice",
+    "pad",
+    "broadcast",
+    "tuple",
+    "get-tuple-element",
+    "convert",
+    "concatenate",
+    "fusion",
 ];
 
 pub(crate) fn judge(module: &HloModule, view: &OpView) -> Verdict {
@@ -61,7 +74,11 @@ fn arrays<'m>(view: &OpView<'m>) -> Option<(&'m ArrayShape, &'m ArrayShape)> {
 /// A copy is a trap only if the arrangement changes; a memory-space move is prefetching.
 fn changed(view: &OpView, kind: FindingKind) -> Verdict {
     match arrays(view) {
-        Some((from, to)) if !from.layout_or_default().same_arrangement(&to.layout_or_default()) => {
+        Some((from, to))
+            if !from
+                .layout_or_default()
+                .same_arrangement(&to.layout_or_default()) =>
+        {
             Verdict::Trap(kind)
         }
         _ => Verdict::Pass,
@@ -103,23 +120,35 @@ fn transpose(view: &OpView) -> Verdict {
 /// output is arranged like their input; elementwise (`kLoop`) fusions pass data through;
 /// anything else computes.
 fn fusion(module: &HloModule, view: &OpView) -> Verdict {
-    let Some(called) = view.inst.called_computations().first().and_then(|n| module.computation(n)) else {
+    let Some(called) = view
+        .inst
+        .called_computations()
+        .first()
+        .and_then(|n| module.computation(n))
+    else {
         return Verdict::Stop;
     };
     let mut inner = Vec::new();
     collect_fused(module, called, &mut HashSet::new(), &mut inner);
-    if !inner.iter().all(|(_, i)| MOVEMENT_OPS.contains(&i.opcode.as_str())) {
+    if !inner
+        .iter()
+        .all(|(_, i)| MOVEMENT_OPS.contains(&i.opcode.as_str()))
+    {
         let elementwise = view.inst.attr("kind") == Some("kLoop");
-        return if elementwise { Verdict::Pass } else { Verdict::Stop };
+        return if elementwise {
+            Verdict::Pass
+        } else {
+            Verdict::Stop
+        };
     }
     let moves_inside = inner.iter().any(|(comp, inst)| {
         let v = plain_view(comp, inst);
         v.opcode != "fusion" && matches!(judge(module, &v), Verdict::Trap(_))
     });
     let rearranged = match arrays(view) {
-        Some((from, to)) if from.dims == to.dims => {
-            !from.layout_or_default().same_arrangement(&to.layout_or_default())
-        }
+        Some((from, to)) if from.dims == to.dims => !from
+            .layout_or_default()
+            .same_arrangement(&to.layout_or_default()),
         _ => false,
     };
     if moves_inside || rearranged {
@@ -135,13 +164,20 @@ pub(crate) fn plain_view<'m>(comp: &'m Computation, inst: &'m Instruction) -> Op
         opcode: &inst.opcode,
         inst,
         at: inst,
-        input: inst.operands.first().and_then(|o| shape_of(comp, &o.name, o.shape.as_ref())),
+        input: inst
+            .operands
+            .first()
+            .and_then(|o| shape_of(comp, &o.name, o.shape.as_ref())),
         output: &inst.shape,
     }
 }
 
 /// The shape of value `name`, from its definition or, failing that, as printed at the use.
-pub(crate) fn shape_of<'m>(comp: &'m Computation, name: &str, printed: Option<&'m Shape>) -> Option<&'m Shape> {
+pub(crate) fn shape_of<'m>(
+    comp: &'m Computation,
+    name: &str,
+    printed: Option<&'m Shape>,
+) -> Option<&'m Shape> {
     comp.get(name).map(|i| &i.shape).or(printed)
 }
 
@@ -160,7 +196,11 @@ fn collect_fused<'m>(
         for inst in &comp.instructions {
             out.push((comp, inst));
             if inst.opcode == "fusion" {
-                stack.extend(inst.called_computations().iter().filter_map(|n| module.computation(n)));
+                stack.extend(
+                    inst.called_computations()
+                        .iter()
+                        .filter_map(|n| module.computation(n)),
+                );
             }
         }
     }

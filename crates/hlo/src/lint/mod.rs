@@ -29,7 +29,9 @@ pub struct LintOptions {
 
 impl Default for LintOptions {
     fn default() -> Self {
-        Self { target: Some(TPU_CUSTOM_CALL.to_string()) }
+        Self {
+            target: Some(TPU_CUSTOM_CALL.to_string()),
+        }
     }
 }
 
@@ -61,7 +63,9 @@ pub struct Report {
 
 impl Report {
     pub fn findings(&self) -> impl Iterator<Item = (&KernelReport, &Finding)> {
-        self.kernels.iter().flat_map(|k| k.findings.iter().map(move |f| (k, f)))
+        self.kernels
+            .iter()
+            .flat_map(|k| k.findings.iter().map(move |f| (k, f)))
     }
 
     pub fn is_clean(&self) -> bool {
@@ -73,7 +77,10 @@ impl Report {
 pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
     let mut kernels = Vec::new();
     for (comp, inst) in module.instructions() {
-        let Some(target) = inst.custom_call_target().filter(|_| inst.opcode == "custom-call") else {
+        let Some(target) = inst
+            .custom_call_target()
+            .filter(|_| inst.opcode == "custom-call")
+        else {
             continue;
         };
         if options.target.as_deref().is_some_and(|t| t != target) {
@@ -92,13 +99,20 @@ pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
             findings,
         });
     }
-    Report { module: module.name.clone(), kernels }
+    Report {
+        module: module.name.clone(),
+        kernels,
+    }
 }
 
 /// `flash_attention.1` -> `flash_attention`; names without a numeric suffix are kept.
 pub fn kernel_label(name: &str) -> &str {
     match name.rsplit_once('.') {
-        Some((base, n)) if !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => base,
+        Some((base, n))
+            if !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            base
+        }
         _ => name,
     }
 }

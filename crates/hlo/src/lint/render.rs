@@ -21,18 +21,31 @@ pub fn human_bytes(bytes: u64) -> String {
 
 impl fmt::Display for KernelReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "kernel {} (%{}, {})", self.kernel, self.instruction, self.target)?;
+        write!(
+            f,
+            "kernel {} (%{}, {})",
+            self.kernel, self.instruction, self.target
+        )?;
         if self.findings.is_empty() {
             return writeln!(f, ": clean");
         }
-        writeln!(f, ": {} finding(s), {} moved", self.findings.len(), human_bytes(self.bytes_moved()))?;
+        writeln!(
+            f,
+            ": {} finding(s), {} moved",
+            self.findings.len(),
+            human_bytes(self.bytes_moved())
+        )?;
         for x in &self.findings {
             let side = match x.operand {
                 Some(i) => format!("{} operand {i}", x.side),
                 None => x.side.to_string(),
             };
             let bytes = x.bytes.map_or_else(|| "? B".into(), human_bytes);
-            writeln!(f, "    {side:<15} {:<15} %{} (line {}): {bytes}", x.kind, x.instruction, x.line)?;
+            writeln!(
+                f,
+                "    {side:<15} {:<15} %{} (line {}): {bytes}",
+                x.kind, x.instruction, x.line
+            )?;
             writeln!(f, "        {} -> {}", x.from, x.to)?;
         }
         Ok(())

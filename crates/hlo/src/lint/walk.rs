@@ -25,7 +25,12 @@ pub(crate) struct Walker<'m> {
 
 impl<'m> Walker<'m> {
     pub(crate) fn new(module: &'m HloModule, comp: &'m Computation) -> Self {
-        Self { module, comp, seen: HashSet::new(), findings: Vec::new() }
+        Self {
+            module,
+            comp,
+            seen: HashSet::new(),
+            findings: Vec::new(),
+        }
     }
 
     /// Producers of `kernel`'s operands, back to the nearest computation or parameter.
@@ -33,7 +38,9 @@ impl<'m> Walker<'m> {
         for (index, operand) in kernel.operands.iter().enumerate() {
             let mut work = vec![operand.name.as_str()];
             while let Some(name) = work.pop() {
-                let Some(inst) = self.comp.get(name) else { continue };
+                let Some(inst) = self.comp.get(name) else {
+                    continue;
+                };
                 if !self.seen.insert(&inst.name) {
                     continue;
                 }
@@ -66,7 +73,9 @@ impl<'m> Walker<'m> {
             Verdict::Pass => return step.next,
             Verdict::Trap(kind) => kind,
         };
-        let show = |s: Option<&crate::shape::Shape>| s.map(ToString::to_string).unwrap_or_else(|| "?".into());
+        let show = |s: Option<&crate::shape::Shape>| {
+            s.map(ToString::to_string).unwrap_or_else(|| "?".into())
+        };
         let inst = step.view.at;
         self.findings.push(Finding {
             kind,
@@ -89,7 +98,10 @@ impl<'m> Walker<'m> {
             "copy-done" | "async-done" => {
                 let start = self.comp.get(first(inst)?)?;
                 let view = self.async_view(start, inst, first(start)?)?;
-                Some(Step { next: data_inputs(view.opcode, start), view })
+                Some(Step {
+                    next: data_inputs(view.opcode, start),
+                    view,
+                })
             }
             "get-tuple-element" => {
                 let tuple = self.comp.get(first(inst)?)?;
@@ -97,22 +109,40 @@ impl<'m> Walker<'m> {
                     ("tuple", Some(i)) => tuple.operands.get(i).map(|o| o.name.as_str()),
                     _ => Some(tuple.name.as_str()),
                 };
-                Some(Step { view: plain_view(self.comp, inst), next: next.into_iter().collect() })
+                Some(Step {
+                    view: plain_view(self.comp, inst),
+                    next: next.into_iter().collect(),
+                })
             }
-            _ => Some(Step { view: plain_view(self.comp, inst), next: data_inputs(&inst.opcode, inst) }),
+            _ => Some(Step {
+                view: plain_view(self.comp, inst),
+                next: data_inputs(&inst.opcode, inst),
+            }),
         }
     }
 
     /// How `user` consumes value `name` (its operand at `position`).
     fn consumers(&self, name: &'m str, user: &'m Instruction, position: usize) -> Vec<Step<'m>> {
         let users_named = |of: &'m str, opcode: &'static str| {
-            self.comp.users(of).filter(move |(u, _)| u.opcode == opcode).map(|(u, _)| u)
+            self.comp
+                .users(of)
+                .filter(move |(u, _)| u.opcode == opcode)
+                .map(|(u, _)| u)
         };
         match user.opcode.as_str() {
             "copy-start" | "async-start" => {
-                let done = if user.opcode == "copy-start" { "copy-done" } else { "async-done" };
+                let done = if user.opcode == "copy-start" {
+                    "copy-done"
+                } else {
+                    "async-done"
+                };
                 users_named(&user.name, done)
-                    .filter_map(|d| Some(Step { view: self.async_view(user, d, name)?, next: vec![&d.name] }))
+                    .filter_map(|d| {
+                        Some(Step {
+                            view: self.async_view(user, d, name)?,
+                            next: vec![&d.name],
+                        })
+                    })
                     .collect()
             }
             "tuple" => {
@@ -120,26 +150,46 @@ impl<'m> Walker<'m> {
                     .filter(|g| g.tuple_index() == Some(position))
                     .map(|g| g.name.as_str())
                     .collect();
-                vec![Step { view: plain_view(self.comp, user), next }]
+                vec![Step {
+                    view: plain_view(self.comp, user),
+                    next,
+                }]
             }
-            op if position > 0 && !matches!(op, "fusion" | "tuple") => Vec::new(),
-            _ => vec![Step { view: plain_view(self.comp, user), next: vec![&user.name] }],
+            op if position > 0 && op != "fusion" => Vec::new(),
+            _ => vec![Step {
+                view: plain_view(self.comp, user),
+                next: vec![&user.name],
+            }],
         }
     }
 
     /// For an async pair: the op it runs (the wrapped computation's root, or the copy
     /// itself), the shape of `input` going in, and the done half's shape coming out.
-    fn async_view(&self, start: &'m Instruction, done: &'m Instruction, input: &str) -> Option<OpView<'m>> {
+    fn async_view(
+        &self,
+        start: &'m Instruction,
+        done: &'m Instruction,
+        input: &str,
+    ) -> Option<OpView<'m>> {
         let input = shape_of(self.comp, input, None);
         let (opcode, inst) = match start.opcode.as_str() {
             "copy-start" => ("copy-done", done),
             "async-start" => {
-                let wrapped = self.module.computation(start.called_computations().first()?)?.root()?;
+                let wrapped = self
+                    .module
+                    .computation(start.called_computations().first()?)?
+                    .root()?;
                 (wrapped.opcode.as_str(), wrapped)
             }
             _ => return None,
         };
-        Some(OpView { opcode, inst, at: done, input, output: &done.shape })
+        Some(OpView {
+            opcode,
+            inst,
+            at: done,
+            input,
+            output: &done.shape,
+        })
     }
 }
 

@@ -16,7 +16,11 @@ pub fn corpus() -> Vec<(String, String)> {
         .expect("tests/data exists")
         .filter_map(|e| {
             let path = e.ok()?.path();
-            let name = path.file_name()?.to_str()?.strip_suffix(".after_optimizations.txt")?.to_string();
+            let name = path
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".after_optimizations.txt")?
+                .to_string();
             Some((name, std::fs::read_to_string(&path).ok()?))
         })
         .collect();
