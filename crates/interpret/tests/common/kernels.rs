@@ -1,0 +1,156 @@
+//! Kernels written with the DSL, shared by the tests and the bench.
+
+use pallas_flash_ir::{
+    BlockDim::*, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
+};
+
+/// `o = x @ y` over `(bm, bn, bk)` blocks, accumulated in an f32 scratch; `k` must be a
+/// multiple of `bk` (a partial K block would add padding), `m` and `n` need not be.
+pub fn matmul(m: usize, n: usize, k: usize, (bm, bn, bk): (usize, usize, usize), dtype: DType) -> Kernel {
+    let grid = GridSpec::new([m.div_ceil(bm), n.div_ceil(bn), k / bk]).semantics([Parallel, Parallel, Arbitrary]);
+    let mut kb = KernelBuilder::new("matmul", grid);
+    let x = kb.input("x", [m, k], dtype, kb.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]));
+    let y = kb.input("y", [k, n], dtype, kb.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]));
+    let o = kb.output("o", [m, n], DType::F32, kb.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]));
+    let acc = kb.scratch_vmem("acc", [bm, bn], DType::F32);
+    let step = kb.program_id(2);
+    let zero = kb.i32(0);
+    let first = kb.eq(step, zero);
+    kb.when(first, |kb| {
+        let z = kb.full([bm, bn], DType::F32, 0.0);
+        kb.write(acc, z);
+    });
+    let (a, b, prev) = (kb.read(x), kb.read(y), kb.read(acc));
+    let prod = kb.dot(a, b);
+    let sum = kb.add(prev, prod);
+    kb.write(acc, sum);
+    let last_step = kb.i32((k / bk - 1) as i32);
+    let last = kb.eq(step, last_step);
+    kb.when(last, |kb| {
+        let r = kb.read(acc);
+        kb.write(o, r);
+    });
+    kb.finish()
+}
+
+/// `o = tanh(x) * z + exp(-|z|)` over `block`-shaped windows; partial blocks allowed.
+pub fn elementwise(shape: [usize; 2], block: [usize; 2]) -> Kernel {
+    let grid = GridSpec::new([shape[0].div_ceil(block[0]), shape[1].div_ceil(block[1])]);
+    let mut k = KernelBuilder::new("elementwise", grid);
+    let spec = k.vmem_block(block, |g| [g.grid(0), g.grid(1)]);
+    let x = k.input("x", shape, DType::F32, spec.clone());
+    let z = k.input("z", shape, DType::F32, spec.clone());
+    let o = k.output("o", shape, DType::F32, spec);
+    let (xv, zv) = (k.read(x), k.read(z));
+    let t = k.tanh(xv);
+    let tz = k.mul(t, zv);
+    let az = k.abs(zv);
+    let naz = k.neg(az);
+    let e = k.exp(naz);
+    let out = k.add(tz, e);
+    k.write(o, out);
+    k.finish()
+}
+
+/// Row sums and row maxima of `x` (`[rows, cols]`), reduced over column blocks of
+/// `block[1]` into `[rows, 1]` outputs that stay put while the column index moves.
+/// Columns past the end of a partial block are masked with `iota`, so the NaN the
+/// interpreter pads with never reaches the result.
+pub fn row_reductions(shape: [usize; 2], block: [usize; 2]) -> Kernel {
+    let [rows, cols] = shape;
+    let [br, bc] = block;
+    let grid = GridSpec::new([rows.div_ceil(br), cols.div_ceil(bc)]).semantics([Parallel, Arbitrary]);
+    let mut k = KernelBuilder::new("row_reductions", grid);
+    let x = k.input("x", shape, DType::F32, k.vmem_block(block, |g| [g.grid(0), g.grid(1)]));
+    let out_spec = k.vmem_block([br, 1], |g| [g.grid(0), IndexExpr::Const(0)]);
+    let sum = k.output("sum", [rows, 1], DType::F32, out_spec.clone());
+    let max = k.output("max", [rows, 1], DType::F32, out_spec);
+    let j = k.program_id(1);
+    let zero = k.i32(0);
+    let first = k.eq(j, zero);
+    k.when(first, |k| {
+        let z = k.full([br, 1], DType::F32, 0.0);
+        let m = k.full([br, 1], DType::F32, f64::NEG_INFINITY);
+        k.write(sum, z);
+        k.write(max, m);
+    });
+    // Column of each element: j * bc + iota < cols.
+    let width = k.i32(bc as i32);
+    let start = k.mul(j, width);
+    let start = k.broadcast(start, [br, bc]);
+    let lane = k.iota([br, bc], 1);
+    let column = k.add(start, lane);
+    let limit = k.full([br, bc], DType::I32, cols as i64);
+    let inside = k.lt(column, limit);
+    let xv = k.read(x);
+    let zeros = k.full([br, bc], DType::F32, 0.0);
+    let lows = k.full([br, bc], DType::F32, f64::NEG_INFINITY);
+    let for_sum = k.select(inside, xv, zeros);
+    let for_max = k.select(inside, xv, lows);
+    let (s, m) = (k.sum(for_sum, 1), k.reduce_max(for_max, 1));
+    let (s0, m0) = (k.read(sum), k.read(max));
+    let (s1, m1) = (k.add(s0, s), k.max(m0, m));
+    k.write(sum, s1);
+    k.write(max, m1);
+    k.finish()
+}
+
+/// FlashAttention-2 forward (online softmax) over `[heads, n, d]` arrays, non-causal,
+/// scale `1/sqrt(d)`; the probabilities are cast to `dtype` before the `p @ v` matmul,
+/// as a bf16 kernel does.
+pub fn flash_attention(heads: usize, n: usize, d: usize, (bq, bkv): (usize, usize), dtype: DType) -> Kernel {
+    let grid = GridSpec::new([heads, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
+    let mut k = KernelBuilder::new("attention_fwd", grid);
+    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| [g.grid(0), g.grid(1), IndexExpr::Const(0)]);
+    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| [g.grid(0), g.grid(2), IndexExpr::Const(0)]);
+    let q = k.input("q", [heads, n, d], dtype, q_spec.clone());
+    let kt = k.input("k", [heads, n, d], dtype, kv_spec.clone());
+    let v = k.input("v", [heads, n, d], dtype, kv_spec);
+    let o = k.output("o", [heads, n, d], dtype, q_spec);
+    let (m_s, l_s) = (k.scratch_vmem("m", [bq, 1], DType::F32), k.scratch_vmem("l", [bq, 1], DType::F32));
+    let acc_s = k.scratch_vmem("acc", [bq, d], DType::F32);
+
+    let step = k.program_id(2);
+    let zero = k.i32(0);
+    let first = k.eq(step, zero);
+    k.when(first, |k| {
+        let minus_inf = k.full([bq, 1], DType::F32, f64::NEG_INFINITY);
+        let zeros = k.full([bq, 1], DType::F32, 0.0);
+        let acc0 = k.full([bq, d], DType::F32, 0.0);
+        for (scratch, value) in [(m_s, minus_inf), (l_s, zeros), (acc_s, acc0)] {
+            k.write(scratch, value);
+        }
+    });
+    let (qb, kb, vb) = (k.read(q), k.read(kt), k.read(v));
+    let s = k.dot_nt(qb, kb);
+    let scale = k.full([bq, bkv], DType::F32, 1.0 / (d as f64).sqrt());
+    let s = k.mul(s, scale);
+    let (m_prev, l_prev, acc_prev) = (k.read(m_s), k.read(l_s), k.read(acc_s));
+    let m_cur = k.reduce_max(s, 1);
+    let m_new = k.max(m_prev, m_cur);
+    let m_wide = k.broadcast(m_new, [bq, bkv]);
+    let centered = k.sub(s, m_wide);
+    let p = k.exp(centered);
+    let m_diff = k.sub(m_prev, m_new);
+    let alpha = k.exp(m_diff);
+    let l_old = k.mul(alpha, l_prev);
+    let p_sum = k.sum(p, 1);
+    let l_new = k.add(l_old, p_sum);
+    let alpha_wide = k.broadcast(alpha, [bq, d]);
+    let acc_old = k.mul(acc_prev, alpha_wide);
+    let p_cast = k.cast(p, dtype);
+    let pv = k.dot(p_cast, vb);
+    let acc_new = k.add(acc_old, pv);
+    for (scratch, value) in [(m_s, m_new), (l_s, l_new), (acc_s, acc_new)] {
+        k.write(scratch, value);
+    }
+    let last_step = k.i32((n / bkv - 1) as i32);
+    let last = k.eq(step, last_step);
+    k.when(last, |k| {
+        let l_wide = k.broadcast(l_new, [bq, d]);
+        let out = k.div(acc_new, l_wide);
+        let out = k.cast(out, dtype);
+        k.write(o, out);
+    });
+    k.finish()
+}
