@@ -40,6 +40,7 @@ usage: cargo xtask <command>
   setup      install the MLIR 22 apt packages and the pinned PJRT plugins (idempotent)
   test       setup + build + run every test in the workspace (extra args go to `cargo test`)
   demo       setup + compile a sample program for TPU v5e and print its report
+             (extra args run `pallas-flash <args>` instead)
   bindings   regenerate the PJRT C API bindings (needs libclang; installed by setup)
 ";
 
@@ -51,15 +52,24 @@ fn setup() -> Result<(), String> {
 }
 
 fn test(extra: &[String]) -> Result<(), String> {
-    cmd::cargo(&["build", "--workspace", "--all-targets"], &[])?;
+    // Benches are compiled (never run) so that they cannot rot.
+    cmd::cargo(&["test", "--workspace", "--benches", "--no-run"], &[])?;
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str));
     cmd::cargo(&args, &[])
 }
 
+/// The main job. Extra args replace the default `compile-stablehlo` invocation.
 fn demo(extra: &[String]) -> Result<(), String> {
-    cmd::cargo(&["build", "--release", "-p", "pallas-flash-runtime", "--bin", "pallas-flash-worker"], &[])?;
-    let mut args = vec!["run", "--release", "-p", "pallas-flash-runtime", "--example", "compile_report", "--"];
-    args.extend(extra.iter().map(String::as_str));
+    let mut args = vec!["run", "--release", "--package", "pallas-flash", "--"];
+    if extra.is_empty() {
+        args.extend(DEMO_ARGS);
+    } else {
+        args.extend(extra.iter().map(String::as_str));
+    }
     cmd::cargo(&args, &[])
 }
+
+/// Compile the sample matmul+tanh for one v5e chip with the static estimate.
+const DEMO_ARGS: &[&str] =
+    &["compile-stablehlo", "crates/runtime/tests/programs/matmul_tanh.mlir", "--topology", "v5e:1x1", "--profile"];

@@ -2,3 +2,6 @@
 
 /// Optimized-HLO parsing, the copy-trap lint and golden facts.
 pub use pallas_flash_hlo as hlo;
+
+/// PJRT plugins, TPU topologies, deviceless compile, isolated workers, CPU execution.
+pub use pallas_flash_runtime as runtime;
