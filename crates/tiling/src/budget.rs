@@ -274,9 +274,9 @@ impl VmemBudget {
             .fold(0, u64::saturating_add)
     }
 
-    /// The buffer that takes the most VMEM.
+    /// The buffer that takes the most VMEM (the first of equals).
     pub fn largest(&self) -> Option<&Buffer> {
-        self.buffers.iter().max_by_key(|b| b.total())
+        self.buffers.iter().rev().max_by_key(|b| b.total())
     }
 
     /// The `vmem_limit_bytes` this kernel needs: the total rounded up to a MiB, or

@@ -61,6 +61,8 @@ pub type Blocks = Vec<(&'static str, usize)>;
 #[derive(Clone, Debug, PartialEq)]
 pub struct Candidate {
     pub blocks: Blocks,
+    /// The windows these blocks give, as the rules checked them.
+    pub windows: Vec<PlannedWindow>,
     pub budget: VmemBudget,
     pub roofline: Roofline,
 }
@@ -103,13 +105,15 @@ pub enum SearchError {
     EmptyProblem { family: String },
 }
 
-/// One window of a planned kernel.
-pub(crate) struct PlannedWindow {
-    label: &'static str,
-    role: Role,
-    shape: Vec<usize>,
-    dtype: DType,
-    block: Vec<BlockDim>,
+/// One window of a planned kernel: the BlockSpec the family's kernel declares.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedWindow {
+    pub label: &'static str,
+    pub role: Role,
+    /// The whole array.
+    pub shape: Vec<usize>,
+    pub dtype: DType,
+    pub block: Vec<BlockDim>,
 }
 
 /// What a family declares for one choice of blocks.
@@ -461,6 +465,7 @@ pub fn evaluate(
     let names = family.ladders().into_iter().map(|(name, _)| name);
     Ok(Candidate {
         blocks: names.zip(blocks.iter().copied()).collect(),
+        windows: plan.windows,
         budget,
         roofline,
     })

@@ -2,7 +2,8 @@
 //! did with the same shapes (`tests/data/*.jsonl`, written by `probes/probe_tiling.py`).
 
 use pallas_flash_ir::{
-    BlockDim, DType, DimensionSemantics::*, DotDims, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo,
+    BlockDim, DType, DimensionSemantics::*, DotDims, GridSpec, IndexExpr, Kernel, KernelBuilder,
+    KernelInfo,
 };
 use pallas_flash_tiling::budget::{padded_bytes, VmemBudget};
 use pallas_flash_tiling::{copy_trap, rules, Target};
@@ -11,11 +12,17 @@ use serde_json::Value;
 fn cases(file: &str) -> Vec<Value> {
     let path = format!("{}/tests/data/{file}", env!("CARGO_MANIFEST_DIR"));
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    text.lines().map(|l| serde_json::from_str(l).expect("one JSON object per line")).collect()
+    text.lines()
+        .map(|l| serde_json::from_str(l).expect("one JSON object per line"))
+        .collect()
 }
 
 fn dims(v: &Value) -> Vec<usize> {
-    v.as_array().unwrap().iter().map(|d| d.as_u64().unwrap() as usize).collect()
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap() as usize)
+        .collect()
 }
 
 fn dtype(v: &Value) -> DType {
@@ -28,8 +35,14 @@ fn dtype(v: &Value) -> DType {
 }
 
 fn target_of(case: &Value) -> Target {
-    let topology = case.get("topology").and_then(Value::as_str).unwrap_or("v5e:1x1");
-    Target::all().into_iter().find(|t| t.topology == topology).expect("known topology")
+    let topology = case
+        .get("topology")
+        .and_then(Value::as_str)
+        .unwrap_or("v5e:1x1");
+    Target::all()
+        .into_iter()
+        .find(|t| t.topology == topology)
+        .expect("known topology")
 }
 
 /// Every block libtpu compiled passes our rules; every block it rejected breaks one.
@@ -38,7 +51,11 @@ fn alignment_rules_match_libtpu() {
     let all = [cases("shapes.jsonl"), cases("targets.jsonl")].concat();
     assert!(all.len() > 300);
     for case in &all {
-        let (array, block, dt) = (dims(&case["array"]), dims(&case["block"]), dtype(&case["dtype"]));
+        let (array, block, dt) = (
+            dims(&case["array"]),
+            dims(&case["block"]),
+            dtype(&case["dtype"]),
+        );
         let block: Vec<BlockDim> = block.into_iter().map(BlockDim::Blocked).collect();
         let ours = rules::check_block(&target_of(case), "input `x`", &array, dt, &block);
         let theirs = case["ok"].as_bool().unwrap();
@@ -55,14 +72,27 @@ fn alignment_rules_match_libtpu() {
 fn padded_window_sizes_match_libtpu() {
     let mut exact = 0;
     for case in [cases("shapes.jsonl"), cases("targets.jsonl")].concat() {
-        let Some(measured) = case["scoped_vmem_bytes"].as_u64() else { continue };
-        let (array, block, dt) = (dims(&case["array"]), dims(&case["block"]), dtype(&case["dtype"]));
+        let Some(measured) = case["scoped_vmem_bytes"].as_u64() else {
+            continue;
+        };
+        let (array, block, dt) = (
+            dims(&case["array"]),
+            dims(&case["block"]),
+            dtype(&case["dtype"]),
+        );
         let target = target_of(&case);
-        let steps: usize = array.iter().zip(&block).map(|(a, b)| a.div_ceil(*b)).product();
+        let steps: usize = array
+            .iter()
+            .zip(&block)
+            .map(|(a, b)| a.div_ceil(*b))
+            .product();
         let copies = if steps > 1 { 2 } else { 1 };
         let model = 2 * copies * padded_bytes(&target, &block, dt);
         if target.name == "7x" {
-            assert!(model == measured || model == 2 * measured, "{case}: model {model}");
+            assert!(
+                model == measured || model == 2 * measured,
+                "{case}: model {model}"
+            );
         } else {
             assert_eq!(model, measured, "{case}");
             exact += 1;
@@ -79,7 +109,10 @@ fn default_limits_match_libtpu() {
         let error = case["error"].as_str().unwrap_or("");
         let mib = target.default_scoped_vmem_bytes >> 20;
         let says_limit = error.contains(&format!("limit {mib}.00M"))
-            || error.contains(&format!("exceed memory (size={})", target.default_scoped_vmem_bytes));
+            || error.contains(&format!(
+                "exceed memory (size={})",
+                target.default_scoped_vmem_bytes
+            ));
         // 7x splits a 2-step grid across its two cores (one buffer each, 20 MiB: fits).
         assert!(says_limit || case["ok"].as_bool() == Some(true), "{case}");
     }
@@ -90,11 +123,17 @@ fn default_limits_match_libtpu() {
 fn copy_trap_predictions_match_libtpu() {
     let v5e = Target::v5e();
     for case in cases("traps.jsonl") {
-        let (array, block, dt) = (dims(&case["array"]), dims(&case["block"]), dtype(&case["dtype"]));
+        let (array, block, dt) = (
+            dims(&case["array"]),
+            dims(&case["block"]),
+            dtype(&case["dtype"]),
+        );
         let grid: Vec<usize> = array.iter().zip(&block).map(|(a, b)| a / b).collect();
         let mut k = KernelBuilder::new("copy", GridSpec::new(grid));
         let rank = array.len();
-        let spec = k.vmem_block(block.clone(), move |g| (0..rank).map(|d| g.grid(d)).collect::<Vec<_>>());
+        let spec = k.vmem_block(block.clone(), move |g| {
+            (0..rank).map(|d| g.grid(d)).collect::<Vec<_>>()
+        });
         let x = k.input("x", array.clone(), dt, spec.clone());
         let o = k.output("o", array.clone(), dt, spec);
         let v = k.read(x);
@@ -106,13 +145,40 @@ fn copy_trap_predictions_match_libtpu() {
     }
 }
 
-fn matmul(m: usize, kk: usize, n: usize, bm: usize, bk: usize, bn: usize, dt: DType) -> (Kernel, KernelInfo) {
-    let acc_dt = if dt == DType::I8 { DType::I32 } else { DType::F32 };
+fn matmul(
+    m: usize,
+    kk: usize,
+    n: usize,
+    bm: usize,
+    bk: usize,
+    bn: usize,
+    dt: DType,
+) -> (Kernel, KernelInfo) {
+    let acc_dt = if dt == DType::I8 {
+        DType::I32
+    } else {
+        DType::F32
+    };
     let grid = GridSpec::new([m / bm, n / bn, kk / bk]).semantics([Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("matmul", grid);
-    let x = k.input("x", [m, kk], dt, k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]));
-    let y = k.input("y", [kk, n], dt, k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]));
-    let o = k.output("o", [m, n], acc_dt, k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]));
+    let x = k.input(
+        "x",
+        [m, kk],
+        dt,
+        k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
+    );
+    let y = k.input(
+        "y",
+        [kk, n],
+        dt,
+        k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
+    );
+    let o = k.output(
+        "o",
+        [m, n],
+        acc_dt,
+        k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
+    );
     let acc = k.scratch_vmem("acc", [bm, bn], acc_dt);
     let (a, b, prev) = (k.read(x), k.read(y), k.read(acc));
     let prod = k.dot_general(a, b, DotDims::NN, acc_dt);
@@ -127,13 +193,21 @@ fn attention(h: usize, n: usize, d: usize, bq: usize, bkv: usize) -> (Kernel, Ke
     use DType::{Bf16, F32};
     let grid = GridSpec::new([h, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("attention", grid);
-    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| [g.grid(0), g.grid(1), IndexExpr::Const(0)]);
-    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| [g.grid(0), g.grid(2), IndexExpr::Const(0)]);
+    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| {
+        [g.grid(0), g.grid(1), IndexExpr::Const(0)]
+    });
+    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| {
+        [g.grid(0), g.grid(2), IndexExpr::Const(0)]
+    });
     let q = k.input("q", [h, n, d], Bf16, q_spec.clone());
     let kt = k.input("k", [h, n, d], Bf16, kv_spec.clone());
     let v = k.input("v", [h, n, d], Bf16, kv_spec);
     let o = k.output("o", [h, n, d], Bf16, q_spec);
-    let (m_s, l_s, acc_s) = (k.scratch_vmem("m", [bq, 1], F32), k.scratch_vmem("l", [bq, 1], F32), k.scratch_vmem("acc", [bq, d], F32));
+    let (m_s, l_s, acc_s) = (
+        k.scratch_vmem("m", [bq, 1], F32),
+        k.scratch_vmem("l", [bq, 1], F32),
+        k.scratch_vmem("acc", [bq, d], F32),
+    );
     let (qb, kb, vb) = (k.read(q), k.read(kt), k.read(v));
     let s = k.dot_nt(qb, kb);
     let scale = k.full([bq, bkv], F32, 1.0 / (d as f64).sqrt());
@@ -174,13 +248,24 @@ fn vmem_model_error_against_libtpu() {
     for case in cases("vmem.jsonl") {
         let g = |key: &str| case[key].as_u64().unwrap() as usize;
         let (kernel, info) = match case["kind"].as_str().unwrap() {
-            "matmul" => matmul(g("m"), g("k"), g("n"), g("bm"), g("bk"), g("bn"), dtype(&case["dtype"])),
+            "matmul" => matmul(
+                g("m"),
+                g("k"),
+                g("n"),
+                g("bm"),
+                g("bk"),
+                g("bn"),
+                dtype(&case["dtype"]),
+            ),
             _ => attention(g("heads"), g("seq"), g("head_dim"), g("bq"), g("bkv")),
         };
         let measured = case["scoped_vmem_bytes"].as_u64().unwrap() as f64;
         let model = VmemBudget::of(&v5e, &kernel, &info).total() as f64;
         let error = (model - measured) / measured;
-        println!("{case}: model {model} measured {measured} error {:+.1}%", error * 100.0);
+        println!(
+            "{case}: model {model} measured {measured} error {:+.1}%",
+            error * 100.0
+        );
         errors.push(error);
     }
     assert_eq!(errors.len(), 18);
