@@ -1,0 +1,237 @@
+//! The StableHLO side: a kernel as `stablehlo.custom_call @tpu_custom_call` with its
+//! backend_config JSON, and programs that combine several kernels with plain StableHLO glue.
+//!
+//! backend_config (DESIGN §3): `custom_call_config` holds the base64 body, the cost
+//! estimate, `"serialization_format": 1` and `"needs_layout_passes": true` (libtpu rejects
+//! the body without either); `scoped_memory_configs` raises the scoped VMEM limit
+//! (memory space 1) when the kernel sets `vmem_limit_bytes`.
+
+use std::fmt;
+
+use base64::Engine;
+use pallas_flash_ir::{Alias, CostEstimate, DType, Kernel};
+use serde_json::json;
+
+use crate::error::{CodegenError, Result};
+use crate::MosaicModule;
+
+/// A StableHLO tensor type, printed `tensor<8x128xbf16>`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TensorType {
+    pub shape: Vec<usize>,
+    pub dtype: DType,
+}
+
+impl TensorType {
+    pub fn new(shape: impl Into<Vec<usize>>, dtype: DType) -> Self {
+        TensorType { shape: shape.into(), dtype }
+    }
+
+    /// Row-major layout (`dense<[r-1, …, 0]> : tensor<rxindex>`), what a kernel demands.
+    fn row_major_layout(&self) -> String {
+        let dims: Vec<String> = (0..self.shape.len()).rev().map(|d| d.to_string()).collect();
+        format!("dense<[{}]> : tensor<{}xindex>", dims.join(", "), self.shape.len())
+    }
+}
+
+impl fmt::Display for TensorType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("tensor<")?;
+        for d in &self.shape {
+            write!(f, "{d}x")?;
+        }
+        write!(f, "{}>", self.dtype.mlir_name())
+    }
+}
+
+/// One kernel as a custom call: its operands (scalar prefetch, then inputs), results
+/// (outputs), aliases and backend config.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TpuCustomCall {
+    pub kernel_name: String,
+    /// Serialized Mosaic (bytecode v0 of the serde form).
+    pub body: Vec<u8>,
+    /// Scalar-prefetch operands, which come first among `operands`.
+    pub num_scalar_prefetch: usize,
+    pub operands: Vec<TensorType>,
+    pub results: Vec<TensorType>,
+    pub aliases: Vec<Alias>,
+    pub cost_estimate: CostEstimate,
+    /// Scoped VMEM limit for the kernel (`scoped_memory_configs`); `None` keeps libtpu's
+    /// default (16 MiB on v5e).
+    pub vmem_limit_bytes: Option<u64>,
+}
+
+impl TpuCustomCall {
+    /// The custom call of a lowered kernel; the cost estimate is [`crate::cost_estimate`]
+    /// and the VMEM limit the kernel's own `vmem_limit_bytes`.
+    pub fn new(kernel: &Kernel, mosaic: &MosaicModule) -> Result<Self> {
+        let info = pallas_flash_ir::validate(kernel)?;
+        let prefetch = kernel.scalar_prefetch.iter().map(|p| TensorType::new(p.shape.clone(), DType::I32));
+        let inputs = kernel.inputs.iter().map(|o| TensorType::new(o.shape.clone(), o.dtype));
+        Ok(TpuCustomCall {
+            kernel_name: mosaic.name.clone(),
+            body: mosaic.bytecode.clone(),
+            num_scalar_prefetch: kernel.scalar_prefetch.len(),
+            operands: prefetch.chain(inputs).collect(),
+            results: kernel.outputs.iter().map(|o| TensorType::new(o.shape.clone(), o.dtype)).collect(),
+            aliases: kernel.aliases.clone(),
+            cost_estimate: crate::cost_estimate(kernel, &info),
+            vmem_limit_bytes: kernel.vmem_limit_bytes,
+        })
+    }
+
+    /// Overrides the scoped VMEM limit (e.g. to let libtpu judge blocks our budget rejects).
+    pub fn with_vmem_limit(mut self, bytes: Option<u64>) -> Self {
+        self.vmem_limit_bytes = bytes;
+        self
+    }
+
+    /// The backend_config JSON.
+    pub fn backend_config(&self) -> String {
+        let c = &self.cost_estimate;
+        let mut config = json!({
+            "custom_call_config": {
+                "body": base64::engine::general_purpose::STANDARD.encode(&self.body),
+                "cost_estimate": {
+                    "flops": c.flops,
+                    "transcendentals": c.transcendentals,
+                    "bytes_accessed": c.bytes_accessed,
+                    "remote_bytes_transferred": 0,
+                },
+                "serialization_format": 1,
+                "needs_layout_passes": true,
+            }
+        });
+        if let Some(size) = self.vmem_limit_bytes {
+            config["scoped_memory_configs"] = json!([{"memory_space": 1, "offset": 0, "size": size}]);
+        }
+        config.to_string()
+    }
+
+    /// `stablehlo.custom_call @tpu_custom_call(operands)` as one line of a function body.
+    fn emit(&self, results: &[String], operands: &[String]) -> String {
+        let list = |types: &[TensorType]| types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
+        let layouts = |types: &[TensorType]| types.iter().map(|t| t.row_major_layout()).collect::<Vec<_>>().join(", ");
+        let aliases = if self.aliases.is_empty() {
+            String::new()
+        } else {
+            let entries: Vec<String> = self
+                .aliases
+                .iter()
+                .map(|a| {
+                    let output = if self.results.len() > 1 { format!("[{}]", a.output) } else { "[]".to_string() };
+                    let operand = self.num_scalar_prefetch + a.input;
+                    format!("#stablehlo.output_operand_alias<output_tuple_indices = {output}, operand_index = {operand}, operand_tuple_indices = []>")
+                })
+                .collect();
+            format!(", output_operand_aliases = [{}]", entries.join(", "))
+        };
+        let results_ty = match self.results.as_slice() {
+            [one] => one.to_string(),
+            many => format!("({})", list(many)),
+        };
+        format!(
+            "{} = stablehlo.custom_call @tpu_custom_call({}) {{backend_config = \"{}\", kernel_name = \"{}\", operand_layouts = [{}]{aliases}, result_layouts = [{}]}} : ({}) -> {results_ty}",
+            results.join(", "),
+            operands.join(", "),
+            escape(&self.backend_config()),
+            self.kernel_name,
+            layouts(&self.operands),
+            layouts(&self.results),
+            list(&self.operands),
+        )
+    }
+}
+
+/// MLIR string-literal escaping.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\").replace('"', "\\\"")
+}
+
+/// A value of a [`Program`] under construction.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tensor {
+    name: String,
+    pub ty: TensorType,
+}
+
+/// A StableHLO module with one `main`: parameters, any number of kernels, and plain
+/// StableHLO ops between them (e.g. the log-sum-exp combine of split-KV decoding).
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    parameters: Vec<TensorType>,
+    lines: Vec<String>,
+    next: usize,
+}
+
+impl Program {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new parameter of `main`.
+    pub fn parameter(&mut self, ty: TensorType) -> Tensor {
+        self.parameters.push(ty.clone());
+        Tensor { name: format!("%arg{}", self.parameters.len() - 1), ty }
+    }
+
+    fn fresh(&mut self) -> String {
+        self.next += 1;
+        format!("%{}", self.next - 1)
+    }
+
+    /// Calls a kernel; operand types must match its signature.
+    pub fn call(&mut self, kernel: &TpuCustomCall, operands: &[&Tensor]) -> Result<Vec<Tensor>> {
+        let given: Vec<&TensorType> = operands.iter().map(|t| &t.ty).collect();
+        if given.len() != kernel.operands.len() || given.iter().zip(&kernel.operands).any(|(a, b)| *a != b) {
+            return Err(CodegenError::Program(format!(
+                "kernel `{}` takes ({}) but was given ({})",
+                kernel.kernel_name,
+                kernel.operands.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
+                given.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let base = self.fresh();
+        let results: Vec<Tensor> = match kernel.results.len() {
+            1 => vec![Tensor { name: base.clone(), ty: kernel.results[0].clone() }],
+            _ => kernel.results.iter().enumerate().map(|(i, ty)| Tensor { name: format!("{base}#{i}"), ty: ty.clone() }).collect(),
+        };
+        let lhs = if kernel.results.len() == 1 { base } else { format!("{base}:{}", kernel.results.len()) };
+        let names: Vec<String> = operands.iter().map(|t| t.name.clone()).collect();
+        self.lines.push(kernel.emit(&[lhs], &names));
+        Ok(results)
+    }
+
+    /// A plain StableHLO op in generic form: `"name"(operands) {attributes} : (…) -> result`.
+    /// `attributes` is the text between the braces (may be empty).
+    pub fn op(&mut self, name: &str, operands: &[&Tensor], attributes: &str, result: TensorType) -> Tensor {
+        let out = self.fresh();
+        let names: Vec<&str> = operands.iter().map(|t| t.name.as_str()).collect();
+        let types: Vec<String> = operands.iter().map(|t| t.ty.to_string()).collect();
+        let attributes = if attributes.is_empty() { String::new() } else { format!(" {{{attributes}}}") };
+        self.lines.push(format!("{out} = \"{name}\"({}){attributes} : ({}) -> {result}", names.join(", "), types.join(", ")));
+        Tensor { name: out, ty: result }
+    }
+
+    /// The module text, returning `results` from `main`.
+    pub fn finish(&self, results: &[&Tensor]) -> String {
+        let params: Vec<String> = self.parameters.iter().enumerate().map(|(i, t)| format!("%arg{i}: {t}")).collect();
+        let result_types: Vec<String> = results.iter().map(|t| t.ty.to_string()).collect();
+        let names: Vec<&str> = results.iter().map(|t| t.name.as_str()).collect();
+        let mut text = format!("module @pallas_flash {{\n  func.func public @main({}) -> ({}) {{\n", params.join(", "), result_types.join(", "));
+        for line in &self.lines {
+            text.push_str(&format!("    {line}\n"));
+        }
+        text.push_str(&format!("    return {} : {}\n  }}\n}}\n", names.join(", "), result_types.join(", ")));
+        text
+    }
+
+    /// The usual program: `main` takes the kernel's operands and returns its results.
+    pub fn single_kernel(kernel: &TpuCustomCall) -> Result<String> {
+        let mut program = Program::new();
+        let operands: Vec<Tensor> = kernel.operands.iter().map(|t| program.parameter(t.clone())).collect();
+        let results = program.call(kernel, &operands.iter().collect::<Vec<_>>())?;
+        Ok(program.finish(&results.iter().collect::<Vec<_>>()))
+    }
+}
