@@ -102,7 +102,7 @@ impl fmt::Display for CopyTrap {
 
 /// Whether an array of this shape gets a non-row-major default layout on `target`.
 pub fn needs_relayout(target: &Target, shape: &[usize]) -> bool {
-    shape.len() >= 2 && shape[shape.len() - 1] % target.lanes as usize != 0
+    shape.len() >= 2 && !shape[shape.len() - 1].is_multiple_of(target.lanes as usize)
 }
 
 /// Predicts the copies XLA adds around `kernel` and proposes fixes.

@@ -49,7 +49,7 @@ impl Rule {
 
     /// Whether `block` satisfies the rule for an array dim of `extent`.
     pub fn allows(self, block: usize, extent: usize) -> bool {
-        block == extent || (block > 0 && block % self.multiple() == 0)
+        block == extent || (block > 0 && block.is_multiple_of(self.multiple()))
     }
 
     /// The legal sizes nearest to `block` within `1..=extent`: the largest below and
@@ -156,11 +156,11 @@ pub fn check_block(
     shape: &[usize],
     dtype: DType,
     block: &[BlockDim],
-) -> Result<(), AlignmentError> {
+) -> Result<(), Box<AlignmentError>> {
     for (dim, rule) in rules_for(target, shape.len(), dtype) {
         let (value, extent) = (block[dim].extent(), shape[dim]);
         if !rule.allows(value, extent) {
-            return Err(AlignmentError {
+            return Err(Box::new(AlignmentError {
                 operand: operand.to_string(),
                 dtype,
                 shape: shape.to_vec(),
@@ -169,7 +169,7 @@ pub fn check_block(
                 extent,
                 rule,
                 nearest: rule.nearest(value, extent),
-            });
+            }));
         }
     }
     Ok(())
@@ -197,7 +197,9 @@ pub fn check_kernel(target: &Target, kernel: &Kernel) -> Vec<AlignmentError> {
         .filter(|(_, o)| o.spec.memory_space == MemorySpace::Vmem)
         .filter_map(|(label, o)| {
             let window = o.spec.window.as_ref()?;
-            check_block(target, &label, &o.shape, o.dtype, &window.block_shape).err()
+            check_block(target, &label, &o.shape, o.dtype, &window.block_shape)
+                .err()
+                .map(|e| *e)
         })
         .collect()
 }

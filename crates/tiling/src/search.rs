@@ -71,7 +71,7 @@ pub struct Candidate {
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
 pub enum Rejection {
     #[error(transparent)]
-    Alignment(#[from] AlignmentError),
+    Alignment(#[from] Box<AlignmentError>),
     #[error(transparent)]
     Budget(#[from] BudgetError),
 }
@@ -151,7 +151,7 @@ fn mxu(x: usize, edge: usize) -> f64 {
 pub fn ladder(extent: usize) -> Vec<usize> {
     let mut sizes: Vec<usize> = (6..=13)
         .map(|p| 1usize << p)
-        .filter(|&b| b <= extent && extent % b == 0)
+        .filter(|&b| b <= extent && extent.is_multiple_of(b))
         .collect();
     if !sizes.contains(&extent) && extent <= 1 << 13 {
         sizes.push(extent);
