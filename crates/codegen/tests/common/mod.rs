@@ -140,3 +140,18 @@ pub fn gather_rows() -> Kernel {
     k.write(o, out);
     k.build().expect("valid gather_rows").0
 }
+
+/// Every kernel configuration with a golden Mosaic file, by file stem.
+pub fn catalog() -> Vec<(&'static str, Kernel)> {
+    vec![
+        ("matmul_256x256x512_b128x128x256", matmul(256, 256, 512, 128, 128, 256)),
+        ("matmul_1024x1024x1024_b512x512x512", matmul(1024, 1024, 1024, 512, 512, 512)),
+        ("attention_fwd_h2_n256_d128_b128", attention(2, 256, 128, 128, 128)),
+        ("gather_rows", gather_rows()),
+    ]
+}
+
+/// `golden/mosaic` at the repository root.
+pub fn golden_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../golden/mosaic")
+}
