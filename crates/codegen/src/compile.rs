@@ -61,7 +61,8 @@ pub struct CompiledKernel {
     pub report: CompileReport,
     /// Static cycle estimate per HLO op, when requested.
     pub profile: Option<StaticProfile>,
-    /// Scoped memory libtpu used for the kernel, from the optimized HLO.
+    /// Scoped memory libtpu used for the kernel, from the optimized `HloModuleProto` (the
+    /// `*after_optimizations.txt` dump is written before libtpu fills it in and shows `[]`).
     pub used_scoped_memory: Vec<ScopedMemory>,
 }
 
@@ -88,7 +89,7 @@ pub fn compile_for_tpu(kernel: &Kernel, target: &Target) -> Result<CompiledKerne
     }
     let program = Program::single_kernel(&call)?;
     let (report, profile) = compile_program(&program, target)?;
-    let used_scoped_memory = report.optimized_hlo_text.as_deref().map(used_scoped_memory).unwrap_or_default();
+    let used_scoped_memory = used_scoped_memory(&String::from_utf8_lossy(&report.hlo_module_proto));
     Ok(CompiledKernel { mosaic, program, report, profile, used_scoped_memory })
 }
 
@@ -102,8 +103,9 @@ pub fn compile_program(program: &str, target: &Target) -> Result<(CompileReport,
     Ok((output.report, output.profile))
 }
 
-/// Every `used_scoped_memory_configs` entry in optimized HLO text (values are JSON strings
-/// there: `{"memory_space":"1","offset":"0","size":"1642496"}`).
+/// Every non-empty `used_scoped_memory_configs` entry in text holding kernel backend
+/// configs (the optimized `HloModuleProto` read as text, or HLO text), whose values are
+/// JSON strings: `{"memory_space":"1","offset":"0","size":"1642496"}`.
 pub fn used_scoped_memory(optimized_hlo: &str) -> Vec<ScopedMemory> {
     const KEY: &str = "\"used_scoped_memory_configs\":";
     let mut found = Vec::new();

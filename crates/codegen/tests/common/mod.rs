@@ -155,3 +155,15 @@ pub fn catalog() -> Vec<(&'static str, Kernel)> {
 pub fn golden_dir() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../golden/mosaic")
 }
+
+/// A one-step kernel with one `rows × 1024` f32 input window (`rows · 4 KiB` of VMEM: a
+/// single step needs no second buffer) that reads only one (8, 128) tile: it compiles fast, so
+/// VMEM-limit behavior is cheap to test.
+pub fn big_window(rows: usize) -> Kernel {
+    let mut k = KernelBuilder::new("big_window", GridSpec::new([1]));
+    let x = k.input("x", [rows, 1024], F32, k.vmem_block([rows, 1024], |g| [g.grid(0), g.grid(0)]));
+    let o = k.output("o", [8, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), g.grid(0)]));
+    let tile = k.load(x, [ds(0, 8), ds(0, 128)]);
+    k.write(o, tile);
+    k.build().expect("valid big_window").0
+}
