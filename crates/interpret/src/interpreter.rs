@@ -59,7 +59,8 @@ fn check_operand(what: &'static str, operand: &Operand) -> Result<(), Error> {
             dtype: operand.dtype,
         });
     }
-    match (padded_shape(operand).into_iter().enumerate()).find(|(_, e)| i32::try_from(*e).is_err()) {
+    match (padded_shape(operand).into_iter().enumerate()).find(|(_, e)| i32::try_from(*e).is_err())
+    {
         Some((dim, extent)) => Err(Error::TooLarge {
             what,
             name,
@@ -103,9 +104,12 @@ impl Interpreter {
             .collect::<Result<Vec<_>, _>>()?;
         let refs: Vec<_> = buffers.iter().collect();
         let results = self.executable.execute(&refs)?;
-        let (record, outputs) = results.split_last().expect("the program returns its diagnostic last");
+        let (record, outputs) = results
+            .split_last()
+            .expect("the program returns its diagnostic last");
         let record = record.download::<i32>()?;
-        if let Some(error) = diagnostic::decode(&self.kernel, record.as_slice().unwrap_or_default()) {
+        if let Some(error) = diagnostic::decode(&self.kernel, record.as_slice().unwrap_or_default())
+        {
             return Err(error);
         }
         (outputs.iter().zip(&self.kernel.outputs))

@@ -95,7 +95,9 @@ fn one_interpreter_runs_many_input_sets() {
     let interpreter = Interpreter::new(&kernel).unwrap();
     for seed in 0..4 {
         let (x, y) = (matrix([16, 32], seed), matrix([32, 24], seed + 10));
-        let out = interpreter.run(&[x.clone().into(), y.clone().into()]).unwrap();
+        let out = interpreter
+            .run(&[x.clone().into(), y.clone().into()])
+            .unwrap();
         let expected = reference::matmul(x.mapv(f64::from).view(), y.mapv(f64::from).view());
         assert!(max_relative_error(&out[0], &expected.into_dyn()) < 1e-5);
     }

@@ -2,8 +2,8 @@
 
 mod common;
 
-use ndarray::{arr1, s, Array, Array2, ArrayD, IxDyn};
 use half::bf16;
+use ndarray::{arr1, s, Array, Array2, ArrayD, IxDyn};
 use pallas_flash_interpret::{interpret, Error, HostArray};
 use pallas_flash_ir::{
     at, ds, BlockSpec, DType::*, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder,
@@ -11,6 +11,11 @@ use pallas_flash_ir::{
 
 fn f32s(out: &HostArray) -> &ArrayD<f32> {
     out.get::<f32>().expect("an f32 output")
+}
+
+/// Blocks of whole rows: block `i` of a rank-2 array at grid step `i`.
+fn rows(k: &KernelBuilder, block: [usize; 2]) -> BlockSpec {
+    k.vmem_block(block, |g| [g.grid(0), 0.into()])
 }
 
 fn iota2(rows: usize, cols: usize) -> Array2<f32> {
@@ -21,8 +26,8 @@ fn iota2(rows: usize, cols: usize) -> Array2<f32> {
 fn padding_past_a_partial_block_reads_as_nan() {
     // x has 10 rows; its second 8-row block holds rows 8..16, of which 10..16 are padding.
     let mut k = KernelBuilder::new("copy", GridSpec::new([2]));
-    let x = k.input("x", [10, 4], F32, k.vmem_block([8, 4], |g| [g.grid(0), 0.into()]));
-    let o = k.output("o", [16, 4], F32, k.vmem_block([8, 4], |g| [g.grid(0), 0.into()]));
+    let x = k.input("x", [10, 4], F32, rows(&k, [8, 4]));
+    let o = k.output("o", [16, 4], F32, rows(&k, [8, 4]));
     let v = k.read(x);
     k.write(o, v);
     let out = interpret(&k.finish(), &[iota2(10, 4).into()]).unwrap();
@@ -34,7 +39,7 @@ fn padding_past_a_partial_block_reads_as_nan() {
 #[test]
 fn writes_past_a_partial_block_are_dropped() {
     let mut k = KernelBuilder::new("fill", GridSpec::new([2]));
-    let o = k.output("o", [5, 128], F32, k.vmem_block([3, 128], |g| [g.grid(0), 0.into()]));
+    let o = k.output("o", [5, 128], F32, rows(&k, [3, 128]));
     let seven = k.full([3, 128], F32, 7.0);
     k.write(o, seven);
     let out = interpret(&k.finish(), &[]).unwrap();
@@ -46,7 +51,12 @@ fn output_windows_persist_while_their_block_index_stays() {
     // Steps 0,1 map to block 0 and steps 2,3 to block 1: even steps write the step
     // number, odd steps add 1 to what the even step left in the window.
     let mut k = KernelBuilder::new("persist", GridSpec::new([4]).semantics([Arbitrary]));
-    let o = k.output("o", [16, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0) / 2, 0.into()]));
+    let o = k.output(
+        "o",
+        [16, 128],
+        F32,
+        k.vmem_block([8, 128], |g| [g.grid(0) / 2, 0.into()]),
+    );
     let step = k.program_id(0);
     let two = k.i32(2);
     let parity = k.rem(step, two);
@@ -75,7 +85,12 @@ fn a_revisited_output_block_starts_from_a_fresh_buffer() {
     // Block order 0, 1, 0: the revisit writes only rows 0..4, and the whole window is
     // written back, so rows 4..8 come back unspecified (NaN), as on a TPU.
     let mut k = KernelBuilder::new("revisit", GridSpec::new([3]).semantics([Arbitrary]));
-    let o = k.output("o", [16, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0).eq(1).select(1, 0), 0.into()]));
+    let o = k.output(
+        "o",
+        [16, 128],
+        F32,
+        k.vmem_block([8, 128], |g| [g.grid(0).eq(1).select(1, 0), 0.into()]),
+    );
     let step = k.program_id(0);
     let two = k.i32(2);
     let last = k.eq(step, two);
@@ -100,8 +115,13 @@ fn a_revisited_output_block_starts_from_a_fresh_buffer() {
 fn gather_kernel() -> pallas_flash_ir::Kernel {
     let mut k = KernelBuilder::new("gather", GridSpec::new([3]));
     let table = k.scalar_prefetch("table", [3]);
-    let x = k.input("x", [24, 128], F32, k.vmem_block([8, 128], |g| [g.load(table, [g.grid(0)]), 0.into()]));
-    let o = k.output("o", [24, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), 0.into()]));
+    let x = k.input(
+        "x",
+        [24, 128],
+        F32,
+        k.vmem_block([8, 128], |g| [g.load(table, [g.grid(0)]), 0.into()]),
+    );
+    let o = k.output("o", [24, 128], F32, rows(&k, [8, 128]));
     let i = k.program_id(0);
     let entry = k.load(table, [at(i)]);
     let entry = k.cast(entry, F32);
@@ -115,17 +135,27 @@ fn gather_kernel() -> pallas_flash_ir::Kernel {
 #[test]
 fn scalar_prefetch_drives_index_maps_and_the_body() {
     let x = iota2(24, 128);
-    let out = interpret(&gather_kernel(), &[arr1(&[2, 0, 1]).into(), x.clone().into()]).unwrap();
+    let out = interpret(
+        &gather_kernel(),
+        &[arr1(&[2, 0, 1]).into(), x.clone().into()],
+    )
+    .unwrap();
     let o = f32s(&out[0]);
     for (block, source) in [(0, 2), (1, 0), (2, 1)] {
-        let want = x.slice(s![source * 8..source * 8 + 8, ..]).mapv(|v| v + source as f32);
+        let want = x
+            .slice(s![source * 8..source * 8 + 8, ..])
+            .mapv(|v| v + source as f32);
         assert_eq!(o.slice(s![block * 8..block * 8 + 8, ..]), want);
     }
 }
 
 #[test]
 fn a_prefetch_index_map_that_leaves_the_array_is_a_clear_error() {
-    let err = interpret(&gather_kernel(), &[arr1(&[2, 5, 1]).into(), iota2(24, 128).into()]).unwrap_err();
+    let err = interpret(
+        &gather_kernel(),
+        &[arr1(&[2, 5, 1]).into(), iota2(24, 128).into()],
+    )
+    .unwrap_err();
     assert!(
         matches!(&err, Error::BlockIndexOutOfRange { operand, dim: 0, index: 5, point, blocks: 3, block: 8, extent: 24 } if operand == "input `x`" && point == &[1]),
         "{err}"
@@ -136,8 +166,13 @@ fn a_prefetch_index_map_that_leaves_the_array_is_a_clear_error() {
 #[test]
 fn a_static_index_map_that_leaves_the_array_is_stopped_by_validation() {
     let mut k = KernelBuilder::new("shifted", GridSpec::new([2]));
-    let x = k.input("x", [16, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0) + 1, 0.into()]));
-    let o = k.output("o", [16, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), 0.into()]));
+    let x = k.input(
+        "x",
+        [16, 128],
+        F32,
+        k.vmem_block([8, 128], |g| [g.grid(0) + 1, 0.into()]),
+    );
+    let o = k.output("o", [16, 128], F32, rows(&k, [8, 128]));
     let v = k.read(x);
     k.write(o, v);
     let err = interpret(&k.finish(), &[iota2(16, 128).into()]).unwrap_err();
@@ -150,8 +185,8 @@ fn a_dynamic_offset_that_leaves_its_ref_is_a_clear_error() {
     // Reads 4 rows at an offset taken from scalar prefetch: 4 fits, 5 does not.
     let mut k = KernelBuilder::new("offset", GridSpec::new([1]));
     let start = k.scalar_prefetch("start", [1]);
-    let x = k.input("x", [8, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), 0.into()]));
-    let o = k.output("o", [4, 128], F32, k.vmem_block([4, 128], |g| [g.grid(0), 0.into()]));
+    let x = k.input("x", [8, 128], F32, rows(&k, [8, 128]));
+    let o = k.output("o", [4, 128], F32, rows(&k, [4, 128]));
     let zero = k.i32(0);
     let row = k.load(start, [at(zero)]);
     let v = k.load(x, [ds(row, 4), ds(0, 128)]);
@@ -172,7 +207,7 @@ fn dma_from_any_memory_inside_a_fori_loop_with_when() {
     // o = sum over 4 chunks of 8 rows of x (left in HBM), odd chunks negated.
     let mut k = KernelBuilder::new("dma_sum", GridSpec::new([1]));
     let x = k.input("x", [32, 128], F32, BlockSpec::any());
-    let o = k.output("o", [8, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), 0.into()]));
+    let o = k.output("o", [8, 128], F32, rows(&k, [8, 128]));
     let buf = k.scratch_vmem("buf", [8, 128], F32);
     let sem = k.dma_semaphores("sem", 1);
     let zeros = k.full([8, 128], F32, 0.0);
@@ -206,8 +241,8 @@ fn dma_from_any_memory_inside_a_fori_loop_with_when() {
 fn strided_loads_and_stores() {
     // Even rows of x go to the odd rows of o; the even rows of o keep a first store.
     let mut k = KernelBuilder::new("strided", GridSpec::new([1]));
-    let x = k.input("x", [8, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), 0.into()]));
-    let o = k.output("o", [8, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), 0.into()]));
+    let x = k.input("x", [8, 128], F32, rows(&k, [8, 128]));
+    let o = k.output("o", [8, 128], F32, rows(&k, [8, 128]));
     let minus = k.full([8, 128], F32, -1.0);
     k.write(o, minus);
     let even = k.load(x, [ds(0, 4).stride(2), ds(0, 128)]);
@@ -216,7 +251,11 @@ fn strided_loads_and_stores() {
     let out = interpret(&k.finish(), &[x.clone().into()]).unwrap();
     let o = f32s(&out[0]);
     for r in 0..8 {
-        let want = if r % 2 == 1 { x.row(r - 1).to_owned() } else { Array::from_elem(128, -1.0) };
+        let want = if r % 2 == 1 {
+            x.row(r - 1).to_owned()
+        } else {
+            Array::from_elem(128, -1.0)
+        };
         assert_eq!(o.slice(s![r, ..]), want, "row {r}");
     }
 }
@@ -249,16 +288,41 @@ fn casts_and_integer_ops_follow_the_ir_rules() {
     let mask = k.cast(mask, I32);
     k.write(nonzero, mask);
     // 1 + 2^-8 is a bf16 tie (rounds to even, 1.0); 1 + 3·2^-8 rounds up.
-    let xf = arr1(&[1.0 + 1.0 / 256.0, 1.0 + 3.0 / 256.0, -2.7, 2.7, 0.0, -0.0f32]);
+    let xf = arr1(&[
+        1.0 + 1.0 / 256.0,
+        1.0 + 3.0 / 256.0,
+        -2.7,
+        2.7,
+        0.0,
+        -0.0f32,
+    ]);
     let xi = arr1(&[300, -7, 7, -129, 127, 0i32]);
     let out = interpret(&k.finish(), &[xf.into(), xi.into()]).unwrap();
     let bf = out[0].get::<bf16>().unwrap().mapv(f32::from);
-    assert_eq!(bf.as_slice().unwrap(), &[1.0, 1.0 + 4.0 / 256.0, -2.703125, 2.703125, 0.0, 0.0]);
-    assert_eq!(out[1].get::<i32>().unwrap().as_slice().unwrap(), &[1, 1, -2, 2, 0, 0]);
-    assert_eq!(out[2].get::<i8>().unwrap().as_slice().unwrap(), &[44, -7, 7, 127, 127, 0]);
-    assert_eq!(out[3].get::<i32>().unwrap().as_slice().unwrap(), &[-150, 3, -3, 64, -63, 0]);
-    assert_eq!(out[4].get::<i32>().unwrap().as_slice().unwrap(), &[0, -1, 1, -1, 1, 0]);
-    assert_eq!(out[5].get::<i32>().unwrap().as_slice().unwrap(), &[1, 1, 1, 1, 0, 0]);
+    assert_eq!(
+        bf.as_slice().unwrap(),
+        &[1.0, 1.0 + 4.0 / 256.0, -2.703125, 2.703125, 0.0, 0.0]
+    );
+    assert_eq!(
+        out[1].get::<i32>().unwrap().as_slice().unwrap(),
+        &[1, 1, -2, 2, 0, 0]
+    );
+    assert_eq!(
+        out[2].get::<i8>().unwrap().as_slice().unwrap(),
+        &[44, -7, 7, 127, 127, 0]
+    );
+    assert_eq!(
+        out[3].get::<i32>().unwrap().as_slice().unwrap(),
+        &[-150, 3, -3, 64, -63, 0]
+    );
+    assert_eq!(
+        out[4].get::<i32>().unwrap().as_slice().unwrap(),
+        &[0, -1, 1, -1, 1, 0]
+    );
+    assert_eq!(
+        out[5].get::<i32>().unwrap().as_slice().unwrap(),
+        &[1, 1, 1, 1, 0, 0]
+    );
 }
 
 #[test]
@@ -266,14 +330,28 @@ fn shape_ops_reductions_and_batched_dots() {
     // x: [2, 4, 8]. Outputs: xᵀx per batch (transpose + batched dot), a reduction over
     // axes 0 and 2 without keep_dims, a reshape, and an iota.
     let mut k = KernelBuilder::new("shapes", GridSpec::new([1]));
-    let x = k.input("x", [2, 4, 8], F32, k.vmem_block([2, 4, 8], |g| [g.grid(0), 0.into(), 0.into()]));
-    let gram = k.output("gram", [2, 8, 8], F32, k.vmem_block([2, 8, 8], |g| [g.grid(0), 0.into(), 0.into()]));
+    let x = k.input(
+        "x",
+        [2, 4, 8],
+        F32,
+        k.vmem_block([2, 4, 8], |g| [g.grid(0), 0.into(), 0.into()]),
+    );
+    let gram = k.output(
+        "gram",
+        [2, 8, 8],
+        F32,
+        k.vmem_block([2, 8, 8], |g| [g.grid(0), 0.into(), 0.into()]),
+    );
     let sums = k.output("sums", [4], F32, k.vmem_block([4], |g| [g.grid(0)]));
-    let flat = k.output("flat", [8, 8], F32, k.vmem_block([8, 8], |g| [g.grid(0), 0.into()]));
-    let lanes = k.output("lanes", [4, 8], I32, k.vmem_block([4, 8], |g| [g.grid(0), 0.into()]));
+    let flat = k.output("flat", [8, 8], F32, rows(&k, [8, 8]));
+    let lanes = k.output("lanes", [4, 8], I32, rows(&k, [4, 8]));
     let v = k.read(x);
     let t = k.transpose(v, [0, 2, 1]);
-    let dims = pallas_flash_ir::DotDims { lhs_contracting: 2, rhs_contracting: 1, batch: 1 };
+    let dims = pallas_flash_ir::DotDims {
+        lhs_contracting: 2,
+        rhs_contracting: 1,
+        batch: 1,
+    };
     let g = k.dot_general(t, v, dims, F32); // [2, 8, 8] = xᵀx per batch
     k.write(gram, g);
     let r = k.reduce(pallas_flash_ir::ReduceOp::Sum, v, [0, 2], false);
@@ -292,8 +370,14 @@ fn shape_ops_reductions_and_batched_dots() {
     }
     let want_sums = x64.sum_axis(ndarray::Axis(2)).sum_axis(ndarray::Axis(0));
     assert_eq!(out[1].to_f64(), want_sums.into_dyn());
-    assert_eq!(f32s(&out[2]), &xs.clone().into_shape_with_order((8, 8)).unwrap().into_dyn());
-    assert_eq!(out[3].get::<i32>().unwrap(), &Array2::from_shape_fn((4, 8), |(_, c)| c as i32).into_dyn());
+    assert_eq!(
+        f32s(&out[2]),
+        &xs.clone().into_shape_with_order((8, 8)).unwrap().into_dyn()
+    );
+    assert_eq!(
+        out[3].get::<i32>().unwrap(),
+        &Array2::from_shape_fn((4, 8), |(_, c)| c as i32).into_dyn()
+    );
 }
 
 #[test]
@@ -301,7 +385,12 @@ fn an_aliased_output_keeps_the_input_where_the_kernel_does_not_write() {
     // Only block 1 of 3 is visited; blocks 0 and 2 keep the aliased input's values.
     let mut k = KernelBuilder::new("in_place", GridSpec::new([1]));
     let x = k.input("x", [24, 128], F32, BlockSpec::any());
-    let o = k.output("o", [24, 128], F32, k.vmem_block([8, 128], |_| [IndexExpr::Const(1), 0.into()]));
+    let o = k.output(
+        "o",
+        [24, 128],
+        F32,
+        k.vmem_block([8, 128], |_| [IndexExpr::Const(1), 0.into()]),
+    );
     k.alias(x, o);
     let v = k.full([8, 128], F32, 0.5);
     k.write(o, v);
@@ -317,7 +406,12 @@ fn scratch_persists_across_the_grid() {
     // A running count in SMEM scratch, written out at every step.
     let mut k = KernelBuilder::new("count", GridSpec::new([2, 3]));
     let count = k.scratch_smem("count", [1], I32);
-    let o = k.output("o", [2, 3], I32, pallas_flash_ir::BlockSpec::smem([1, 1], k.index_map(|g| [g.grid(0), g.grid(1)])));
+    let o = k.output(
+        "o",
+        [2, 3],
+        I32,
+        pallas_flash_ir::BlockSpec::smem([1, 1], k.index_map(|g| [g.grid(0), g.grid(1)])),
+    );
     let (i, j) = (k.program_id(0), k.program_id(1));
     let zero = k.i32(0);
     let (i0, j0) = (k.eq(i, zero), k.eq(j, zero));
@@ -332,5 +426,8 @@ fn scratch_persists_across_the_grid() {
     k.store(count, [at(0)], c);
     k.store(o, [at(0), at(0)], c);
     let out = interpret(&k.finish(), &[]).unwrap();
-    assert_eq!(out[0].get::<i32>().unwrap(), &ndarray::arr2(&[[1, 2, 3], [4, 5, 6]]).into_dyn());
+    assert_eq!(
+        out[0].get::<i32>().unwrap(),
+        &ndarray::arr2(&[[1, 2, 3], [4, 5, 6]]).into_dyn()
+    );
 }

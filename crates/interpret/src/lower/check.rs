@@ -9,7 +9,14 @@ use crate::diagnostic::Code;
 impl Lowering<'_> {
     /// Records `[code, what, dim, value, max, step]` unless `value` is in `0..=max` or
     /// an earlier problem is already recorded.
-    pub(super) fn check_range(&mut self, code: Code, what: usize, dim: usize, value: &Val, max: usize) {
+    pub(super) fn check_range(
+        &mut self,
+        code: Code,
+        what: usize,
+        dim: usize,
+        value: &Val,
+        max: usize,
+    ) {
         let zero = self.w.i32(0);
         let limit = self.w.i32(max as i64);
         let below = self.w.compare("LT", value, &zero);

@@ -6,7 +6,9 @@
 //! Two choices made here, both what the TPU does: float reductions and every `dot`
 //! accumulate in f32 (i8 dots in i32), then round to the result dtype.
 
-use pallas_flash_ir::{BinaryOp, CompareOp, DType, Expr, ReduceOp, Scalar, UnaryOp, Value, ValueType};
+use pallas_flash_ir::{
+    BinaryOp, CompareOp, DType, Expr, ReduceOp, Scalar, UnaryOp, Value, ValueType,
+};
 
 use super::literal::literal;
 use super::text::Val;
@@ -93,7 +95,11 @@ impl Lowering<'_> {
                 on_true,
                 on_false,
             } => {
-                let (c, t, f) = (self.value(*cond), self.value(*on_true), self.value(*on_false));
+                let (c, t, f) = (
+                    self.value(*cond),
+                    self.value(*on_true),
+                    self.value(*on_false),
+                );
                 self.w.select(&c, &t, &f)
             }
             Expr::Cast { x, dtype } => {
@@ -121,10 +127,17 @@ impl Lowering<'_> {
                 self.w.reshape(&reduced, &ty.shape)
             }
             Expr::Dot { lhs, rhs, dims, .. } => {
-                let accumulator = if ty.dtype == DType::I32 { DType::I32 } else { DType::F32 };
+                let accumulator = if ty.dtype == DType::I32 {
+                    DType::I32
+                } else {
+                    DType::F32
+                };
                 let a = self.value(*lhs);
                 let b = self.value(*rhs);
-                let (a, b) = (self.w.convert(&a, accumulator), self.w.convert(&b, accumulator));
+                let (a, b) = (
+                    self.w.convert(&a, accumulator),
+                    self.w.convert(&b, accumulator),
+                );
                 let contracting = [dims.lhs_contracting, dims.rhs_contracting];
                 let product = self.w.dot_general(&a, &b, dims.batch, contracting);
                 self.w.convert(&product, ty.dtype)
@@ -138,7 +151,9 @@ impl Lowering<'_> {
 
     fn constant(&mut self, value: Scalar, ty: &ValueType, dtype: DType) -> Val {
         if matches!(dtype, DType::F8E4M3Fn | DType::F8E5M2) {
-            let wide = self.w.constant(ty.with_dtype(DType::F32), &literal(value, DType::F32));
+            let wide = self
+                .w
+                .constant(ty.with_dtype(DType::F32), &literal(value, DType::F32));
             return self.w.convert(&wide, dtype);
         }
         self.w.constant(ty.clone(), &literal(value, dtype))
@@ -174,7 +189,9 @@ impl Lowering<'_> {
             ReduceOp::Min => "minimum",
         };
         let wide = self.w.convert(x, work);
-        let init = self.w.constant(ValueType::scalar(work), &literal(init, work));
+        let init = self
+            .w
+            .constant(ValueType::scalar(work), &literal(init, work));
         let reduced = self.w.reduce(name, &wide, &init, axes);
         self.w.convert(&reduced, dtype)
     }

@@ -213,26 +213,12 @@ impl<'k> Lowering<'k> {
         inits.extend(slots.iter().map(|s| self.state[s].clone()));
         let steps = self.info.grid_steps as i64;
         let steps = self.w.i32(steps);
-        let shape = |w: &OutputWindow| 1 + w.previous.len();
         let results = text::while_loop(
             self,
             &inits,
             |cx, p| cx.w.compare("LT", &p[0], &steps),
             |cx, p| {
-                let mut at = 1;
-                let mut carried = BTreeMap::new();
-                for (&i, w) in &windows {
-                    let n = shape(w);
-                    let window = OutputWindow {
-                        array: p[at].clone(),
-                        previous: p[at + 1..at + n].to_vec(),
-                    };
-                    carried.insert(i, window);
-                    at += n;
-                }
-                for (slot, v) in slots.iter().zip(&p[at..]) {
-                    cx.state.insert(*slot, v.clone());
-                }
+                let carried = cx.unpack(&windows, &slots, p);
                 let next = cx.grid_step(&p[0], inputs, carried);
                 let one = cx.w.i32(1);
                 let mut out = vec![cx.w.elementwise("add", &[p[0].clone(), one], DType::I32)];
@@ -244,21 +230,32 @@ impl<'k> Lowering<'k> {
                 out
             },
         );
+        self.unpack(&windows, &slots, &results)
+    }
+
+    /// Splits loop values `[t, (array, previous index…) per window…, slots…]`: sets the
+    /// slots and returns the windows.
+    fn unpack(
+        &mut self,
+        windows: &BTreeMap<usize, OutputWindow>,
+        slots: &[Slot],
+        values: &[Val],
+    ) -> BTreeMap<usize, OutputWindow> {
         let mut at = 1;
-        let mut last = BTreeMap::new();
-        for (&i, w) in &windows {
-            let n = shape(w);
+        let mut unpacked = BTreeMap::new();
+        for (&i, w) in windows {
+            let n = 1 + w.previous.len();
             let window = OutputWindow {
-                array: results[at].clone(),
-                previous: results[at + 1..at + n].to_vec(),
+                array: values[at].clone(),
+                previous: values[at + 1..at + n].to_vec(),
             };
-            last.insert(i, window);
+            unpacked.insert(i, window);
             at += n;
         }
-        for (slot, v) in slots.iter().zip(&results[at..]) {
+        for (slot, v) in slots.iter().zip(&values[at..]) {
             self.state.insert(*slot, v.clone());
         }
-        last
+        unpacked
     }
 
     /// One grid step: windows in, body, windows out.
@@ -284,7 +281,11 @@ impl<'k> Lowering<'k> {
         let mut placed = BTreeMap::new();
         for (&i, w) in &windows {
             let o = &k.outputs[i];
-            let window = o.spec.window.as_ref().expect("only windowed outputs carry one");
+            let window = o
+                .spec
+                .window
+                .as_ref()
+                .expect("only windowed outputs carry one");
             let index = self.block_index(k.inputs.len() + i, o, window);
             let changed = self.any_differs(&index, &w.previous);
             let fresh = self.unspecified(o.dtype, &window.ref_shape());
@@ -315,6 +316,9 @@ impl<'k> Lowering<'k> {
         let grid = self.kernel.grid.grid.clone();
         (0..grid.len())
             .map(|axis| {
+                if grid[axis] == 1 {
+                    return self.w.i32(0);
+                }
                 let stride: usize = grid[axis + 1..].iter().product();
                 let mut index = t.clone();
                 if stride > 1 {
@@ -356,4 +360,3 @@ impl<'k> Lowering<'k> {
         self.w.pad(x, &fill, &high, &vec![0; shape.len()])
     }
 }
-

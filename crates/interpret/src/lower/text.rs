@@ -159,23 +159,20 @@ impl Writer {
         if x.ty.dtype == dtype {
             return x.clone();
         }
-        let ty = x.ty.with_dtype(dtype);
-        let rhs = format!(
-            "stablehlo.convert {} : ({}) -> {}",
-            x.name,
-            tensor(&x.ty),
-            tensor(&ty)
-        );
-        self.op("v", ty, &rhs)
+        self.retype("convert", x, x.ty.with_dtype(dtype))
     }
 
     pub fn reshape(&mut self, x: &Val, shape: &[usize]) -> Val {
         if x.ty.shape == shape {
             return x.clone();
         }
-        let ty = ValueType::new(x.ty.dtype, shape);
+        self.retype("reshape", x, ValueType::new(x.ty.dtype, shape))
+    }
+
+    /// A one-operand op with no attributes whose result type is `ty`.
+    fn retype(&mut self, op: &str, x: &Val, ty: ValueType) -> Val {
         let rhs = format!(
-            "stablehlo.reshape {} : ({}) -> {}",
+            "stablehlo.{op} {} : ({}) -> {}",
             x.name,
             tensor(&x.ty),
             tensor(&ty)
@@ -185,25 +182,26 @@ impl Writer {
 
     /// Source dim `i` becomes result dim `dims[i]`.
     pub fn broadcast_in_dim(&mut self, x: &Val, dims: &[usize], shape: &[usize]) -> Val {
-        let ty = ValueType::new(x.ty.dtype, shape);
-        let rhs = format!(
-            "stablehlo.broadcast_in_dim {}, dims = [{}] : ({}) -> {}",
-            x.name,
-            list(dims),
-            tensor(&x.ty),
-            tensor(&ty)
-        );
-        self.op("v", ty, &rhs)
+        self.with_dims(
+            "broadcast_in_dim",
+            x,
+            dims,
+            ValueType::new(x.ty.dtype, shape),
+        )
     }
 
     /// Result dim `i` is source dim `perm[i]`.
     pub fn transpose(&mut self, x: &Val, perm: &[usize]) -> Val {
         let shape: Vec<usize> = perm.iter().map(|&p| x.ty.shape[p]).collect();
-        let ty = ValueType::new(x.ty.dtype, shape);
+        self.with_dims("transpose", x, perm, ValueType::new(x.ty.dtype, shape))
+    }
+
+    /// A one-operand op with a `dims` attribute.
+    fn with_dims(&mut self, op: &str, x: &Val, dims: &[usize], ty: ValueType) -> Val {
         let rhs = format!(
-            "stablehlo.transpose {}, dims = [{}] : ({}) -> {}",
+            "stablehlo.{op} {}, dims = [{}] : ({}) -> {}",
             x.name,
-            list(perm),
+            list(dims),
             tensor(&x.ty),
             tensor(&ty)
         );
@@ -400,13 +398,11 @@ pub(crate) fn if_else<C: AsMut<Writer>>(
     // The branches are written first (their names come from the shared counter) and
     // spliced under the op line once their result types are known.
     let start = w.out.len();
-    w.indent += 1;
     region(cx, on_true);
     let then_text = cx.as_mut().out.split_off(start);
     let returned = region(cx, on_false);
     let w = cx.as_mut();
     let else_text = w.out.split_off(start);
-    w.indent -= 1;
     w.line(&format!(
         "{name}{} = \"stablehlo.if\"({}) ({{",
         arity(returned.len()),

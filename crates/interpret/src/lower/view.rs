@@ -57,7 +57,9 @@ impl Lowering<'_> {
         let mut region = self.w.dynamic_slice(&base, &starts, &sizes);
         if spans.iter().any(|s| s.stride > 1) {
             let strides: Vec<usize> = spans.iter().map(|s| s.stride).collect();
-            region = self.w.slice(&region, &vec![0; sizes.len()], &sizes, &strides);
+            region = self
+                .w
+                .slice(&region, &vec![0; sizes.len()], &sizes, &strides);
         }
         let kept: Vec<usize> = spans.iter().filter_map(|s| s.kept).collect();
         self.w.reshape(&region, &kept)
@@ -95,12 +97,16 @@ impl Lowering<'_> {
         let current = self.w.dynamic_slice(base, starts, &sizes);
         let interior: Vec<usize> = spans.iter().map(|s| s.stride - 1).collect();
         let filler = self.unspecified(update.ty.dtype, &[]);
-        let spread = self.w.pad(update, &filler, &vec![0; sizes.len()], &interior);
+        let spread = self
+            .w
+            .pad(update, &filler, &vec![0; sizes.len()], &interior);
         let mut mask: Option<Val> = None;
         for (dim, s) in spans.iter().enumerate().filter(|(_, s)| s.stride > 1) {
             let position = self.w.iota(&sizes, dim);
             let stride = self.w.constant(position.ty.clone(), &s.stride.to_string());
-            let phase = self.w.elementwise("remainder", &[position.clone(), stride], DType::I32);
+            let phase = self
+                .w
+                .elementwise("remainder", &[position.clone(), stride], DType::I32);
             let zero = self.w.constant(position.ty.clone(), "0");
             let on = self.w.compare("EQ", &phase, &zero);
             mask = Some(match mask {

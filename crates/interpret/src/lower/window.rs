@@ -19,7 +19,12 @@ pub(crate) fn padded_shape(operand: &Operand) -> Vec<usize> {
 impl Lowering<'_> {
     /// This step's block indices for operand `number` (inputs, then outputs); an index
     /// outside the array is recorded as a diagnostic.
-    pub(super) fn block_index(&mut self, number: usize, operand: &Operand, window: &Window) -> Vec<Val> {
+    pub(super) fn block_index(
+        &mut self,
+        number: usize,
+        operand: &Operand,
+        window: &Window,
+    ) -> Vec<Val> {
         let results = &window.index_map.results;
         (results.iter().enumerate())
             .map(|(dim, e)| {
@@ -89,12 +94,20 @@ impl Lowering<'_> {
     /// The window of the (padded) `array` at `index`, squeezed dims dropped.
     pub(super) fn read_window(&mut self, array: &Val, window: &Window, index: &[Val]) -> Val {
         let offsets = self.offsets(window, index);
-        let block = self.w.dynamic_slice(array, &offsets, &window.window_bounds());
+        let block = self
+            .w
+            .dynamic_slice(array, &offsets, &window.window_bounds());
         self.w.reshape(&block, &window.ref_shape())
     }
 
     /// `array` with `block` written back at `index`.
-    pub(super) fn write_window(&mut self, array: &Val, block: &Val, window: &Window, index: &[Val]) -> Val {
+    pub(super) fn write_window(
+        &mut self,
+        array: &Val,
+        block: &Val,
+        window: &Window,
+        index: &[Val],
+    ) -> Val {
         let offsets = self.offsets(window, index);
         let block = self.w.reshape(block, &window.window_bounds());
         self.w.dynamic_update_slice(array, &block, &offsets)

@@ -28,7 +28,8 @@ pub fn attention(
     for h in 0..heads {
         let g = kv_head(h, heads, k.dim().0);
         let (p, l) = probabilities(q.index_axis(Axis(0), h), k.index_axis(Axis(0), g), mask);
-        out.slice_mut(s![h, .., ..]).assign(&p.dot(&v.index_axis(Axis(0), g)));
+        out.slice_mut(s![h, .., ..])
+            .assign(&p.dot(&v.index_axis(Axis(0), g)));
         lse.slice_mut(s![h, ..]).assign(&l);
     }
     Attention { out, lse }
@@ -86,7 +87,12 @@ mod tests {
     fn causal_rows_average_the_prefix() {
         let (k, v) = kv();
         let q = Array3::zeros((1, 3, 1));
-        let r = attention(q.view(), k.view(), v.view(), &AttentionMask::new(1).causal());
+        let r = attention(
+            q.view(),
+            k.view(),
+            v.view(),
+            &AttentionMask::new(1).causal(),
+        );
         let out: Vec<f64> = r.out.iter().copied().collect();
         assert!(close(out[0], 1.0) && close(out[1], 1.5) && close(out[2], 2.0));
         assert!(close(r.lse[[0, 1]], 2f64.ln()));
@@ -121,7 +127,12 @@ mod tests {
         let v = array![[[0.0], [4.0]]];
         // Four query heads share the one kv head; all see the same thing.
         let q = Array::from_elem((4, 1, 1), 1.0);
-        let r = attention(q.view(), k.view(), v.view(), &AttentionMask::new(1).scale(scale));
+        let r = attention(
+            q.view(),
+            k.view(),
+            v.view(),
+            &AttentionMask::new(1).scale(scale),
+        );
         assert!(r.out.iter().all(|&o| close(o, 3.0)));
         assert!(r.lse.iter().all(|&l| close(l, 4f64.ln())));
     }

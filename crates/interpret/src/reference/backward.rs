@@ -33,14 +33,21 @@ pub fn attention_backward(
     };
     for h in 0..heads {
         let g = kv_head(h, heads, k.dim().0);
-        let (qh, kh, vh) = (q.index_axis(Axis(0), h), k.index_axis(Axis(0), g), v.index_axis(Axis(0), g));
+        let (qh, kh, vh) = (
+            q.index_axis(Axis(0), h),
+            k.index_axis(Axis(0), g),
+            v.index_axis(Axis(0), g),
+        );
         let doh = d_out.index_axis(Axis(0), h);
         let (p, _) = probabilities(qh, kh, mask);
         let out = p.dot(&vh);
         let dp = doh.dot(&vh.t());
         let delta = (&doh * &out).sum_axis(Axis(1)).insert_axis(Axis(1));
         let ds = &p * &(dp - delta);
-        grads.dq.slice_mut(s![h, .., ..]).assign(&(ds.dot(&kh) * mask.scale));
+        grads
+            .dq
+            .slice_mut(s![h, .., ..])
+            .assign(&(ds.dot(&kh) * mask.scale));
         let mut dk = grads.dk.slice_mut(s![g, .., ..]);
         dk += &(ds.t().dot(&qh) * mask.scale);
         let mut dv = grads.dv.slice_mut(s![g, .., ..]);
@@ -57,7 +64,9 @@ mod tests {
 
     /// Deterministic values in [-1, 1).
     fn data(shape: (usize, usize, usize), seed: usize) -> Array3<f64> {
-        Array3::from_shape_fn(shape, |(a, b, c)| ((a * 37 + b * 11 + c * 5 + seed * 17) % 23) as f64 / 11.5 - 1.0)
+        Array3::from_shape_fn(shape, |(a, b, c)| {
+            ((a * 37 + b * 11 + c * 5 + seed * 17) % 23) as f64 / 11.5 - 1.0
+        })
     }
 
     #[test]
@@ -68,7 +77,13 @@ mod tests {
         let (q, k) = (zeros.clone(), zeros.clone());
         let v = array![[[3.0], [3.0]]];
         let d_out = array![[[1.0], [5.0]]];
-        let g = attention_backward(q.view(), k.view(), v.view(), d_out.view(), &AttentionMask::new(1));
+        let g = attention_backward(
+            q.view(),
+            k.view(),
+            v.view(),
+            d_out.view(),
+            &AttentionMask::new(1),
+        );
         assert_eq!(g.dv, array![[[3.0], [3.0]]]);
         assert_eq!(g.dq, zeros);
         assert_eq!(g.dk, zeros);
@@ -95,7 +110,10 @@ mod tests {
         for (which, grad) in [&g.dq, &g.dk, &g.dv].into_iter().enumerate() {
             for (index, &analytic) in grad.indexed_iter() {
                 let n = numeric(which, index);
-                assert!((n - analytic).abs() < 1e-6, "input {which} at {index:?}: {n} vs {analytic}");
+                assert!(
+                    (n - analytic).abs() < 1e-6,
+                    "input {which} at {index:?}: {n} vs {analytic}"
+                );
             }
         }
     }

@@ -23,9 +23,16 @@ pub fn decode_attention(
     for b in 0..batch {
         let len = usize::try_from(lengths[b]).expect("lengths are non-negative");
         let qb = q.index_axis(Axis(0), b).insert_axis(Axis(1));
-        let one = attention(qb, k.slice(s![b, .., ..len, ..]), v.slice(s![b, .., ..len, ..]), &mask);
-        out.slice_mut(s![b, .., ..]).assign(&one.out.index_axis(Axis(1), 0));
-        lse.slice_mut(s![b, ..]).assign(&one.lse.index_axis(Axis(1), 0));
+        let one = attention(
+            qb,
+            k.slice(s![b, .., ..len, ..]),
+            v.slice(s![b, .., ..len, ..]),
+            &mask,
+        );
+        out.slice_mut(s![b, .., ..])
+            .assign(&one.out.index_axis(Axis(1), 0));
+        lse.slice_mut(s![b, ..])
+            .assign(&one.lse.index_axis(Axis(1), 0));
     }
     Attention { out, lse }
 }
@@ -43,7 +50,11 @@ mod tests {
         let q = Array3::ones((2, 2, 1)); // two query heads share the kv head
         let r = decode_attention(q.view(), k.view(), v.view(), arr1(&[1, 3]).view(), 1.0);
         assert!(r.out.slice(s![0, .., 0]).iter().all(|&o| o == 0.0));
-        assert!(r.out.slice(s![1, .., 0]).iter().all(|&o| (o - 10.0).abs() < 1e-12));
+        assert!(r
+            .out
+            .slice(s![1, .., 0])
+            .iter()
+            .all(|&o| (o - 10.0).abs() < 1e-12));
         assert!((r.lse[[1, 0]] - 3f64.ln()).abs() < 1e-12);
         let empty = decode_attention(q.view(), k.view(), v.view(), arr1(&[0, 0]).view(), 1.0);
         assert!(empty.out.iter().all(|&o| o == 0.0));

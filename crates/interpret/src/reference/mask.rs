@@ -59,7 +59,7 @@ impl AttentionMask {
 /// `kv_heads`.
 pub(super) fn kv_head(h: usize, q_heads: usize, kv_heads: usize) -> usize {
     assert!(
-        kv_heads > 0 && q_heads % kv_heads == 0,
+        q_heads.checked_rem(kv_heads) == Some(0),
         "query heads ({q_heads}) must be a multiple of key/value heads ({kv_heads})"
     );
     h / (q_heads / kv_heads)

@@ -6,12 +6,34 @@ use pallas_flash_ir::{
 
 /// `o = x @ y` over `(bm, bn, bk)` blocks, accumulated in an f32 scratch; `k` must be a
 /// multiple of `bk` (a partial K block would add padding), `m` and `n` need not be.
-pub fn matmul(m: usize, n: usize, k: usize, (bm, bn, bk): (usize, usize, usize), dtype: DType) -> Kernel {
-    let grid = GridSpec::new([m.div_ceil(bm), n.div_ceil(bn), k / bk]).semantics([Parallel, Parallel, Arbitrary]);
+pub fn matmul(
+    m: usize,
+    n: usize,
+    k: usize,
+    (bm, bn, bk): (usize, usize, usize),
+    dtype: DType,
+) -> Kernel {
+    let grid = GridSpec::new([m.div_ceil(bm), n.div_ceil(bn), k / bk])
+        .semantics([Parallel, Parallel, Arbitrary]);
     let mut kb = KernelBuilder::new("matmul", grid);
-    let x = kb.input("x", [m, k], dtype, kb.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]));
-    let y = kb.input("y", [k, n], dtype, kb.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]));
-    let o = kb.output("o", [m, n], DType::F32, kb.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]));
+    let x = kb.input(
+        "x",
+        [m, k],
+        dtype,
+        kb.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
+    );
+    let y = kb.input(
+        "y",
+        [k, n],
+        dtype,
+        kb.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
+    );
+    let o = kb.output(
+        "o",
+        [m, n],
+        DType::F32,
+        kb.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
+    );
     let acc = kb.scratch_vmem("acc", [bm, bn], DType::F32);
     let step = kb.program_id(2);
     let zero = kb.i32(0);
@@ -59,9 +81,15 @@ pub fn elementwise(shape: [usize; 2], block: [usize; 2]) -> Kernel {
 pub fn row_reductions(shape: [usize; 2], block: [usize; 2]) -> Kernel {
     let [rows, cols] = shape;
     let [br, bc] = block;
-    let grid = GridSpec::new([rows.div_ceil(br), cols.div_ceil(bc)]).semantics([Parallel, Arbitrary]);
+    let grid =
+        GridSpec::new([rows.div_ceil(br), cols.div_ceil(bc)]).semantics([Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("row_reductions", grid);
-    let x = k.input("x", shape, DType::F32, k.vmem_block(block, |g| [g.grid(0), g.grid(1)]));
+    let x = k.input(
+        "x",
+        shape,
+        DType::F32,
+        k.vmem_block(block, |g| [g.grid(0), g.grid(1)]),
+    );
     let out_spec = k.vmem_block([br, 1], |g| [g.grid(0), IndexExpr::Const(0)]);
     let sum = k.output("sum", [rows, 1], DType::F32, out_spec.clone());
     let max = k.output("max", [rows, 1], DType::F32, out_spec);
@@ -98,16 +126,29 @@ pub fn row_reductions(shape: [usize; 2], block: [usize; 2]) -> Kernel {
 /// FlashAttention-2 forward (online softmax) over `[heads, n, d]` arrays, non-causal,
 /// scale `1/sqrt(d)`; the probabilities are cast to `dtype` before the `p @ v` matmul,
 /// as a bf16 kernel does.
-pub fn flash_attention(heads: usize, n: usize, d: usize, (bq, bkv): (usize, usize), dtype: DType) -> Kernel {
+pub fn flash_attention(
+    heads: usize,
+    n: usize,
+    d: usize,
+    (bq, bkv): (usize, usize),
+    dtype: DType,
+) -> Kernel {
     let grid = GridSpec::new([heads, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("attention_fwd", grid);
-    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| [g.grid(0), g.grid(1), IndexExpr::Const(0)]);
-    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| [g.grid(0), g.grid(2), IndexExpr::Const(0)]);
+    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| {
+        [g.grid(0), g.grid(1), IndexExpr::Const(0)]
+    });
+    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| {
+        [g.grid(0), g.grid(2), IndexExpr::Const(0)]
+    });
     let q = k.input("q", [heads, n, d], dtype, q_spec.clone());
     let kt = k.input("k", [heads, n, d], dtype, kv_spec.clone());
     let v = k.input("v", [heads, n, d], dtype, kv_spec);
     let o = k.output("o", [heads, n, d], dtype, q_spec);
-    let (m_s, l_s) = (k.scratch_vmem("m", [bq, 1], DType::F32), k.scratch_vmem("l", [bq, 1], DType::F32));
+    let (m_s, l_s) = (
+        k.scratch_vmem("m", [bq, 1], DType::F32),
+        k.scratch_vmem("l", [bq, 1], DType::F32),
+    );
     let acc_s = k.scratch_vmem("acc", [bq, d], DType::F32);
 
     let step = k.program_id(2);

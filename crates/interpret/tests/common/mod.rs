@@ -26,6 +26,12 @@ pub fn max_relative_error(actual: &HostArray, expected: &ArrayD<f64>) -> f64 {
     let scale = expected.iter().fold(1.0f64, |m, v| m.max(v.abs()));
     (actual.iter().zip(expected))
         // NaN (unspecified memory) is the worst error, not one `max` ignores.
-        .map(|(a, e)| if a.is_nan() { f64::INFINITY } else { (a - e).abs() / scale })
+        .map(|(a, e)| {
+            if a.is_nan() {
+                f64::INFINITY
+            } else {
+                (a - e).abs() / scale
+            }
+        })
         .fold(0.0, f64::max)
 }
