@@ -2,8 +2,7 @@
 //!
 //! Normal builds never run bindgen; only this command needs libclang (from `libclang1-22`).
 
-use std::path::PathBuf;
-
+#[cfg(feature = "bindgen")]
 const OUTPUT: &str = "crates/runtime/src/sys/bindings.rs";
 
 #[cfg(not(feature = "bindgen"))]
@@ -33,7 +32,7 @@ pub fn regenerate() -> Result<(), String> {
         ))
         .generate()
         .map_err(|e| format!("bindgen failed on {}: {e}", header.display()))?;
-    let out: PathBuf = crate::plugins::repo_root().join(OUTPUT);
+    let out: std::path::PathBuf = crate::plugins::repo_root().join(OUTPUT);
     bindings
         .write_to_file(&out)
         .map_err(|e| format!("cannot write {}: {e}", out.display()))?;

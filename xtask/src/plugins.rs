@@ -101,6 +101,7 @@ fn sha256_of(path: &Path) -> Result<String, String> {
 }
 
 /// Path of the header the bindings come from, after setup.
+#[cfg(feature = "bindgen")]
 pub fn pjrt_header() -> PathBuf {
     pinned::XLA_CPU.unpack_dir().join(pinned::HEADER_IN_CPU_WHEEL)
 }
