@@ -1,12 +1,12 @@
-//! Interpret mode for Pallas-Flash kernels: the same [`Kernel`] that codegen turns into
-//! Mosaic, lowered instead to plain StableHLO and run on the OpenXLA CPU PJRT plugin —
+//! Interpret mode for Pallas-Flash kernels: the same [`pallas_flash_ir::Kernel`] that
+//! codegen turns into Mosaic, lowered instead to plain StableHLO and run on the OpenXLA CPU PJRT plugin —
 //! our equivalent of Pallas's `interpret=True`. A `tpu_custom_call` can not run on a
 //! CPU, so this is how kernel numerics are tested without a TPU.
 //!
 //! This crate is a separate backend in naga's sense: it consumes the validated IR
 //! directly (no MLIR, no melior, no LLVM), beside the Mosaic backend in
 //! `pallas-flash-codegen`, so users who only check numerics need neither. The
-//! [`reference`] module holds plain f64 ndarray implementations of the kernels we
+//! [`mod@reference`] module holds plain f64 ndarray implementations of the kernels we
 //! write (attention forward and backward, decode, matmul) to compare against.
 //!
 //! # Semantics
