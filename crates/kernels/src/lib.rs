@@ -12,3 +12,4 @@
 
 pub mod flash_attention;
 pub mod flash_decoding;
+pub mod matmul;
