@@ -2,11 +2,11 @@
 //!
 //! [`lower`] validates the kernel, builds one module (the kernel function, then one
 //! transform function per windowed operand), verifies it, runs canonicalize + CSE, prints it
-//! (the golden text) and serializes it in the form libtpu reads ([`crate::serde`]).
+//! (the golden text) and serializes it in the form libtpu reads (see the crate docs).
 //!
-//! One concept per module: [`attrs`] and [`types`] spell tpu attributes and memrefs,
-//! [`kernel_fn`] the kernel signature, [`transform`] the index maps, [`body`] statements,
-//! [`refs`] ref accesses and [`rules`] the expression rule table; [`emit`] builds every op.
+//! One concept per module: `attrs` and `types` spell tpu attributes and memrefs,
+//! `kernel_fn` the kernel signature, `transform` the index maps, `body` statements,
+//! `refs` ref accesses and `rules` the expression rule table; `emit` builds every op.
 
 mod attrs;
 mod body;
@@ -86,4 +86,42 @@ fn verify(mlir: &MlirContext, module: &Module) -> Result<()> {
         .unwrap_or("an unnamed op")
         .to_string();
     Err(CodegenError::Verifier { op, message })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use melior::ir::{Block, Region, RegionLike};
+
+    #[test]
+    fn a_verifier_failure_names_the_op_path() {
+        let mlir = MlirContext::new();
+        let ctx = &mlir.context;
+        let module = Module::new(Location::unknown(ctx));
+        let mut em = Emitter::new(ctx);
+        em.at("when[2].let[0]");
+        let block = Block::new(&[]);
+        let int = em.const_i32(&block, 1).unwrap();
+        // `arith.addf` on integers: a type error MLIR's verifier reports.
+        em.value(&block, "arith.addf", &[int, int], types::i32(ctx), &[]).unwrap();
+        em.effect(&block, "func.return", &[], &[]).unwrap();
+        let region = Region::new();
+        region.append_block(block);
+        let ty = melior::ir::r#type::FunctionType::new(ctx, &[], &[]);
+        em.op(
+            &module.body(),
+            "func.func",
+            &[],
+            &[],
+            &[
+                ("sym_name", melior::ir::attribute::StringAttribute::new(ctx, "f").into()),
+                ("function_type", melior::ir::attribute::TypeAttribute::new(ty.into()).into()),
+            ],
+            vec![region],
+        )
+        .unwrap();
+        let Err(CodegenError::Verifier { op, message }) = verify(&mlir, &module) else { panic!("the verifier accepted addf on i32") };
+        assert_eq!(op, "when[2].let[0]", "{message}");
+        assert!(message.contains("arith.addf"), "{message}");
+    }
 }
