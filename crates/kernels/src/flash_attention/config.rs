@@ -1,0 +1,266 @@
+//! The problem (shapes, dtype, masking options) and the block sizes that tile it.
+
+use pallas_flash_ir::DType;
+use pallas_flash_tiling::search::{search, Attention, Family};
+use pallas_flash_tiling::Target;
+
+use super::error::FlashAttentionError;
+use super::mask::Band;
+
+/// Lane width of the TPU vector registers: per-row statistics (`lse`, `delta`) are stored
+/// replicated across one full lane tile so that every access is a plain (8, 128) tile.
+pub const LANES: usize = 128;
+
+/// How the sequences are cut: `block_q` query rows stay resident while `block_kv` key/value
+/// rows stream by; each streamed block is processed `block_kv_compute` rows at a time, so
+/// the f32 score tile is `block_q × block_kv_compute`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BlockSizes {
+    pub block_q: usize,
+    pub block_kv: usize,
+    pub block_kv_compute: usize,
+}
+
+impl BlockSizes {
+    /// `block_kv_compute` defaults to `block_kv` capped at 512.
+    pub fn new(block_q: usize, block_kv: usize) -> Self {
+        BlockSizes {
+            block_q,
+            block_kv,
+            block_kv_compute: compute_block(block_kv),
+        }
+    }
+
+    pub fn compute(mut self, block_kv_compute: usize) -> Self {
+        self.block_kv_compute = block_kv_compute;
+        self
+    }
+}
+
+/// The largest chunk of at most 512 rows that divides `block_kv` in multiples of 128.
+fn compute_block(block_kv: usize) -> usize {
+    [512, 256, 128]
+        .into_iter()
+        .find(|&c| block_kv % c == 0)
+        .unwrap_or(block_kv)
+}
+
+/// One FlashAttention problem: `q` is `[batch, q_heads, seq_q, head_dim]`, `k` and `v` are
+/// `[batch, kv_heads, seq_kv, head_dim]`.
+///
+/// Masking follows `pallas_flash_interpret::reference::AttentionMask`: query `i` sees key
+/// `j` when `j <= i` (causal, positions aligned at 0), `|i - j| < window` (sliding window)
+/// and the segment ids match.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlashAttentionConfig {
+    pub batch: usize,
+    pub q_heads: usize,
+    pub kv_heads: usize,
+    pub seq_q: usize,
+    pub seq_kv: usize,
+    pub head_dim: usize,
+    pub dtype: DType,
+    pub causal: bool,
+    /// Multiplies `q · k`; `1 / sqrt(head_dim)` by default. When the producer pads the
+    /// head dim (see the module docs), set it for the true head dim.
+    pub sm_scale: f64,
+    pub sliding_window: Option<usize>,
+    /// Adds `q_segment_ids` `[batch, 1, seq_q]` and `kv_segment_ids` `[batch, 1, seq_kv]`
+    /// (`i32`) inputs.
+    pub segment_ids: bool,
+    /// `None`: [`FlashAttentionConfig::default_blocks`].
+    pub blocks: Option<BlockSizes>,
+    /// Scoped VMEM limit passed to libtpu; `None`: [`FlashAttentionConfig::default_vmem_limit`].
+    pub vmem_limit_bytes: Option<u64>,
+}
+
+impl FlashAttentionConfig {
+    /// bf16, not causal, no window or segments, scale `1/sqrt(head_dim)`, default blocks.
+    pub fn new(
+        batch: usize,
+        q_heads: usize,
+        kv_heads: usize,
+        seq_q: usize,
+        seq_kv: usize,
+        head_dim: usize,
+    ) -> Self {
+        FlashAttentionConfig {
+            batch,
+            q_heads,
+            kv_heads,
+            seq_q,
+            seq_kv,
+            head_dim,
+            dtype: DType::Bf16,
+            causal: false,
+            sm_scale: 1.0 / (head_dim.max(1) as f64).sqrt(),
+            sliding_window: None,
+            segment_ids: false,
+            blocks: None,
+            vmem_limit_bytes: None,
+        }
+    }
+
+    pub fn dtype(mut self, dtype: DType) -> Self {
+        self.dtype = dtype;
+        self
+    }
+
+    pub fn causal(mut self, causal: bool) -> Self {
+        self.causal = causal;
+        self
+    }
+
+    pub fn sm_scale(mut self, sm_scale: f64) -> Self {
+        self.sm_scale = sm_scale;
+        self
+    }
+
+    pub fn sliding_window(mut self, window: usize) -> Self {
+        self.sliding_window = Some(window);
+        self
+    }
+
+    pub fn segment_ids(mut self, segment_ids: bool) -> Self {
+        self.segment_ids = segment_ids;
+        self
+    }
+
+    pub fn blocks(mut self, blocks: BlockSizes) -> Self {
+        self.blocks = Some(blocks);
+        self
+    }
+
+    pub fn vmem_limit_bytes(mut self, bytes: u64) -> Self {
+        self.vmem_limit_bytes = Some(bytes);
+        self
+    }
+
+    /// Query heads per key/value head.
+    pub fn group(&self) -> usize {
+        self.q_heads / self.kv_heads.max(1)
+    }
+
+    /// The scoped VMEM limit the kernels ask for: 64 MiB, half of v5e's 128 MiB, which
+    /// leaves the large resident query blocks room that the 16 MiB default does not.
+    pub fn default_vmem_limit(&self) -> u64 {
+        64 << 20
+    }
+
+    pub(crate) fn vmem_limit(&self) -> u64 {
+        self.vmem_limit_bytes
+            .unwrap_or_else(|| self.default_vmem_limit())
+    }
+
+    /// Default blocks: the tiling crate's search for the forward kernel on v5e under
+    /// [`Self::vmem_limit`] (blocks of at least 128 rows; the ranking is an analytic
+    /// roofline, confirmed against libtpu's static estimate in the module docs' table),
+    /// falling back to 512 × 512 clamped to the sequences.
+    pub fn default_blocks(&self) -> BlockSizes {
+        let attention = Attention {
+            batch: self.batch,
+            heads: self.q_heads,
+            seq_q: self.seq_q,
+            seq_kv: self.seq_kv,
+            head_dim: self.head_dim,
+            dtype: self.dtype,
+            causal: self.causal,
+        };
+        let fallback = || BlockSizes::new(fit(512, self.seq_q), fit(512, self.seq_kv));
+        let Ok(result) = search(
+            &Target::v5e(),
+            &Family::FlashFwd(attention),
+            Some(self.vmem_limit()),
+            64,
+        ) else {
+            return fallback();
+        };
+        let size = |c: &pallas_flash_tiling::search::Candidate, name: &str| {
+            c.blocks
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(0, |(_, v)| *v)
+        };
+        result
+            .ranked
+            .iter()
+            .map(|c| (size(c, "block_q"), size(c, "block_kv")))
+            .find(|&(bq, bkv)| {
+                (bq >= LANES || bq == self.seq_q) && (bkv >= LANES || bkv == self.seq_kv)
+            })
+            .map_or_else(fallback, |(bq, bkv)| BlockSizes::new(bq, bkv))
+    }
+
+    /// The blocks in use, checked against the problem.
+    pub(crate) fn checked_blocks(&self) -> Result<BlockSizes, FlashAttentionError> {
+        let blocks = self.blocks.unwrap_or_else(|| self.default_blocks());
+        for (name, block, seq) in [
+            ("block_q", blocks.block_q, self.seq_q),
+            ("block_kv", blocks.block_kv, self.seq_kv),
+        ] {
+            let aligned = block % LANES == 0 && block <= seq;
+            if block == 0 || !(aligned || block == seq) {
+                return Err(FlashAttentionError::Block { name, block, seq });
+            }
+        }
+        let (c, bkv) = (blocks.block_kv_compute, blocks.block_kv);
+        if c == 0 || bkv % c != 0 || !(c % LANES == 0 || c == bkv) {
+            return Err(FlashAttentionError::ComputeBlock {
+                compute: c,
+                block_kv: bkv,
+            });
+        }
+        Ok(blocks)
+    }
+
+    /// Checks everything but the blocks and VMEM.
+    pub(crate) fn check(&self) -> Result<(), FlashAttentionError> {
+        for (what, value) in [
+            ("batch", self.batch),
+            ("q_heads", self.q_heads),
+            ("kv_heads", self.kv_heads),
+            ("seq_q", self.seq_q),
+            ("seq_kv", self.seq_kv),
+            ("head_dim", self.head_dim),
+        ] {
+            if value == 0 {
+                return Err(FlashAttentionError::EmptyDim { what });
+            }
+            if i32::try_from(value).is_err() {
+                return Err(FlashAttentionError::TooLarge { what, value });
+            }
+        }
+        if self.q_heads % self.kv_heads != 0 {
+            return Err(FlashAttentionError::HeadGroups {
+                q_heads: self.q_heads,
+                kv_heads: self.kv_heads,
+            });
+        }
+        if !matches!(self.dtype, DType::Bf16 | DType::F32) {
+            return Err(FlashAttentionError::DType { dtype: self.dtype });
+        }
+        if !self.sm_scale.is_finite() || self.sm_scale == 0.0 {
+            return Err(FlashAttentionError::Scale {
+                sm_scale: self.sm_scale,
+            });
+        }
+        if self.sliding_window == Some(0) {
+            return Err(FlashAttentionError::EmptyWindow);
+        }
+        Ok(())
+    }
+
+    /// Which `col - row` offsets may attend.
+    pub(crate) fn band(&self) -> Band {
+        Band::new(self.causal, self.sliding_window)
+    }
+}
+
+/// `block` if the sequence is long enough, else the whole (short) sequence.
+fn fit(block: usize, seq: usize) -> usize {
+    if seq <= block {
+        seq
+    } else {
+        block
+    }
+}

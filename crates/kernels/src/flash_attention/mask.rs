@@ -1,0 +1,315 @@
+//! Which (query, key) pairs attend, at three granularities shared by every kernel:
+//! block ranges for index maps (so skipped blocks issue no DMA), tile classes for the body
+//! (skip, compute unmasked, compute masked) and element masks for the masked tiles.
+
+use pallas_flash_ir::{DType, IndexExpr, KernelBuilder, Value};
+
+/// The offsets `col - row` (key position minus query position) that may attend, both ends
+/// inclusive; `None` is unbounded. Causal is `hi = 0`; a window `w` is `[-(w-1), w-1]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Band {
+    pub lo: Option<i32>,
+    pub hi: Option<i32>,
+}
+
+impl Band {
+    pub fn new(causal: bool, window: Option<usize>) -> Band {
+        let reach = window.map(|w| i32::try_from(w - 1).unwrap_or(i32::MAX));
+        let hi = match (causal, reach) {
+            (true, _) => Some(0),
+            (false, r) => r,
+        };
+        Band {
+            lo: reach.map(|r| -r),
+            hi,
+        }
+    }
+
+    /// The same band seen from the keys: `row - col`.
+    pub fn flip(self) -> Band {
+        Band {
+            lo: self.hi.map(|h| -h),
+            hi: self.lo.map(|l| -l),
+        }
+    }
+}
+
+/// One sequence axis cut into blocks (the last one may be partial).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct SeqAxis {
+    pub block: usize,
+    pub len: usize,
+}
+
+impl SeqAxis {
+    pub fn blocks(self) -> usize {
+        self.len.div_ceil(self.block)
+    }
+
+    fn block_i32(self) -> i32 {
+        to_i32(self.block)
+    }
+
+    fn last_i32(self) -> i32 {
+        to_i32(self.len - 1)
+    }
+}
+
+/// Sizes are checked to fit `i32` before any kernel is built.
+pub(crate) fn to_i32(v: usize) -> i32 {
+    i32::try_from(v).unwrap_or(i32::MAX)
+}
+
+/// Index-map expression for the block of `inner` fetched at grid position `step` while
+/// `outer` is at block `outer_block`: `step` clamped into the blocks the band lets that
+/// outer block see. Steps outside the range repeat the nearest needed block index, and
+/// Mosaic skips the copy when a block index does not change, so skipped blocks cost no DMA.
+pub(crate) fn clamped_block(
+    band: Band,
+    outer: SeqAxis,
+    inner: SeqAxis,
+    outer_block: IndexExpr,
+    step: IndexExpr,
+) -> IndexExpr {
+    let first_row = outer_block * outer.block_i32();
+    let mut index = step;
+    if let Some(lo) = band.lo {
+        let first = (first_row.clone() + lo).max(0).min(inner.last_i32()) / inner.block_i32();
+        index = index.max(first);
+    }
+    if let Some(hi) = band.hi {
+        let last_row = (first_row + (outer.block_i32() - 1)).min(outer.last_i32());
+        let last = (last_row + hi).max(0).min(inner.last_i32()) / inner.block_i32();
+        index = index.min(last);
+    }
+    index
+}
+
+/// A condition known at build time or computed in the kernel (an `i1` scalar).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Cond {
+    Always,
+    Never,
+    If(Value),
+}
+
+impl Cond {
+    fn and(self, k: &mut KernelBuilder, other: Cond) -> Cond {
+        match (self, other) {
+            (Cond::Never, _) | (_, Cond::Never) => Cond::Never,
+            (Cond::Always, c) | (c, Cond::Always) => c,
+            (Cond::If(a), Cond::If(b)) => Cond::If(k.and(a, b)),
+        }
+    }
+
+    fn not(self, k: &mut KernelBuilder) -> Cond {
+        match self {
+            Cond::Always => Cond::Never,
+            Cond::Never => Cond::Always,
+            Cond::If(c) => Cond::If(k.not(c)),
+        }
+    }
+
+    /// Runs `body` when the condition holds (inline if always, not at all if never).
+    pub fn run(self, k: &mut KernelBuilder, body: impl FnOnce(&mut KernelBuilder)) {
+        match self {
+            Cond::Always => body(k),
+            Cond::Never => {}
+            Cond::If(c) => k.when(c, body),
+        }
+    }
+}
+
+/// The masking rules of one kernel: the band, both sequence axes (`kv.block` is the DMA
+/// block, `kv_compute` the tile width) and whether segment ids apply.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Masking {
+    pub band: Band,
+    pub q: SeqAxis,
+    pub kv: SeqAxis,
+    pub kv_compute: usize,
+    pub segment_ids: bool,
+}
+
+/// One score tile: query rows `q0 .. q0 + q.block`, key columns `k0 .. k0 + kv_compute`.
+/// `segments` are the tile's query ids as a `[rows, 1]` column and key ids as `[1, cols]`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Tile {
+    pub q0: Value,
+    pub k0: Value,
+    pub segments: Option<(Value, Value)>,
+}
+
+impl Masking {
+    fn kv_tail(&self) -> bool {
+        self.kv.len % self.kv.block != 0
+    }
+
+    fn q_tail(&self) -> bool {
+        self.q.len % self.q.block != 0
+    }
+
+    fn cmp_const(
+        k: &mut KernelBuilder,
+        lhs: Value,
+        rhs: i32,
+        op: fn(&mut KernelBuilder, Value, Value) -> Value,
+    ) -> Cond {
+        let rhs = k.i32(rhs);
+        Cond::If(op(k, lhs, rhs))
+    }
+
+    fn add_const(k: &mut KernelBuilder, x: Value, c: i32) -> Value {
+        let c = k.i32(c);
+        k.add(x, c)
+    }
+
+    /// Whether any pair of the tile may attend.
+    fn visible(&self, k: &mut KernelBuilder, tile: &Tile) -> Cond {
+        let (rows, cols) = (self.q.block_i32(), to_i32(self.kv_compute));
+        let mut cond = Cond::Always;
+        if let Some(hi) = self.band.hi {
+            // The first key is not after the last real row's reach.
+            let end = Self::add_const(k, tile.q0, rows - 1);
+            let last = k.i32(self.q.last_i32());
+            let last_row = k.min(end, last);
+            let reach = Self::add_const(k, last_row, hi);
+            let c = Cond::If(k.le(tile.k0, reach));
+            cond = cond.and(k, c);
+        }
+        if let Some(lo) = self.band.lo {
+            let end = Self::add_const(k, tile.k0, cols - 1);
+            let last = k.i32(self.kv.last_i32());
+            let last_col = k.min(end, last);
+            let reach = Self::add_const(k, tile.q0, lo);
+            let c = Cond::If(k.ge(last_col, reach));
+            cond = cond.and(k, c);
+        }
+        if self.kv_tail() {
+            let c = Self::cmp_const(k, tile.k0, to_i32(self.kv.len), KernelBuilder::lt);
+            cond = cond.and(k, c);
+        }
+        cond
+    }
+
+    /// Whether every pair of the tile attends, so the tile needs no element mask.
+    fn unmasked(&self, k: &mut KernelBuilder, tile: &Tile) -> Cond {
+        if self.segment_ids {
+            return Cond::Never;
+        }
+        let (rows, cols) = (self.q.block_i32(), to_i32(self.kv_compute));
+        let mut cond = Cond::Always;
+        if let Some(hi) = self.band.hi {
+            // Largest offset: last column against first row.
+            let d = k.sub(tile.k0, tile.q0);
+            let c = Self::cmp_const(k, d, hi - (cols - 1), KernelBuilder::le);
+            cond = cond.and(k, c);
+        }
+        if let Some(lo) = self.band.lo {
+            // Smallest offset: first column against last row.
+            let d = k.sub(tile.k0, tile.q0);
+            let c = Self::cmp_const(k, d, lo + (rows - 1), KernelBuilder::ge);
+            cond = cond.and(k, c);
+        }
+        if self.kv_tail() {
+            let c = Self::cmp_const(k, tile.k0, to_i32(self.kv.len) - cols, KernelBuilder::le);
+            cond = cond.and(k, c);
+        }
+        if self.q_tail() {
+            let c = Self::cmp_const(k, tile.q0, to_i32(self.q.len) - rows, KernelBuilder::le);
+            cond = cond.and(k, c);
+        }
+        cond
+    }
+
+    /// The `[rows, cols]` `i1` mask of a tile that needs one.
+    fn element_mask(&self, k: &mut KernelBuilder, tile: &Tile) -> Value {
+        let shape = [self.q.block, self.kv_compute];
+        let rows = offset_iota(k, tile.q0, shape, 0);
+        let cols = offset_iota(k, tile.k0, shape, 1);
+        let d = k.sub(cols, rows);
+        let mut mask = None;
+        let mut push = |k: &mut KernelBuilder, m: Value| {
+            mask = Some(match mask {
+                Some(prev) => k.and(prev, m),
+                None => m,
+            });
+        };
+        if let Some(hi) = self.band.hi {
+            let h = k.full(shape, DType::I32, hi);
+            let m = k.le(d, h);
+            push(k, m);
+        }
+        if let Some(lo) = self.band.lo {
+            let l = k.full(shape, DType::I32, lo);
+            let m = k.ge(d, l);
+            push(k, m);
+        }
+        if self.kv_tail() {
+            let n = k.full(shape, DType::I32, to_i32(self.kv.len));
+            let m = k.lt(cols, n);
+            push(k, m);
+        }
+        if let Some((q_ids, kv_ids)) = tile.segments {
+            let (q_wide, kv_wide) = (k.broadcast(q_ids, shape), k.broadcast(kv_ids, shape));
+            let m = k.eq(q_wide, kv_wide);
+            push(k, m);
+        }
+        // Only the query tail is left: its rows are zeroed by `zero_rows_past` and dropped on
+        // write-back, so they need no mask of their own.
+        mask.unwrap_or_else(|| k.full(shape, DType::I1, true))
+    }
+
+    /// Emits `step` for one tile: unmasked where every pair attends, with the element mask
+    /// where only some do, not at all where none does. `step` gets the mask (or `None`).
+    pub fn tile(
+        &self,
+        k: &mut KernelBuilder,
+        tile: &Tile,
+        mut step: impl FnMut(&mut KernelBuilder, Option<Value>),
+    ) {
+        let visible = self.visible(k, tile);
+        let unmasked = self.unmasked(k, tile);
+        let full = visible.and(k, unmasked);
+        full.run(k, |k| step(k, None));
+        let partial = unmasked.not(k);
+        let masked = visible.and(k, partial);
+        masked.run(k, |k| {
+            let mask = self.element_mask(k, tile);
+            step(k, Some(mask));
+        });
+    }
+
+    /// `x` (`[rows, width]`, rows from `start`) with rows at or past `len` set to zero, when
+    /// the axis has a partial last block: its padding is unspecified (NaN in interpret mode)
+    /// and would reach every output row through a matmul.
+    pub fn zero_rows_past(k: &mut KernelBuilder, x: Value, start: Value, axis: SeqAxis, shape: [usize; 2], dtype: DType) -> Value {
+        if axis.len % axis.block == 0 {
+            return x;
+        }
+        let rows = offset_iota(k, start, shape, 0);
+        let n = k.full(shape, DType::I32, to_i32(axis.len));
+        let keep = k.lt(rows, n);
+        let zeros = k.full(shape, dtype, 0.0);
+        k.select(keep, x, zeros)
+    }
+}
+
+/// `start + iota(shape, dim)` as `i32`.
+fn offset_iota(k: &mut KernelBuilder, start: Value, shape: [usize; 2], dim: usize) -> Value {
+    let iota = k.iota(shape, dim);
+    let base = k.broadcast(start, shape);
+    k.add(iota, base)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bands() {
+        assert_eq!(Band::new(true, None), Band { lo: None, hi: Some(0) });
+        assert_eq!(Band::new(false, Some(3)), Band { lo: Some(-2), hi: Some(2) });
+        assert_eq!(Band::new(true, Some(3)).flip(), Band { lo: Some(0), hi: Some(2) });
+    }
+}

@@ -1,0 +1,157 @@
+//! Shared by the FlashAttention tests: deterministic inputs, the f64 reference per batch
+//! element, and error measures.
+
+#![allow(dead_code)] // each test binary uses its own subset
+
+use half::bf16;
+use ndarray::{s, Array3, Array4, ArrayD, Axis, IxDyn};
+use pallas_flash_interpret::reference::{attention, attention_backward, AttentionMask};
+use pallas_flash_interpret::HostArray;
+use pallas_flash_ir::DType;
+use pallas_flash_kernels::flash_attention::FlashAttentionConfig;
+
+/// Values in [-1, 1) from a xorshift stream, rounded to the config's dtype so the
+/// reference sees exactly what the kernel sees.
+pub fn data(shape: [usize; 4], seed: u64, dtype: DType) -> Array4<f32> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    Array4::from_shape_fn(shape, |_| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        let x = (state % 2000) as f32 / 1000.0 - 1.0;
+        match dtype {
+            DType::Bf16 => bf16::from_f32(x).to_f32(),
+            _ => x,
+        }
+    })
+}
+
+/// Packed-sequence segment ids: `pieces` contiguous segments, starting `shift / pieces`
+/// of the way into the first one and a little later per batch element.
+pub fn segments(batch: usize, n: usize, pieces: usize, shift: usize) -> Array3<i32> {
+    Array3::from_shape_fn((batch, 1, n), |(b, _, i)| ((i * pieces + shift + b * 7) / n) as i32)
+}
+
+/// One problem instance: the config and its inputs.
+pub struct Problem {
+    pub cfg: FlashAttentionConfig,
+    pub q: Array4<f32>,
+    pub k: Array4<f32>,
+    pub v: Array4<f32>,
+    pub segments: Option<(Array3<i32>, Array3<i32>)>,
+}
+
+impl Problem {
+    pub fn new(cfg: FlashAttentionConfig, seed: u64) -> Problem {
+        let c = &cfg;
+        let q = data([c.batch, c.q_heads, c.seq_q, c.head_dim], seed, c.dtype);
+        let k = data([c.batch, c.kv_heads, c.seq_kv, c.head_dim], seed + 1, c.dtype);
+        let v = data([c.batch, c.kv_heads, c.seq_kv, c.head_dim], seed + 2, c.dtype);
+        let segments = c.segment_ids.then(|| (segments(c.batch, c.seq_q, 3, c.seq_q / 2), segments(c.batch, c.seq_kv, 3, 0)));
+        Problem { cfg, q, k, v, segments }
+    }
+
+    /// An array in the kernel's dtype.
+    pub fn host(&self, x: &Array4<f32>) -> HostArray {
+        match self.cfg.dtype {
+            DType::Bf16 => x.mapv(bf16::from_f32).into(),
+            _ => x.clone().into(),
+        }
+    }
+
+    pub fn segment_inputs(&self) -> Vec<HostArray> {
+        match &self.segments {
+            Some((q, kv)) => vec![q.clone().into(), kv.clone().into()],
+            None => Vec::new(),
+        }
+    }
+
+    /// `q, k, v, [segment ids]`: the forward kernel's arguments.
+    pub fn forward_inputs(&self) -> Vec<HostArray> {
+        let mut args = vec![self.host(&self.q), self.host(&self.k), self.host(&self.v)];
+        args.extend(self.segment_inputs());
+        args
+    }
+
+    pub fn mask(&self, b: usize) -> AttentionMask {
+        let c = &self.cfg;
+        let mut mask = AttentionMask::new(c.head_dim).scale(c.sm_scale);
+        mask.causal = c.causal;
+        mask.sliding_window = c.sliding_window;
+        if let Some((q, kv)) = &self.segments {
+            mask = mask.segment_ids(q.slice(s![b, 0, ..]).to_vec(), kv.slice(s![b, 0, ..]).to_vec());
+        }
+        mask
+    }
+
+    fn per_batch<const N: usize>(&self, f: impl Fn(usize) -> [ArrayD<f64>; N]) -> [ArrayD<f64>; N] {
+        let parts: Vec<[ArrayD<f64>; N]> = (0..self.cfg.batch).map(f).collect();
+        std::array::from_fn(|i| {
+            let views: Vec<_> = parts.iter().map(|p| p[i].view().insert_axis(Axis(0))).collect();
+            ndarray::concatenate(Axis(0), &views).expect("same shapes")
+        })
+    }
+
+    /// Reference output `[B, H, N, D]` and logsumexp `[B, H, N]`.
+    pub fn reference_forward(&self) -> [ArrayD<f64>; 2] {
+        self.per_batch(|b| {
+            let r = attention(
+                self.q.index_axis(Axis(0), b).mapv(f64::from).view(),
+                self.k.index_axis(Axis(0), b).mapv(f64::from).view(),
+                self.v.index_axis(Axis(0), b).mapv(f64::from).view(),
+                &self.mask(b),
+            );
+            [r.out.into_dyn(), r.lse.into_dyn()]
+        })
+    }
+
+    /// Reference dq, dk, dv for `d_out`.
+    pub fn reference_backward(&self, d_out: &Array4<f32>) -> [ArrayD<f64>; 3] {
+        self.per_batch(|b| {
+            let g = attention_backward(
+                self.q.index_axis(Axis(0), b).mapv(f64::from).view(),
+                self.k.index_axis(Axis(0), b).mapv(f64::from).view(),
+                self.v.index_axis(Axis(0), b).mapv(f64::from).view(),
+                d_out.index_axis(Axis(0), b).mapv(f64::from).view(),
+                &self.mask(b),
+            );
+            [g.dq.into_dyn(), g.dk.into_dyn(), g.dv.into_dyn()]
+        })
+    }
+}
+
+/// Largest `|actual - expected|` relative to the largest finite `|expected|` (at least 1).
+/// Equal infinities (a row that sees no key has logsumexp `-inf`) count as exact; NaN or
+/// a mismatched infinity is an infinite error.
+pub fn max_relative_error(actual: &ArrayD<f64>, expected: &ArrayD<f64>) -> f64 {
+    assert_eq!(actual.shape(), expected.shape());
+    let scale = expected.iter().filter(|v| v.is_finite()).fold(1.0f64, |m, v| m.max(v.abs()));
+    actual
+        .iter()
+        .zip(expected)
+        .map(|(&a, &e)| match (a.is_finite(), e.is_finite()) {
+            (true, true) => (a - e).abs() / scale,
+            _ if a == e => 0.0,
+            _ => f64::INFINITY,
+        })
+        .fold(0.0, f64::max)
+}
+
+/// Column 0 of a lane-replicated `[B, H, N, 128]` statistic, and a check that every lane
+/// agrees.
+pub fn lane_column(x: &HostArray) -> ArrayD<f64> {
+    let x = x.to_f64();
+    let column = x.index_axis(Axis(3), 0).to_owned();
+    for lane in x.axis_iter(Axis(3)) {
+        assert!(lane.iter().zip(column.iter()).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
+    }
+    column.into_dimensionality::<IxDyn>().expect("dyn")
+}
+
+/// The tolerance the issue sets per dtype.
+pub fn tolerance(dtype: DType) -> f64 {
+    match dtype {
+        DType::Bf16 => 2e-2,
+        _ => 1e-4,
+    }
+}

@@ -1,0 +1,89 @@
+//! The forward kernel through the interpret path against the f64 reference.
+
+mod flash_attention_common;
+
+use flash_attention_common::{lane_column, max_relative_error, tolerance, Problem};
+use pallas_flash_interpret::interpret;
+use pallas_flash_ir::DType;
+use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
+use proptest::prelude::*;
+
+/// Runs the forward kernel and returns (output error, logsumexp error).
+fn forward_errors(cfg: FlashAttentionConfig, seed: u64) -> (f64, f64) {
+    let problem = Problem::new(cfg, seed);
+    let kernel = forward(&problem.cfg).expect("forward kernel");
+    let out = interpret(&kernel, &problem.forward_inputs()).expect("interpret");
+    let [o, lse] = problem.reference_forward();
+    (max_relative_error(&out[0].to_f64(), &o), max_relative_error(&lane_column(&out[1]), &lse))
+}
+
+fn check(cfg: FlashAttentionConfig, seed: u64) {
+    let tol = tolerance(cfg.dtype);
+    let (o, lse) = forward_errors(cfg.clone(), seed);
+    assert!(o < tol && lse < tol, "{cfg:?}: output error {o:.2e}, lse error {lse:.2e} (tolerance {tol:.0e})");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+
+    /// Sequence lengths on and off the block grid, both head dims, causal or not, every
+    /// GQA ratio, both dtypes.
+    #[test]
+    fn matches_the_reference(
+        n in prop::sample::select(vec![128usize, 256, 200, 320]),
+        d in prop::sample::select(vec![64usize, 128]),
+        causal in any::<bool>(),
+        group in prop::sample::select(vec![1usize, 2, 4, 8]),
+        f32_inputs in any::<bool>(),
+        wide_kv in any::<bool>(),
+        seed in 0u64..1000,
+    ) {
+        let dtype = if f32_inputs { DType::F32 } else { DType::Bf16 };
+        // Two kv heads for group ≤ 2 keeps head counts (and interpret time) small.
+        let kv_heads = if group <= 2 { 2 } else { 1 };
+        let blocks = if wide_kv && n >= 256 { BlockSizes::new(128, 256).compute(128) } else { BlockSizes::new(128, 128) };
+        let cfg = FlashAttentionConfig::new(1, kv_heads * group, kv_heads, n, n, d)
+            .dtype(dtype)
+            .causal(causal)
+            .blocks(blocks);
+        check(cfg, seed);
+    }
+}
+
+#[test]
+fn batches_and_cross_attention_lengths() {
+    let cfg = FlashAttentionConfig::new(2, 2, 1, 256, 384, 64).blocks(BlockSizes::new(128, 256));
+    check(cfg, 7);
+}
+
+#[test]
+fn sliding_window_with_and_without_causal() {
+    for causal in [false, true] {
+        let cfg = FlashAttentionConfig::new(1, 2, 2, 384, 384, 64)
+            .causal(causal)
+            .sliding_window(100)
+            .blocks(BlockSizes::new(128, 128));
+        check(cfg, 11);
+    }
+}
+
+#[test]
+fn segment_ids_including_rows_that_see_nothing() {
+    // Query segments start half a segment before the key segments, so under the causal
+    // mask some rows see no key at all (zero output, lse -inf).
+    let cfg = FlashAttentionConfig::new(2, 2, 1, 256, 256, 64)
+        .causal(true)
+        .segment_ids(true)
+        .blocks(BlockSizes::new(128, 128));
+    check(cfg, 3);
+}
+
+#[test]
+fn a_custom_scale_and_f32() {
+    let cfg = FlashAttentionConfig::new(1, 1, 1, 256, 256, 128)
+        .dtype(DType::F32)
+        .sm_scale(0.3)
+        .causal(true)
+        .blocks(BlockSizes::new(256, 256).compute(128));
+    check(cfg, 5);
+}
