@@ -1,1 +1,40 @@
-//! Split-KV FlashDecoding.
+//! Split-KV FlashDecoding: decode attention for a batch of sequences, each with a few
+//! new query tokens, against a long KV cache.
+//!
+//! The KV sequence of every (sequence, KV head) is cut into `splits` chunks that run on a
+//! parallel grid axis; each chunk runs the online softmax over its blocks and writes a
+//! partial `(acc, m, l)`; a combine ([`combine_kernel`] or the StableHLO
+//! [`glue_combine`]) reduces the partials with a log-sum-exp. With few sequences and
+//! heads the split axis is what gives the pipeline enough independent work.
+//!
+//! # Layouts
+//!
+//! - **Query** `bf16[B, H_kv, q_len·G, D]` where `G = H_q / H_kv`: the `q_len` tokens
+//!   and `G` query heads sharing a KV head form one tile, token-major (row `t·G + g` is
+//!   token `t` of query head `h·G + g`). From the usual `[B, q_len, H_q, D]` this is a
+//!   reshape to `[B, q_len, H_kv, G, D]` and a transpose to `[B, H_kv, q_len, G, D]`
+//!   ([`query_tile`] does it on the host).
+//! - **Contiguous cache** `k`, `v`: `[B, H_kv, max_kv_len, D]`, bf16 or int8 with
+//!   `f32[H_kv, 1, D]` scales (see [`KvCacheDtype::Int8`]).
+//! - **Lengths** `i32[B]`: valid positions of each row, the new tokens included; token
+//!   `t` sees positions `< lengths[b] - q_len + 1 + t`. Positions past the length may
+//!   hold anything (NaN included): they cost no DMA and no compute and never reach the
+//!   output.
+//! - **Partials** `o_part: f32[B, H_kv, S, q_len·G, D]`, `m_part`, `l_part:
+//!   f32[B, H_kv, S, q_len·G, 128]`; **output** `[B, H_kv, q_len·G, D]` (the query
+//!   layout).
+
+mod combine;
+mod common;
+mod config;
+mod host;
+mod online_softmax;
+mod split;
+
+pub use combine::{combine_kernel, CombineOutputs};
+#[cfg(feature = "program")]
+pub use combine::glue_combine;
+pub use config::{FlashDecodingConfig, FlashDecodingError, KvCacheDtype, KvLengths, MAX_Q_LEN};
+pub use host::{combine_partials, query_tile, untile_output};
+pub use online_softmax::STAT_LANES;
+pub use split::split_kernel;

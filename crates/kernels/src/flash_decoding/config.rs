@@ -1,0 +1,227 @@
+//! The shape of a decode step and how it is split, checked before any IR is built.
+
+use pallas_flash_ir::{DType, ValidationError};
+use pallas_flash_tiling::BudgetError;
+use thiserror::Error;
+
+/// Most query tokens per sequence in one step (speculative decoding drafts).
+pub const MAX_Q_LEN: usize = 8;
+
+/// Element type of the KV cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvCacheDtype {
+    Bf16,
+    /// Symmetric int8 with one f32 scale per (kv head, channel): `x ≈ scale[h, d] · q[.., d]`.
+    /// A per-head scale is the case where every channel of a head has the same scale.
+    Int8,
+}
+
+impl KvCacheDtype {
+    pub fn dtype(self) -> DType {
+        match self {
+            KvCacheDtype::Bf16 => DType::Bf16,
+            KvCacheDtype::Int8 => DType::I8,
+        }
+    }
+}
+
+/// Where the per-row KV lengths come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KvLengths {
+    /// An `i32[batch]` scalar-prefetch operand (the serving case).
+    Prefetch,
+    /// Every row has this length, baked into the kernel as a constant. libtpu's static
+    /// profiler reads scalar-prefetch values as 0 (DESIGN §8), so benchmarks use this to
+    /// make the work it simulates the work a real run does.
+    Uniform(usize),
+}
+
+/// One decode step: `batch` sequences, each with `q_len` new query tokens attending to
+/// its KV cache of `lengths[b]` valid positions (the new tokens included, the last
+/// query token sitting at position `lengths[b] - 1`), and how the work is split.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FlashDecodingConfig {
+    pub batch: usize,
+    /// Query tokens per sequence, 1..=[`MAX_Q_LEN`]; token `t` sees positions
+    /// `< lengths[b] - q_len + 1 + t` (causal among the new tokens).
+    pub q_len: usize,
+    pub q_heads: usize,
+    /// KV heads; `q_heads / kv_heads` query heads share one (GQA, MQA when 1).
+    pub kv_heads: usize,
+    /// Multiple of 128 (the lane width).
+    pub head_dim: usize,
+    /// Capacity of the cache per sequence, a multiple of `block_kv`.
+    pub max_kv_len: usize,
+    /// KV chunks per sequence on the parallel split axis; each writes one partial.
+    pub splits: usize,
+    /// KV positions per grid step, a multiple of 128.
+    pub block_kv: usize,
+    pub kv_dtype: KvCacheDtype,
+    pub lengths: KvLengths,
+    /// Softmax scale, `1 / sqrt(head_dim)` by default.
+    pub scale: f64,
+}
+
+/// Why a configuration can not be built.
+#[derive(Clone, Debug, PartialEq, Error)]
+pub enum FlashDecodingError {
+    #[error("{what} must be at least 1")]
+    Zero { what: &'static str },
+    #[error("q_len {q_len} is outside 1..={MAX_Q_LEN}")]
+    QLen { q_len: usize },
+    #[error("q_heads {q_heads} is not a multiple of kv_heads {kv_heads} (GQA groups must be equal)")]
+    Gqa { q_heads: usize, kv_heads: usize },
+    #[error("{what} {value} is not a multiple of {multiple} ({why})")]
+    NotMultiple {
+        what: &'static str,
+        value: usize,
+        multiple: usize,
+        why: &'static str,
+    },
+    #[error("{splits} splits over {blocks} blocks of {block_kv} positions leave splits with no block; use at most {blocks} splits or smaller blocks")]
+    TooManySplits {
+        splits: usize,
+        blocks: usize,
+        block_kv: usize,
+    },
+    #[error("uniform length {length} exceeds max_kv_len {max_kv_len}")]
+    LengthOverCapacity { length: usize, max_kv_len: usize },
+    #[error("{what} = {value} does not fit the i32 index arithmetic of the kernel")]
+    TooLarge { what: &'static str, value: usize },
+    #[error("softmax scale {scale} is not a finite positive number")]
+    Scale { scale: f64 },
+    #[error("{what} {value} is outside {range}")]
+    Paging {
+        what: &'static str,
+        value: usize,
+        range: &'static str,
+    },
+    #[error(transparent)]
+    Vmem(#[from] BudgetError),
+    /// A bug in this module: the kernel it built does not validate.
+    #[error("the generated kernel does not validate: {0}")]
+    Invalid(#[from] ValidationError),
+}
+
+impl FlashDecodingConfig {
+    /// A bf16 cache with lengths in scalar prefetch, one split and 512-position blocks
+    /// (set the fields to change them).
+    pub fn new(
+        batch: usize,
+        q_heads: usize,
+        kv_heads: usize,
+        head_dim: usize,
+        max_kv_len: usize,
+    ) -> Self {
+        FlashDecodingConfig {
+            batch,
+            q_len: 1,
+            q_heads,
+            kv_heads,
+            head_dim,
+            max_kv_len,
+            splits: 1,
+            block_kv: 512,
+            kv_dtype: KvCacheDtype::Bf16,
+            lengths: KvLengths::Prefetch,
+            scale: 1.0 / (head_dim as f64).sqrt(),
+        }
+    }
+
+    pub fn with_splits(mut self, splits: usize, block_kv: usize) -> Self {
+        self.splits = splits;
+        self.block_kv = block_kv;
+        self
+    }
+
+    pub fn with_q_len(mut self, q_len: usize) -> Self {
+        self.q_len = q_len;
+        self
+    }
+
+    pub fn with_kv_dtype(mut self, kv_dtype: KvCacheDtype) -> Self {
+        self.kv_dtype = kv_dtype;
+        self
+    }
+
+    pub fn with_lengths(mut self, lengths: KvLengths) -> Self {
+        self.lengths = lengths;
+        self
+    }
+
+    /// Query heads per KV head.
+    pub fn group(&self) -> usize {
+        self.q_heads / self.kv_heads.max(1)
+    }
+
+    /// Rows of the query tile of one KV head: `q_len × group`, token-major.
+    pub fn rows(&self) -> usize {
+        self.q_len * self.group()
+    }
+
+    /// KV blocks per sequence.
+    pub fn kv_blocks(&self) -> usize {
+        self.max_kv_len / self.block_kv.max(1)
+    }
+
+    /// KV blocks each split walks (the last split may run past the cache; those steps
+    /// cost neither DMA nor compute).
+    pub fn blocks_per_split(&self) -> usize {
+        self.kv_blocks().div_ceil(self.splits.max(1))
+    }
+
+    /// Checks every rule the kernels rely on.
+    pub fn check(&self) -> Result<(), FlashDecodingError> {
+        let sizes = [
+            ("batch", self.batch),
+            ("q_heads", self.q_heads),
+            ("kv_heads", self.kv_heads),
+            ("head_dim", self.head_dim),
+            ("max_kv_len", self.max_kv_len),
+            ("splits", self.splits),
+            ("block_kv", self.block_kv),
+        ];
+        if let Some((what, _)) = sizes.iter().find(|(_, v)| *v == 0) {
+            return Err(FlashDecodingError::Zero { what });
+        }
+        if let Some((what, value)) = sizes.iter().find(|(_, v)| i32::try_from(*v).is_err()) {
+            return Err(FlashDecodingError::TooLarge { what, value: *value });
+        }
+        if !(1..=MAX_Q_LEN).contains(&self.q_len) {
+            return Err(FlashDecodingError::QLen { q_len: self.q_len });
+        }
+        if self.q_heads % self.kv_heads != 0 {
+            return Err(FlashDecodingError::Gqa {
+                q_heads: self.q_heads,
+                kv_heads: self.kv_heads,
+            });
+        }
+        let multiples = [
+            ("head_dim", self.head_dim, 128, "the lane width; smaller heads make XLA relayout the cache"),
+            ("block_kv", self.block_kv, 128, "scores are lane-dense"),
+            ("max_kv_len", self.max_kv_len, self.block_kv, "the cache holds whole blocks"),
+        ];
+        if let Some((what, value, multiple, why)) = multiples.into_iter().find(|(_, v, m, _)| v % m != 0) {
+            return Err(FlashDecodingError::NotMultiple { what, value, multiple, why });
+        }
+        if self.splits > self.kv_blocks() {
+            return Err(FlashDecodingError::TooManySplits {
+                splits: self.splits,
+                blocks: self.kv_blocks(),
+                block_kv: self.block_kv,
+            });
+        }
+        if let KvLengths::Uniform(length) = self.lengths {
+            if length > self.max_kv_len {
+                return Err(FlashDecodingError::LengthOverCapacity {
+                    length,
+                    max_kv_len: self.max_kv_len,
+                });
+            }
+        }
+        if !(self.scale.is_finite() && self.scale > 0.0) {
+            return Err(FlashDecodingError::Scale { scale: self.scale });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,52 @@
+//! Host-side companions of the kernels: the query-tile layout and the log-sum-exp
+//! combine in f64, the same formula as [`super::combine_kernel`] (used to check the
+//! kernels and to combine per-chip partials).
+
+use ndarray::{Array3, Array4, ArrayView4, ArrayView5};
+
+/// `[B, q_len, H_q, D]` → `[B, H_kv, q_len·G, D]` (token-major rows per KV head).
+pub fn query_tile<T: Clone>(q: ArrayView4<T>, kv_heads: usize) -> Array4<T> {
+    let (b, q_len, hq, d) = q.dim();
+    let group = hq / kv_heads.max(1);
+    Array4::from_shape_fn((b, kv_heads, q_len * group, d), |(bi, h, row, di)| {
+        q[[bi, row / group, h * group + row % group, di]].clone()
+    })
+}
+
+/// The inverse of [`query_tile`]: `[B, H_kv, q_len·G, D]` → `[B, q_len, H_q, D]`.
+pub fn untile_output<T: Clone>(o: ArrayView4<T>, q_len: usize) -> Array4<T> {
+    let (b, hkv, rows, d) = o.dim();
+    let group = rows / q_len.max(1);
+    Array4::from_shape_fn((b, q_len, hkv * group, d), |(bi, t, h, di)| {
+        o[[bi, h / group, t * group + h % group, di]].clone()
+    })
+}
+
+/// Combines partials `acc: [B, H, S, rows, D]`, `m`, `l: [B, H, S, rows, lanes]` (lane 0
+/// is read) over the split axis: `o = Σ α_s acc_s / Σ α_s l_s`, `α_s = exp(m_s - max m)`,
+/// and returns `(o: [B, H, rows, D], lse: [B, H, rows])`; an empty row gives 0 and `-inf`.
+pub fn combine_partials(
+    acc: ArrayView5<f64>,
+    m: ArrayView5<f64>,
+    l: ArrayView5<f64>,
+) -> (Array4<f64>, Array3<f64>) {
+    let (b, h, s, rows, d) = acc.dim();
+    let mut o = Array4::zeros((b, h, rows, d));
+    let mut lse = Array3::from_elem((b, h, rows), f64::NEG_INFINITY);
+    for ((bi, hi, r), lse_out) in lse.indexed_iter_mut() {
+        let stat = |x: &ArrayView5<f64>, si: usize| x[[bi, hi, si, r, 0]];
+        let max = (0..s).map(|si| stat(&m, si)).fold(f64::NEG_INFINITY, f64::max);
+        let shift = if max == f64::NEG_INFINITY { 0.0 } else { max };
+        let alpha: Vec<f64> = (0..s).map(|si| (stat(&m, si) - shift).exp()).collect();
+        let total: f64 = (0..s).map(|si| alpha[si] * stat(&l, si)).sum();
+        *lse_out = shift + total.ln();
+        if total == 0.0 {
+            continue;
+        }
+        for di in 0..d {
+            let sum: f64 = (0..s).map(|si| alpha[si] * acc[[bi, hi, si, r, di]]).sum();
+            o[[bi, hi, r, di]] = sum / total;
+        }
+    }
+    (o, lse)
+}
