@@ -2,9 +2,8 @@
 //! no TPU present (libtpu's deviceless compile, in a worker process) and print its report:
 //! memory stats, cost analysis, static cycle estimate, and the copy-trap lint.
 
-use pallas_flash::hlo::lint::{lint, LintOptions};
-use pallas_flash::hlo::HloModule;
-use pallas_flash::runtime::{CompileOptions, CompileRequest, IsolatedCompiler, Program, WorkerOutput};
+use crate::libtpu::{compile_program, CopyTrapVerdict};
+use pallas_flash::runtime::{CompileOptions, WorkerOutput};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -63,12 +62,7 @@ fn compile(args: &Args) -> Result<(), String> {
             },
         };
     }
-    let mut request = CompileRequest::new(&args.topology, &Program::mlir_bytecode(code), options);
-    request.static_profile = args.profile;
-    let exe = std::env::current_exe().map_err(|e| format!("cannot locate this executable: {e}"))?;
-    let output = IsolatedCompiler::with_worker(exe, &[crate::WORKER_SUBCOMMAND])
-        .compile(&request)
-        .map_err(|e| e.to_string())?;
+    let output = compile_program(code, &args.topology, options, args.profile).map_err(|e| e.to_string())?;
     if let Some(dir) = &args.out {
         write_artifacts(dir, &output)?;
     }
@@ -88,22 +82,6 @@ fn write_artifacts(dir: &std::path::Path, output: &WorkerOutput) -> Result<(), S
     write("optimized_hlo.txt", output.report.optimized_hlo_text.as_deref().unwrap_or_default().as_bytes())?;
     write("executable.bin", &output.report.serialized)?;
     write("hlo_module.pb", &output.report.hlo_module_proto)
-}
-
-fn copy_trap_summary(output: &WorkerOutput) -> String {
-    let Some(text) = &output.report.optimized_hlo_text else { return "not checked (no HLO text)".into() };
-    match HloModule::parse(text) {
-        Ok(module) => {
-            let report = lint(&module, &LintOptions::default());
-            let findings: usize = report.kernels.iter().map(|k| k.findings.len()).sum();
-            match (report.kernels.len(), findings) {
-                (0, _) => "no tpu_custom_call in the program".into(),
-                (kernels, 0) => format!("clean ({kernels} kernel(s))"),
-                (kernels, n) => format!("{n} finding(s) around {kernels} kernel(s):\n{report}"),
-            }
-        }
-        Err(e) => format!("optimized HLO did not parse: {e}"),
-    }
 }
 
 fn print_report(args: &Args, output: &WorkerOutput) {
@@ -128,7 +106,7 @@ fn print_report(args: &Args, output: &WorkerOutput) {
         }
         None => println!("estimate     not requested (--profile)"),
     }
-    println!("copy trap    {}", copy_trap_summary(output));
+    println!("copy trap    {}", CopyTrapVerdict::of(output));
     println!("executable   {} bytes serialized", r.serialized.len());
 }
 
@@ -144,7 +122,7 @@ fn json_report(args: &Args, output: &WorkerOutput) -> serde_json::Value {
         "estimated_cycles": output.profile.as_ref().map(|p| p.total_cycles()),
         "estimated_seconds": output.profile.as_ref().map(|p| p.seconds_at(V5E_CLOCK_HZ)),
         "profile": output.profile,
-        "copy_trap": copy_trap_summary(output),
+        "copy_trap": CopyTrapVerdict::of(output).to_string(),
         "serialized_bytes": r.serialized.len(),
     })
 }

@@ -1,0 +1,111 @@
+//! Peer scripts: `benches/peers/*.py`, run with a Python that has JAX 0.10.2 and libtpu.
+//!
+//! The contract (documented in `crates/cli/README.md`): each script is run as
+//! `<python> <script> [--quick]` from the repository root and prints, one per line, JSON
+//! records
+//!
+//! ```text
+//! {"workload": "attention-fwd-causal-b1-h8-n2048-d128", "implementation": "JAX splash attention",
+//!  "estimated_cycles": 157255, "config": "bq=bkv=1024"}
+//! {"workload": "...", "implementation": "...", "error": "why it did not run"}
+//! ```
+//!
+//! `workload` is one of the ids `pallas-flash bench` prints; other lines are ignored.
+//! Cycles are libtpu 0.0.52's static estimate for v5e, like ours.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde::Deserialize;
+
+/// One record a peer script printed.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PeerRecord {
+    pub workload: String,
+    pub implementation: String,
+    pub estimated_cycles: Option<u64>,
+    pub config: Option<String>,
+    pub error: Option<String>,
+}
+
+/// What running the peers gave: records, and why any script did not run.
+#[derive(Debug, Default)]
+pub struct PeerRun {
+    pub records: Vec<PeerRecord>,
+    /// (script or setup step, reason) for everything that did not run.
+    pub not_run: Vec<(String, String)>,
+}
+
+/// The default interpreter: the project's JAX venv when it exists.
+pub const DEFAULT_PYTHON: &str = "/work/.cache/jaxvenv/bin/python";
+
+/// How to get a Python the peers can use.
+pub const SETUP_HINT: &str = "python3 -m venv VENV && VENV/bin/pip install jax==0.10.2 jaxlib==0.10.2 libtpu==0.0.52 \
+     (and tpu-inference==0.32.0 --no-deps for decode), then pass --peers-python VENV/bin/python";
+
+/// Parses a script's stdout: every line that is a JSON record; other lines are ignored.
+pub fn parse_records(stdout: &str) -> Vec<PeerRecord> {
+    stdout.lines().filter(|l| l.trim_start().starts_with('{')).filter_map(|l| serde_json::from_str(l).ok()).collect()
+}
+
+/// Runs every `*.py` in `dir` (sorted) with `python`.
+pub fn run(dir: &Path, python: Option<&Path>, quick: bool) -> PeerRun {
+    let mut result = PeerRun::default();
+    let Some(python) = python.filter(|p| p.exists()) else {
+        let what = python.map_or("no --peers-python given and no venv at the default path".to_string(), |p| format!("{} does not exist", p.display()));
+        result.not_run.push(("peers".into(), format!("{what}; set up: {SETUP_HINT}")));
+        return result;
+    };
+    let mut scripts: Vec<PathBuf> = match std::fs::read_dir(dir) {
+        Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "py")).collect(),
+        Err(e) => {
+            result.not_run.push((dir.display().to_string(), format!("cannot read the peer scripts ({e}); run bench from the repository root or pass --peers-dir")));
+            return result;
+        }
+    };
+    scripts.sort();
+    if scripts.is_empty() {
+        result.not_run.push((dir.display().to_string(), "no peer scripts (*.py) there yet".into()));
+    }
+    for script in scripts {
+        let mut command = Command::new(python);
+        command.arg(&script);
+        if quick {
+            command.arg("--quick");
+        }
+        match command.output() {
+            Ok(out) => {
+                let records = parse_records(&String::from_utf8_lossy(&out.stdout));
+                if records.is_empty() {
+                    let stderr = String::from_utf8_lossy(&out.stderr);
+                    let tail = stderr.lines().last().unwrap_or("no output");
+                    result.not_run.push((script.display().to_string(), format!("printed no records (exit {}): {tail}", out.status)));
+                }
+                result.records.extend(records);
+            }
+            Err(e) => result.not_run.push((script.display().to_string(), format!("cannot start {}: {e}", python.display()))),
+        }
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_are_json_lines_and_noise_is_ignored() {
+        let out = "WARNING: jax\n{\"workload\": \"w\", \"implementation\": \"JAX\", \"estimated_cycles\": 12}\n{not json\n{\"workload\": \"w\", \"implementation\": \"X\", \"error\": \"HBM OOM\"}\n";
+        let records = parse_records(out);
+        assert_eq!(records.len(), 2);
+        assert_eq!(records[0].estimated_cycles, Some(12));
+        assert_eq!(records[1].error.as_deref(), Some("HBM OOM"));
+    }
+
+    #[test]
+    fn a_missing_python_says_how_to_set_it_up() {
+        let run = run(Path::new("benches/peers"), Some(Path::new("/nonexistent/python")), true);
+        assert!(run.records.is_empty());
+        assert!(run.not_run[0].1.contains("does not exist") && run.not_run[0].1.contains("pip install jax==0.10.2"));
+    }
+}

@@ -1,0 +1,410 @@
+//! The kernel catalog: the flags a user types, turned into one kernel configuration.
+//!
+//! Every command (`compile`, `tune`, `bench`) builds kernels through [`Problem`], so a
+//! kernel added here is compiled, tuned and benchmarked the same way.
+
+use pallas_flash::ir::{validate, DType, Kernel, KernelInfo};
+use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
+use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
+use pallas_flash::tiling::budget::VmemBudget;
+use pallas_flash::tiling::search::{Attention, Blocks, Family};
+use pallas_flash::tiling::{rules, Target};
+
+use crate::error::CliError;
+
+/// A kernel of the catalog.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum KernelName {
+    /// Blocked matmul, bf16 or f32 operands, f32 accumulator and output.
+    Matmul,
+    /// FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).
+    FlashAttention,
+}
+
+impl KernelName {
+    /// The name as typed on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KernelName::Matmul => "matmul",
+            KernelName::FlashAttention => "flash-attention",
+        }
+    }
+}
+
+/// A chip and the libtpu topology to compile for: `v5e` (one chip, `v5e:1x1`) or a
+/// topology such as `v5e:2x2`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TargetSpec {
+    pub chip: Target,
+    pub topology: String,
+}
+
+impl std::str::FromStr for TargetSpec {
+    type Err = CliError;
+
+    fn from_str(text: &str) -> Result<Self, CliError> {
+        let (chip_name, shape) = match text.split_once(':') {
+            Some((chip, shape)) => (chip, Some(shape)),
+            None => (text, None),
+        };
+        let chip: Target = chip_name.parse()?;
+        let topology = match shape {
+            Some(shape) if !shape.is_empty() && shape.split('x').all(|d| d.parse::<u32>().is_ok_and(|d| d > 0)) => {
+                format!("{}:{shape}", chip.name)
+            }
+            Some(shape) => return Err(CliError::Flag(format!("bad topology shape `{shape}` in `{text}`: use e.g. {}:2x2", chip.name))),
+            None => chip.topology.to_string(),
+        };
+        Ok(TargetSpec { chip, topology })
+    }
+}
+
+fn parse_target(text: &str) -> Result<TargetSpec, String> {
+    text.parse().map_err(|e: CliError| e.to_string())
+}
+
+fn parse_dtype(text: &str) -> Result<DType, String> {
+    match text {
+        "bf16" => Ok(DType::Bf16),
+        "f32" => Ok(DType::F32),
+        other => Err(format!("unsupported dtype `{other}`: use bf16 or f32")),
+    }
+}
+
+/// The problem and block flags every kernel command takes (issue 11's names).
+#[derive(Clone, Debug, clap::Args)]
+pub struct ShapeArgs {
+    /// Chip or topology: v5e, v6e, v5e:2x2, …
+    #[arg(long, default_value = "v5e", value_parser = parse_target)]
+    pub target: TargetSpec,
+    /// Batch size (attention, decoding).
+    #[arg(long)]
+    pub batch: Option<usize>,
+    /// Query heads (attention, decoding).
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Key/value heads, dividing --heads (GQA/MQA).
+    #[arg(long = "kv-heads")]
+    pub kv_heads: Option<usize>,
+    /// Query sequence length (attention).
+    #[arg(long)]
+    pub seq: Option<usize>,
+    /// Key/value length (attention, decoding).
+    #[arg(long = "kv-len")]
+    pub kv_len: Option<usize>,
+    /// Head dimension (attention, decoding).
+    #[arg(long = "head-dim")]
+    pub head_dim: Option<usize>,
+    /// Causal mask (attention).
+    #[arg(long)]
+    pub causal: bool,
+    /// Operand dtype.
+    #[arg(long, default_value = "bf16", value_parser = parse_dtype)]
+    pub dtype: DType,
+    /// Query block rows (attention).
+    #[arg(long = "block-q")]
+    pub block_q: Option<usize>,
+    /// Key/value block rows (attention, decoding).
+    #[arg(long = "block-kv")]
+    pub block_kv: Option<usize>,
+    /// Matmul rows of x and o (default 2048).
+    #[arg(long)]
+    pub m: Option<usize>,
+    /// Matmul columns of y and o (default 2048).
+    #[arg(long)]
+    pub n: Option<usize>,
+    /// Matmul contraction dim (default 2048).
+    #[arg(long)]
+    pub k: Option<usize>,
+    /// Matmul block along M.
+    #[arg(long = "block-m")]
+    pub block_m: Option<usize>,
+    /// Matmul block along N.
+    #[arg(long = "block-n")]
+    pub block_n: Option<usize>,
+    /// Matmul block along K.
+    #[arg(long = "block-k")]
+    pub block_k: Option<usize>,
+    /// Scoped VMEM limit for the kernel, MiB (default: the kernel's own, else the chip's).
+    #[arg(long = "vmem-limit-mib")]
+    pub vmem_limit_mib: Option<u64>,
+}
+
+/// Default matmul size when no --m/--n/--k is given.
+const MATMUL_DEFAULT_DIM: usize = 2048;
+/// Default attention problem: DESIGN §8's anchor shape (B=1, H=8, N=2048, D=128).
+const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
+
+/// One configured kernel of the catalog.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Problem {
+    Matmul(MatmulConfig),
+    FlashAttention(FlashAttentionConfig),
+}
+
+/// A built kernel and the facts every report needs.
+pub struct Built {
+    pub kernel: Kernel,
+    pub info: KernelInfo,
+}
+
+impl Problem {
+    /// The configuration the flags describe; flags the kernel does not take are errors.
+    pub fn from_args(kernel: KernelName, args: &ShapeArgs) -> Result<Problem, CliError> {
+        match kernel {
+            KernelName::Matmul => {
+                let attention_flags = [
+                    ("--batch", args.batch),
+                    ("--heads", args.heads),
+                    ("--kv-heads", args.kv_heads),
+                    ("--seq", args.seq),
+                    ("--kv-len", args.kv_len),
+                    ("--head-dim", args.head_dim),
+                    ("--block-q", args.block_q),
+                    ("--block-kv", args.block_kv),
+                ];
+                reject_flags("matmul", "--m/--n/--k and --block-m/--block-n/--block-k", &attention_flags, args.causal)?;
+                let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
+                let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
+                let b = cfg.blocks;
+                cfg = cfg.blocks(MatmulBlocks::new(args.block_m.unwrap_or(b.bm), args.block_n.unwrap_or(b.bn), args.block_k.unwrap_or(b.bk)));
+                if let Some(mib) = args.vmem_limit_mib {
+                    cfg = cfg.vmem_limit_bytes(mib << 20);
+                }
+                Ok(Problem::Matmul(cfg))
+            }
+            KernelName::FlashAttention => {
+                let matmul_flags = [("--m", args.m), ("--n", args.n), ("--k", args.k), ("--block-m", args.block_m), ("--block-n", args.block_n), ("--block-k", args.block_k)];
+                reject_flags("flash-attention", "--batch --heads --kv-heads --seq --kv-len --head-dim --causal --block-q --block-kv", &matmul_flags, false)?;
+                let (batch, heads, seq, head_dim) = ATTENTION_DEFAULTS;
+                let heads = args.heads.unwrap_or(heads);
+                let seq = args.seq.unwrap_or(seq);
+                let mut cfg = FlashAttentionConfig::new(
+                    args.batch.unwrap_or(batch),
+                    heads,
+                    args.kv_heads.unwrap_or(heads),
+                    seq,
+                    args.kv_len.unwrap_or(seq),
+                    args.head_dim.unwrap_or(head_dim),
+                )
+                .dtype(args.dtype)
+                .causal(args.causal);
+                if args.block_q.is_some() || args.block_kv.is_some() {
+                    let d = cfg.default_blocks();
+                    cfg = cfg.blocks(BlockSizes::new(args.block_q.unwrap_or(d.block_q), args.block_kv.unwrap_or(d.block_kv)));
+                }
+                if let Some(mib) = args.vmem_limit_mib {
+                    cfg = cfg.vmem_limit_bytes(mib << 20);
+                }
+                Ok(Problem::FlashAttention(cfg))
+            }
+        }
+    }
+
+    pub fn kernel_name(&self) -> KernelName {
+        match self {
+            Problem::Matmul(_) => KernelName::Matmul,
+            Problem::FlashAttention(_) => KernelName::FlashAttention,
+        }
+    }
+
+    /// One line naming the problem (tables, cache keys).
+    pub fn describe(&self) -> String {
+        match self {
+            Problem::Matmul(c) => format!("matmul {}x{}x{} {}", c.m, c.n, c.k, c.dtype.name()),
+            Problem::FlashAttention(c) => format!(
+                "flash-attention{} b{} h{} kvh{} n{} kv{} d{} {}",
+                if c.causal { " causal" } else { "" },
+                c.batch,
+                c.q_heads,
+                c.kv_heads,
+                c.seq_q,
+                c.seq_kv,
+                c.head_dim,
+                c.dtype.name()
+            ),
+        }
+    }
+
+    /// Current block sizes, named as the tiling search names them.
+    pub fn blocks(&self) -> Blocks {
+        match self {
+            Problem::Matmul(c) => vec![("bm", c.blocks.bm), ("bk", c.blocks.bk), ("bn", c.blocks.bn)],
+            Problem::FlashAttention(c) => {
+                let b = c.blocks.unwrap_or_else(|| c.default_blocks());
+                vec![("block_q", b.block_q), ("block_kv", b.block_kv)]
+            }
+        }
+    }
+
+    /// The same problem with `blocks` (named as [`Problem::blocks`] names them).
+    pub fn with_blocks(&self, blocks: &Blocks) -> Problem {
+        let get = |name: &str, current: usize| blocks.iter().find(|(n, _)| *n == name).map_or(current, |(_, v)| *v);
+        match self {
+            Problem::Matmul(c) => {
+                let b = c.blocks;
+                Problem::Matmul(c.blocks(MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))))
+            }
+            Problem::FlashAttention(c) => {
+                let b = c.blocks.unwrap_or_else(|| c.default_blocks());
+                Problem::FlashAttention(c.clone().blocks(BlockSizes::new(get("block_q", b.block_q), get("block_kv", b.block_kv))))
+            }
+        }
+    }
+
+    /// The tiling search family of this problem.
+    pub fn family(&self) -> Family {
+        match self {
+            Problem::Matmul(c) => Family::Matmul { m: c.m, k: c.k, n: c.n, dtype: c.dtype, out_dtype: DType::F32 },
+            Problem::FlashAttention(c) => Family::FlashFwd(Attention {
+                batch: c.batch,
+                heads: c.q_heads,
+                seq_q: c.seq_q,
+                seq_kv: c.seq_kv,
+                head_dim: c.head_dim,
+                dtype: c.dtype,
+                causal: c.causal,
+            }),
+        }
+    }
+
+    pub fn vmem_limit_bytes(&self) -> Option<u64> {
+        match self {
+            Problem::Matmul(c) => c.vmem_limit_bytes,
+            Problem::FlashAttention(c) => Some(c.vmem_limit_bytes.unwrap_or_else(|| c.default_vmem_limit())),
+        }
+    }
+
+    /// Useful flops of one call.
+    pub fn flops(&self) -> f64 {
+        match self {
+            Problem::Matmul(c) => c.flops(),
+            // Two matmuls of 2·N_q·N_kv·D per head; causal keeps half the pairs.
+            Problem::FlashAttention(c) => {
+                let full = 4.0 * (c.batch * c.q_heads) as f64 * c.seq_q as f64 * c.seq_kv as f64 * c.head_dim as f64;
+                if c.causal { full / 2.0 } else { full }
+            }
+        }
+    }
+
+    /// The fewest HBM bytes one call can move.
+    pub fn min_hbm_bytes(&self) -> f64 {
+        match self {
+            Problem::Matmul(c) => c.min_hbm_bytes(),
+            // q and o once per query head, k and v once per kv head.
+            Problem::FlashAttention(c) => {
+                let e = f64::from(c.dtype.byte_size()) * (c.batch * c.head_dim) as f64;
+                e * (2.0 * (c.q_heads * c.seq_q) as f64 + 2.0 * (c.kv_heads * c.seq_kv) as f64)
+            }
+        }
+    }
+
+    /// Tokens one call processes, for the economics columns: the rows of `x` for a matmul
+    /// (one token through one projection), the query positions for attention.
+    pub fn tokens(&self) -> f64 {
+        match self {
+            Problem::Matmul(c) => c.m as f64,
+            Problem::FlashAttention(c) => (c.batch * c.seq_q) as f64,
+        }
+    }
+
+    pub fn build(&self) -> Result<Built, CliError> {
+        let (kernel, info) = match self {
+            Problem::Matmul(c) => c.build()?,
+            Problem::FlashAttention(c) => {
+                let kernel = flash_attention::forward(c)?;
+                let info = validate(&kernel).map_err(flash_attention::FlashAttentionError::from)?;
+                (kernel, info)
+            }
+        };
+        Ok(Built { kernel, info })
+    }
+}
+
+fn reject_flags(kernel: &str, takes: &str, flags: &[(&str, Option<usize>)], causal: bool) -> Result<(), CliError> {
+    let mut given: Vec<&str> = flags.iter().filter(|(_, v)| v.is_some()).map(|(name, _)| *name).collect();
+    if causal {
+        given.push("--causal");
+    }
+    match given.is_empty() {
+        true => Ok(()),
+        false => Err(CliError::Flag(format!("{} do(es) not apply to {kernel}: it takes {takes}", given.join(", ")))),
+    }
+}
+
+impl Built {
+    /// Alignment rules and VMEM budget on `chip`: what libtpu would reject, said before
+    /// compiling, with the numbers.
+    pub fn check(&self, chip: &Target) -> Result<VmemBudget, CliError> {
+        let misaligned = rules::check_kernel(chip, &self.kernel);
+        if !misaligned.is_empty() {
+            return Err(CliError::Alignment(misaligned));
+        }
+        let budget = VmemBudget::of(chip, &self.kernel, &self.info);
+        budget.check()?;
+        Ok(budget)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        shape: ShapeArgs,
+    }
+
+    fn problem(args: &[&str]) -> Result<Problem, String> {
+        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied())).map_err(|e| e.to_string())?;
+        Problem::from_args(KernelName::Matmul, &cli.shape).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn targets_name_a_chip_and_optionally_a_topology() {
+        let spec: TargetSpec = "v5e:2x2".parse().unwrap();
+        assert_eq!((spec.chip.name, spec.topology.as_str()), ("v5e", "v5e:2x2"));
+        assert_eq!("v6e".parse::<TargetSpec>().unwrap().topology, "v6e:1x1");
+        assert!("v5e:2xq".parse::<TargetSpec>().unwrap_err().to_string().contains("use e.g. v5e:2x2"));
+        assert!("v9".parse::<TargetSpec>().unwrap_err().to_string().contains("known targets"));
+    }
+
+    #[test]
+    fn matmul_flags_set_the_config_and_attention_flags_are_refused() {
+        let Ok(Problem::Matmul(c)) = problem(&["--m", "1024", "--block-k", "256", "--dtype", "f32"]) else { panic!("a matmul") };
+        assert_eq!((c.m, c.n, c.k, c.blocks.bk, c.dtype), (1024, 2048, 2048, 256, DType::F32));
+        let err = problem(&["--seq", "128", "--causal"]).unwrap_err();
+        assert!(err.contains("--seq, --causal do(es) not apply to matmul"), "{err}");
+    }
+
+    #[test]
+    fn attention_flags_fill_the_config_and_matmul_flags_are_refused() {
+        let cli = Cli::try_parse_from(["x", "--seq", "1024", "--heads", "4", "--kv-heads", "2", "--causal", "--block-q", "256"]).unwrap();
+        let Ok(Problem::FlashAttention(c)) = Problem::from_args(KernelName::FlashAttention, &cli.shape) else { panic!("an attention problem") };
+        assert_eq!((c.q_heads, c.kv_heads, c.seq_kv, c.causal), (4, 2, 1024, true));
+        assert_eq!(c.blocks.map(|b| b.block_q), Some(256));
+        let cli = Cli::try_parse_from(["x", "--m", "128"]).unwrap();
+        let err = Problem::from_args(KernelName::FlashAttention, &cli.shape).unwrap_err();
+        assert!(err.to_string().contains("--m do(es) not apply to flash-attention"), "{err}");
+    }
+
+    #[test]
+    fn with_blocks_round_trips_through_the_search_names() {
+        let p = problem(&["--m", "512", "--n", "512", "--k", "512"]).unwrap();
+        let q = p.with_blocks(&vec![("bm", 128), ("bk", 256), ("bn", 512)]);
+        assert_eq!(q.blocks(), vec![("bm", 128), ("bk", 256), ("bn", 512)]);
+    }
+
+    #[test]
+    fn misaligned_and_oversized_blocks_fail_the_target_check() {
+        let v5e = Target::v5e();
+        let built = problem(&["--m", "512", "--block-m", "4"]).unwrap().build().unwrap();
+        assert!(matches!(built.check(&v5e), Err(CliError::Alignment(_))));
+        let big = problem(&["--m", "4096", "--n", "4096", "--k", "4096", "--block-m", "4096", "--block-n", "4096", "--block-k", "512"]).unwrap();
+        let err = big.build().unwrap().check(&v5e).unwrap_err();
+        assert!(matches!(err, CliError::Budget(_)), "{err}");
+    }
+}

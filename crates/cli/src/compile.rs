@@ -1,0 +1,158 @@
+//! `pallas-flash compile <kernel>`: build a catalog kernel, check its tiling and VMEM
+//! budget, compile it with libtpu (deviceless, in a worker), and report memory stats, the
+//! copy-trap verdict and the static estimate against the roofline.
+
+use std::path::{Path, PathBuf};
+
+use pallas_flash::tiling::budget::VmemBudget;
+use pallas_flash::tiling::copy_trap;
+use serde_json::json;
+
+use crate::catalog::{KernelName, Problem, ShapeArgs};
+use crate::error::CliError;
+use crate::estimate::{Estimate, Work};
+use crate::libtpu::{compile_kernel, CompiledKernel, CopyTrapVerdict};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Kernel from the catalog.
+    pub kernel: KernelName,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    /// Skip libtpu's static cycle estimate (faster; no cycles, MFU or roofline ratio).
+    #[arg(long = "no-profile")]
+    pub no_profile: bool,
+    /// Print the report as one JSON document.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the artifacts (Mosaic, StableHLO, optimized HLO, executable, report.json) here.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(args: &Args) -> Result<(), CliError> {
+    let problem = Problem::from_args(args.kernel, &args.shape)?;
+    let built = problem.build()?;
+    let chip = &args.shape.target.chip;
+    let budget = built.check(chip)?;
+    let predicted: Vec<String> = copy_trap::predict(chip, &built.kernel).iter().map(ToString::to_string).collect();
+    if !args.json {
+        print_plan(&problem, &args.shape.target.topology, &budget, &predicted);
+    }
+    let compiled = compile_kernel(&built.kernel, &args.shape.target.topology, !args.no_profile)?;
+    let work = Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() };
+    let estimate = compiled.output.profile.as_ref().map(|p| Estimate::new(chip, p.total_cycles(), work));
+    let verdict = CopyTrapVerdict::of(&compiled.output);
+    let report = json_report(&problem, args, &budget, &compiled, estimate.as_ref(), &verdict, &predicted);
+    if let Some(dir) = &args.out {
+        write_artifacts(dir, &compiled, &report)?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(CliError::json("encoding the report"))?);
+    } else {
+        print_result(&compiled, estimate.as_ref(), &verdict, &budget, args.out.as_deref());
+    }
+    Ok(())
+}
+
+fn print_plan(problem: &Problem, topology: &str, budget: &VmemBudget, predicted: &[String]) {
+    let blocks: Vec<String> = problem.blocks().iter().map(|(n, v)| format!("{n}={v}")).collect();
+    println!("kernel       {} on {topology}", problem.describe());
+    println!("tiling       grid {:?}, blocks {}, alignment ok", budget.grid, blocks.join(" "));
+    match predicted {
+        [] => println!("relayouts    none predicted (every operand row-major and tile-aligned)"),
+        traps => traps.iter().for_each(|t| println!("relayouts    predicted: {t}")),
+    }
+    println!();
+    print!("{budget}");
+    println!();
+}
+
+fn print_result(c: &CompiledKernel, estimate: Option<&Estimate>, verdict: &CopyTrapVerdict, budget: &VmemBudget, out: Option<&Path>) {
+    let r = &c.output.report;
+    let m = &r.memory_stats;
+    println!("compiled     {} in {:.0} ms (libtpu, deviceless)", r.name, r.compile_seconds * 1e3);
+    println!(
+        "HBM          arguments {}, outputs {}, temporaries {}, code {}",
+        human(m.argument_bytes),
+        human(m.output_bytes),
+        human(m.temp_bytes),
+        human(m.generated_code_bytes)
+    );
+    match c.used_vmem_bytes {
+        Some(used) => println!(
+            "VMEM         libtpu allocated {} (model above: {})",
+            pallas_flash::tiling::report::Bytes(used),
+            pallas_flash::tiling::report::Bytes(budget.total())
+        ),
+        None => println!("VMEM         libtpu reported no scoped VMEM use"),
+    }
+    println!("copy trap    {verdict}");
+    match estimate {
+        Some(e) => println!("estimate     {}", e.summary()),
+        None => println!("estimate     not taken (--no-profile)"),
+    }
+    if let Some(dir) = out {
+        println!("artifacts    {}", dir.display());
+    }
+}
+
+fn human(bytes: i64) -> String {
+    pallas_flash::tiling::report::Bytes(u64::try_from(bytes).unwrap_or(0)).to_string()
+}
+
+fn json_report(
+    problem: &Problem,
+    args: &Args,
+    budget: &VmemBudget,
+    c: &CompiledKernel,
+    estimate: Option<&Estimate>,
+    verdict: &CopyTrapVerdict,
+    predicted: &[String],
+) -> serde_json::Value {
+    json!({
+        "kernel": problem.kernel_name(),
+        "problem": problem.describe(),
+        "target": args.shape.target.chip.name,
+        "topology": args.shape.target.topology,
+        "blocks": problem.blocks().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
+        "grid": budget.grid,
+        "flops": problem.flops(),
+        "min_hbm_bytes": problem.min_hbm_bytes(),
+        "vmem_bytes": c.used_vmem_bytes,
+        "vmem_model_bytes": budget.total(),
+        "vmem_limit_bytes": budget.limit,
+        "memory_stats": c.output.report.memory_stats,
+        "compile_seconds": c.output.report.compile_seconds,
+        "estimated_cycles": estimate.map(|e| e.estimated_cycles),
+        "estimated_seconds": estimate.map(|e| e.estimated_seconds),
+        "tflops": estimate.map(|e| e.tflops),
+        "mfu": estimate.map(|e| e.mfu),
+        "roofline_seconds": estimate.map(|e| e.floors.roofline_seconds),
+        "model_floor_seconds": estimate.map(|e| e.floors.model_floor_seconds),
+        "below_floor": estimate.map(|e| e.below_floor),
+        "estimate_note": "libtpu static estimate, not a measurement (DESIGN §8)",
+        "copy_trap_findings": verdict.findings(),
+        "copy_trap_predicted": predicted,
+        "copy_trap": verdict.to_string(),
+        "serialized_bytes": c.output.report.serialized.len(),
+    })
+}
+
+fn write_artifacts(dir: &Path, c: &CompiledKernel, report: &serde_json::Value) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(CliError::io(format!("cannot create {}", dir.display())))?;
+    let report_text = serde_json::to_string_pretty(report).map_err(CliError::json("encoding the report"))?;
+    let files: [(&str, &[u8]); 6] = [
+        ("kernel.mosaic.mlir", c.mosaic_text.as_bytes()),
+        ("program.stablehlo.mlir", c.stablehlo.as_bytes()),
+        ("optimized_hlo.txt", c.output.report.optimized_hlo_text.as_deref().unwrap_or_default().as_bytes()),
+        ("hlo_module.pb", &c.output.report.hlo_module_proto),
+        ("executable.bin", &c.output.report.serialized),
+        ("report.json", report_text.as_bytes()),
+    ];
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).map_err(CliError::io(format!("cannot write {}", path.display())))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,256 @@
+//! `pallas-flash tune <kernel>`: block-size search. The tiling crate ranks every legal
+//! candidate with its analytic roofline; the best `--top` are compiled by libtpu in worker
+//! processes for their static estimate, and the fastest becomes the choice. Results are
+//! cached per problem, target and libtpu, so a second run is instant.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use pallas_flash::runtime::pinned;
+use pallas_flash::tiling::report::Bytes;
+use pallas_flash::tiling::search::{search, Candidate};
+use serde::{Deserialize, Serialize};
+
+use crate::catalog::{KernelName, Problem, ShapeArgs};
+use crate::error::CliError;
+use crate::estimate::{Estimate, Work};
+use crate::libtpu::compile_kernel;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Kernel from the catalog.
+    pub kernel: KernelName,
+    #[command(flatten)]
+    pub shape: ShapeArgs,
+    /// How many of the roofline's best candidates libtpu estimates.
+    #[arg(long, default_value_t = 6)]
+    pub top: usize,
+    /// Compile workers at once (each one process; big profiles take GBs of RAM).
+    #[arg(long, default_value_t = 1)]
+    pub jobs: usize,
+    /// Cache directory (default: <pallas-flash cache>/tune).
+    #[arg(long = "cache-dir")]
+    pub cache_dir: Option<PathBuf>,
+    /// Ignore and overwrite a cached result.
+    #[arg(long)]
+    pub fresh: bool,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What libtpu said about one candidate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Estimated { cycles: u64, seconds: f64, mfu: f64, below_floor: bool },
+    Failed { error: String },
+}
+
+/// One row of the results table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Row {
+    pub blocks: Vec<(String, usize)>,
+    pub vmem_model_bytes: u64,
+    /// The tiling crate's analytic roofline for these blocks, seconds.
+    pub roofline_model_seconds: f64,
+    pub outcome: Outcome,
+}
+
+/// A finished search, as cached.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TuneResult {
+    pub key: String,
+    pub problem: String,
+    pub topology: String,
+    pub candidates_considered: usize,
+    pub candidates_rejected: usize,
+    pub rows: Vec<Row>,
+    /// Index into `rows` of the fastest credible estimate.
+    pub chosen: Option<usize>,
+}
+
+pub fn run(args: &Args) -> Result<(), CliError> {
+    let s = &args.shape;
+    let given: Vec<&str> = [("--block-m", s.block_m), ("--block-n", s.block_n), ("--block-k", s.block_k), ("--block-q", s.block_q), ("--block-kv", s.block_kv)]
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(n, _)| *n)
+        .collect();
+    if !given.is_empty() {
+        return Err(CliError::Flag(format!("tune searches the block sizes itself: drop {}", given.join(", "))));
+    }
+    if args.top == 0 || args.jobs == 0 {
+        return Err(CliError::Flag("--top and --jobs must be at least 1".into()));
+    }
+    let problem = Problem::from_args(args.kernel, s)?;
+    let key = cache_key(&problem, &s.target.topology, args.top);
+    let dir = args.cache_dir.clone().unwrap_or_else(|| pinned::cache_dir().join("tune"));
+    let path = dir.join(format!("{key}.json"));
+    let cached = if args.fresh { None } else { read_cache(&path) };
+    let (result, source) = match cached {
+        Some(result) => (result, format!("cached ({}); --fresh to re-run", path.display())),
+        None => {
+            let result = tune(&problem, args, key)?;
+            write_cache(&path, &result)?;
+            (result, format!("saved to {}", path.display()))
+        }
+    };
+    if args.json {
+        let doc = serde_json::json!({ "result": result, "cache": source });
+        println!("{}", serde_json::to_string_pretty(&doc).map_err(CliError::json("encoding the result"))?);
+    } else {
+        print_table(&result, &source);
+    }
+    match result.chosen {
+        Some(_) => Ok(()),
+        None => Err(CliError::Flag("no candidate compiled to a credible estimate (see the table)".into())),
+    }
+}
+
+/// Readable and stable: problem, topology, candidate count, libtpu, this tool's version.
+fn cache_key(problem: &Problem, topology: &str, top: usize) -> String {
+    let libtpu = match std::env::var(pinned::LIBTPU.env_var) {
+        Ok(path) => format!("libtpu-{}", path.replace(['/', '.'], "_")),
+        Err(_) => format!("libtpu{}", pinned::LIBTPU.version),
+    };
+    let limit = problem.vmem_limit_bytes().map_or(String::new(), |b| format!("-vmem{b}"));
+    let raw = format!("{}-{topology}{limit}-top{top}-{libtpu}-v{}", problem.describe(), env!("CARGO_PKG_VERSION"));
+    raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect()
+}
+
+fn read_cache(path: &Path) -> Option<TuneResult> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+fn write_cache(path: &Path, result: &TuneResult) -> Result<(), CliError> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(CliError::io(format!("cannot create {}", dir.display())))?;
+    }
+    let text = serde_json::to_string_pretty(result).map_err(CliError::json("encoding the tune result"))?;
+    std::fs::write(path, text).map_err(CliError::io(format!("cannot write {}", path.display())))
+}
+
+fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliError> {
+    let chip = &args.shape.target.chip;
+    let found = search(chip, &problem.family(), problem.vmem_limit_bytes(), args.top)?;
+    let considered = found.ranked.len() + found.rejected.len();
+    let bar = if args.json { ProgressBar::hidden() } else { ProgressBar::new(found.ranked.len() as u64) };
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let next = AtomicUsize::new(0);
+    let rows: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; found.ranked.len()]);
+    std::thread::scope(|scope| {
+        for _ in 0..args.jobs.min(found.ranked.len()) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                let Some(candidate) = found.ranked.get(index) else { break };
+                bar.set_message(blocks_text(&candidate.blocks));
+                let row = estimate_candidate(problem, args, candidate);
+                if let Ok(mut rows) = rows.lock() {
+                    rows[index] = Some(row);
+                }
+                bar.inc(1);
+            });
+        }
+    });
+    bar.finish_and_clear();
+    let rows: Vec<Row> = rows.into_inner().unwrap_or_default().into_iter().flatten().collect();
+    let chosen = rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| match r.outcome {
+            Outcome::Estimated { cycles, below_floor: false, .. } => Some((i, cycles)),
+            _ => None,
+        })
+        .min_by_key(|(_, cycles)| *cycles)
+        .map(|(i, _)| i);
+    Ok(TuneResult {
+        key,
+        problem: problem.describe(),
+        topology: args.shape.target.topology.clone(),
+        candidates_considered: considered,
+        candidates_rejected: found.rejected.len(),
+        rows,
+        chosen,
+    })
+}
+
+fn estimate_candidate(problem: &Problem, args: &Args, candidate: &Candidate) -> Row {
+    let chip = &args.shape.target.chip;
+    let configured = problem.with_blocks(&candidate.blocks);
+    let outcome = configured
+        .build()
+        .and_then(|built| compile_kernel(&built.kernel, &args.shape.target.topology, true))
+        .and_then(|compiled| {
+            compiled.output.profile.map(|p| p.total_cycles()).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
+        });
+    let outcome = match outcome {
+        Ok(cycles) => {
+            let e = Estimate::new(chip, cycles, Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() });
+            Outcome::Estimated { cycles, seconds: e.estimated_seconds, mfu: e.mfu, below_floor: e.below_floor }
+        }
+        Err(e) => Outcome::Failed { error: e.to_string().lines().next().unwrap_or_default().to_string() },
+    };
+    Row {
+        blocks: candidate.blocks.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
+        vmem_model_bytes: candidate.budget.total(),
+        roofline_model_seconds: candidate.roofline.seconds,
+        outcome,
+    }
+}
+
+fn blocks_text<S: AsRef<str>>(blocks: &[(S, usize)]) -> String {
+    blocks.iter().map(|(n, v)| format!("{}={v}", n.as_ref())).collect::<Vec<_>>().join(" ")
+}
+
+fn print_table(result: &TuneResult, source: &str) {
+    println!("tune         {} on {}", result.problem, result.topology);
+    println!(
+        "search       {} candidates, {} rejected by alignment/VMEM, best {} by the analytic roofline estimated by libtpu",
+        result.candidates_considered,
+        result.candidates_rejected,
+        result.rows.len()
+    );
+    println!();
+    println!("{:<2} {:<28} {:>10} {:>12} {:>14} {:>11} {:>7}", "", "blocks", "VMEM", "model µs", "libtpu cycles", "est. µs", "MFU");
+    for (i, row) in result.rows.iter().enumerate() {
+        let mark = if result.chosen == Some(i) { "*" } else { "" };
+        let head = format!("{mark:<2} {:<28} {:>10} {:>12.1}", blocks_text(&row.blocks), Bytes(row.vmem_model_bytes).to_string(), row.roofline_model_seconds * 1e6);
+        match &row.outcome {
+            Outcome::Estimated { cycles, seconds, mfu, below_floor } => {
+                let flag = if *below_floor { "  below floor: profiler artifact" } else { "" };
+                println!("{head} {cycles:>14} {:>11.1} {:>6.1}%{flag}", seconds * 1e6, mfu * 100.0);
+            }
+            Outcome::Failed { error } => println!("{head}  failed: {error}"),
+        }
+    }
+    println!();
+    match result.chosen.and_then(|i| result.rows.get(i)) {
+        Some(row) => println!("chosen       {} (libtpu static estimate, not a measurement)", blocks_text(&row.blocks)),
+        None => println!("chosen       none: no candidate compiled to a credible estimate"),
+    }
+    println!("cache        {source}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::TargetSpec;
+    use pallas_flash::kernels::matmul::MatmulConfig;
+
+    #[test]
+    fn cache_keys_are_file_names_that_separate_problems_and_targets() {
+        let a = Problem::Matmul(MatmulConfig::new(512, 512, 512));
+        let b = Problem::Matmul(MatmulConfig::new(512, 512, 1024));
+        let v5e = "v5e".parse::<TargetSpec>().unwrap().topology;
+        let key = cache_key(&a, &v5e, 4);
+        assert!(key.starts_with("matmul-512x512x512-bf16-v5e-1x1-top4-libtpu"), "{key}");
+        assert!(!key.contains('/') && !key.contains(' '));
+        assert_ne!(key, cache_key(&b, &v5e, 4));
+        assert_ne!(key, cache_key(&a, "v6e:1x1", 4));
+        assert_ne!(key, cache_key(&a, &v5e, 5));
+    }
+}
