@@ -46,7 +46,8 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
 
     plan.tiles(&mut k, &resident, |k, t| {
         let bc = plan.blocks.block_kv_compute;
-        let s = k.dot_nt(t.q, t.k);
+        let q = k.read(resident.q_scaled);
+        let s = k.dot_nt(q, t.k);
         let s = match t.mask {
             Some(mask) => {
                 let minus_inf = k.full([bq, bc], DType::F32, f64::NEG_INFINITY);

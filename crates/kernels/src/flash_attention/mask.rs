@@ -2,7 +2,7 @@
 //! block ranges for index maps (so skipped blocks issue no DMA), tile classes for the body
 //! (skip, compute unmasked, compute masked) and element masks for the masked tiles.
 
-use pallas_flash_ir::{DType, IndexExpr, KernelBuilder, Value};
+use pallas_flash_ir::{ds, DType, IndexExpr, KernelBuilder, RefId, Value};
 
 /// The offsets `col - row` (key position minus query position) that may attend, both ends
 /// inclusive; `None` is unbounded. Causal is `hi = 0`; a window `w` is `[-(w-1), w-1]`.
@@ -292,6 +292,66 @@ impl Masking {
         let keep = k.lt(rows, n);
         let zeros = k.full(shape, dtype, 0.0);
         k.select(keep, x, zeros)
+    }
+}
+
+/// The key/value side of a tile loop: `[block_kv, head_dim]` refs and the kv segment-id
+/// block (`[1, block_kv]`).
+pub(crate) struct KvRefs {
+    pub k: RefId,
+    pub v: RefId,
+    pub segment_ids: Option<RefId>,
+    pub head_dim: usize,
+    pub dtype: DType,
+}
+
+/// One tile's key/value rows (padding rows zeroed in masked tiles) and its mask.
+pub(crate) struct Chunk {
+    /// Which `block_kv_compute` slice of the kv block (for slicing accumulators).
+    pub index: usize,
+    /// First query row and first key of the tile, for zeroing padding rows.
+    pub q0: Value,
+    pub k: Value,
+    pub v: Value,
+    pub mask: Option<Value>,
+}
+
+impl Masking {
+    /// Emits `step` for every `block_kv_compute` chunk of kv block `kv_block` against the
+    /// query block starting at row `q0`, in the classes of [`Masking::tile`]. `q_ids` is
+    /// the query block's segment-id column when segment ids apply.
+    pub fn chunks(
+        &self,
+        k: &mut KernelBuilder,
+        q0: Value,
+        kv_block: Value,
+        q_ids: Option<Value>,
+        kv: &KvRefs,
+        mut step: impl FnMut(&mut KernelBuilder, Chunk),
+    ) {
+        let (bc, d) = (self.kv_compute, kv.head_dim);
+        let bkv = k.i32(self.kv.block_i32());
+        let block_start = k.mul(kv_block, bkv);
+        for index in 0..self.kv.block / bc {
+            let offset = k.i32(to_i32(index * bc));
+            let k0 = k.add(block_start, offset);
+            let segments = q_ids.zip(kv.segment_ids).map(|(q_col, ids)| {
+                let kv_row = k.load(ids, [ds(0, 1), ds(index * bc, bc)]);
+                (q_col, kv_row)
+            });
+            let tile = Tile { q0, k0, segments };
+            self.tile(k, &tile, |k, mask| {
+                let load = |k: &mut KernelBuilder, r: RefId| {
+                    let x = k.load(r, [ds(index * bc, bc), ds(0, d)]);
+                    match mask {
+                        Some(_) => Masking::zero_rows_past(k, x, k0, self.kv, [bc, d], kv.dtype),
+                        None => x,
+                    }
+                };
+                let (kc, vc) = (load(k, kv.k), load(k, kv.v));
+                step(k, Chunk { index, q0, k: kc, v: vc, mask });
+            });
+        }
     }
 }
 

@@ -1,5 +1,6 @@
 //! FlashAttention-2 forward and backward.
 
+mod backward;
 mod config;
 mod error;
 mod forward;
@@ -7,6 +8,7 @@ mod layout;
 mod mask;
 mod q_major;
 
+pub use backward::{backward, BackwardKernels};
 pub use config::{BlockSizes, FlashAttentionConfig, LANES};
 pub use error::FlashAttentionError;
 pub use forward::forward;

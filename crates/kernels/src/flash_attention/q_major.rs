@@ -7,12 +7,12 @@
 //! repeat a block index and issue no DMA; the body skips their compute.
 
 use pallas_flash_ir::{
-    ds, DType, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder, RefId, Value,
+    DType, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder, RefId, Value,
 };
 
 use super::config::{BlockSizes, FlashAttentionConfig};
 use super::layout::{scaled, segment_block, segment_column, seq_block, Shapes};
-use super::mask::{clamped_block, to_i32, Masking, SeqAxis, Tile};
+use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis};
 
 /// Grid, BlockSpecs and body scaffolding of a query-major kernel.
 pub(crate) struct QMajor {
@@ -28,7 +28,7 @@ pub(crate) struct Resident {
     pub q: RefId,
     pub k: RefId,
     pub v: RefId,
-    q_scaled: RefId,
+    pub q_scaled: RefId,
     segments: Option<Segments>,
 }
 
@@ -156,64 +156,25 @@ impl QMajor {
         k.eq(j, last)
     }
 
-    /// Emits `step` for every `block_kv_compute` chunk of this step's kv block, with the
-    /// skip / unmasked / masked classes of [`Masking::tile`]. `step` gets the chunk index,
-    /// the chunk's K and V rows (padding rows zeroed in masked tiles), and the mask.
+    /// Emits `step` for every tile of this step (see [`Masking::chunks`]); the caller reads
+    /// the scaled query block from [`Resident::q_scaled`].
     pub fn tiles(
         &self,
         k: &mut KernelBuilder,
         resident: &Resident,
-        mut step: impl FnMut(&mut KernelBuilder, TileInputs),
+        step: impl FnMut(&mut KernelBuilder, Chunk),
     ) {
-        let (bq, bkv, bc, d) = (
-            self.blocks.block_q,
-            self.blocks.block_kv,
-            self.blocks.block_kv_compute,
-            self.cfg.head_dim,
-        );
         let (i, j) = (k.program_id(2), k.program_id(3));
-        let bq_v = k.i32(to_i32(bq));
-        let q0 = k.mul(i, bq_v);
-        let bkv_v = k.i32(to_i32(bkv));
-        let block_start = k.mul(j, bkv_v);
-        for chunk in 0..bkv / bc {
-            let offset = k.i32(to_i32(chunk * bc));
-            let k0 = k.add(block_start, offset);
-            let segments = resident.segments.as_ref().map(|s| {
-                let q_col = k.read(s.q_column);
-                let kv_row = k.load(s.kv, [ds(0, 1), ds(chunk * bc, bc)]);
-                (q_col, kv_row)
-            });
-            let tile = Tile { q0, k0, segments };
-            self.masking.tile(k, &tile, |k, mask| {
-                let rows = [ds(chunk * bc, bc), ds(0, d)];
-                let load = |k: &mut KernelBuilder, r: RefId| {
-                    let x = k.load(r, rows);
-                    match mask {
-                        Some(_) => Masking::zero_rows_past(k, x, k0, self.masking.kv, [bc, d], self.cfg.dtype),
-                        None => x,
-                    }
-                };
-                let (kc, vc) = (load(k, resident.k), load(k, resident.v));
-                let q = k.read(resident.q_scaled);
-                step(k, TileInputs { chunk, q, k: kc, v: vc, mask, q_rows: bq });
-            });
-        }
+        let bq = k.i32(to_i32(self.blocks.block_q));
+        let q0 = k.mul(i, bq);
+        let q_ids = resident.segments.as_ref().map(|s| k.read(s.q_column));
+        let kv = KvRefs {
+            k: resident.k,
+            v: resident.v,
+            segment_ids: resident.segments.as_ref().map(|s| s.kv),
+            head_dim: self.cfg.head_dim,
+            dtype: self.cfg.dtype,
+        };
+        self.masking.chunks(k, q0, j, q_ids, &kv, step);
     }
-
-    /// `[block_q, 1]` column of a lane-replicated `[block_q, 128]` statistic.
-    pub fn column(&self, k: &mut KernelBuilder, r: RefId) -> Value {
-        k.load(r, [ds(0, self.blocks.block_q), ds(0, 1)])
-    }
-}
-
-/// What one tile's body works on.
-pub(crate) struct TileInputs {
-    pub chunk: usize,
-    /// The query block, already multiplied by `sm_scale`.
-    pub q: Value,
-    pub k: Value,
-    pub v: Value,
-    pub mask: Option<Value>,
-    pub q_rows: usize,
 }

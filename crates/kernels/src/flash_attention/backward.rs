@@ -1,0 +1,230 @@
+//! The backward pass (FA2): a dQ kernel on the query-major schedule, which also emits
+//! `delta = rowsum(dO ∘ O)`, then a dK/dV kernel on a key-major schedule that reads it.
+//!
+//! Per tile, with `P = exp(scale·q kᵀ − lse)`: `dV += Pᵀ dO`, `dP = dO Vᵀ`,
+//! `dS = P ∘ (dP − delta)`, `dQ += scale · dS K`, `dK += scale · dSᵀ Q`. Both kernels
+//! recompute `P` from the forward's `lse` instead of storing it.
+
+use pallas_flash_ir::{ds, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, RefId, Value};
+
+use super::config::{BlockSizes, FlashAttentionConfig, LANES};
+use super::error::FlashAttentionError;
+use super::layout::{convert, finish, lanes_wide, scaled, segment_block, segment_column, seq_block, Shapes};
+use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis};
+use super::q_major::QMajor;
+
+/// The two backward kernels; run `dq` first, its `delta` output feeds `dkv`.
+#[derive(Clone, Debug)]
+pub struct BackwardKernels {
+    /// Inputs `q, k, v, o, do, lse` (then segment ids); outputs `dq` and `delta`
+    /// (`[B, H_q, N_q, 128]` f32, lane-replicated like `lse`).
+    pub dq: Kernel,
+    /// Inputs `q, k, v, do, lse, delta` (then segment ids); outputs `dk`, `dv`.
+    pub dkv: Kernel,
+}
+
+/// Builds both backward kernels for the same configuration as [`super::forward`].
+pub fn backward(cfg: &FlashAttentionConfig) -> Result<BackwardKernels, FlashAttentionError> {
+    cfg.check()?;
+    let blocks = cfg.checked_blocks()?;
+    Ok(BackwardKernels {
+        dq: dq_kernel(cfg, blocks)?,
+        dkv: dkv_kernel(cfg, blocks)?,
+    })
+}
+
+/// Query-side values of one tile, each `[block_q, ·]`.
+struct QSide {
+    q: Value,
+    d_out: Value,
+    lse: Value,
+    delta: Value,
+}
+
+/// `P` and `dS` of one `[block_q, block_kv_compute]` tile (masked entries 0: the select
+/// also covers rows whose `lse` is `-inf`, where `exp` would give NaN).
+fn tile_grads(k: &mut KernelBuilder, side: &QSide, chunk: &Chunk, shape: [usize; 2]) -> (Value, Value) {
+    let (kc, vc, mask) = (chunk.k, chunk.v, chunk.mask);
+    let s = k.dot_nt(side.q, kc);
+    let lse = k.broadcast(side.lse, shape);
+    let centered = k.sub(s, lse);
+    let p = k.exp(centered);
+    let p = match mask {
+        Some(mask) => {
+            let zeros = k.full(shape, DType::F32, 0.0);
+            k.select(mask, p, zeros)
+        }
+        None => p,
+    };
+    let dp = k.dot_nt(side.d_out, vc);
+    let delta = k.broadcast(side.delta, shape);
+    let centered_dp = k.sub(dp, delta);
+    let d_s = k.mul(p, centered_dp);
+    (p, d_s)
+}
+
+fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, FlashAttentionError> {
+    let plan = QMajor::new(cfg, blocks);
+    let (bq, d, dtype) = (blocks.block_q, cfg.head_dim, cfg.dtype);
+    let mut k = KernelBuilder::new("flash_attention_bwd_dq", plan.grid());
+    let qkv = plan.declare_qkv(&mut k);
+    let (q_spec, row_spec) = (plan.q_block(&k, d), plan.q_block(&k, LANES));
+    let o = k.input("o", plan.shapes.q, dtype, q_spec.clone());
+    let d_out = k.input("do", plan.shapes.q, dtype, q_spec.clone());
+    let lse = k.input("lse", plan.shapes.rows, DType::F32, row_spec.clone());
+    let resident = plan.resident(&mut k, qkv);
+    let dq = k.output("dq", plan.shapes.q, dtype, q_spec);
+    let delta_out = k.output("delta", plan.shapes.rows, DType::F32, row_spec);
+    let acc_s = k.scratch_vmem("dq_acc", [bq, d], DType::F32);
+    let delta_s = k.scratch_vmem("delta_column", [bq, 1], DType::F32);
+
+    let first = plan.first_step(&mut k);
+    k.when(first, |k| {
+        let zeros = k.full([bq, d], DType::F32, 0.0);
+        k.write(acc_s, zeros);
+        let (o_blk, do_blk) = (k.read(o), k.read(d_out));
+        let o32 = convert(k, o_blk, dtype, DType::F32);
+        let do32 = convert(k, do_blk, dtype, DType::F32);
+        let prod = k.mul(o32, do32);
+        let delta = k.sum(prod, 1);
+        k.write(delta_s, delta);
+        let wide = lanes_wide(k, delta, bq);
+        k.write(delta_out, wide);
+    });
+
+    plan.tiles(&mut k, &resident, |k, chunk| {
+        let side = QSide {
+            q: k.read(resident.q_scaled),
+            d_out: k.read(d_out),
+            lse: column(k, lse, bq),
+            delta: k.read(delta_s),
+        };
+        let (_, d_s) = tile_grads(k, &side, &chunk, [bq, blocks.block_kv_compute]);
+        let ds_low = convert(k, d_s, DType::F32, dtype);
+        let update = k.dot(ds_low, chunk.k);
+        let acc = k.read(acc_s);
+        let acc = k.add(acc, update);
+        k.write(acc_s, acc);
+    });
+
+    let last = plan.last_step(&mut k);
+    k.when(last, |k| {
+        let acc = k.read(acc_s);
+        let out = scaled(k, acc, [bq, d], cfg.sm_scale, DType::F32);
+        let out = convert(k, out, DType::F32, dtype);
+        k.write(dq, out);
+    });
+    finish(k, cfg)
+}
+
+/// `[rows, 1]` column of a lane-replicated `[rows, 128]` statistic.
+fn column(k: &mut KernelBuilder, r: RefId, rows: usize) -> Value {
+    k.load(r, [ds(0, rows), ds(0, 1)])
+}
+
+/// Key-major schedule: grid `(batch, kv_heads, kv blocks, group × q blocks)`, the last
+/// axis `arbitrary` and running over every query head of the group and every query block,
+/// so dK/dV accumulate in f32 scratch over the whole GQA group without atomics. The
+/// query-side index maps clamp the query block into the range the mask lets this kv block
+/// see (no DMA for skipped blocks).
+fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, FlashAttentionError> {
+    let (bq, bkv, d, dtype) = (blocks.block_q, blocks.block_kv, cfg.head_dim, cfg.dtype);
+    let masking = Masking {
+        band: cfg.band(),
+        q: SeqAxis { block: bq, len: cfg.seq_q },
+        kv: SeqAxis { block: bkv, len: cfg.seq_kv },
+        kv_compute: blocks.block_kv_compute,
+        segment_ids: cfg.segment_ids,
+    };
+    let (n_q, n_kv, group) = (masking.q.blocks(), masking.kv.blocks(), cfg.group());
+    let steps = group * n_q;
+    let grid = GridSpec::new([cfg.batch, cfg.kv_heads, n_kv, steps]).semantics([Parallel, Parallel, Parallel, Arbitrary]);
+    let mut k = KernelBuilder::new("flash_attention_bwd_dkv", grid);
+    let shapes = Shapes::of(cfg);
+    let (n_q_i, group_i) = (to_i32(n_q), to_i32(group));
+    let q_index = |g: &pallas_flash_ir::IndexArgs| {
+        let block = g.grid(3) % n_q_i;
+        clamped_block(masking.band.flip(), masking.kv, masking.q, g.grid(2), block)
+    };
+    let q_head = |g: &pallas_flash_ir::IndexArgs| g.grid(1) * group_i + g.grid(3) / n_q_i;
+    let q_spec = seq_block(&k, bq, d, |g| [g.grid(0), q_head(g), q_index(g)]);
+    let row_spec = seq_block(&k, bq, LANES, |g| [g.grid(0), q_head(g), q_index(g)]);
+    let kv_spec = seq_block(&k, bkv, d, |g| [g.grid(0), g.grid(1), g.grid(2)]);
+    let q = k.input("q", shapes.q, dtype, q_spec.clone());
+    let k_in = k.input("k", shapes.kv, dtype, kv_spec.clone());
+    let v = k.input("v", shapes.kv, dtype, kv_spec.clone());
+    let d_out = k.input("do", shapes.q, dtype, q_spec);
+    let lse = k.input("lse", shapes.rows, DType::F32, row_spec.clone());
+    let delta = k.input("delta", shapes.rows, DType::F32, row_spec);
+    let segments = cfg.segment_ids.then(|| {
+        let q_seg = segment_block(&k, bq, |g| [g.grid(0), q_index(g)]);
+        let kv_seg = segment_block(&k, bkv, |g| [g.grid(0), g.grid(2)]);
+        let q_ids = k.input("q_segment_ids", shapes.q_segments, DType::I32, q_seg);
+        let kv_ids = k.input("kv_segment_ids", shapes.kv_segments, DType::I32, kv_seg);
+        (q_ids, kv_ids)
+    });
+    let dk = k.output("dk", shapes.kv, dtype, kv_spec.clone());
+    let dv = k.output("dv", shapes.kv, dtype, kv_spec);
+    let k_scaled = k.scratch_vmem("k_scaled", [bkv, d], dtype);
+    let dk_s = k.scratch_vmem("dk_acc", [bkv, d], DType::F32);
+    let dv_s = k.scratch_vmem("dv_acc", [bkv, d], DType::F32);
+
+    let t = k.program_id(3);
+    let zero = k.i32(0);
+    let first = k.eq(t, zero);
+    k.when(first, |k| {
+        let kb = k.read(k_in);
+        let kb = scaled(k, kb, [bkv, d], cfg.sm_scale, dtype);
+        k.write(k_scaled, kb);
+        let zeros = k.full([bkv, d], DType::F32, 0.0);
+        k.write(dk_s, zeros);
+        k.write(dv_s, zeros);
+    });
+
+    let n_q_v = k.i32(n_q_i);
+    let i = k.rem(t, n_q_v);
+    let bq_v = k.i32(to_i32(bq));
+    let q0 = k.mul(i, bq_v);
+    let j = k.program_id(2);
+    let q_ids = segments.map(|(ids, _)| {
+        let row = k.read(ids);
+        segment_column(&mut k, row, bq)
+    });
+    let kv = KvRefs { k: k_scaled, v, segment_ids: segments.map(|(_, ids)| ids), head_dim: d, dtype };
+    masking.chunks(&mut k, q0, j, q_ids, &kv, |k, chunk| {
+        let read = |k: &mut KernelBuilder, x: Value, width: usize, dt: DType| match chunk.mask {
+            Some(_) => Masking::zero_rows_past(k, x, chunk.q0, masking.q, [bq, width], dt),
+            None => x,
+        };
+        let (q_blk, do_blk) = (k.read(q), k.read(d_out));
+        let (lse_col, delta_col) = (column(k, lse, bq), column(k, delta, bq));
+        let side = QSide {
+            q: read(k, q_blk, d, dtype),
+            d_out: read(k, do_blk, d, dtype),
+            lse: read(k, lse_col, 1, DType::F32),
+            delta: read(k, delta_col, 1, DType::F32),
+        };
+        let (p, d_s) = tile_grads(k, &side, &chunk, [bq, masking.kv_compute]);
+        let rows = [ds(chunk.index * masking.kv_compute, masking.kv_compute), ds(0, d)];
+        for (acc, lhs, rhs) in [(dv_s, p, side.d_out), (dk_s, d_s, side.q)] {
+            let lhs = convert(k, lhs, DType::F32, dtype);
+            let update = k.dot_tn(lhs, rhs);
+            let prev = k.load(acc, rows);
+            let next = k.add(prev, update);
+            k.store(acc, rows, next);
+        }
+    });
+
+    let last_t = k.i32(to_i32(steps - 1));
+    let last = k.eq(t, last_t);
+    k.when(last, |k| {
+        let dk_acc = k.read(dk_s);
+        let dk_val = scaled(k, dk_acc, [bkv, d], cfg.sm_scale, DType::F32);
+        let dk_val = convert(k, dk_val, DType::F32, dtype);
+        k.write(dk, dk_val);
+        let dv_acc = k.read(dv_s);
+        let dv_val = convert(k, dv_acc, DType::F32, dtype);
+        k.write(dv, dv_val);
+    });
+    finish(k, cfg)
+}
