@@ -5,6 +5,7 @@
 
 use pallas_flash::ir::{validate, DType, Kernel, KernelInfo};
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
+use pallas_flash::kernels::flash_decoding::{split_kernel, FlashDecodingConfig, KvLengths};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
 use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::search::{Attention, Blocks, Family};
@@ -20,6 +21,9 @@ pub enum KernelName {
     Matmul,
     /// FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).
     FlashAttention,
+    /// Split-KV FlashDecoding, one new token per sequence: the split kernel (partials; the
+    /// log-sum-exp combine is a separate small kernel), every row at --kv-len.
+    FlashDecoding,
 }
 
 impl KernelName {
@@ -28,6 +32,7 @@ impl KernelName {
         match self {
             KernelName::Matmul => "matmul",
             KernelName::FlashAttention => "flash-attention",
+            KernelName::FlashDecoding => "flash-decoding",
         }
     }
 }
@@ -126,6 +131,9 @@ pub struct ShapeArgs {
     /// Matmul block along K.
     #[arg(long = "block-k")]
     pub block_k: Option<usize>,
+    /// KV splits (parallel grid axis) of flash-decoding.
+    #[arg(long)]
+    pub splits: Option<usize>,
     /// Scoped VMEM limit for the kernel, MiB (default: the kernel's own, else the chip's).
     #[arg(long = "vmem-limit-mib")]
     pub vmem_limit_mib: Option<u64>,
@@ -135,12 +143,15 @@ pub struct ShapeArgs {
 const MATMUL_DEFAULT_DIM: usize = 2048;
 /// Default attention problem: DESIGN §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
+/// Default decode problem: DESIGN §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
+const DECODE_DEFAULTS: (usize, usize, usize, usize, usize) = (1, 8, 32768, 128, 512);
 
 /// One configured kernel of the catalog.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Problem {
     Matmul(MatmulConfig),
     FlashAttention(FlashAttentionConfig),
+    FlashDecoding(FlashDecodingConfig),
 }
 
 /// A built kernel and the facts every report needs.
@@ -175,7 +186,7 @@ impl Problem {
                 Ok(Problem::Matmul(cfg))
             }
             KernelName::FlashAttention => {
-                let matmul_flags = [("--m", args.m), ("--n", args.n), ("--k", args.k), ("--block-m", args.block_m), ("--block-n", args.block_n), ("--block-k", args.block_k)];
+                let matmul_flags = [("--m", args.m), ("--n", args.n), ("--k", args.k), ("--block-m", args.block_m), ("--block-n", args.block_n), ("--block-k", args.block_k), ("--splits", args.splits)];
                 reject_flags("flash-attention", "--batch --heads --kv-heads --seq --kv-len --head-dim --causal --block-q --block-kv", &matmul_flags, false)?;
                 let (batch, heads, seq, head_dim) = ATTENTION_DEFAULTS;
                 let heads = args.heads.unwrap_or(heads);
@@ -199,6 +210,20 @@ impl Problem {
                 }
                 Ok(Problem::FlashAttention(cfg))
             }
+            KernelName::FlashDecoding => {
+                let other_flags = [("--seq", args.seq), ("--block-q", args.block_q), ("--m", args.m), ("--n", args.n), ("--k", args.k), ("--block-m", args.block_m), ("--block-n", args.block_n), ("--block-k", args.block_k), ("--vmem-limit-mib", args.vmem_limit_mib.map(|v| v as usize))];
+                reject_flags("flash-decoding", "--batch --heads --kv-heads --kv-len --head-dim --block-kv --splits", &other_flags, args.causal)?;
+                if args.dtype != DType::Bf16 {
+                    return Err(CliError::Flag("flash-decoding takes a bf16 cache (int8 caches are a library option, not a flag yet)".into()));
+                }
+                let (batch, heads, kv_len, head_dim, block_kv) = DECODE_DEFAULTS;
+                let heads = args.heads.unwrap_or(heads);
+                let kv_len = args.kv_len.unwrap_or(kv_len);
+                let cfg = FlashDecodingConfig::new(args.batch.unwrap_or(batch), heads, args.kv_heads.unwrap_or(heads), args.head_dim.unwrap_or(head_dim), kv_len)
+                    .with_splits(args.splits.unwrap_or(1), args.block_kv.unwrap_or(block_kv))
+                    .with_lengths(KvLengths::Uniform(kv_len));
+                Ok(Problem::FlashDecoding(cfg))
+            }
         }
     }
 
@@ -206,6 +231,7 @@ impl Problem {
         match self {
             Problem::Matmul(_) => KernelName::Matmul,
             Problem::FlashAttention(_) => KernelName::FlashAttention,
+            Problem::FlashDecoding(_) => KernelName::FlashDecoding,
         }
     }
 
@@ -224,6 +250,7 @@ impl Problem {
                 c.head_dim,
                 c.dtype.name()
             ),
+            Problem::FlashDecoding(c) => format!("flash-decoding b{} h{} kvh{} kv{} d{} splits{}", c.batch, c.q_heads, c.kv_heads, c.max_kv_len, c.head_dim, c.splits),
         }
     }
 
@@ -235,6 +262,7 @@ impl Problem {
                 let b = c.blocks.unwrap_or_else(|| c.default_blocks());
                 vec![("block_q", b.block_q), ("block_kv", b.block_kv)]
             }
+            Problem::FlashDecoding(c) => vec![("block_kv", c.block_kv)],
         }
     }
 
@@ -250,6 +278,7 @@ impl Problem {
                 let b = c.blocks.unwrap_or_else(|| c.default_blocks());
                 Problem::FlashAttention(c.clone().blocks(BlockSizes::new(get("block_q", b.block_q), get("block_kv", b.block_kv))))
             }
+            Problem::FlashDecoding(c) => Problem::FlashDecoding(c.clone().with_splits(c.splits, get("block_kv", c.block_kv))),
         }
     }
 
@@ -266,6 +295,14 @@ impl Problem {
                 dtype: c.dtype,
                 causal: c.causal,
             }),
+            Problem::FlashDecoding(c) => Family::Decode {
+                batch: c.batch,
+                heads: c.q_heads,
+                kv_heads: c.kv_heads,
+                seq_kv: c.max_kv_len,
+                head_dim: c.head_dim,
+                dtype: c.kv_dtype.dtype(),
+            },
         }
     }
 
@@ -273,6 +310,7 @@ impl Problem {
         match self {
             Problem::Matmul(c) => c.vmem_limit_bytes,
             Problem::FlashAttention(c) => Some(c.vmem_limit_bytes.unwrap_or_else(|| c.default_vmem_limit())),
+            Problem::FlashDecoding(_) => None,
         }
     }
 
@@ -285,6 +323,7 @@ impl Problem {
                 let full = 4.0 * (c.batch * c.q_heads) as f64 * c.seq_q as f64 * c.seq_kv as f64 * c.head_dim as f64;
                 if c.causal { full / 2.0 } else { full }
             }
+            Problem::FlashDecoding(c) => 4.0 * (c.batch * c.q_heads * c.q_len) as f64 * c.max_kv_len as f64 * c.head_dim as f64,
         }
     }
 
@@ -297,15 +336,22 @@ impl Problem {
                 let e = f64::from(c.dtype.byte_size()) * (c.batch * c.head_dim) as f64;
                 e * (2.0 * (c.q_heads * c.seq_q) as f64 + 2.0 * (c.kv_heads * c.seq_kv) as f64)
             }
+            // The KV cache dominates: k and v once; q and the output are a few rows.
+            Problem::FlashDecoding(c) => {
+                let kv = 2.0 * (c.batch * c.kv_heads * c.max_kv_len * c.head_dim) as f64 * f64::from(c.kv_dtype.dtype().byte_size());
+                kv + 2.0 * (c.batch * c.q_heads * c.q_len * c.head_dim) as f64 * 2.0
+            }
         }
     }
 
     /// Tokens one call processes, for the economics columns: the rows of `x` for a matmul
-    /// (one token through one projection), the query positions for attention.
+    /// (one token through one projection), the query positions for attention, the new
+    /// tokens for decoding.
     pub fn tokens(&self) -> f64 {
         match self {
             Problem::Matmul(c) => c.m as f64,
             Problem::FlashAttention(c) => (c.batch * c.seq_q) as f64,
+            Problem::FlashDecoding(c) => (c.batch * c.q_len) as f64,
         }
     }
 
@@ -317,6 +363,7 @@ impl Problem {
                 let info = validate(&kernel).map_err(flash_attention::FlashAttentionError::from)?;
                 (kernel, info)
             }
+            Problem::FlashDecoding(c) => split_kernel(c)?,
         };
         Ok(Built { kernel, info })
     }
@@ -389,6 +436,15 @@ mod tests {
         let cli = Cli::try_parse_from(["x", "--m", "128"]).unwrap();
         let err = Problem::from_args(KernelName::FlashAttention, &cli.shape).unwrap_err();
         assert!(err.to_string().contains("--m do(es) not apply to flash-attention"), "{err}");
+    }
+
+    #[test]
+    fn decoding_uses_static_lengths_so_the_profiler_sees_every_block() {
+        let cli = Cli::try_parse_from(["x", "--kv-len", "4096", "--block-kv", "1024", "--splits", "2"]).unwrap();
+        let Ok(Problem::FlashDecoding(c)) = Problem::from_args(KernelName::FlashDecoding, &cli.shape) else { panic!("a decode problem") };
+        assert_eq!((c.max_kv_len, c.block_kv, c.splits, c.lengths), (4096, 1024, 2, KvLengths::Uniform(4096)));
+        let cli = Cli::try_parse_from(["x", "--causal"]).unwrap();
+        assert!(Problem::from_args(KernelName::FlashDecoding, &cli.shape).is_err());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use pallas_flash::codegen::CodegenError;
 use pallas_flash::kernels::flash_attention::FlashAttentionError;
+use pallas_flash::kernels::flash_decoding::FlashDecodingError;
 use pallas_flash::kernels::matmul::MatmulError;
 use pallas_flash::runtime;
 use pallas_flash::tiling::{AlignmentError, BudgetError, SearchError, TargetError};
@@ -21,6 +22,9 @@ pub enum CliError {
 
     #[error(transparent)]
     FlashAttention(#[from] FlashAttentionError),
+
+    #[error(transparent)]
+    FlashDecoding(#[from] FlashDecodingError),
 
     #[error("misaligned block{}:\n  {}", if .0.len() > 1 { "s" } else { "" }, .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  "))]
     Alignment(Vec<AlignmentError>),

@@ -111,7 +111,7 @@ mod tests {
     fn a_compute_bound_matmul_at_94_percent_of_peak() {
         let v5e = Target::v5e();
         let work = Work { flops: 2.0 * 4096f64.powi(3), min_hbm_bytes: 3.0 * 4096.0 * 4096.0 * 2.0 };
-        let ideal_cycles = work.flops / v5e.peaks.bf16 * 1.5e9;
+        let ideal_cycles = work.flops / v5e.peaks.bf16 * v5e.clock_hz();
         let e = Estimate::new(&v5e, (ideal_cycles / 0.94) as u64, work);
         assert!((e.mfu - 0.94).abs() < 1e-3, "{}", e.mfu);
         assert_eq!(e.floors.bound, "compute");

@@ -55,8 +55,9 @@ pub struct Args {
 struct Workload {
     id: String,
     ours: Problem,
-    /// Our StableHLO for the plain-XLA version.
+    /// Our StableHLO for the plain-XLA version, and what it is.
     xla: String,
+    xla_label: &'static str,
 }
 
 /// One row of the peer table.
@@ -78,12 +79,14 @@ fn workloads(quick: bool) -> Vec<Workload> {
         id: format!("matmul-{matmul_dim}"),
         ours: Problem::Matmul(MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim)),
         xla: xla::matmul(matmul_dim, matmul_dim, matmul_dim, DType::Bf16),
+        xla_label: "one dot_general",
     }];
     for &(heads, seq) in attention {
         list.push(Workload {
             id: format!("attention-fwd-causal-b1-h{heads}-n{seq}-d128"),
             ours: Problem::FlashAttention(FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)),
             xla: xla::attention(1, heads, seq, 128, true, DType::Bf16),
+            xla_label: "einsum + masked softmax + einsum",
         });
     }
     list
@@ -169,7 +172,7 @@ fn ours_row(chip: &Target, w: &Workload) -> Row {
 fn xla_row(chip: &Target, w: &Workload) -> Row {
     let estimate = compile_program(w.xla.clone().into_bytes(), chip.topology, CompileOptions::default(), true)
         .and_then(|out| out.profile.map(|p| p.total_cycles()).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into())));
-    row(chip, w, "plain XLA".into(), "einsum/dot + softmax, default fusion".into(), estimate)
+    row(chip, w, "plain XLA".into(), w.xla_label.into(), estimate)
 }
 
 fn row(chip: &Target, w: &Workload, implementation: String, config: String, cycles: Result<u64, CliError>) -> Row {
@@ -198,7 +201,7 @@ fn print_table(rows: &[Row], price: f64) {
                 let tokens_per_s = r.tokens_per_call / e.estimated_seconds;
                 let flag = if e.below_floor { "  BELOW FLOOR: profiler artifact" } else { "" };
                 println!(
-                    "{head} {:>12} {:>9.1} {:>8.1} {:>5.1}% {:>7.2} {:>12.3e} {:>10.4}  {}{flag}",
+                    "{head} {:>12} {:>9.1} {:>8.1} {:>5.1}% {:>7.2} {:>12.3e} {:>10.3e}  {}{flag}",
                     e.estimated_cycles,
                     e.estimated_seconds * 1e6,
                     e.tflops,

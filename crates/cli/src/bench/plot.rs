@@ -116,20 +116,20 @@ fn roofline<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chip: &Target, po
 fn memory_wall<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chip: &Target, walls: &[WallSeries]) -> Result<(), CliError> {
     let capacity = chip.hbm_bytes as f64 / (1u64 << 30) as f64;
     let all = walls.iter().flat_map(|w| w.fits.iter().chain(&w.ooms));
-    let x_max = all.clone().map(|(n, _)| *n as f64).fold(16384.0, f64::max) * 1.3;
+    let x_max = all.clone().map(|(n, _)| *n as f64).fold(16384.0, f64::max) * 2.0;
     let y_max = all.map(|(_, g)| *g).fold(capacity, f64::max) * 1.5;
     let mut chart = ChartBuilder::on(area)
         .caption(format!("memory wall: compiles within one {} ({capacity:.0} GiB HBM)?", chip.name), (FONT, 20))
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(60)
-        .build_cartesian_2d((512.0..x_max).log_scale(), (0.01..y_max).log_scale())
+        .build_cartesian_2d((512.0..x_max).log_scale(), (0.5..y_max).log_scale())
         .map_err(plot_error)?;
     chart
         .configure_mesh()
         .x_desc("sequence length N")
         .y_desc("HBM needed (GiB)")
-        .x_label_formatter(&|x| format!("{}k", (*x / 1024.0).round()))
+        .x_label_formatter(&|x| format!("{:.0}k", *x / 1000.0))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 15))
         .draw()

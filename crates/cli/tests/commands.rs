@@ -1,0 +1,108 @@
+//! `pallas-flash compile` and `tune` end to end, through libtpu (deviceless, small shapes),
+//! and every bad input a user can type, each with its message and exit status.
+
+use std::path::Path;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+fn pallas_flash(args: &[&str]) -> (i32, String, String) {
+    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_pallas-flash")).args(args).output().unwrap();
+    (status.code().unwrap_or(-1), String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
+}
+
+fn read(dir: &Path, name: &str) -> String {
+    std::fs::read_to_string(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn compile_matmul_reports_an_estimate_and_writes_every_artifact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("artifacts");
+    let (code, stdout, stderr) = pallas_flash(&[
+        "compile", "matmul", "--m", "512", "--n", "512", "--k", "1024", "--block-m", "256", "--block-n", "256", "--block-k", "512", "--json", "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let cycles = report["estimated_cycles"].as_f64().unwrap();
+    let seconds = report["estimated_seconds"].as_f64().unwrap();
+    assert!(cycles > 1000.0, "{report}");
+    assert!((seconds * 1.5e9 / cycles - 1.0).abs() < 0.005, "v5e converts at ≈1.5 GHz: {report}");
+    let mfu = report["mfu"].as_f64().unwrap();
+    assert!(mfu > 0.05 && mfu <= 1.0, "{report}");
+    assert_eq!(report["below_floor"], false, "a plain matmul is never below its floor");
+    // libtpu's scoped VMEM within 25% of our model: 2×(256×512 + 512×256)×2 B + 3×256×256×4 B.
+    let (used, model) = (report["vmem_bytes"].as_f64().unwrap(), report["vmem_model_bytes"].as_f64().unwrap());
+    assert_eq!(model, 1_835_008.0);
+    assert!((used / model - 1.0).abs() < 0.25, "libtpu {used} vs model {model}");
+    assert_eq!(report["copy_trap_findings"], 0);
+    assert_eq!(report["grid"], serde_json::json!([2, 2, 2]));
+    assert!(read(&out, "kernel.mosaic.mlir").contains("tpu.matmul"));
+    assert!(read(&out, "program.stablehlo.mlir").contains("tpu_custom_call"));
+    assert!(read(&out, "optimized_hlo.txt").contains("custom-call"));
+    assert!(std::fs::metadata(out.join("executable.bin")).unwrap().len() > 10_000);
+    let saved: serde_json::Value = serde_json::from_str(&read(&out, "report.json")).unwrap();
+    assert_eq!(saved, report);
+}
+
+#[test]
+fn compile_prints_the_plan_budget_and_labelled_estimate() {
+    let (code, stdout, stderr) = pallas_flash(&["compile", "matmul", "--m", "256", "--n", "256", "--k", "256", "--target", "v5e:2x2"]);
+    assert_eq!(code, 0, "{stderr}");
+    for expected in ["on v5e:2x2", "grid [1, 1, 1]", "VMEM budget of `matmul`", "copy trap    clean", "static estimate, not a measurement", "roofline bound"] {
+        assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
+    }
+}
+
+#[test]
+fn tune_runs_once_then_answers_from_its_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().to_str().unwrap();
+    let args = ["tune", "matmul", "--m", "256", "--n", "256", "--k", "512", "--top", "2", "--cache-dir", cache];
+    let (code, first, stderr) = pallas_flash(&args);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(first.contains("saved to") && first.contains("chosen       b"), "{first}");
+    let started = Instant::now();
+    let (code, second, _) = pallas_flash(&args);
+    assert_eq!(code, 0);
+    assert!(started.elapsed() < Duration::from_secs(2), "a cache hit loads no libtpu");
+    assert!(second.contains("cached ("), "{second}");
+    let table = |s: &str| s.lines().filter(|l| l.contains("bm=") && !l.starts_with("chosen")).map(String::from).collect::<Vec<_>>();
+    assert_eq!(table(&first), table(&second));
+    assert_eq!(table(&first).len(), 2);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "one cache file");
+}
+
+#[test]
+fn bad_inputs_fail_with_a_message_that_says_what_to_change() {
+    let cases: &[(&[&str], i32, &str)] = &[
+        (&["compile", "matmul", "--target", "v9"], 2, "known targets: v4, v5e, v5p, v6e, 7x"),
+        (&["compile", "matmul", "--target", "v5e:2xq"], 2, "use e.g. v5e:2x2"),
+        (&["compile", "softmax"], 2, "possible values: matmul, flash-attention"),
+        (&["compile", "matmul", "--dtype", "f16"], 2, "use bf16 or f32"),
+        (&["compile", "matmul", "--m", "200", "--block-m", "100"], 1, "misaligned block"),
+        (&["compile", "matmul", "--m", "768", "--block-m", "512"], 1, "bm = 512 does not divide m = 768"),
+        (&["compile", "matmul", "--m", "4096", "--n", "4096", "--block-m", "4096", "--block-n", "2048"], 1, "VMEM over budget"),
+        (&["compile", "matmul", "--seq", "1024"], 1, "--seq do(es) not apply to matmul"),
+        (&["compile", "flash-attention", "--heads", "6", "--kv-heads", "4"], 1, "not a multiple of kv_heads"),
+        (&["tune", "matmul", "--block-m", "128"], 1, "tune searches the block sizes itself"),
+        (&["bench", "--price-per-chip-hour=-1"], 1, "must be a positive number"),
+    ];
+    for (args, status, message) in cases {
+        let (code, _, stderr) = pallas_flash(args);
+        assert_eq!(code, *status, "{args:?}: {stderr}");
+        assert!(stderr.contains(message), "{args:?}: expected `{message}` in:\n{stderr}");
+    }
+}
+
+#[test]
+fn a_missing_plugin_names_the_setup_step() {
+    let output = Command::new(env!("CARGO_BIN_EXE_pallas-flash"))
+        .args(["compile", "matmul", "--m", "256", "--n", "256", "--k", "256", "--no-profile"])
+        .env("PALLAS_FLASH_LIBTPU", "/nonexistent/libtpu.so")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("PJRT plugin not found at /nonexistent/libtpu.so") && stderr.contains("cargo xtask setup"), "{stderr}");
+}
