@@ -4,12 +4,12 @@
 
 mod flash_decoding_common;
 
-use flash_decoding_common::{assert_close, combine_on_host, reference, run_split, Case};
+use flash_decoding_common::{assert_close, combine_on_host, reference, run_split, Case, Data};
 use ndarray::Ix4;
 use pallas_flash_interpret::{HostArray, Interpreter};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_decoding::{
-    combine_kernel, split_kernel, untile_output, CombineOutputs, FlashDecodingConfig,
+    combine_kernel, combine_partials, paged_kernel, shard_lengths, split_kernel, untile_output, CombineOutputs, FlashDecodingConfig, PagedCache,
     FlashDecodingError, KvLengths,
 };
 use proptest::prelude::*;
@@ -26,6 +26,7 @@ fn bad_configurations_are_errors() {
         (ok.clone().with_splits(2, 200), "block_kv 200 is not a multiple of 128"),
         (FlashDecodingConfig { max_kv_len: 1000, ..ok.clone() }, "max_kv_len 1000 is not a multiple of 256"),
         (ok.clone().with_splits(8, 256), "8 splits over 4 blocks"),
+        (ok.clone().with_splits(3, 256), "KV blocks per sequence 4 is not a multiple of 3"),
         (ok.clone().with_lengths(KvLengths::Uniform(2048)), "uniform length 2048 exceeds max_kv_len 1024"),
         (FlashDecodingConfig { scale: f64::NAN, ..ok.clone() }, "softmax scale NaN"),
     ];
@@ -76,7 +77,7 @@ fn check_case(case: &Case) {
 
 #[test]
 fn gqa_with_ragged_lengths_and_speculative_tokens() {
-    check_case(&Case { batch: 3, q_len: 3, q_heads: 8, kv_heads: 2, max_kv_len: 1024, splits: 3, block_kv: 128, lengths: vec![1000, 3, 129], int8: false, seed: 7 });
+    check_case(&Case { batch: 3, q_len: 3, q_heads: 8, kv_heads: 2, max_kv_len: 1024, splits: 4, block_kv: 128, lengths: vec![1000, 3, 129], int8: false, seed: 7 });
 }
 
 #[test]
@@ -94,7 +95,7 @@ fn empty_rows_give_zeros() {
 
 #[test]
 fn uniform_lengths_match_the_prefetch_kernel() {
-    let case = Case { batch: 2, q_len: 2, q_heads: 4, kv_heads: 1, max_kv_len: 768, splits: 2, block_kv: 256, lengths: vec![700, 700], int8: false, seed: 11 };
+    let case = Case { batch: 2, q_len: 2, q_heads: 4, kv_heads: 1, max_kv_len: 768, splits: 3, block_kv: 256, lengths: vec![700, 700], int8: false, seed: 11 };
     let cfg = case.config().with_lengths(KvLengths::Uniform(700));
     let data = case.data();
     let (kernel, _) = split_kernel(&cfg).unwrap();
@@ -130,7 +131,7 @@ fn int8_cache_accuracy() {
 
 /// Kept small: every case compiles two kernels on the CPU plugin (~0.5 s each).
 fn cases() -> impl Strategy<Value = Case> {
-    (1usize..=3, 1usize..=4, prop::sample::select(vec![(1usize, 1usize), (4, 1), (4, 2), (8, 2)]), 1usize..=4, any::<u64>())
+    (1usize..=3, 1usize..=4, prop::sample::select(vec![(1usize, 1usize), (4, 1), (4, 2), (8, 2)]), prop::sample::select(vec![1usize, 2, 4]), any::<u64>())
         .prop_flat_map(|(batch, q_len, (q_heads, kv_heads), splits, seed)| {
             let block_kv = 128;
             let max_kv_len = block_kv * 4;
@@ -145,6 +146,79 @@ proptest! {
     fn split_and_combine_match_the_reference(case in cases()) {
         check_case(&case);
     }
+}
+
+/// The paged kernel gives the contiguous kernel's numbers on the same cache, paged.
+fn check_paged(case: &Case, page_size: usize) {
+    let cfg = case.config();
+    let data = case.data();
+    let (args, num_pages) = data.paged_args(page_size);
+    let (kernel, _) = paged_kernel(&cfg, PagedCache { page_size, num_pages }).unwrap();
+    let out = Interpreter::new(&kernel).unwrap().run(&args).unwrap();
+    let partials: [HostArray; 3] = out.try_into().unwrap();
+    let expected = reference(&cfg, &data);
+    assert_close(&combine_on_host(&partials, cfg.q_len), &expected, 1e-2, &format!("{case:?} paged {page_size}"));
+}
+
+#[test]
+fn paged_cache_with_gqa_and_ragged_lengths() {
+    check_paged(&Case { batch: 2, q_len: 2, q_heads: 8, kv_heads: 2, max_kv_len: 1024, splits: 2, block_kv: 256, lengths: vec![1000, 77], int8: false, seed: 9 }, 64);
+}
+
+#[test]
+fn bad_page_sizes_are_errors() {
+    let cfg = FlashDecodingConfig::new(1, 8, 8, 128, 1024).with_splits(2, 256);
+    for (page_size, num_pages) in [(0, 8), (24, 8), (96, 8), (128, 0)] {
+        let error = paged_kernel(&cfg, PagedCache { page_size, num_pages }).unwrap_err();
+        assert!(matches!(error, FlashDecodingError::Paging { .. }), "{error}");
+    }
+}
+
+fn paged_cases() -> impl Strategy<Value = (Case, usize)> {
+    (1usize..=2, prop::sample::select(vec![(2usize, 2usize), (8, 2)]), 1usize..=2, prop::sample::select(vec![16usize, 64, 128]), any::<u64>())
+        .prop_flat_map(|(batch, (q_heads, kv_heads), splits, page_size, seed)| {
+            let (block_kv, max_kv_len) = (128, 512);
+            prop::collection::vec(1..=max_kv_len as i32, batch).prop_map(move |lengths| {
+                (Case { batch, q_len: 1, q_heads, kv_heads, max_kv_len, splits, block_kv, lengths, int8: false, seed }, page_size)
+            })
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4, ..ProptestConfig::default() })]
+    #[test]
+    fn paged_matches_the_reference((case, page_size) in paged_cases()) {
+        check_paged(&case, page_size);
+    }
+}
+
+/// The mesh: each of 4 shards runs the split kernel on its slice of the cache with its
+/// local lengths; the host concatenates every shard's partials along the split axis and
+/// combines them with the same log-sum-exp, which must match the unsharded reference.
+#[test]
+fn sharded_partials_combine_to_the_reference() {
+    let chips = 4;
+    let case = Case { batch: 3, q_len: 2, q_heads: 8, kv_heads: 2, max_kv_len: 1024, splits: 2, block_kv: 128, lengths: vec![1024, 300, 513], int8: false, seed: 21 };
+    let data = case.data();
+    let shard_len = case.max_kv_len / chips;
+    let shard = Case { max_kv_len: shard_len, splits: 1, ..case.clone() };
+    let cfg = shard.config();
+    let (kernel, _) = split_kernel(&cfg).unwrap();
+    let interpreter = Interpreter::new(&kernel).unwrap();
+    let mut partials: Vec<[ndarray::ArrayD<f64>; 3]> = Vec::new();
+    for (c, lengths) in shard_lengths(&data.lengths, chips, shard_len).into_iter().enumerate() {
+        let range = ndarray::s![.., .., c * shard_len..(c + 1) * shard_len, ..];
+        let local = Data { lengths, k: data.k.slice(range).to_owned(), v: data.v.slice(range).to_owned(), ..data.clone() };
+        let out: [HostArray; 3] = interpreter.run(&local.args()).unwrap().try_into().unwrap();
+        partials.push(out.map(|a| a.to_f64()));
+    }
+    let joined = [0, 1, 2].map(|i| {
+        let views: Vec<_> = partials.iter().map(|p| p[i].view()).collect();
+        ndarray::concatenate(ndarray::Axis(2), &views).unwrap().into_dimensionality::<ndarray::Ix5>().unwrap()
+    });
+    let (o, _) = combine_partials(joined[0].view(), joined[1].view(), joined[2].view());
+    let expected = reference(&case.config(), &data);
+    assert_close(&untile_output(o.view(), case.q_len), &expected, 1e-2, "mesh host combine");
 }
 
 /// Partials keep their documented shapes: `S × B × H_q × q_len × D` floats of `acc`.

@@ -8,10 +8,9 @@
 //! ```
 //!
 //! Two forms of the same formula: a small kernel ([`combine_kernel`]) and plain StableHLO
-//! glue appended to a program after the split kernel ([`glue_combine`]). Both read the
+//! glue appended to a program after the split kernel (`glue_combine`, feature `program`). Both read the
 //! `S × B × H_q × q_len × D` partials once and hold nothing bigger.
 
-use pallas_flash_codegen::{Program, Tensor, TensorType};
 use pallas_flash_ir::{
     ds, BlockDim::*, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, ReduceOp,
 };
@@ -91,94 +90,4 @@ pub fn combine_kernel(
         k.write(lse, wide);
     }
     finish(k)
-}
-
-/// Appends the combine as StableHLO ops after a split kernel's results: `o_part`,
-/// `m_part`, `l_part` as [`super::split_kernel`] returns them; the result is
-/// `o: [B, H_kv, q_len·G, D]` in `out_dtype`.
-///
-/// Only elementwise ops, slices and reshapes (one slice per split), so the glue needs no
-/// reduction regions.
-pub fn glue_combine(
-    program: &mut Program,
-    cfg: &FlashDecodingConfig,
-    partials: [&Tensor; 3],
-    out_dtype: DType,
-) -> Result<Tensor, FlashDecodingError> {
-    cfg.check()?;
-    let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.rows(), cfg.head_dim);
-    let [o_part, m_part, l_part] = partials;
-    let mut g = Glue { program };
-    let stat = TensorType::new([b, hkv, rows, 1], DType::F32);
-    let wide = TensorType::new([b, hkv, rows, d], DType::F32);
-    let split = |g: &mut Glue, part: &Tensor, s: usize, lanes: usize, ty: &TensorType| {
-        let sliced = g.slice(part, [0, 0, s, 0, 0], [b, hkv, s + 1, rows, lanes]);
-        g.program.op("stablehlo.reshape", &[&sliced], "", ty.clone())
-    };
-    let ms: Vec<Tensor> = (0..cfg.splits).map(|s| split(&mut g, m_part, s, 1, &stat)).collect();
-    let m_max = (ms[1..].iter()).fold(ms[0].clone(), |acc, m| g.binary("stablehlo.maximum", &acc, m));
-    let minus_inf = g.splat(&stat, "0xFF800000");
-    let zero = g.splat(&stat, "0.000000e+00");
-    let empty = g.compare(&m_max, &minus_inf);
-    let shift = g.program.op("stablehlo.select", &[&empty, &zero, &m_max], "", stat.clone());
-    // α_s · l_s and α_s · acc_s of split `s`.
-    let terms = |g: &mut Glue, s: usize| {
-        let centered = g.binary("stablehlo.subtract", &ms[s], &shift);
-        let alpha = g.program.op("stablehlo.exponential", &[&centered], "", stat.clone());
-        let l = split(g, l_part, s, 1, &stat);
-        let weighted_l = g.binary("stablehlo.multiply", &alpha, &l);
-        let o = split(g, o_part, s, d, &wide);
-        let alpha_wide = g.broadcast(&alpha, &wide);
-        (weighted_l, g.binary("stablehlo.multiply", &o, &alpha_wide))
-    };
-    let first = terms(&mut g, 0);
-    let (total, acc) = (1..cfg.splits).fold(first, |(total, acc), s| {
-        let (l, o) = terms(&mut g, s);
-        (g.binary("stablehlo.add", &total, &l), g.binary("stablehlo.add", &acc, &o))
-    });
-    let one = g.splat(&stat, "1.000000e+00");
-    let no_weight = g.compare(&total, &zero);
-    let divisor = g.program.op("stablehlo.select", &[&no_weight, &one, &total], "", stat);
-    let divisor = g.broadcast(&divisor, &wide);
-    let out = g.binary("stablehlo.divide", &acc, &divisor);
-    Ok(g.program.op("stablehlo.convert", &[&out], "", TensorType::new([b, hkv, rows, d], out_dtype)))
-}
-
-/// Small helpers over [`Program::op`] for the glue.
-struct Glue<'p> {
-    program: &'p mut Program,
-}
-
-impl Glue<'_> {
-    fn binary(&mut self, name: &str, lhs: &Tensor, rhs: &Tensor) -> Tensor {
-        self.program.op(name, &[lhs, rhs], "", lhs.ty.clone())
-    }
-
-    /// `[B, H, rows, 1]` to `[B, H, rows, n]`, repeating the last dim.
-    fn broadcast(&mut self, x: &Tensor, ty: &TensorType) -> Tensor {
-        let dims: Vec<String> = (0..ty.shape.len()).map(|d| d.to_string()).collect();
-        let attributes = format!("broadcast_dimensions = array<i64: {}>", dims.join(", "));
-        self.program.op("stablehlo.broadcast_in_dim", &[x], &attributes, ty.clone())
-    }
-
-    fn splat(&mut self, ty: &TensorType, literal: &str) -> Tensor {
-        self.program.op("stablehlo.constant", &[], &format!("value = dense<{literal}> : {ty}"), ty.clone())
-    }
-
-    fn compare(&mut self, lhs: &Tensor, rhs: &Tensor) -> Tensor {
-        let ty = TensorType::new(lhs.ty.shape.clone(), DType::I1);
-        self.program.op("stablehlo.compare", &[lhs, rhs], "comparison_direction = #stablehlo<comparison_direction EQ>", ty)
-    }
-
-    fn slice<const R: usize>(&mut self, x: &Tensor, start: [usize; R], limit: [usize; R]) -> Tensor {
-        let list = |v: &[usize]| v.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(", ");
-        let shape: Vec<usize> = start.iter().zip(&limit).map(|(a, b)| b - a).collect();
-        let attributes = format!(
-            "start_indices = array<i64: {}>, limit_indices = array<i64: {}>, strides = array<i64: {}>",
-            list(&start),
-            list(&limit),
-            list(&[1; R])
-        );
-        self.program.op("stablehlo.slice", &[x], &attributes, TensorType::new(shape, x.ty.dtype))
-    }
 }

@@ -164,10 +164,9 @@ impl FlashDecodingConfig {
         self.max_kv_len / self.block_kv.max(1)
     }
 
-    /// KV blocks each split walks (the last split may run past the cache; those steps
-    /// cost neither DMA nor compute).
+    /// KV blocks each split walks.
     pub fn blocks_per_split(&self) -> usize {
-        self.kv_blocks().div_ceil(self.splits.max(1))
+        self.kv_blocks() / self.splits.max(1)
     }
 
     /// Checks every rule the kernels rely on.
@@ -209,6 +208,14 @@ impl FlashDecodingConfig {
                 splits: self.splits,
                 blocks: self.kv_blocks(),
                 block_kv: self.block_kv,
+            });
+        }
+        if self.kv_blocks() % self.splits != 0 {
+            return Err(FlashDecodingError::NotMultiple {
+                what: "KV blocks per sequence",
+                value: self.kv_blocks(),
+                multiple: self.splits,
+                why: "every split walks the same number of blocks",
             });
         }
         if let KvLengths::Uniform(length) = self.lengths {

@@ -27,14 +27,22 @@
 mod combine;
 mod common;
 mod config;
+#[cfg(feature = "program")]
+mod glue;
 mod host;
+#[cfg(feature = "program")]
+mod mesh;
 mod online_softmax;
+mod paged;
 mod split;
 
 pub use combine::{combine_kernel, CombineOutputs};
 #[cfg(feature = "program")]
-pub use combine::glue_combine;
+pub use glue::glue_combine;
 pub use config::{FlashDecodingConfig, FlashDecodingError, KvCacheDtype, KvLengths, MAX_Q_LEN};
 pub use host::{combine_partials, query_tile, untile_output};
+#[cfg(feature = "program")]
+pub use mesh::{mesh_program, shard_lengths, MeshError};
 pub use online_softmax::STAT_LANES;
+pub use paged::{paged_kernel, PagedCache};
 pub use split::split_kernel;

@@ -91,6 +91,29 @@ impl Data {
         args
     }
 
+    /// The paged kernel's arguments for a bf16 cache: lengths, the page table, the query
+    /// tile, and `k_pages`, `v_pages: [H_kv, num_pages, page_size, D]`. Physical pages are
+    /// a rotation of the logical ones, plus one spare page of NaN nobody maps.
+    pub fn paged_args(&self, page_size: usize) -> (Vec<HostArray>, usize) {
+        let (b, h, n, d) = self.k.dim();
+        let per_row = n / page_size;
+        let num_pages = b * per_row + 1;
+        let physical = |row: usize, i: usize| (row * per_row + i + 3) % num_pages;
+        let table = ndarray::Array2::from_shape_fn((b, per_row), |(row, i)| physical(row, i) as i32);
+        let pages = |x: &Array4<f32>| {
+            let mut out = Array4::from_elem((h, num_pages, page_size, d), bf16::NAN);
+            for ((row, hi, pos, di), v) in x.indexed_iter() {
+                out[[hi, physical(row, pos / page_size), pos % page_size, di]] = bf16::from_f32(*v);
+            }
+            HostArray::from(out)
+        };
+        let mut args = self.args();
+        args.truncate(2);
+        args.insert(1, HostArray::from(table));
+        args.extend([pages(&self.k), pages(&self.v)]);
+        (args, num_pages)
+    }
+
     /// Symmetric int8 per (kv head, channel) over the valid positions; positions past a
     /// row's length hold 127 (anything is allowed there).
     pub fn quantized(&self) -> Data {
