@@ -5,7 +5,8 @@ use pallas_flash_ir::Kernel;
 use pallas_flash_runtime::{CompileOptions, CompileReport, CompileRequest, IsolatedCompiler, Program as PjrtProgram, StaticProfile};
 use serde::{Deserialize, Serialize};
 
-use crate::custom_call::{Program, TpuCustomCall};
+use crate::custom_call::TpuCustomCall;
+use crate::program::Program;
 use crate::error::Result;
 use crate::{lower, MosaicModule};
 

@@ -1,5 +1,4 @@
-//! The StableHLO side: a kernel as `stablehlo.custom_call @tpu_custom_call` with its
-//! backend_config JSON, and programs that combine several kernels with plain StableHLO glue.
+//! A kernel as `stablehlo.custom_call @tpu_custom_call` with its backend_config JSON.
 //!
 //! backend_config (DESIGN §3): `custom_call_config` holds the base64 body, the cost
 //! estimate, `"serialization_format": 1` and `"needs_layout_passes": true` (libtpu rejects
@@ -12,7 +11,7 @@ use base64::Engine;
 use pallas_flash_ir::{Alias, CostEstimate, DType, Kernel};
 use serde_json::json;
 
-use crate::error::{CodegenError, Result};
+use crate::error::Result;
 use crate::MosaicModule;
 
 /// A StableHLO tensor type, printed `tensor<8x128xbf16>`.
@@ -110,7 +109,7 @@ impl TpuCustomCall {
     }
 
     /// `stablehlo.custom_call @tpu_custom_call(operands)` as one line of a function body.
-    fn emit(&self, results: &[String], operands: &[String]) -> String {
+    pub(crate) fn emit(&self, results: &[String], operands: &[String]) -> String {
         let list = |types: &[TensorType]| types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
         let layouts = |types: &[TensorType]| types.iter().map(|t| t.row_major_layout()).collect::<Vec<_>>().join(", ");
         let aliases = if self.aliases.is_empty() {
@@ -147,91 +146,4 @@ impl TpuCustomCall {
 /// MLIR string-literal escaping.
 fn escape(text: &str) -> String {
     text.replace('\\', "\\\\").replace('"', "\\\"")
-}
-
-/// A value of a [`Program`] under construction.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tensor {
-    name: String,
-    pub ty: TensorType,
-}
-
-/// A StableHLO module with one `main`: parameters, any number of kernels, and plain
-/// StableHLO ops between them (e.g. the log-sum-exp combine of split-KV decoding).
-#[derive(Clone, Debug, Default)]
-pub struct Program {
-    parameters: Vec<TensorType>,
-    lines: Vec<String>,
-    next: usize,
-}
-
-impl Program {
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// A new parameter of `main`.
-    pub fn parameter(&mut self, ty: TensorType) -> Tensor {
-        self.parameters.push(ty.clone());
-        Tensor { name: format!("%arg{}", self.parameters.len() - 1), ty }
-    }
-
-    fn fresh(&mut self) -> String {
-        self.next += 1;
-        format!("%{}", self.next - 1)
-    }
-
-    /// Calls a kernel; operand types must match its signature.
-    pub fn call(&mut self, kernel: &TpuCustomCall, operands: &[&Tensor]) -> Result<Vec<Tensor>> {
-        let given: Vec<&TensorType> = operands.iter().map(|t| &t.ty).collect();
-        if given.len() != kernel.operands.len() || given.iter().zip(&kernel.operands).any(|(a, b)| *a != b) {
-            return Err(CodegenError::Program(format!(
-                "kernel `{}` takes ({}) but was given ({})",
-                kernel.kernel_name,
-                kernel.operands.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
-                given.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-        let base = self.fresh();
-        let results: Vec<Tensor> = match kernel.results.len() {
-            1 => vec![Tensor { name: base.clone(), ty: kernel.results[0].clone() }],
-            _ => kernel.results.iter().enumerate().map(|(i, ty)| Tensor { name: format!("{base}#{i}"), ty: ty.clone() }).collect(),
-        };
-        let lhs = if kernel.results.len() == 1 { base } else { format!("{base}:{}", kernel.results.len()) };
-        let names: Vec<String> = operands.iter().map(|t| t.name.clone()).collect();
-        self.lines.push(kernel.emit(&[lhs], &names));
-        Ok(results)
-    }
-
-    /// A plain StableHLO op in generic form: `"name"(operands) {attributes} : (…) -> result`.
-    /// `attributes` is the text between the braces (may be empty).
-    pub fn op(&mut self, name: &str, operands: &[&Tensor], attributes: &str, result: TensorType) -> Tensor {
-        let out = self.fresh();
-        let names: Vec<&str> = operands.iter().map(|t| t.name.as_str()).collect();
-        let types: Vec<String> = operands.iter().map(|t| t.ty.to_string()).collect();
-        let attributes = if attributes.is_empty() { String::new() } else { format!(" {{{attributes}}}") };
-        self.lines.push(format!("{out} = \"{name}\"({}){attributes} : ({}) -> {result}", names.join(", "), types.join(", ")));
-        Tensor { name: out, ty: result }
-    }
-
-    /// The module text, returning `results` from `main`.
-    pub fn finish(&self, results: &[&Tensor]) -> String {
-        let params: Vec<String> = self.parameters.iter().enumerate().map(|(i, t)| format!("%arg{i}: {t}")).collect();
-        let result_types: Vec<String> = results.iter().map(|t| t.ty.to_string()).collect();
-        let names: Vec<&str> = results.iter().map(|t| t.name.as_str()).collect();
-        let mut text = format!("module @pallas_flash {{\n  func.func public @main({}) -> ({}) {{\n", params.join(", "), result_types.join(", "));
-        for line in &self.lines {
-            text.push_str(&format!("    {line}\n"));
-        }
-        text.push_str(&format!("    return {} : {}\n  }}\n}}\n", names.join(", "), result_types.join(", ")));
-        text
-    }
-
-    /// The usual program: `main` takes the kernel's operands and returns its results.
-    pub fn single_kernel(kernel: &TpuCustomCall) -> Result<String> {
-        let mut program = Program::new();
-        let operands: Vec<Tensor> = kernel.operands.iter().map(|t| program.parameter(t.clone())).collect();
-        let results = program.call(kernel, &operands.iter().collect::<Vec<_>>())?;
-        Ok(program.finish(&results.iter().collect::<Vec<_>>()))
-    }
 }

@@ -79,11 +79,15 @@ mod cost;
 mod custom_call;
 mod error;
 pub mod mosaic;
+mod program;
 mod serde;
+pub mod spmd;
 
 pub use compile::{compile_for_tpu, compile_program, used_scoped_memory, CompiledKernel, ScopedMemory, Target};
 pub use cost::cost_estimate;
-pub use custom_call::{Program, Tensor, TensorType, TpuCustomCall};
+pub use custom_call::{TensorType, TpuCustomCall};
 pub use error::{CodegenError, Result};
 pub use mosaic::{lower, MosaicModule, MOSAIC_VERSION};
+pub use program::{Program, Tensor};
 pub use serde::SERDE_PREFIX;
+pub use spmd::{Mesh, Reduction, Sharding};
