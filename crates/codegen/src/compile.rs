@@ -21,11 +21,20 @@ pub struct Target {
     /// Overrides the kernel's scoped VMEM limit: `Some(None)` removes it, `Some(Some(n))`
     /// sets `n` bytes (what a budget bypass uses), `None` keeps the kernel's.
     pub vmem_limit_override: Option<Option<u64>>,
+    /// Check the VMEM budget (`pallas_flash_tiling::VmemBudget`) before compiling, so an
+    /// oversized kernel fails with our numbers instead of libtpu's E1001.
+    pub check_vmem_budget: bool,
 }
 
 impl Target {
     pub fn tpu(topology: &str) -> Self {
-        Target { topology: topology.to_string(), options: CompileOptions::default(), static_profile: false, vmem_limit_override: None }
+        Target {
+            topology: topology.to_string(),
+            options: CompileOptions::default(),
+            static_profile: false,
+            vmem_limit_override: None,
+            check_vmem_budget: true,
+        }
     }
 
     /// One v5e chip.
@@ -41,6 +50,19 @@ impl Target {
     pub fn with_vmem_limit(mut self, bytes: Option<u64>) -> Self {
         self.vmem_limit_override = Some(bytes);
         self
+    }
+
+    /// Skips our VMEM budget check and lets libtpu decide (its E1001 comes back as
+    /// [`crate::CodegenError::Compile`]); for probing the model, not for shipping.
+    pub fn without_budget_check(mut self) -> Self {
+        self.check_vmem_budget = false;
+        self
+    }
+
+    /// The chip profile for the topology's chip (`v5e:2x2` → v5e).
+    pub fn chip(&self) -> Result<pallas_flash_tiling::Target> {
+        let chip = self.topology.split(':').next().unwrap_or_default();
+        Ok(chip.parse::<pallas_flash_tiling::Target>()?)
     }
 }
 
@@ -79,10 +101,13 @@ impl CompiledKernel {
     }
 }
 
-/// Lowers `kernel`, wraps it in a single-kernel program and compiles it with libtpu in a
-/// worker process (an abort becomes `pallas_flash_runtime::Error::CompileCrashed`; VMEM
+/// Checks the VMEM budget, lowers `kernel`, wraps it in a single-kernel program and
+/// compiles it with libtpu in a worker process (an abort becomes `pallas_flash_runtime::Error::CompileCrashed`; VMEM
 /// overflow `VmemOom`, see [`crate::CodegenError::is_vmem_oom`]).
 pub fn compile_for_tpu(kernel: &Kernel, target: &Target) -> Result<CompiledKernel> {
+    if target.check_vmem_budget {
+        check_budget(kernel, target)?;
+    }
     let mosaic = lower(kernel)?;
     let mut call = TpuCustomCall::new(kernel, &mosaic)?;
     if let Some(limit) = target.vmem_limit_override {
@@ -92,6 +117,16 @@ pub fn compile_for_tpu(kernel: &Kernel, target: &Target) -> Result<CompiledKerne
     let (report, profile) = compile_program(&program, target)?;
     let used_scoped_memory = used_scoped_memory(&String::from_utf8_lossy(&report.hlo_module_proto));
     Ok(CompiledKernel { mosaic, program, report, profile, used_scoped_memory })
+}
+
+/// The VMEM budget of `kernel` under the limit it will be compiled with.
+fn check_budget(kernel: &Kernel, target: &Target) -> Result<()> {
+    let info = pallas_flash_ir::validate(kernel)?;
+    let mut planned = kernel.clone();
+    if let Some(limit) = target.vmem_limit_override {
+        planned.vmem_limit_bytes = limit;
+    }
+    Ok(pallas_flash_tiling::VmemBudget::of(&target.chip()?, &planned, &info).check()?)
 }
 
 /// Compiles any StableHLO program text for `target` in a worker process.

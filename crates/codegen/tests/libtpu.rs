@@ -59,9 +59,12 @@ fn a_raised_vmem_limit_reaches_libtpu_and_the_used_vmem_is_reported() {
 }
 
 #[test]
-fn blocks_over_the_vmem_limit_surface_libtpu_e1001_as_a_typed_error() {
+fn blocks_over_the_vmem_limit_are_rejected_by_the_budget_then_by_libtpu_e1001() {
     let kernel = common::big_window(5120);
     let error = compile_for_tpu(&kernel, &Target::v5e()).unwrap_err();
+    assert!(matches!(error, pallas_flash_codegen::CodegenError::Budget(_)), "{error}");
+    assert!(error.to_string().contains("set vmem_limit_bytes to"), "{error}");
+    let error = compile_for_tpu(&kernel, &Target::v5e().without_budget_check()).unwrap_err();
     assert!(error.is_vmem_oom(), "{error}");
     assert!(error.to_string().contains("E1001"), "{error}");
 }
