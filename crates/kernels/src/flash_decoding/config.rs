@@ -189,7 +189,7 @@ impl FlashDecodingConfig {
         if !(1..=MAX_Q_LEN).contains(&self.q_len) {
             return Err(FlashDecodingError::QLen { q_len: self.q_len });
         }
-        if self.q_heads % self.kv_heads != 0 {
+        if !self.q_heads.is_multiple_of(self.kv_heads) {
             return Err(FlashDecodingError::Gqa {
                 q_heads: self.q_heads,
                 kv_heads: self.kv_heads,
@@ -200,7 +200,7 @@ impl FlashDecodingConfig {
             ("block_kv", self.block_kv, 128, "scores are lane-dense"),
             ("max_kv_len", self.max_kv_len, self.block_kv, "the cache holds whole blocks"),
         ];
-        if let Some((what, value, multiple, why)) = multiples.into_iter().find(|(_, v, m, _)| v % m != 0) {
+        if let Some((what, value, multiple, why)) = multiples.into_iter().find(|(_, v, m, _)| !v.is_multiple_of(*m)) {
             return Err(FlashDecodingError::NotMultiple { what, value, multiple, why });
         }
         if self.splits > self.kv_blocks() {
@@ -210,7 +210,7 @@ impl FlashDecodingConfig {
                 block_kv: self.block_kv,
             });
         }
-        if self.kv_blocks() % self.splits != 0 {
+        if !self.kv_blocks().is_multiple_of(self.splits) {
             return Err(FlashDecodingError::NotMultiple {
                 what: "KV blocks per sequence",
                 value: self.kv_blocks(),

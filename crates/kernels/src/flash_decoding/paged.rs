@@ -47,7 +47,7 @@ pub struct PagedCache {
 pub fn paged_kernel(cfg: &FlashDecodingConfig, cache: PagedCache) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     cfg.check()?;
     let PagedCache { page_size, num_pages } = cache;
-    if page_size == 0 || page_size % 16 != 0 || cfg.block_kv % page_size != 0 {
+    if page_size == 0 || !page_size.is_multiple_of(16) || !cfg.block_kv.is_multiple_of(page_size) {
         return Err(FlashDecodingError::Paging { what: "page_size", value: page_size, range: "multiples of 16 dividing block_kv" });
     }
     if num_pages == 0 || i32::try_from(num_pages).is_err() {

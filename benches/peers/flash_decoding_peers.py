@@ -1,0 +1,162 @@
+"""Peer static estimates for the FlashDecoding benchmark (DESIGN §8, issue 8).
+
+Compiles, deviceless for TPU v5e with libtpu's static LLO profiler on, the decode
+workload of `cargo bench -p pallas-flash-kernels --bench flash_decoding`: one query token
+per sequence, bf16, D=128, KV length N, batch B, heads (H_q, H_kv), for
+
+  - tpu-inference 0.32.0's ragged paged attention v3 (page 128; decode block sizes
+    (bq, bkv, bq_c, bkv_c) swept over bkv in {1024, 2048, 4096}),
+  - plain XLA decode (einsum + masked softmax + einsum),
+
+and prints the best estimate beside the byte floor (KV bytes at the model's ~1.245 TB/s).
+tpu-inference is installed with --no-deps (a full install downgrades libtpu and pulls in
+torch); its package __init__ imports server code, so only the kernel directory is
+extracted under an empty stub package. Each compile runs in its own process.
+
+Usage (the pinned venv is created on first use; the Rust build never needs it):
+
+    python3 benches/peers/flash_decoding_peers.py [--n 32768,131072] [--b 1,8] [--heads 8/8,32/8]
+"""
+
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+PINS = ["jax==0.10.2", "jaxlib==0.10.2", "libtpu==0.0.52"]
+TPU_INFERENCE = "tpu-inference==0.32.0"
+VENV = os.environ.get("PALLAS_FLASH_DECODE_PEER_VENV", os.path.expanduser("~/.cache/pallas-flash/decode-peer-venv"))
+CLOCK_HZ, MODEL_HBM = 1.5e9, 1.245e12
+D, PAGE = 128, 128
+
+
+def ensure_venv():
+    """Re-runs this script inside a venv with the pinned jax/libtpu and a stubbed tpu-inference."""
+    if os.environ.get("PALLAS_FLASH_PEER_CHILD"):
+        return
+    python = os.path.join(VENV, "bin", "python")
+    stub = os.path.join(VENV, "tpu_inference_stub")
+    if not os.path.exists(python):
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([python, "-m", "pip", "install", "-q", *PINS])
+    if not os.path.exists(stub):
+        wheels = tempfile.mkdtemp(prefix="tpu-inference-")
+        subprocess.check_call([python, "-m", "pip", "download", "-q", "--no-deps", TPU_INFERENCE, "-d", wheels])
+        wheel = zipfile.ZipFile(glob.glob(os.path.join(wheels, "*.whl"))[0])
+        wanted = "tpu_inference/kernels/ragged_paged_attention/v3/"
+        for name in wheel.namelist():
+            if name.startswith(wanted):
+                wheel.extract(name, stub)
+        for package in ["tpu_inference", "tpu_inference/kernels", "tpu_inference/kernels/ragged_paged_attention"]:
+            open(os.path.join(stub, package, "__init__.py"), "w").close()
+    env = dict(os.environ, PALLAS_FLASH_PEER_CHILD="1", PYTHONPATH=stub)
+    sys.exit(subprocess.call([python, *sys.argv], env=env))
+
+
+def child(spec):
+    """Compiles one case and prints its summed static estimate as JSON."""
+    prof = tempfile.mkdtemp(prefix="decode-peer-prof-")
+    os.environ["LIBTPU_INIT_ARGS"] = f"--xla_jf_dump_static_llo_profile_to={prof}"
+    for key, value in [("TPU_SKIP_MDS_QUERY", "1"), ("TPU_ACCELERATOR_TYPE", "v5litepod-4"),
+                       ("TPU_WORKER_HOSTNAMES", "localhost"), ("ALLOW_MULTIPLE_LIBTPU_LOAD", "1"),
+                       ("JAX_PLATFORMS", "cpu")]:
+        os.environ.setdefault(key, value)
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    from jax.experimental import topologies
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    topo = topologies.get_topology_desc(topology_name="v5e:1x1", platform="tpu")
+    mesh = jax.sharding.Mesh(np.array(topo.devices[:1]), ("x",))
+    sharding = NamedSharding(mesh, PartitionSpec())
+    b, n, hq, hkv, kind = spec["b"], spec["n"], spec["hq"], spec["hkv"], spec["kernel"]
+    scale = 1.0 / D ** 0.5
+
+    def shaped(shape, dtype=jnp.bfloat16):
+        return jax.ShapeDtypeStruct(shape, dtype, sharding=sharding)
+
+    if kind == "rpa_v3":
+        from tpu_inference.kernels.ragged_paged_attention.v3 import kernel as rpa
+        pages_per_seq = n // PAGE
+        packing = 2  # bf16 entries per 32-bit word along the combined K/V head axis
+        bkv = spec["bkv"]
+
+        def fwd(q, k, v, cache, kv_lens, page_indices, cu_q_lens, distribution):
+            return rpa.ragged_paged_attention(
+                q, k, v, cache, kv_lens, page_indices, cu_q_lens, distribution,
+                sm_scale=scale, update_kv_cache=False, d_block_sizes=(1, bkv, 1, bkv))
+
+        args = [shaped((b, hq, D)), shaped((b, hkv, D)), shaped((b, hkv, D)),
+                shaped((b * pages_per_seq, PAGE, 2 * hkv // packing, packing, D)),
+                shaped((b,), jnp.int32), shaped((b * pages_per_seq,), jnp.int32),
+                shaped((b + 1,), jnp.int32), shaped((3,), jnp.int32)]
+    else:
+        def fwd(q, k, v, lengths):
+            group = hq // hkv
+            qg = q.reshape(b, hkv, group, D)
+            s = jnp.einsum("bhgd,bhnd->bhgn", qg, k, preferred_element_type=jnp.float32) * scale
+            visible = jnp.arange(n)[None, None, None, :] < lengths[:, None, None, None]
+            p = jax.nn.softmax(jnp.where(visible, s, -jnp.inf), axis=-1)
+            o = jnp.einsum("bhgn,bhnd->bhgd", p.astype(jnp.bfloat16), v, preferred_element_type=jnp.float32)
+            return o.reshape(b, hq, D).astype(jnp.bfloat16)
+
+        args = [shaped((b, hq, D)), shaped((b, hkv, n, D)), shaped((b, hkv, n, D)), shaped((b,), jnp.int32)]
+
+    jax.jit(fwd).lower(*args).compile()
+    total = 0
+    for path in glob.glob(os.path.join(prof, "*static_llo_profile.textproto")):
+        with open(path) as f:
+            total += sum(int(line.split(":")[1]) for line in f if line.strip().startswith("estimated_cycles:"))
+    print(json.dumps({"cycles": total}))
+
+
+def run(spec):
+    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True)
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {"error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--child")
+    parser.add_argument("--n", default="32768,131072")
+    parser.add_argument("--b", default="1,8")
+    parser.add_argument("--heads", default="8/8,32/8")
+    parser.add_argument("--kernels", default="rpa_v3,xla")
+    a = parser.parse_args()
+    if a.child:
+        child(json.loads(a.child))
+        return
+    ensure_venv()
+    print("| kernel | N | B | H_q/H_kv | best | est. cycles | byte floor | % of floor |")
+    print("|---|---|---|---|---|---|---|---|")
+    for n in map(int, a.n.split(",")):
+        for b in map(int, a.b.split(",")):
+            for heads in a.heads.split(","):
+                hq, hkv = map(int, heads.split("/"))
+                floor = 2 * b * hkv * n * D * 2 / MODEL_HBM * CLOCK_HZ
+                for kind in a.kernels.split(","):
+                    options = [{"bkv": bkv} for bkv in (1024, 2048, 4096)] if kind == "rpa_v3" else [{}]
+                    best = None
+                    for option in options:
+                        r = run(dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, **option))
+                        print(f"  {kind} N={n} B={b} {heads} {option}: {r}", file=sys.stderr)
+                        if r.get("cycles") and (best is None or r["cycles"] < best[0]):
+                            best = (r["cycles"], option)
+                    if best:
+                        flag = "" if best[0] >= floor else " (below floor: profiler trap)"
+                        print(f"| {kind} | {n} | {b} | {heads} | {best[1]} | {best[0]} | {floor:.0f} | "
+                              f"{100 * floor / best[0]:.1f}%{flag} |")
+                    else:
+                        print(f"| {kind} | {n} | {b} | {heads} | - | failed | {floor:.0f} | - |")
+
+
+if __name__ == "__main__":
+    main()
