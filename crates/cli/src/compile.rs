@@ -25,7 +25,8 @@ pub struct Args {
     /// Print the report as one JSON document.
     #[arg(long)]
     pub json: bool,
-    /// Write the artifacts (Mosaic, StableHLO, optimized HLO, executable, report.json) here.
+    /// Write the artifacts here: kernel.mosaic.mlir, program.stablehlo.mlir,
+    /// kernel.after_optimizations.txt (for hlo-check), hlo_module.pb, executable.bin, report.json.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -142,10 +143,12 @@ fn json_report(
 fn write_artifacts(dir: &Path, c: &CompiledKernel, report: &serde_json::Value) -> Result<(), CliError> {
     std::fs::create_dir_all(dir).map_err(CliError::io(format!("cannot create {}", dir.display())))?;
     let report_text = serde_json::to_string_pretty(report).map_err(CliError::json("encoding the report"))?;
+    // Named like XLA's dumps, so `pallas-flash hlo-check <dir>` finds it.
+    let hlo_name = format!("kernel.{}", pallas_flash::hlo::dump::OPTIMIZED_SUFFIX);
     let files: [(&str, &[u8]); 6] = [
         ("kernel.mosaic.mlir", c.mosaic_text.as_bytes()),
         ("program.stablehlo.mlir", c.stablehlo.as_bytes()),
-        ("optimized_hlo.txt", c.output.report.optimized_hlo_text.as_deref().unwrap_or_default().as_bytes()),
+        (&hlo_name, c.output.report.optimized_hlo_text.as_deref().unwrap_or_default().as_bytes()),
         ("hlo_module.pb", &c.output.report.hlo_module_proto),
         ("executable.bin", &c.output.report.serialized),
         ("report.json", report_text.as_bytes()),

@@ -39,7 +39,9 @@ fn compile_matmul_reports_an_estimate_and_writes_every_artifact() {
     assert_eq!(report["grid"], serde_json::json!([2, 2, 2]));
     assert!(read(&out, "kernel.mosaic.mlir").contains("tpu.matmul"));
     assert!(read(&out, "program.stablehlo.mlir").contains("tpu_custom_call"));
-    assert!(read(&out, "optimized_hlo.txt").contains("custom-call"));
+    assert!(read(&out, "kernel.after_optimizations.txt").contains("custom-call"));
+    let (code, stdout, stderr) = pallas_flash(&["hlo-check", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "the written HLO passes the copy-trap lint: {stdout}{stderr}");
     assert!(std::fs::metadata(out.join("executable.bin")).unwrap().len() > 10_000);
     let saved: serde_json::Value = serde_json::from_str(&read(&out, "report.json")).unwrap();
     assert_eq!(saved, report);

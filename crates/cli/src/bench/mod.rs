@@ -15,6 +15,7 @@ use std::path::PathBuf;
 
 use pallas_flash::ir::DType;
 use pallas_flash::kernels::flash_attention::FlashAttentionConfig;
+use pallas_flash::kernels::flash_decoding::{FlashDecodingConfig, KvLengths};
 use pallas_flash::kernels::matmul::MatmulConfig;
 use pallas_flash::runtime::CompileOptions;
 use pallas_flash::tiling::Target;
@@ -24,6 +25,7 @@ use crate::catalog::Problem;
 use crate::error::CliError;
 use crate::estimate::{Estimate, Work};
 use crate::libtpu::{compile_kernel, compile_program};
+use xla::AttentionShape;
 
 /// Google Cloud's published on-demand price of one TPU v5e chip-hour (US regions), USD:
 /// <https://cloud.google.com/tpu/pricing>.
@@ -75,6 +77,7 @@ struct Row {
 fn workloads(quick: bool) -> Vec<Workload> {
     let matmul_dim = if quick { 1024 } else { 4096 };
     let attention: &[(usize, usize)] = if quick { &[(2, 1024)] } else { &[(8, 2048), (8, 8192)] };
+    let decode: &[(usize, usize)] = if quick { &[(1, 4096)] } else { &[(1, 32768), (8, 32768)] };
     let mut list = vec![Workload {
         id: format!("matmul-{matmul_dim}"),
         ours: Problem::Matmul(MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim)),
@@ -85,8 +88,16 @@ fn workloads(quick: bool) -> Vec<Workload> {
         list.push(Workload {
             id: format!("attention-fwd-causal-b1-h{heads}-n{seq}-d128"),
             ours: Problem::FlashAttention(FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)),
-            xla: xla::attention(1, heads, seq, 128, true, DType::Bf16),
+            xla: xla::attention(AttentionShape { batch: 1, heads, seq_q: seq, seq_kv: seq, head_dim: 128, causal: true }, DType::Bf16),
             xla_label: "einsum + masked softmax + einsum",
+        });
+    }
+    for &(batch, kv_len) in decode {
+        list.push(Workload {
+            id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
+            ours: Problem::FlashDecoding(FlashDecodingConfig::new(batch, 8, 8, 128, kv_len).with_splits(1, 2048.min(kv_len)).with_lengths(KvLengths::Uniform(kv_len))),
+            xla: xla::attention(AttentionShape { batch, heads: 8, seq_q: 1, seq_kv: kv_len, head_dim: 128, causal: false }, DType::Bf16),
+            xla_label: "einsum + softmax + einsum, 1 query",
         });
     }
     list
@@ -252,7 +263,8 @@ fn memory_wall(quick: bool) -> Result<WallReport, CliError> {
     let (low, high, step) = if quick { (8192, 65536, 8192) } else { (1024, 131072, 512) };
     eprintln!("memory wall  bisecting plain XLA attention (B=1, H={WALL_HEADS}, D={WALL_HEAD_DIM}, bf16) between N={low} and N={high}");
     let xla = wall::find_wall(low, high, step, |seq| {
-        let text = xla::attention(1, WALL_HEADS, seq, WALL_HEAD_DIM, false, DType::Bf16);
+        let shape = AttentionShape { batch: 1, heads: WALL_HEADS, seq_q: seq, seq_kv: seq, head_dim: WALL_HEAD_DIM, causal: false };
+        let text = xla::attention(shape, DType::Bf16);
         let probe = probe(seq, compile_program(text.into_bytes(), "v5e:1x1", CompileOptions::default(), false).map(|o| o.report.memory_stats));
         eprintln!("               N={seq}: {}", probe.as_ref().map_or_else(|e| e.to_string(), |p| if p.fits() { "fits".into() } else { "HBM OOM".into() }));
         probe

@@ -26,26 +26,41 @@ pub fn matmul(m: usize, n: usize, k: usize, dtype: DType) -> String {
     )
 }
 
+/// The shape of an attention problem for the XLA baseline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct AttentionShape {
+    pub batch: usize,
+    pub heads: usize,
+    pub seq_q: usize,
+    pub seq_kv: usize,
+    pub head_dim: usize,
+    /// Query `i` sees key `j <= i` (positions aligned at 0).
+    pub causal: bool,
+}
+
 /// Attention the way XLA sees `softmax(q kᵀ · scale [+ causal mask]) v` on
-/// `[batch, heads, seq, head_dim]` tensors: the full `seq × seq` score matrix is
-/// materialized in HBM, which is what runs out of memory at long sequences.
-pub fn attention(batch: usize, heads: usize, seq: usize, head_dim: usize, causal: bool, dtype: DType) -> String {
+/// `[batch, heads, seq, head_dim]` tensors: the full `seq_q × seq_kv` score matrix is
+/// materialized in HBM, which is what runs out of memory at long sequences. With
+/// `seq_q = 1` it is plain-XLA decoding.
+pub fn attention(shape: AttentionShape, dtype: DType) -> String {
+    let AttentionShape { batch, heads, seq_q, seq_kv, head_dim, causal } = shape;
     let e = elem(dtype);
-    let qkv = tensor(&[batch, heads, seq, head_dim], e);
-    let scores = tensor(&[batch, heads, seq, seq], "f32");
-    let rows = tensor(&[batch, heads, seq], "f32");
-    let out32 = tensor(&[batch, heads, seq, head_dim], "f32");
+    let q_ty = tensor(&[batch, heads, seq_q, head_dim], e);
+    let kv_ty = tensor(&[batch, heads, seq_kv, head_dim], e);
+    let scores = tensor(&[batch, heads, seq_q, seq_kv], "f32");
+    let rows = tensor(&[batch, heads, seq_q], "f32");
+    let out32 = tensor(&[batch, heads, seq_q, head_dim], "f32");
     let scale = 1.0 / (head_dim as f64).sqrt();
     let mut body = vec![
-        format!("%s = stablehlo.dot_general %q, %k, batching_dims = [0, 1] x [0, 1], contracting_dims = [3] x [3] : ({qkv}, {qkv}) -> {scores}"),
+        format!("%s = stablehlo.dot_general %q, %k, batching_dims = [0, 1] x [0, 1], contracting_dims = [3] x [3] : ({q_ty}, {kv_ty}) -> {scores}"),
         format!("%scale = stablehlo.constant dense<{scale:e}> : {scores}"),
         format!("%scaled = stablehlo.multiply %s, %scale : {scores}"),
         "%ninf = stablehlo.constant dense<0xFF800000> : tensor<f32>".to_string(),
         "%zero = stablehlo.constant dense<0.0> : tensor<f32>".to_string(),
     ];
     let logits = if causal {
-        let mask_ty = tensor(&[batch, heads, seq, seq], "i32");
-        let pred = tensor(&[batch, heads, seq, seq], "i1");
+        let mask_ty = tensor(&[batch, heads, seq_q, seq_kv], "i32");
+        let pred = tensor(&[batch, heads, seq_q, seq_kv], "i1");
         body.extend([
             format!("%row = stablehlo.iota dim = 2 : {mask_ty}"),
             format!("%col = stablehlo.iota dim = 3 : {mask_ty}"),
@@ -57,6 +72,7 @@ pub fn attention(batch: usize, heads: usize, seq: usize, head_dim: usize, causal
     } else {
         "%scaled"
     };
+    let probs_lo = tensor(&[batch, heads, seq_q, seq_kv], e);
     body.extend([
         format!("%max = stablehlo.reduce({logits} init: %ninf) applies stablehlo.maximum across dimensions = [3] : ({scores}, tensor<f32>) -> {rows}"),
         format!("%max_all = stablehlo.broadcast_in_dim %max, dims = [0, 1, 2] : ({rows}) -> {scores}"),
@@ -65,16 +81,13 @@ pub fn attention(batch: usize, heads: usize, seq: usize, head_dim: usize, causal
         format!("%sum = stablehlo.reduce(%p init: %zero) applies stablehlo.add across dimensions = [3] : ({scores}, tensor<f32>) -> {rows}"),
         format!("%sum_all = stablehlo.broadcast_in_dim %sum, dims = [0, 1, 2] : ({rows}) -> {scores}"),
         format!("%probs = stablehlo.divide %p, %sum_all : {scores}"),
-        format!("%probs_lo = stablehlo.convert %probs : ({scores}) -> {}", tensor(&[batch, heads, seq, seq], e)),
-        format!(
-            "%o32 = stablehlo.dot_general %probs_lo, %v, batching_dims = [0, 1] x [0, 1], contracting_dims = [3] x [2] : ({}, {qkv}) -> {out32}",
-            tensor(&[batch, heads, seq, seq], e)
-        ),
-        format!("%o = stablehlo.convert %o32 : ({out32}) -> {qkv}"),
-        format!("return %o : {qkv}"),
+        format!("%probs_lo = stablehlo.convert %probs : ({scores}) -> {probs_lo}"),
+        format!("%o32 = stablehlo.dot_general %probs_lo, %v, batching_dims = [0, 1] x [0, 1], contracting_dims = [3] x [2] : ({probs_lo}, {kv_ty}) -> {out32}"),
+        format!("%o = stablehlo.convert %o32 : ({out32}) -> {q_ty}"),
+        format!("return %o : {q_ty}"),
     ]);
     format!(
-        "module @xla_attention {{\n  func.func public @main(%q: {qkv}, %k: {qkv}, %v: {qkv}) -> {qkv} {{\n    {}\n  }}\n}}\n",
+        "module @xla_attention {{\n  func.func public @main(%q: {q_ty}, %k: {kv_ty}, %v: {kv_ty}) -> {q_ty} {{\n    {}\n  }}\n}}\n",
         body.join("\n    ")
     )
 }
@@ -89,12 +102,41 @@ mod tests {
         assert!(text.contains("(tensor<256x512xbf16>, tensor<512x128xbf16>) -> tensor<256x128xf32>"), "{text}");
     }
 
+    fn square(heads: usize, seq: usize, causal: bool) -> AttentionShape {
+        AttentionShape { batch: 1, heads, seq_q: seq, seq_kv: seq, head_dim: 128, causal }
+    }
+
     #[test]
     fn causal_attention_masks_before_the_softmax() {
-        let text = attention(1, 2, 128, 64, true, DType::Bf16);
+        let text = attention(square(2, 128, true), DType::Bf16);
         let (mask, max) = (text.find("%masked =").unwrap(), text.find("%max =").unwrap());
         assert!(mask < max, "{text}");
         assert!(text.contains("tensor<1x2x128x128xf32>") && text.contains("reduce(%masked init: %ninf)"));
-        assert!(!attention(1, 2, 128, 64, false, DType::Bf16).contains("iota"));
+        assert!(!attention(square(2, 128, false), DType::Bf16).contains("iota"));
+    }
+
+    /// libtpu itself, in this process: the baselines compile, and the wall is real.
+    fn compile(text: String) -> Result<pallas_flash::runtime::MemoryStats, pallas_flash::runtime::Error> {
+        use pallas_flash::runtime::{compile, CompileOptions, Plugin, Program, Topology};
+        let libtpu = Plugin::libtpu()?;
+        let v5e = Topology::tpu(&libtpu, "v5e:1x1")?;
+        compile(&v5e, &Program::mlir_text(text), &CompileOptions::default())?.memory_stats()
+    }
+
+    #[test]
+    fn baselines_compile_for_v5e() {
+        let m = compile(matmul(256, 512, 1024, DType::Bf16)).unwrap();
+        assert_eq!((m.argument_bytes, m.output_bytes), ((256 * 1024 + 1024 * 512) * 2, 256 * 512 * 4));
+        let m = compile(attention(square(2, 512, true), DType::Bf16)).unwrap();
+        assert_eq!(m.argument_bytes, 3 * 2 * 512 * 128 * 2);
+        let decode = AttentionShape { batch: 2, heads: 4, seq_q: 1, seq_kv: 4096, head_dim: 128, causal: false };
+        assert_eq!(compile(attention(decode, DType::Bf16)).unwrap().output_bytes, 2 * 4 * 128 * 2);
+    }
+
+    #[test]
+    fn plain_attention_hits_the_hbm_wall_at_32k() {
+        // 16 heads × 32768² f32 scores alone are 64 GiB.
+        let err = compile(attention(square(16, 32768, false), DType::Bf16)).unwrap_err();
+        assert!(matches!(err, pallas_flash::runtime::Error::HbmOom { .. }), "{err}");
     }
 }
