@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
+use plotters::coord::combinators::LogCoord;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::{register_font, FontStyle};
@@ -103,9 +104,15 @@ fn roofline<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chip: &Target, po
             .label(format!("{} ({:.1} TFLOP/s)", p.label, p.tflops))
             .legend(move |(x, y)| Circle::new((x + 10, y), 5, style));
     }
+    legend(&mut chart, SeriesLabelPosition::LowerRight)
+}
+
+type LogLog = Cartesian2d<LogCoord<f64>, LogCoord<f64>>;
+
+fn legend<'a, DB: DrawingBackend + 'a>(chart: &mut ChartContext<'a, DB, LogLog>, position: SeriesLabelPosition) -> Result<(), CliError> {
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
+        .position(position)
         .label_font((FONT, 13))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
@@ -156,14 +163,7 @@ fn memory_wall<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chip: &Target,
             .draw_series(w.ooms.iter().map(|(n, g)| Cross::new((*n as f64, *g), 6, RED.stroke_width(2))))
             .map_err(plot_error)?;
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .label_font((FONT, 13))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(plot_error)
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 #[cfg(test)]
