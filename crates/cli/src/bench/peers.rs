@@ -1,8 +1,8 @@
 //! Peer scripts: `benches/peers/*.py`, run with a Python that has JAX 0.10.2 and libtpu.
 //!
 //! The contract (documented in `crates/cli/README.md`): each script is run as
-//! `<python> <script> [--quick]` from the repository root and prints, one per line, JSON
-//! records
+//! `<python> <script> --json-lines [--quick]` from the repository root and prints, one per
+//! line, JSON records
 //!
 //! ```text
 //! {"workload": "attention-fwd-causal-b1-h8-n2048-d128", "implementation": "JAX splash attention",
@@ -10,7 +10,8 @@
 //! {"workload": "...", "implementation": "...", "error": "why it did not run"}
 //! ```
 //!
-//! `workload` is one of the ids `pallas-flash bench` prints; other lines are ignored.
+//! `workload` is one of the ids `pallas-flash bench` prints; other lines are ignored. A
+//! script that does not know `--json-lines` fails at once (argparse) and shows up as not run.
 //! Cycles are libtpu 0.0.52's static estimate for v5e, like ours.
 
 use std::path::{Path, PathBuf};
@@ -48,6 +49,9 @@ pub fn parse_records(stdout: &str) -> Vec<PeerRecord> {
     stdout.lines().filter(|l| l.trim_start().starts_with('{')).filter_map(|l| serde_json::from_str(l).ok()).collect()
 }
 
+/// The flag that asks a peer script for JSON records.
+pub const JSON_LINES_FLAG: &str = "--json-lines";
+
 /// Runs every `*.py` in `dir` (sorted) with `python`.
 pub fn run(dir: &Path, python: Option<&Path>, quick: bool) -> PeerRun {
     let mut result = PeerRun::default();
@@ -69,7 +73,7 @@ pub fn run(dir: &Path, python: Option<&Path>, quick: bool) -> PeerRun {
     }
     for script in scripts {
         let mut command = Command::new(python);
-        command.arg(&script);
+        command.arg(&script).arg(JSON_LINES_FLAG);
         if quick {
             command.arg("--quick");
         }
@@ -79,7 +83,10 @@ pub fn run(dir: &Path, python: Option<&Path>, quick: bool) -> PeerRun {
                 if records.is_empty() {
                     let stderr = String::from_utf8_lossy(&out.stderr);
                     let tail = stderr.lines().last().unwrap_or("no output");
-                    result.not_run.push((script.display().to_string(), format!("printed no records (exit {}): {tail}", out.status)));
+                    result.not_run.push((
+                        script.display().to_string(),
+                        format!("printed no records (exit {}): {tail} — a peer script must accept {JSON_LINES_FLAG} [--quick] and print JSON records (crates/cli/README.md)", out.status),
+                    ));
                 }
                 result.records.extend(records);
             }
@@ -100,6 +107,23 @@ mod tests {
         assert_eq!(records.len(), 2);
         assert_eq!(records[0].estimated_cycles, Some(12));
         assert_eq!(records[1].error.as_deref(), Some("HBM OOM"));
+    }
+
+    /// The runner with `/bin/sh` as the interpreter: no Python in the tests.
+    #[test]
+    fn a_script_that_ignores_the_contract_is_not_run_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("table.py"), "echo '| kernel | cycles |'; echo 'unrecognized arguments: --json-lines' >&2; exit 2\n").unwrap();
+        let good = r#"[ "$1 $2" = "--json-lines --quick" ] || exit 3
+echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
+"#;
+        std::fs::write(dir.path().join("good.py"), good).unwrap();
+        let run = run(dir.path(), Some(Path::new("/bin/sh")), true);
+        assert_eq!(run.records.len(), 1, "{:?}", run.not_run);
+        assert_eq!(run.records[0].estimated_cycles, Some(7));
+        assert_eq!(run.not_run.len(), 1);
+        let (script, why) = &run.not_run[0];
+        assert!(script.ends_with("table.py") && why.contains("unrecognized arguments") && why.contains("must accept --json-lines"), "{why}");
     }
 
     #[test]
