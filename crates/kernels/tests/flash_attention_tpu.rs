@@ -40,3 +40,32 @@ fn backward_compiles_for_v5e() {
         compiles(name, &kernels.dkv);
     }
 }
+
+/// The copy-trap lint over libtpu's optimized HLO of a single-kernel program.
+fn copy_trap_ops(cfg: &FlashAttentionConfig) -> Vec<String> {
+    let kernel = forward(cfg).expect("forward kernel");
+    let compiled = compile_for_tpu(&kernel, &Target::v5e()).expect("compiles");
+    let text = compiled.report.optimized_hlo_text.expect("optimized HLO");
+    let module = pallas_flash_hlo::HloModule::parse(&text).expect("parses");
+    let report = pallas_flash_hlo::lint::lint(&module, &pallas_flash_hlo::lint::LintOptions::default());
+    report.findings().map(|(k, f)| format!("{}: {:?} {:?}", k.kernel, f.kind, f.side)).collect()
+}
+
+/// Head dims 128 and 256 are lane-dense: nothing surrounds the custom call. A head dim
+/// that is not a multiple of 128 is stored in a non-row-major TPU layout, so XLA relayouts
+/// it around the kernel (the copy trap); the documented strategy — the producer emits the
+/// head dim zero-padded to 128 and `sm_scale` keeps the true dim's `1/sqrt(96)` — compiles
+/// to a bare custom call again.
+#[test]
+fn head_dims_and_the_copy_trap() {
+    let cfg = |d| FlashAttentionConfig::new(1, 2, 2, 512, 512, d).causal(true).blocks(BlockSizes::new(256, 256));
+    for d in [128, 256] {
+        assert_eq!(copy_trap_ops(&cfg(d)), Vec::<String>::new(), "head_dim {d}");
+    }
+    for d in [64, 96] {
+        let trapped = copy_trap_ops(&cfg(d));
+        println!("head_dim {d} unpadded: {trapped:?}");
+        let padded = cfg(128).sm_scale(1.0 / (d as f64).sqrt());
+        assert_eq!(copy_trap_ops(&padded), Vec::<String>::new(), "head_dim {d} padded to 128");
+    }
+}

@@ -1,4 +1,74 @@
-//! FlashAttention-2 forward and backward.
+//! FlashAttention-2 forward and backward for TPU v5e, written in the DSL.
+//!
+//! ```
+//! use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+//!
+//! // 8 query heads sharing 2 key/value heads, causal, 1 KiB sequences.
+//! let cfg = FlashAttentionConfig::new(1, 8, 2, 1024, 1024, 128)
+//!     .causal(true)
+//!     .blocks(BlockSizes::new(512, 512).compute(256));
+//! let fwd = forward(&cfg)?; // q, k, v -> o, lse
+//! let bwd = backward(&cfg)?; // dq (+ delta), then dk, dv
+//! assert_eq!(fwd.grid.grid, [1, 8, 2, 2]);
+//! assert_eq!(bwd.dkv.grid.grid, [1, 2, 2, 4 * 2]);
+//! # Ok::<(), pallas_flash_kernels::flash_attention::FlashAttentionError>(())
+//! ```
+//!
+//! # Design
+//!
+//! - **Schedules.** Forward and dQ run query-major: grid `(B, H_q, N_q/block_q,
+//!   N_kv/block_kv)`; a `block_q` query block stays resident (scaled by `sm_scale` once,
+//!   into scratch) while K/V blocks stream by, each processed `block_kv_compute` rows at a
+//!   time (statically unrolled) so the f32 score tile stays `block_q × block_kv_compute`.
+//!   dK/dV run key-major: grid `(B, H_kv, N_kv/block_kv, group · N_q/block_q)`, the last
+//!   axis sweeping every query head of the GQA group, so dK/dV of a kv head accumulate in
+//!   f32 scratch without atomics and K/V are never repeated (`kv head = h / group` in the
+//!   index maps).
+//! - **Skipping without DMA.** The streamed operand's index map clamps the step into the
+//!   block range the mask allows (`min(max(j, first), last)`, from the causal / window
+//!   band); steps outside repeat a block index, which Mosaic does not refetch, and the body
+//!   skips them with `when`.
+//! - **Masking only where needed.** Each tile is classified in the kernel from its corner
+//!   offsets: fully visible tiles run without any mask; only tiles that straddle the
+//!   diagonal, the window edge or a sequence end (or every tile, with segment ids) build the
+//!   element mask. Sequence lengths that are not a multiple of the block work: padding rows
+//!   of a partial block are zeroed before they meet a matmul and masked out of the softmax.
+//! - **Statistics.** Online softmax in f32; the running max starts at `-1e30` so masked
+//!   scores (`-inf`) contribute exactly 0 and rows that see no key yield output 0 and
+//!   logsumexp `-inf`, as the reference defines.
+//! - **`lse` / `delta` layout: `[B, H, N, 128]` f32, replicated over the lanes.** The
+//!   backward needs one value per query row as a `[block_q, 1]` column (it broadcasts along
+//!   the key axis of the `[block_q, block_kv]` tile). A lane-dense `[B, H, N]` layout would
+//!   need a lane→sublane transpose per tile; `[B, H, N, 1]` has a last dim below 128, which
+//!   XLA stores in a non-row-major TPU layout and relayouts around the kernel (the copy
+//!   trap). 128 lanes is one (8, 128) tile per 8 rows: plain loads and stores, a slice
+//!   `[:, 0:1]` to read it, no copy around the custom call; it costs `N · 512` bytes per
+//!   head, < 4% of the backward's HBM traffic at `block_kv ≥ 512`.
+//! - **Backward in two kernels.** dQ also emits `delta = rowsum(dO ∘ O)` (computed once
+//!   per query block on its first step), so there is no separate preprocessing pass; dK/dV
+//!   reads it.
+//! - **Segment ids** are `[B, 1, N]` `i32` (lane-major rows); the query column is made
+//!   once per query block by a 32-bit transpose.
+//!
+//! # Head dims
+//!
+//! 64, 128 and 256 (and any other) build: the head dim is a full-extent block dim. On the
+//! HBM side, XLA's TPU layout of an array whose last dim is not a multiple of 128 is not
+//! row-major, so XLA wraps such a kernel in relayout copies (the copy trap, DESIGN §6).
+//! The strategy for 64, 80 and 96: **the producer emits the head dim zero-padded to the
+//! next multiple of 128** (the QKV projection writes 128 columns, the last ones zero) and
+//! the kernel runs at that head dim with `sm_scale` set for the true dim. Zero columns add
+//! nothing to `q · k` and produce zero output columns (and zero gradient columns), so no
+//! mask is needed; the consumer reads the first `D` columns of `o`. The test
+//! `head_dims_and_the_copy_trap` (tests/flash_attention_tpu.rs) proves it with libtpu's
+//! optimized HLO and the `pallas_flash_hlo` lint: no copy, pad or relayout around the call.
+//!
+//! # Default blocks
+//!
+//! [`FlashAttentionConfig::default_blocks`] takes the tiling crate's block search; the
+//! benchmark (`cargo bench -p pallas-flash-kernels --bench flash_attention`) confirms or
+//! overrides it with libtpu's static estimate. See the table in the benchmark's output
+//! reproduced in `BENCHMARKS` below.
 
 mod backward;
 mod config;

@@ -1,0 +1,168 @@
+"""Peer static estimates for the FlashAttention benchmark (DESIGN §8, issue 7).
+
+Compiles, deviceless for TPU v5e with libtpu's static LLO profiler on, the same workload
+as `cargo bench -p pallas-flash-kernels --bench flash_attention`: B=1, H=8, D=128, bf16,
+causal, N in {2048, 8192, 32768}, for
+
+  - JAX's splash attention (block_q, block_kv, block_kv_compute in {512, 1024, 2048}),
+  - JAX's Pallas flash_attention (block_q, block_k_major = block_k in {512, 1024, 2048}),
+  - plain XLA attention (einsum + softmax),
+
+and prints the best estimate per kernel and N. Every compile runs in its own process (the
+profiler writes one file per op and aborts the process on kernels it cannot model) with
+`--xla_msa_enable=false`-free defaults; long sequences are profiled at H=1 and scaled by
+8, as for our kernels. Estimates are checked against the MXU floor.
+
+Usage (a pinned venv is created on first use; the Rust build never needs it):
+
+    python3 benches/peers/flash_attention_peers.py [--n 2048,8192] [--kernels splash,flash,xla] [--bwd]
+"""
+
+import argparse
+import glob
+import itertools
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+PINS = ["jax==0.10.2", "jaxlib==0.10.2", "libtpu==0.0.52"]
+VENV = os.environ.get("PALLAS_FLASH_PEER_VENV", os.path.expanduser("~/.cache/pallas-flash/peer-venv"))
+CLOCK_HZ, PEAK = 1.5e9, 197e12
+HEADS, D = 8, 128
+SIZES = [512, 1024, 2048]
+
+
+def ensure_venv():
+    """Re-runs this script inside a venv with the pinned jax/libtpu."""
+    if os.environ.get("PALLAS_FLASH_PEER_CHILD"):
+        return
+    python = os.path.join(VENV, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.check_call([sys.executable, "-m", "venv", VENV])
+        subprocess.check_call([python, "-m", "pip", "install", "-q", *PINS])
+    env = dict(os.environ, PALLAS_FLASH_PEER_CHILD="1")
+    sys.exit(subprocess.call([python, *sys.argv], env=env))
+
+
+def child(spec):
+    """Compiles one (kernel, N, heads, blocks) case and prints its summed estimate as JSON."""
+    prof = tempfile.mkdtemp(prefix="peer-prof-")
+    os.environ["LIBTPU_INIT_ARGS"] = f"--xla_jf_dump_static_llo_profile_to={prof}"
+    for key, value in [("TPU_SKIP_MDS_QUERY", "1"), ("TPU_ACCELERATOR_TYPE", "v5litepod-4"),
+                       ("TPU_WORKER_HOSTNAMES", "localhost"), ("ALLOW_MULTIPLE_LIBTPU_LOAD", "1"),
+                       ("JAX_PLATFORMS", "cpu")]:
+        os.environ.setdefault(key, value)
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    from jax.experimental import topologies
+    from jax.sharding import NamedSharding, PartitionSpec
+
+    topo = topologies.get_topology_desc(topology_name="v5e:1x1", platform="tpu")
+    mesh = jax.sharding.Mesh(np.array(topo.devices[:1]), ("x",))
+    sharding = NamedSharding(mesh, PartitionSpec())
+    n, heads, kind = spec["n"], spec["heads"], spec["kernel"]
+    shape = (1, heads, n, D)
+    scale = 1.0 / D ** 0.5
+
+    if kind == "splash":
+        from jax.experimental.pallas.ops.tpu.splash_attention import splash_attention_kernel as sk
+        from jax.experimental.pallas.ops.tpu.splash_attention import splash_attention_mask as sm
+        bq, bkv, bc = spec["blocks"]
+        mask = sm.MultiHeadMask([sm.CausalMask((n, n)) for _ in range(heads)])
+        sizes = sk.BlockSizes(block_q=bq, block_kv=bkv, block_kv_compute=bc,
+                              block_q_dkv=bq, block_kv_dkv=bkv, block_kv_dkv_compute=bc,
+                              block_q_dq=bq, block_kv_dq=bkv)
+        kernel = sk.make_splash_mha(mask, head_shards=1, q_seq_shards=1, block_sizes=sizes)
+
+        def fwd(q, k, v):
+            return jax.vmap(kernel)(q * scale, k, v)
+    elif kind == "flash":
+        from jax.experimental.pallas.ops.tpu import flash_attention as fa
+        bq, bk = spec["blocks"][:2]
+        sizes = fa.BlockSizes(block_q=bq, block_k_major=bk, block_k=bk, block_b=1,
+                              block_q_major_dkv=bq, block_k_major_dkv=bk, block_k_dkv=bk, block_q_dkv=bq,
+                              block_k_major_dq=bk, block_k_dq=bk, block_q_dq=bq)
+
+        def fwd(q, k, v):
+            return fa.flash_attention(q, k, v, causal=True, sm_scale=scale, block_sizes=sizes)
+    else:
+        def fwd(q, k, v):
+            s = jnp.einsum("bhqd,bhkd->bhqk", q, k, preferred_element_type=jnp.float32) * scale
+            keep = jnp.tril(jnp.ones((n, n), bool))
+            p = jax.nn.softmax(jnp.where(keep, s, -1e30), axis=-1)
+            return jnp.einsum("bhqk,bhkd->bhqd", p.astype(q.dtype), v)
+
+    if spec["bwd"]:
+        def fn(q, k, v, do):
+            _, vjp = jax.vjp(fwd, q, k, v)
+            return vjp(do)
+        nargs = 4
+    else:
+        fn, nargs = fwd, 3
+    args = [jax.ShapeDtypeStruct(shape, jnp.bfloat16, sharding=sharding) for _ in range(nargs)]
+    try:
+        jax.jit(fn).lower(*args).compile()
+    except Exception as e:  # noqa: BLE001 — report any compiler error as data
+        print(json.dumps({"error": str(e).splitlines()[0][:200]}))
+        return
+    total = 0
+    for path in glob.glob(os.path.join(prof, "*static_llo_profile.textproto")):
+        with open(path) as f:
+            total += sum(int(line.split(":")[1]) for line in f if line.strip().startswith("estimated_cycles:"))
+    print(json.dumps({"cycles": total}))
+
+
+def run_case(spec):
+    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True)
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {"error": f"exit {out.returncode}: {out.stderr.strip().splitlines()[-1:] or ''}"}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--n", default="2048,8192,32768")
+    parser.add_argument("--kernels", default="splash,flash,xla")
+    parser.add_argument("--bwd", action="store_true")
+    parser.add_argument("--child")
+    args = parser.parse_args()
+    if args.child:
+        child(json.loads(args.child))
+        return
+    ensure_venv()
+    print("| kernel | N | best blocks | est. cycles (H=8) | MXU floor | est. MFU |")
+    print("|---|---|---|---|---|---|")
+    for n in map(int, args.n.split(",")):
+        heads = HEADS if n <= 8192 else 1
+        flops = 2.0 * HEADS * n * n * D * (2.5 if args.bwd else 1.0)
+        floor = flops / PEAK * CLOCK_HZ
+        for kind in args.kernels.split(","):
+            if kind == "splash":
+                grid = [b for b in itertools.product(SIZES, SIZES, SIZES) if b[2] <= b[1] and b[0] <= n and b[1] <= n]
+            elif kind == "flash":
+                grid = [(bq, bk, bk) for bq, bk in itertools.product(SIZES, SIZES) if bq <= n and bk <= n]
+            else:
+                grid = [None]
+            best = None
+            for blocks in grid:
+                r = run_case({"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": args.bwd})
+                cycles = r.get("cycles")
+                print(f"  {kind} N={n} blocks={blocks}: {cycles if cycles else r.get('error')}", file=sys.stderr)
+                if cycles and (best is None or cycles < best[0]):
+                    best = (cycles, blocks)
+            if best is None:
+                print(f"| {kind} | {n} | | failed (see stderr) | | |")
+                continue
+            scaled = best[0] * HEADS / heads
+            mfu = flops / (scaled / CLOCK_HZ) / PEAK
+            flag = " BELOW FLOOR" if scaled < floor else ""
+            print(f"| {kind}{' bwd' if args.bwd else ''} | {n} | {best[1]} | {scaled:,.0f} | {floor:,.0f} | {mfu:.1%}{flag} |")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
