@@ -57,6 +57,24 @@ fn compile_prints_the_plan_budget_and_labelled_estimate() {
 }
 
 #[test]
+fn the_attention_kernels_compile_with_credible_estimates() {
+    // Decode rows use static lengths: with scalar-prefetched lengths the profiler reads 0
+    // and the estimate would fall below the byte floor (DESIGN §8).
+    for args in [
+        &["compile", "flash-attention", "--seq", "512", "--heads", "2", "--causal", "--json"][..],
+        &["compile", "flash-decoding", "--kv-len", "4096", "--heads", "8", "--kv-heads", "1", "--block-kv", "1024", "--json"][..],
+    ] {
+        let (code, stdout, stderr) = pallas_flash(args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+        assert!(report["estimated_cycles"].as_u64().unwrap() > 1000, "{report}");
+        assert_eq!(report["below_floor"], false, "{report}");
+        assert!(report["vmem_bytes"].as_u64().unwrap() > 0, "{report}");
+        assert!(report["copy_trap_findings"].is_u64(), "{report}");
+    }
+}
+
+#[test]
 fn tune_runs_once_then_answers_from_its_cache() {
     let dir = tempfile::tempdir().unwrap();
     let cache = dir.path().to_str().unwrap();
