@@ -85,7 +85,7 @@ pub fn run(dir: &Path, python: Option<&Path>, quick: bool) -> PeerRun {
                     let tail = stderr.lines().last().unwrap_or("no output");
                     result.not_run.push((
                         script.display().to_string(),
-                        format!("printed no records (exit {}): {tail} — a peer script must accept {JSON_LINES_FLAG} [--quick] and print JSON records (crates/cli/README.md)", out.status),
+                        format!("printed no records ({}): {tail} — a peer script must accept {JSON_LINES_FLAG} [--quick] and print JSON records (crates/cli/README.md)", out.status),
                     ));
                 }
                 result.records.extend(records);

@@ -74,7 +74,7 @@ fn roofline<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chip: &Target, po
         .margin(15)
         .x_label_area_size(45)
         .y_label_area_size(60)
-        .build_cartesian_2d((1.0..x_max).log_scale(), (0.5..peak * 1.6).log_scale())
+        .build_cartesian_2d((0.25..x_max).log_scale(), (0.25..peak * 1.6).log_scale())
         .map_err(plot_error)?;
     chart
         .configure_mesh()
@@ -84,7 +84,8 @@ fn roofline<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chip: &Target, po
         .axis_desc_style((FONT, 15))
         .draw()
         .map_err(plot_error)?;
-    let curve = |rate: f64| (0..=200).map(move |i| 10f64.powf(i as f64 / 200.0 * x_max.log10())).map(move |x| (x, (x * rate).min(peak)));
+    let (lo, hi) = (0.25f64.log10(), x_max.log10());
+    let curve = move |rate: f64| (0..=200).map(move |i| 10f64.powf(lo + i as f64 / 200.0 * (hi - lo))).map(move |x| (x, (x * rate).min(peak)));
     chart
         .draw_series(LineSeries::new(curve(bw), BLACK.stroke_width(2)))
         .map_err(plot_error)?
