@@ -10,7 +10,7 @@ use std::sync::Mutex;
 use indicatif::{ProgressBar, ProgressStyle};
 use pallas_flash::runtime::pinned;
 use pallas_flash::tiling::report::Bytes;
-use pallas_flash::tiling::search::{search, Candidate};
+use pallas_flash::tiling::search::{search, Blocks, Candidate};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{KernelName, Problem, ShapeArgs};
@@ -87,7 +87,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     }
     let problem = Problem::from_args(args.kernel, s)?;
     let key = cache_key(&problem, &s.target.topology, args.top);
-    let dir = args.cache_dir.clone().unwrap_or_else(|| pinned::cache_dir().join("tune"));
+    let dir = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let path = dir.join(format!("{key}.json"));
     let cached = if args.fresh { None } else { read_cache(&path) };
     let (result, source) = match cached {
@@ -112,13 +112,45 @@ pub fn run(args: &Args) -> Result<(), CliError> {
 
 /// Readable and stable: problem, topology, candidate count, libtpu, this tool's version.
 fn cache_key(problem: &Problem, topology: &str, top: usize) -> String {
+    let (before, after) = key_parts(problem, topology);
+    format!("{before}{top}{after}")
+}
+
+/// The key around the candidate count: `<problem>-<topology>[-vmem<N>]-top` and
+/// `-<libtpu>-v<version>`, as file-name-safe text.
+fn key_parts(problem: &Problem, topology: &str) -> (String, String) {
     let libtpu = match std::env::var(pinned::LIBTPU.env_var) {
         Ok(path) => format!("libtpu-{}", path.replace(['/', '.'], "_")),
         Err(_) => format!("libtpu{}", pinned::LIBTPU.version),
     };
     let limit = problem.vmem_limit_bytes().map_or(String::new(), |b| format!("-vmem{b}"));
-    let raw = format!("{}-{topology}{limit}-top{top}-{libtpu}-v{}", problem.describe(), env!("CARGO_PKG_VERSION"));
-    raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect()
+    let safe = |raw: String| raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    (safe(format!("{}-{topology}{limit}-top", problem.describe())), safe(format!("-{libtpu}-v{}", env!("CARGO_PKG_VERSION"))))
+}
+
+/// Where tune results live unless `--cache-dir` says otherwise.
+pub fn default_cache_dir() -> PathBuf {
+    pinned::cache_dir().join("tune")
+}
+
+/// The blocks a previous `tune` chose for `problem` on `topology` (any `--top`; the widest
+/// search wins), from the cache in `dir`.
+pub fn cached_choice(dir: &Path, problem: &Problem, topology: &str) -> Option<Blocks> {
+    let (before, after) = key_parts(problem, topology);
+    let entries = std::fs::read_dir(dir).ok()?;
+    let widest = entries
+        .flatten()
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let top: usize = name.strip_prefix(&before)?.strip_suffix(".json")?.strip_suffix(&after)?.parse().ok()?;
+            Some((top, e.path()))
+        })
+        .max_by_key(|(top, _)| *top)?;
+    let result = read_cache(&widest.1)?;
+    let row = result.rows.get(result.chosen?)?;
+    let names = problem.blocks();
+    // Map the cached names back to the catalog's static names.
+    Some(names.iter().filter_map(|(name, _)| row.blocks.iter().find(|(n, _)| n == name).map(|(_, v)| (*name, *v))).collect())
 }
 
 fn read_cache(path: &Path) -> Option<TuneResult> {
@@ -137,7 +169,7 @@ fn write_cache(path: &Path, result: &TuneResult) -> Result<(), CliError> {
 fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliError> {
     let chip = &args.shape.target.chip;
     let found = search(chip, &problem.family(), problem.vmem_limit_bytes(), args.top)?;
-    let considered = found.ranked.len() + found.rejected.len();
+    let considered = problem.family().ladders().iter().map(|(_, sizes)| sizes.len()).product();
     let bar = if args.json { ProgressBar::hidden() } else { ProgressBar::new(found.ranked.len() as u64) };
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
     let next = AtomicUsize::new(0);
@@ -192,7 +224,7 @@ fn estimate_candidate(problem: &Problem, args: &Args, candidate: &Candidate) -> 
             let e = Estimate::new(chip, cycles, Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() });
             Outcome::Estimated { cycles, seconds: e.estimated_seconds, mfu: e.mfu, below_floor: e.below_floor }
         }
-        Err(e) => Outcome::Failed { error: e.to_string().lines().next().unwrap_or_default().to_string() },
+        Err(e) => Outcome::Failed { error: e.to_string().split_whitespace().collect::<Vec<_>>().join(" ").chars().take(220).collect() },
     };
     Row {
         blocks: candidate.blocks.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
@@ -209,7 +241,7 @@ fn blocks_text<S: AsRef<str>>(blocks: &[(S, usize)]) -> String {
 fn print_table(result: &TuneResult, source: &str) {
     println!("tune         {} on {}", result.problem, result.topology);
     println!(
-        "search       {} candidates, {} rejected by alignment/VMEM, best {} by the analytic roofline estimated by libtpu",
+        "search       {} candidates, {} rejected by the alignment rules or the VMEM budget; libtpu estimates the {} best by the analytic roofline",
         result.candidates_considered,
         result.candidates_rejected,
         result.rows.len()
@@ -252,5 +284,23 @@ mod tests {
         assert_ne!(key, cache_key(&b, &v5e, 4));
         assert_ne!(key, cache_key(&a, "v6e:1x1", 4));
         assert_ne!(key, cache_key(&a, &v5e, 5));
+        let (before, after) = key_parts(&a, &v5e);
+        assert_eq!(key, format!("{before}4{after}"));
+    }
+
+    #[test]
+    fn bench_finds_the_widest_cached_choice() {
+        let dir = tempfile::tempdir().unwrap();
+        let problem = Problem::Matmul(MatmulConfig::new(512, 512, 512));
+        let v5e = "v5e:1x1";
+        assert_eq!(cached_choice(dir.path(), &problem, v5e), None);
+        let estimated = Outcome::Estimated { cycles: 10, seconds: 1e-6, mfu: 0.5, below_floor: false };
+        for (top, bm) in [(2, 128), (6, 256)] {
+            let row = Row { blocks: vec![("bm".into(), bm), ("bk".into(), 512), ("bn".into(), 128)], vmem_model_bytes: 0, roofline_model_seconds: 0.0, outcome: estimated.clone() };
+            let result = TuneResult { key: cache_key(&problem, v5e, top), problem: problem.describe(), topology: v5e.into(), candidates_considered: 1, candidates_rejected: 0, rows: vec![row], chosen: Some(0) };
+            write_cache(&dir.path().join(format!("{}.json", result.key)), &result).unwrap();
+        }
+        assert_eq!(cached_choice(dir.path(), &problem, v5e), Some(vec![("bm", 256), ("bk", 512), ("bn", 128)]));
+        assert_eq!(cached_choice(dir.path(), &problem, "v6e:1x1"), None);
     }
 }

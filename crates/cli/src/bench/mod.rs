@@ -182,13 +182,16 @@ fn blocks_text(problem: &Problem) -> String {
 }
 
 fn ours_row(chip: &Target, w: &Workload) -> Row {
-    let estimate = w
-        .ours
+    // The blocks a previous `pallas-flash tune` chose, when it ran for this problem.
+    let tuned = crate::tune::cached_choice(&crate::tune::default_cache_dir(), &w.ours, chip.topology);
+    let problem = tuned.as_ref().map_or_else(|| w.ours.clone(), |blocks| w.ours.with_blocks(blocks));
+    let estimate = problem
         .build()
         .and_then(|built| built.check(chip).map(|_| built))
         .and_then(|built| compile_kernel(&built.kernel, chip.topology, true))
         .and_then(|c| c.output.profile.map(|p| p.total_cycles()).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into())));
-    row(chip, w, format!("ours ({})", w.ours.kernel_name().as_str()), blocks_text(&w.ours), estimate)
+    let config = format!("{}{}", blocks_text(&problem), if tuned.is_some() { " (tuned)" } else { " (default blocks; `tune` to improve)" });
+    row(chip, w, format!("ours ({})", w.ours.kernel_name().as_str()), config, estimate)
 }
 
 fn xla_row(chip: &Target, w: &Workload) -> Row {
