@@ -87,3 +87,38 @@ fn a_custom_scale_and_f32() {
         .blocks(BlockSizes::new(256, 256).compute(128));
     check(cfg, 5);
 }
+
+/// Bad configurations are errors that name the numbers, never panics.
+#[test]
+fn configuration_errors() {
+    use pallas_flash_kernels::flash_attention::{backward, FlashAttentionError as E};
+    let ok = FlashAttentionConfig::new(1, 4, 2, 512, 512, 128);
+    let cases: Vec<(FlashAttentionConfig, fn(&E) -> bool)> = vec![
+        (FlashAttentionConfig::new(1, 6, 4, 512, 512, 128), |e| matches!(e, E::HeadGroups { q_heads: 6, kv_heads: 4 })),
+        (FlashAttentionConfig::new(1, 4, 2, 0, 512, 128), |e| matches!(e, E::EmptyDim { what: "seq_q" })),
+        (ok.clone().dtype(DType::I8), |e| matches!(e, E::DType { .. })),
+        (ok.clone().sliding_window(0), |e| matches!(e, E::EmptyWindow)),
+        (ok.clone().sm_scale(f64::NAN), |e| matches!(e, E::Scale { .. })),
+        (ok.clone().blocks(BlockSizes::new(100, 128)), |e| matches!(e, E::Block { name: "block_q", block: 100, seq: 512 })),
+        (ok.clone().blocks(BlockSizes::new(1024, 128)), |e| matches!(e, E::Block { name: "block_q", .. })),
+        (ok.clone().blocks(BlockSizes::new(128, 512).compute(384)), |e| matches!(e, E::ComputeBlock { compute: 384, block_kv: 512 })),
+        (ok.clone().vmem_limit_bytes(1 << 20), |e| matches!(e, E::Vmem(_))),
+    ];
+    for (cfg, expected) in cases {
+        let err = forward(&cfg).expect_err("invalid config");
+        assert!(expected(&err), "{cfg:?}: unexpected {err}");
+        assert!(backward(&cfg).is_err());
+        assert!(!err.to_string().is_empty());
+    }
+    let short = FlashAttentionConfig::new(1, 1, 1, 200, 200, 64);
+    assert!(forward(&short).is_ok() && backward(&short).is_ok(), "default blocks fit a short sequence");
+}
+
+/// The measured default: the whole sequence up to 2048, then 1024 × 1024, unchunked.
+#[test]
+fn default_blocks() {
+    let blocks = |n| FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true).default_blocks();
+    assert_eq!(blocks(2048), BlockSizes::new(2048, 2048).compute(2048));
+    assert_eq!(blocks(8192), BlockSizes::new(1024, 1024).compute(1024));
+    assert_eq!(blocks(32768), BlockSizes::new(1024, 1024).compute(1024));
+}

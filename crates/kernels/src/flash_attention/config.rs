@@ -1,7 +1,7 @@
 //! The problem (shapes, dtype, masking options) and the block sizes that tile it.
 
 use pallas_flash_ir::DType;
-use pallas_flash_tiling::search::{search, Attention, Family};
+use pallas_flash_tiling::search::{evaluate, search, Attention, Family};
 use pallas_flash_tiling::Target;
 
 use super::error::FlashAttentionError;
@@ -152,12 +152,16 @@ impl FlashAttentionConfig {
             .unwrap_or_else(|| self.default_vmem_limit())
     }
 
-    /// Default blocks: the tiling crate's search for the forward kernel on v5e under
-    /// [`Self::vmem_limit`] (blocks of at least 128 rows; the ranking is an analytic
-    /// roofline, confirmed against libtpu's static estimate in the module docs' table),
-    /// falling back to 512 × 512 clamped to the sequences.
+    /// Default blocks, from libtpu's static estimate on v5e (the table in the module docs):
+    /// the whole sequence up to 2048 rows, else 1024 × 1024, with `block_kv_compute =
+    /// block_kv` (chunking the score tile measured 1.5× slower). The tiling crate's budget
+    /// model confirms the choice fits [`Self::vmem_limit`]; if it does not, its block search
+    /// decides (its roofline ranking is the fallback, not the first choice: it preferred
+    /// smaller blocks than the static estimate does).
     pub fn default_blocks(&self) -> BlockSizes {
-        let attention = Attention {
+        let measured = |seq: usize| if seq <= 2048 { seq } else { 1024 };
+        let (bq, bkv) = (measured(self.seq_q), measured(self.seq_kv));
+        let family = Family::FlashFwd(Attention {
             batch: self.batch,
             heads: self.q_heads,
             seq_q: self.seq_q,
@@ -165,30 +169,21 @@ impl FlashAttentionConfig {
             head_dim: self.head_dim,
             dtype: self.dtype,
             causal: self.causal,
-        };
-        let fallback = || BlockSizes::new(fit(512, self.seq_q), fit(512, self.seq_kv));
-        let Ok(result) = search(
-            &Target::v5e(),
-            &Family::FlashFwd(attention),
-            Some(self.vmem_limit()),
-            64,
-        ) else {
-            return fallback();
-        };
-        let size = |c: &pallas_flash_tiling::search::Candidate, name: &str| {
-            c.blocks
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(0, |(_, v)| *v)
-        };
-        result
-            .ranked
-            .iter()
-            .map(|c| (size(c, "block_q"), size(c, "block_kv")))
-            .find(|&(bq, bkv)| {
-                (bq >= LANES || bq == self.seq_q) && (bkv >= LANES || bkv == self.seq_kv)
+        });
+        let target = Target::v5e();
+        let limit = Some(self.vmem_limit());
+        if evaluate(&target, &family, &[bq, bkv], limit).is_ok() {
+            return BlockSizes::new(bq, bkv).compute(bkv);
+        }
+        let searched = search(&target, &family, limit, 64).ok().and_then(|result| {
+            result.ranked.iter().find_map(|c| {
+                let size = |name: &str| c.blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+                let (bq, bkv) = (size("block_q")?, size("block_kv")?);
+                let fits = |b: usize, seq: usize| b % LANES == 0 || b == seq;
+                (fits(bq, self.seq_q) && fits(bkv, self.seq_kv)).then(|| BlockSizes::new(bq, bkv).compute(bkv))
             })
-            .map_or_else(fallback, |(bq, bkv)| BlockSizes::new(bq, bkv))
+        });
+        searched.unwrap_or_else(|| BlockSizes::new(fit(512, self.seq_q), fit(512, self.seq_kv)))
     }
 
     /// The blocks in use, checked against the problem.
