@@ -3,7 +3,7 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{data, max_relative_error, tolerance, Problem};
+use flash_attention_common::{small_configs, data, max_relative_error, tolerance, Problem};
 use pallas_flash_interpret::{interpret, HostArray};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
@@ -46,22 +46,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
 
     #[test]
-    fn matches_the_reference(
-        n in prop::sample::select(vec![128usize, 256, 200, 320]),
-        d in prop::sample::select(vec![64usize, 128]),
-        causal in any::<bool>(),
-        group in prop::sample::select(vec![1usize, 2, 4, 8]),
-        f32_inputs in any::<bool>(),
-        wide_kv in any::<bool>(),
-        seed in 0u64..1000,
-    ) {
-        let dtype = if f32_inputs { DType::F32 } else { DType::Bf16 };
-        let kv_heads = if group <= 2 { 2 } else { 1 };
-        let blocks = if wide_kv && n >= 256 { BlockSizes::new(128, 256).compute(128) } else { BlockSizes::new(128, 128) };
-        let cfg = FlashAttentionConfig::new(1, kv_heads * group, kv_heads, n, n, d)
-            .dtype(dtype)
-            .causal(causal)
-            .blocks(blocks);
+    fn matches_the_reference((cfg, seed) in small_configs()) {
         check(cfg, seed);
     }
 }

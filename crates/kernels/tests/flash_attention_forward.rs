@@ -2,7 +2,7 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{lane_column, max_relative_error, tolerance, Problem};
+use flash_attention_common::{small_configs, lane_column, max_relative_error, tolerance, Problem};
 use pallas_flash_interpret::interpret;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
@@ -26,26 +26,9 @@ fn check(cfg: FlashAttentionConfig, seed: u64) {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
 
-    /// Sequence lengths on and off the block grid, both head dims, causal or not, every
-    /// GQA ratio, both dtypes.
+    /// Shapes, head dims, masks, GQA ratios and dtypes from `small_configs`.
     #[test]
-    fn matches_the_reference(
-        n in prop::sample::select(vec![128usize, 256, 200, 320]),
-        d in prop::sample::select(vec![64usize, 128]),
-        causal in any::<bool>(),
-        group in prop::sample::select(vec![1usize, 2, 4, 8]),
-        f32_inputs in any::<bool>(),
-        wide_kv in any::<bool>(),
-        seed in 0u64..1000,
-    ) {
-        let dtype = if f32_inputs { DType::F32 } else { DType::Bf16 };
-        // Two kv heads for group ≤ 2 keeps head counts (and interpret time) small.
-        let kv_heads = if group <= 2 { 2 } else { 1 };
-        let blocks = if wide_kv && n >= 256 { BlockSizes::new(128, 256).compute(128) } else { BlockSizes::new(128, 128) };
-        let cfg = FlashAttentionConfig::new(1, kv_heads * group, kv_heads, n, n, d)
-            .dtype(dtype)
-            .causal(causal)
-            .blocks(blocks);
+    fn matches_the_reference((cfg, seed) in small_configs()) {
         check(cfg, seed);
     }
 }
@@ -93,7 +76,8 @@ fn a_custom_scale_and_f32() {
 fn configuration_errors() {
     use pallas_flash_kernels::flash_attention::{backward, FlashAttentionError as E};
     let ok = FlashAttentionConfig::new(1, 4, 2, 512, 512, 128);
-    let cases: Vec<(FlashAttentionConfig, fn(&E) -> bool)> = vec![
+    type Case = (FlashAttentionConfig, fn(&E) -> bool);
+    let cases: Vec<Case> = vec![
         (FlashAttentionConfig::new(1, 6, 4, 512, 512, 128), |e| matches!(e, E::HeadGroups { q_heads: 6, kv_heads: 4 })),
         (FlashAttentionConfig::new(1, 4, 2, 0, 512, 128), |e| matches!(e, E::EmptyDim { what: "seq_q" })),
         (ok.clone().dtype(DType::I8), |e| matches!(e, E::DType { .. })),

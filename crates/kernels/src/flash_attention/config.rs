@@ -41,7 +41,7 @@ impl BlockSizes {
 fn compute_block(block_kv: usize) -> usize {
     [512, 256, 128]
         .into_iter()
-        .find(|&c| block_kv % c == 0)
+        .find(|&c| block_kv.is_multiple_of(c))
         .unwrap_or(block_kv)
 }
 
@@ -179,7 +179,7 @@ impl FlashAttentionConfig {
             result.ranked.iter().find_map(|c| {
                 let size = |name: &str| c.blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
                 let (bq, bkv) = (size("block_q")?, size("block_kv")?);
-                let fits = |b: usize, seq: usize| b % LANES == 0 || b == seq;
+                let fits = |b: usize, seq: usize| b.is_multiple_of(LANES) || b == seq;
                 (fits(bq, self.seq_q) && fits(bkv, self.seq_kv)).then(|| BlockSizes::new(bq, bkv).compute(bkv))
             })
         });
@@ -193,13 +193,13 @@ impl FlashAttentionConfig {
             ("block_q", blocks.block_q, self.seq_q),
             ("block_kv", blocks.block_kv, self.seq_kv),
         ] {
-            let aligned = block % LANES == 0 && block <= seq;
+            let aligned = block.is_multiple_of(LANES) && block <= seq;
             if block == 0 || !(aligned || block == seq) {
                 return Err(FlashAttentionError::Block { name, block, seq });
             }
         }
         let (c, bkv) = (blocks.block_kv_compute, blocks.block_kv);
-        if c == 0 || bkv % c != 0 || !(c % LANES == 0 || c == bkv) {
+        if c == 0 || !bkv.is_multiple_of(c) || !(c.is_multiple_of(LANES) || c == bkv) {
             return Err(FlashAttentionError::ComputeBlock {
                 compute: c,
                 block_kv: bkv,
@@ -225,7 +225,7 @@ impl FlashAttentionConfig {
                 return Err(FlashAttentionError::TooLarge { what, value });
             }
         }
-        if self.q_heads % self.kv_heads != 0 {
+        if !self.q_heads.is_multiple_of(self.kv_heads) {
             return Err(FlashAttentionError::HeadGroups {
                 q_heads: self.q_heads,
                 kv_heads: self.kv_heads,

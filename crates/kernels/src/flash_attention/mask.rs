@@ -142,11 +142,11 @@ pub(crate) struct Tile {
 
 impl Masking {
     fn kv_tail(&self) -> bool {
-        self.kv.len % self.kv.block != 0
+        !self.kv.len.is_multiple_of(self.kv.block)
     }
 
     fn q_tail(&self) -> bool {
-        self.q.len % self.q.block != 0
+        !self.q.len.is_multiple_of(self.q.block)
     }
 
     fn cmp_const(
@@ -284,7 +284,7 @@ impl Masking {
     /// the axis has a partial last block: its padding is unspecified (NaN in interpret mode)
     /// and would reach every output row through a matmul.
     pub fn zero_rows_past(k: &mut KernelBuilder, x: Value, start: Value, axis: SeqAxis, shape: [usize; 2], dtype: DType) -> Value {
-        if axis.len % axis.block == 0 {
+        if axis.len.is_multiple_of(axis.block) {
             return x;
         }
         let rows = offset_iota(k, start, shape, 0);

@@ -8,7 +8,8 @@ use ndarray::{s, Array3, Array4, ArrayD, Axis, IxDyn};
 use pallas_flash_interpret::reference::{attention, attention_backward, AttentionMask};
 use pallas_flash_interpret::HostArray;
 use pallas_flash_ir::DType;
-use pallas_flash_kernels::flash_attention::FlashAttentionConfig;
+use pallas_flash_kernels::flash_attention::{BlockSizes, FlashAttentionConfig};
+use proptest::prelude::*;
 
 /// Values in [-1, 1) from a xorshift stream, rounded to the config's dtype so the
 /// reference sees exactly what the kernel sees.
@@ -154,4 +155,27 @@ pub fn tolerance(dtype: DType) -> f64 {
         DType::Bf16 => 2e-2,
         _ => 1e-4,
     }
+}
+
+/// The proptest space both directions share: sequence lengths on and off the block grid,
+/// both head dims, causal or not, every GQA ratio, both dtypes, one or two kv blocks per
+/// DMA block; and a seed.
+pub fn small_configs() -> impl Strategy<Value = (FlashAttentionConfig, u64)> {
+    (
+        prop::sample::select(vec![128usize, 256, 200, 320]),
+        prop::sample::select(vec![64usize, 128]),
+        any::<bool>(),
+        prop::sample::select(vec![1usize, 2, 4, 8]),
+        any::<bool>(),
+        any::<bool>(),
+        0u64..1000,
+    )
+        .prop_map(|(n, d, causal, group, f32_inputs, wide_kv, seed)| {
+            let dtype = if f32_inputs { DType::F32 } else { DType::Bf16 };
+            // Two kv heads for group ≤ 2 keeps head counts (and interpret time) small.
+            let kv_heads = if group <= 2 { 2 } else { 1 };
+            let blocks = if wide_kv && n >= 256 { BlockSizes::new(128, 256).compute(128) } else { BlockSizes::new(128, 128) };
+            let cfg = FlashAttentionConfig::new(1, kv_heads * group, kv_heads, n, n, d).dtype(dtype).causal(causal).blocks(blocks);
+            (cfg, seed)
+        })
 }
