@@ -94,7 +94,7 @@ fn main() -> ExitCode {
         let fwd_flops = 2.0 * (REPORTED_HEADS * n * n * args.head_dim) as f64 * if args.causal { 1.0 } else { 2.0 };
         let (name, kernels, flops) = if args.backward {
             match backward(&cfg) {
-                Ok(b) => ("fwd+bwd: bwd (dq + dkv)", vec![b.dq, b.dkv], 2.5 * fwd_flops),
+                Ok(b) => ("bwd (dq + dkv)", vec![b.dq, b.dkv], 2.5 * fwd_flops),
                 Err(e) => {
                     println!("| bwd | {n} | {heads} | {blocks:?} | | error: {e} | | |");
                     continue;
