@@ -2,7 +2,7 @@
 //!
 //! * `setup`    — apt packages for MLIR 22 and the pinned PJRT plugin wheels (idempotent).
 //! * `test`     — setup, then build and run every test of the workspace.
-//! * `demo`     — setup, then the main job (compile a sample program for TPU v5e, print its report).
+//! * `demo`     — setup, then the main job (compile FlashAttention-2 for TPU v5e, print its report).
 //! * `bindings` — regenerate `crates/runtime/src/sys/bindings.rs` from the pinned CPU plugin's header.
 
 mod apt;
@@ -39,7 +39,7 @@ usage: cargo xtask <command>
 
   setup      install the MLIR 22 apt packages and the pinned PJRT plugins (idempotent)
   test       setup + build + run every test in the workspace (extra args go to `cargo test`)
-  demo       setup + compile a sample program for TPU v5e and print its report
+  demo       setup + compile FlashAttention-2 for TPU v5e and print its report
              (extra args run `pallas-flash <args>` instead)
   bindings   regenerate the PJRT C API bindings (needs libclang; installed by setup)
 ";
@@ -61,7 +61,8 @@ fn test(extra: &[String]) -> Result<(), String> {
 
 /// The main job. Extra args replace the default `compile-stablehlo` invocation.
 fn demo(extra: &[String]) -> Result<(), String> {
-    let mut args = vec!["run", "--release", "--package", "pallas-flash", "--"];
+    // The dev profile shares its build with `cargo xtask test`; libtpu does the heavy work.
+    let mut args = vec!["run", "--package", "pallas-flash", "--"];
     if extra.is_empty() {
         args.extend(DEMO_ARGS);
     } else {
@@ -70,6 +71,6 @@ fn demo(extra: &[String]) -> Result<(), String> {
     cmd::cargo(&args, &[])
 }
 
-/// Compile the sample matmul+tanh for one v5e chip with the static estimate.
-const DEMO_ARGS: &[&str] =
-    &["compile-stablehlo", "crates/runtime/tests/programs/matmul_tanh.mlir", "--topology", "v5e:1x1", "--profile"];
+/// FlashAttention-2 forward, causal, B=1 H=8 N=2048 D=128 bf16, for one v5e chip: tiling
+/// plan, VMEM budget, libtpu compile, copy-trap verdict and static estimate.
+const DEMO_ARGS: &[&str] = &["compile", "flash-attention", "--seq", "2048", "--causal", "--out", "target/demo"];
