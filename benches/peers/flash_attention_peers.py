@@ -126,46 +126,85 @@ def run_case(spec):
     return {"error": f"exit {out.returncode}: {out.stderr.strip().splitlines()[-1:] or ''}"}
 
 
+NAMES = {"splash": "JAX splash attention", "flash": "JAX flash_attention", "xla": "XLA via JAX (einsum + softmax)"}
+
+
+def best_estimate(kind, n, total_heads, bwd):
+    """Best static estimate over the block grid, for `total_heads` heads (profiled per head
+    beyond N=8192 and scaled, DESIGN §8). Returns (cycles, blocks, floor) or (None, None, floor)."""
+    heads = total_heads if n <= 8192 else 1
+    floor = 2.0 * total_heads * n * n * D * (2.5 if bwd else 1.0) / PEAK * CLOCK_HZ
+    if kind == "splash":
+        grid = [b for b in itertools.product(SIZES, SIZES, SIZES) if b[2] <= b[1] and b[0] <= n and b[1] <= n]
+    elif kind == "flash":
+        grid = [(bq, bk, bk) for bq, bk in itertools.product(SIZES, SIZES) if bq <= n and bk <= n]
+    else:
+        grid = [None]
+    best = None
+    for blocks in grid:
+        r = run_case({"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": bwd})
+        cycles = r.get("cycles")
+        print(f"  {kind} N={n} blocks={blocks}: {cycles if cycles else r.get('error')}", file=sys.stderr)
+        if cycles and (best is None or cycles < best[0]):
+            best = (cycles, blocks)
+    if best is None:
+        return None, None, floor
+    return best[0] * total_heads / heads, best[1], floor
+
+
+def credibility(cycles, floor):
+    """Splash reads its block masks from scalar prefetch, which the profiler takes as 0
+    (DESIGN §8): an estimate at the floor means skipped work, not a fast kernel."""
+    if cycles < floor:
+        return "BELOW FLOOR"
+    return "AT FLOOR (SMEM-as-0 artifact?)" if cycles < 1.05 * floor else ""
+
+
+def json_lines(quick, kernels):
+    """Records for `pallas-flash bench` (contract: crates/cli/README.md), forward, causal,
+    B=1, D=128; a number only when it is credible, otherwise an error saying why."""
+    heads, ns = (2, [1024]) if quick else (HEADS, [2048, 8192])
+    for n in ns:
+        for kind in kernels:
+            record = {"workload": f"attention-fwd-causal-b1-h{heads}-n{n}-d128", "implementation": NAMES[kind]}
+            cycles, blocks, floor = best_estimate(kind, n, heads, False)
+            if cycles is None:
+                record["error"] = "every block configuration failed to compile or profile (see stderr)"
+            elif credibility(cycles, floor):
+                record["error"] = f"estimate {cycles:,.0f} cycles is {credibility(cycles, floor)} ({floor:,.0f})"
+            else:
+                record.update(estimated_cycles=round(cycles), config=f"blocks={blocks}")
+            print(json.dumps(record), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", default="2048,8192,32768")
     parser.add_argument("--kernels", default="splash,flash,xla")
     parser.add_argument("--bwd", action="store_true")
+    parser.add_argument("--json-lines", action="store_true", help="JSON records for `pallas-flash bench`")
+    parser.add_argument("--quick", action="store_true", help="with --json-lines: the bench's small workload")
     parser.add_argument("--child")
     args = parser.parse_args()
     if args.child:
         child(json.loads(args.child))
         return
     ensure_venv()
+    if args.json_lines:
+        json_lines(args.quick, [k for k in args.kernels.split(",") if k != "xla"])
+        return
     print("| kernel | N | best blocks | est. cycles (H=8) | MXU floor | est. MFU |")
     print("|---|---|---|---|---|---|")
     for n in map(int, args.n.split(",")):
-        heads = HEADS if n <= 8192 else 1
         flops = 2.0 * HEADS * n * n * D * (2.5 if args.bwd else 1.0)
-        floor = flops / PEAK * CLOCK_HZ
         for kind in args.kernels.split(","):
-            if kind == "splash":
-                grid = [b for b in itertools.product(SIZES, SIZES, SIZES) if b[2] <= b[1] and b[0] <= n and b[1] <= n]
-            elif kind == "flash":
-                grid = [(bq, bk, bk) for bq, bk in itertools.product(SIZES, SIZES) if bq <= n and bk <= n]
-            else:
-                grid = [None]
-            best = None
-            for blocks in grid:
-                r = run_case({"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": args.bwd})
-                cycles = r.get("cycles")
-                print(f"  {kind} N={n} blocks={blocks}: {cycles if cycles else r.get('error')}", file=sys.stderr)
-                if cycles and (best is None or cycles < best[0]):
-                    best = (cycles, blocks)
-            if best is None:
+            cycles, blocks, floor = best_estimate(kind, n, HEADS, args.bwd)
+            if cycles is None:
                 print(f"| {kind} | {n} | | failed (see stderr) | | |")
                 continue
-            scaled = best[0] * HEADS / heads
-            mfu = flops / (scaled / CLOCK_HZ) / PEAK
-            # Splash reads its block masks from scalar prefetch, which the profiler takes as 0
-            # (DESIGN §8): an estimate at the floor means skipped work, not a fast kernel.
-            flag = " BELOW FLOOR" if scaled < floor else " AT FLOOR (SMEM-as-0 artifact?)" if scaled < 1.05 * floor else ""
-            print(f"| {kind}{' bwd' if args.bwd else ''} | {n} | {best[1]} | {scaled:,.0f} | {floor:,.0f} | {mfu:.1%}{flag} |")
+            mfu = flops / (cycles / CLOCK_HZ) / PEAK
+            flag = credibility(cycles, floor)
+            print(f"| {kind}{' bwd' if args.bwd else ''} | {n} | {blocks} | {cycles:,.0f} | {floor:,.0f} | {mfu:.1%} {flag} |")
         sys.stdout.flush()
 
 

@@ -123,6 +123,44 @@ def run(spec):
     return {"error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
 
 
+NAMES = {"rpa_v3": "tpu-inference RPA v3", "xla": "XLA via JAX (einsum + softmax)"}
+
+
+def best_estimate(kind, n, b, hq, hkv):
+    """Best static estimate over the kernel's block options: (cycles, option) or (None, None)."""
+    options = [{"bkv": bkv} for bkv in (1024, 2048, 4096)] if kind == "rpa_v3" else [{}]
+    best = (None, None)
+    for option in options:
+        r = run(dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, **option))
+        print(f"  {kind} N={n} B={b} {hq}/{hkv} {option}: {r}", file=sys.stderr)
+        if r.get("cycles") and (best[0] is None or r["cycles"] < best[0]):
+            best = (r["cycles"], option)
+    return best
+
+
+def byte_floor(n, b, hkv):
+    """KV bytes at the static model's ~1.245 TB/s, in cycles (DESIGN §8)."""
+    return 2 * b * hkv * n * D * 2 / MODEL_HBM * CLOCK_HZ
+
+
+def json_lines(quick, kernels):
+    """Records for `pallas-flash bench` (contract: crates/cli/README.md): 8 query and 8 KV
+    heads, D=128; a number only when it is above the byte floor."""
+    cases = [(1, 4096)] if quick else [(1, 32768), (8, 32768)]
+    for b, n in cases:
+        for kind in kernels:
+            record = {"workload": f"decode-b{b}-h8-kvh8-l{n}-d128", "implementation": NAMES[kind]}
+            cycles, option = best_estimate(kind, n, b, 8, 8)
+            floor = byte_floor(n, b, 8)
+            if cycles is None:
+                record["error"] = "every block option failed to compile or profile (see stderr)"
+            elif cycles < floor:
+                record["error"] = f"estimate {cycles} cycles is below the byte floor {floor:.0f}: profiler trap"
+            else:
+                record.update(estimated_cycles=cycles, config=str(option))
+            print(json.dumps(record), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--child")
@@ -130,30 +168,29 @@ def main():
     parser.add_argument("--b", default="1,8")
     parser.add_argument("--heads", default="8/8,32/8")
     parser.add_argument("--kernels", default="rpa_v3,xla")
+    parser.add_argument("--json-lines", action="store_true", help="JSON records for `pallas-flash bench`")
+    parser.add_argument("--quick", action="store_true", help="with --json-lines: the bench's small workload")
     a = parser.parse_args()
     if a.child:
         child(json.loads(a.child))
         return
     ensure_venv()
+    if a.json_lines:
+        json_lines(a.quick, [k for k in a.kernels.split(",") if k != "xla"])
+        return
     print("| kernel | N | B | H_q/H_kv | best | est. cycles | byte floor | % of floor |")
     print("|---|---|---|---|---|---|---|---|")
     for n in map(int, a.n.split(",")):
         for b in map(int, a.b.split(",")):
             for heads in a.heads.split(","):
                 hq, hkv = map(int, heads.split("/"))
-                floor = 2 * b * hkv * n * D * 2 / MODEL_HBM * CLOCK_HZ
+                floor = byte_floor(n, b, hkv)
                 for kind in a.kernels.split(","):
-                    options = [{"bkv": bkv} for bkv in (1024, 2048, 4096)] if kind == "rpa_v3" else [{}]
-                    best = None
-                    for option in options:
-                        r = run(dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, **option))
-                        print(f"  {kind} N={n} B={b} {heads} {option}: {r}", file=sys.stderr)
-                        if r.get("cycles") and (best is None or r["cycles"] < best[0]):
-                            best = (r["cycles"], option)
-                    if best:
-                        flag = "" if best[0] >= floor else " (below floor: profiler trap)"
-                        print(f"| {kind} | {n} | {b} | {heads} | {best[1]} | {best[0]} | {floor:.0f} | "
-                              f"{100 * floor / best[0]:.1f}%{flag} |")
+                    cycles, option = best_estimate(kind, n, b, hq, hkv)
+                    if cycles:
+                        flag = "" if cycles >= floor else " (below floor: profiler trap)"
+                        print(f"| {kind} | {n} | {b} | {heads} | {option} | {cycles} | {floor:.0f} | "
+                              f"{100 * floor / cycles:.1f}%{flag} |")
                     else:
                         print(f"| {kind} | {n} | {b} | {heads} | - | failed | {floor:.0f} | - |")
 

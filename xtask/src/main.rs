@@ -2,7 +2,7 @@
 //!
 //! * `setup`    — apt packages for MLIR 22 and the pinned PJRT plugin wheels (idempotent).
 //! * `test`     — setup, then build and run every test of the workspace.
-//! * `demo`     — setup, then the main job (compile FlashAttention-2 for TPU v5e, print its report).
+//! * `demo`     — setup, then the main job (compile FA2 and FlashDecoding for v5e, hlo-check, recorded table).
 //! * `bindings` — regenerate `crates/runtime/src/sys/bindings.rs` from the pinned CPU plugin's header.
 
 mod apt;
@@ -39,7 +39,8 @@ usage: cargo xtask <command>
 
   setup      install the MLIR 22 apt packages and the pinned PJRT plugins (idempotent)
   test       setup + build + run every test in the workspace (extra args go to `cargo test`)
-  demo       setup + compile FlashAttention-2 for TPU v5e and print its report
+  demo       setup + compile FlashAttention-2 and FlashDecoding for TPU v5e, check their HLO,
+             show the recorded peer table
              (extra args run `pallas-flash <args>` instead)
   bindings   regenerate the PJRT C API bindings (needs libclang; installed by setup)
 ";
@@ -59,18 +60,38 @@ fn test(extra: &[String]) -> Result<(), String> {
     cmd::cargo(&args, &[])
 }
 
-/// The main job. Extra args replace the default `compile-stablehlo` invocation.
+/// The main job: with no args, the representative subset of the issue tracker's demo
+/// (each step a `pallas-flash` command); with args, `pallas-flash <args>`.
 fn demo(extra: &[String]) -> Result<(), String> {
-    // The dev profile shares its build with `cargo xtask test`; libtpu does the heavy work.
-    let mut args = vec!["run", "--package", "pallas-flash", "--"];
-    if extra.is_empty() {
-        args.extend(DEMO_ARGS);
-    } else {
-        args.extend(extra.iter().map(String::as_str));
+    if !extra.is_empty() {
+        return pallas_flash(&extra.iter().map(String::as_str).collect::<Vec<_>>());
     }
-    cmd::cargo(&args, &[])
+    for step in DEMO_STEPS {
+        pallas_flash(step)?;
+    }
+    // A downstream crate (runtime only, no MLIR) loads the compiled artifact.
+    cmd::cargo(&["build", "--quiet", "--package", "pallas-flash-runtime", "--bin", "pallas-flash-worker"], &[])?;
+    cmd::cargo(&["run", "--quiet", "--package", "pallas-flash-downstream-example", "--", "target/demo/flash-attention"], &[])?;
+    let recorded = plugins::repo_root().join(RECORDED_BENCH);
+    let text = std::fs::read_to_string(&recorded).map_err(|e| format!("cannot read {}: {e}", recorded.display()))?;
+    println!("\n{text}");
+    Ok(())
 }
 
-/// FlashAttention-2 forward, causal, B=1 H=8 N=2048 D=128 bf16, for one v5e chip: tiling
-/// plan, VMEM budget, libtpu compile, copy-trap verdict and static estimate.
-const DEMO_ARGS: &[&str] = &["compile", "flash-attention", "--seq", "2048", "--causal", "--out", "target/demo"];
+/// Runs `pallas-flash <args>` in the dev profile, which shares its build with `cargo xtask test`.
+fn pallas_flash(args: &[&str]) -> Result<(), String> {
+    let mut all = vec!["run", "--quiet", "--package", "pallas-flash", "--"];
+    all.extend(args);
+    cmd::cargo(&all, &[])
+}
+
+/// FlashAttention-2 and FlashDecoding for one v5e chip (tiling plan, VMEM budget, libtpu
+/// compile, copy-trap verdict, static estimate), then the copy-trap lint over their HLO.
+const DEMO_STEPS: &[&[&str]] = &[
+    &["compile", "flash-attention", "--seq", "2048", "--causal", "--out", "target/demo/flash-attention"],
+    &["compile", "flash-decoding", "--batch", "8", "--kv-len", "32768", "--out", "target/demo/flash-decoding"],
+    &["hlo-check", "target/demo"],
+];
+
+/// The last full `pallas-flash bench` run, printed at the end of the demo (labelled as recorded).
+const RECORDED_BENCH: &str = "benches/results/2026-11-22-v5e-libtpu-0.0.52.txt";
