@@ -66,6 +66,9 @@ fn demo(extra: &[String]) -> Result<(), String> {
     if !extra.is_empty() {
         return pallas_flash(&extra.iter().map(String::as_str).collect::<Vec<_>>());
     }
+    let out = plugins::repo_root().join("target/demo");
+    // hlo-check reads every dump below it: start from an empty directory.
+    let _ = std::fs::remove_dir_all(&out);
     for step in DEMO_STEPS {
         pallas_flash(step)?;
     }
@@ -89,7 +92,7 @@ fn pallas_flash(args: &[&str]) -> Result<(), String> {
 /// compile, copy-trap verdict, static estimate), then the copy-trap lint over their HLO.
 const DEMO_STEPS: &[&[&str]] = &[
     &["compile", "flash-attention", "--seq", "2048", "--causal", "--out", "target/demo/flash-attention"],
-    &["compile", "flash-decoding", "--batch", "8", "--kv-len", "32768", "--out", "target/demo/flash-decoding"],
+    &["compile", "flash-decoding", "--batch", "8", "--heads", "32", "--kv-heads", "8", "--kv-len", "32768", "--out", "target/demo/flash-decoding"],
     &["hlo-check", "target/demo"],
 ];
 
