@@ -7,9 +7,6 @@ use pallas_flash::runtime::{CompileOptions, WorkerOutput};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-/// Cycles → seconds on the chips we report for (DESIGN §7: v5e runs at 1.5 GHz).
-const V5E_CLOCK_HZ: f64 = 1.5e9;
-
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// StableHLO as MLIR text or bytecode.
@@ -66,10 +63,12 @@ fn compile(args: &Args) -> Result<(), String> {
     if let Some(dir) = &args.out {
         write_artifacts(dir, &output)?;
     }
+    // Cycles → seconds at the clock of the topology's chip (the same profile `compile` uses).
+    let clock_hz = pallas_flash::codegen::Target::tpu(&args.topology).chip().map_err(|e| e.to_string())?.clock_hz();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json_report(args, &output)).map_err(|e| e.to_string())?);
+        println!("{}", serde_json::to_string_pretty(&json_report(args, &output, clock_hz)).map_err(|e| e.to_string())?);
     } else {
-        print_report(args, &output);
+        print_report(args, &output, clock_hz);
     }
     Ok(())
 }
@@ -84,7 +83,7 @@ fn write_artifacts(dir: &std::path::Path, output: &WorkerOutput) -> Result<(), S
     write("hlo_module.pb", &output.report.hlo_module_proto)
 }
 
-fn print_report(args: &Args, output: &WorkerOutput) {
+fn print_report(args: &Args, output: &WorkerOutput, clock_hz: f64) {
     let r = &output.report;
     let m = &r.memory_stats;
     println!("program      {}", args.program.display());
@@ -98,8 +97,13 @@ fn print_report(args: &Args, output: &WorkerOutput) {
     }
     match &output.profile {
         Some(profile) => {
-            let seconds = profile.seconds_at(V5E_CLOCK_HZ);
-            println!("estimate     {} cycles ≈ {:.2} µs at 1.5 GHz (libtpu static estimate, not a measurement)", profile.total_cycles(), seconds * 1e6);
+            let seconds = profile.seconds_at(clock_hz);
+            println!(
+                "estimate     {} cycles ≈ {:.2} µs at {:.3} GHz (libtpu static estimate, not a measurement)",
+                profile.total_cycles(),
+                seconds * 1e6,
+                clock_hz / 1e9
+            );
             for op in &profile.ops {
                 println!("               {:>12} cycles  {}", op.estimated_cycles, op.hlo_op_name);
             }
@@ -110,7 +114,7 @@ fn print_report(args: &Args, output: &WorkerOutput) {
     println!("executable   {} bytes serialized", r.serialized.len());
 }
 
-fn json_report(args: &Args, output: &WorkerOutput) -> serde_json::Value {
+fn json_report(args: &Args, output: &WorkerOutput, clock_hz: f64) -> serde_json::Value {
     let r = &output.report;
     serde_json::json!({
         "program": args.program,
@@ -120,7 +124,7 @@ fn json_report(args: &Args, output: &WorkerOutput) -> serde_json::Value {
         "memory_stats": r.memory_stats,
         "cost_analysis": r.cost_analysis.iter().filter_map(|(k, v)| v.as_f64().map(|f| (k.clone(), f))).collect::<std::collections::BTreeMap<_, _>>(),
         "estimated_cycles": output.profile.as_ref().map(|p| p.total_cycles()),
-        "estimated_seconds": output.profile.as_ref().map(|p| p.seconds_at(V5E_CLOCK_HZ)),
+        "estimated_seconds": output.profile.as_ref().map(|p| p.seconds_at(clock_hz)),
         "profile": output.profile,
         "copy_trap": CopyTrapVerdict::of(output).to_string(),
         "serialized_bytes": r.serialized.len(),
