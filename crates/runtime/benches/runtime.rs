@@ -6,17 +6,15 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use pallas_flash_runtime::{compile, CompileOptions, Plugin, Program, Topology};
 use std::time::Instant;
 
-const MATMUL_TANH: &str = include_str!("../tests/programs/matmul_tanh.mlir");
+#[path = "../tests/support/rss.rs"]
+mod rss;
 
 fn rss_mib() -> f64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb: f64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap_or(0.0);
-    kb / 1024.0
+    rss::rss_bytes() as f64 / f64::from(1u32 << 20)
 }
+
+
+const MATMUL_TANH: &str = include_str!("../tests/programs/matmul_tanh.mlir");
 
 fn runtime(c: &mut Criterion) {
     // A plugin initializes once per process, so its load is timed once, not sampled.

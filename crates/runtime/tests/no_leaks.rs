@@ -3,7 +3,11 @@
 //! One test function on purpose: tests run on parallel threads of one process, and a
 //! neighbour's allocations would show up in this one's RSS.
 
+#[path = "support/rss.rs"]
+mod rss;
+
 use pallas_flash_runtime::{compile, Client, CompileOptions, Plugin, Program, Topology};
+use rss::rss_bytes;
 
 const ADD: &str = include_str!("programs/add.mlir");
 const ROUNDS: usize = 300;
@@ -12,20 +16,11 @@ const WARMUP: usize = 30;
 /// leaking one per compile would exceed this tenfold.
 const MAX_GROWTH_BYTES: u64 = 32 << 20;
 
-fn rss_bytes() -> u64 {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap();
-    let kb: u64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .unwrap();
-    kb * 1024
-}
-
 /// RSS growth over `ROUNDS` calls of `step`, after `WARMUP` calls.
 fn growth(mut step: impl FnMut()) -> u64 {
     (0..WARMUP).for_each(|_| step());
     let before = rss_bytes();
+    assert!(before > 0, "VmRSS missing from /proc/self/status");
     (0..ROUNDS).for_each(|_| step());
     rss_bytes().saturating_sub(before)
 }
