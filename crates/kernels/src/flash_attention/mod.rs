@@ -98,9 +98,13 @@ mod error;
 mod forward;
 mod layout;
 mod mask;
+#[cfg(feature = "program")]
+mod program;
 mod q_major;
 
 pub use backward::{backward, BackwardKernels};
 pub use config::{BlockSizes, FlashAttentionConfig, LANES};
 pub use error::FlashAttentionError;
 pub use forward::forward;
+#[cfg(feature = "program")]
+pub use program::backward_program;
