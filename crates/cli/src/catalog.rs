@@ -5,7 +5,7 @@
 
 use pallas_flash::ir::{validate, DType, Kernel, KernelInfo};
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
-use pallas_flash::kernels::flash_decoding::{split_kernel, FlashDecodingConfig, KvLengths};
+use pallas_flash::kernels::flash_decoding::{paged_kernel, split_kernel, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
 use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::search::{Attention, Blocks, Family};
@@ -21,9 +21,15 @@ pub enum KernelName {
     Matmul,
     /// FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).
     FlashAttention,
+    /// FlashAttention-2 backward: the dQ kernel (which also emits delta) feeding the dK/dV
+    /// kernel, in one program.
+    FlashAttentionBackward,
     /// Split-KV FlashDecoding, one new token per sequence: the split kernel (partials; the
     /// log-sum-exp combine is a separate small kernel), every row at --kv-len.
     FlashDecoding,
+    /// FlashDecoding over a paged KV cache (--page-size positions per page, page table in
+    /// SMEM, double-buffered page copies), every row at --kv-len.
+    PagedDecoding,
 }
 
 impl KernelName {
@@ -32,7 +38,9 @@ impl KernelName {
         match self {
             KernelName::Matmul => "matmul",
             KernelName::FlashAttention => "flash-attention",
+            KernelName::FlashAttentionBackward => "flash-attention-backward",
             KernelName::FlashDecoding => "flash-decoding",
+            KernelName::PagedDecoding => "paged-decoding",
         }
     }
 }
@@ -131,9 +139,12 @@ pub struct ShapeArgs {
     /// Matmul block along K.
     #[arg(long = "block-k")]
     pub block_k: Option<usize>,
-    /// KV splits (parallel grid axis) of flash-decoding.
+    /// KV splits (parallel grid axis) of flash-decoding and paged-decoding.
     #[arg(long)]
     pub splits: Option<usize>,
+    /// Positions per KV page (paged-decoding; a multiple of 16 dividing --block-kv).
+    #[arg(long = "page-size")]
+    pub page_size: Option<usize>,
     /// Scoped VMEM limit for the kernel, MiB (default: the kernel's own, else the chip's).
     #[arg(long = "vmem-limit-mib")]
     pub vmem_limit_mib: Option<u64>,
@@ -144,18 +155,37 @@ const MATMUL_DEFAULT_DIM: usize = 2048;
 /// Default attention problem: DESIGN §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
 /// Default decode problem: DESIGN §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
-const DECODE_DEFAULTS: (usize, usize, usize, usize, usize) = (1, 8, 32768, 128, 512);
+const DECODE_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 32768, 128);
+/// Default page size of paged-decoding: tpu-inference's ragged paged attention default.
+const DEFAULT_PAGE_SIZE: usize = 128;
 
 /// One configured kernel of the catalog.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Problem {
     Matmul(MatmulConfig),
     FlashAttention(FlashAttentionConfig),
+    FlashAttentionBackward(FlashAttentionConfig),
     FlashDecoding(FlashDecodingConfig),
+    PagedDecoding(FlashDecodingConfig, PagedCache),
 }
 
-/// A built kernel and the facts every report needs.
+/// How the kernels of a [`Built`] problem form one program.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Wiring {
+    /// One kernel; `main` takes its operands and returns its results.
+    Single,
+    /// FlashAttention's dQ kernel feeding `delta` to its dK/dV kernel.
+    AttentionBackward,
+}
+
+/// Built kernels (one, or the two of a backward pass) and how they form a program.
 pub struct Built {
+    pub kernels: Vec<BuiltKernel>,
+    pub wiring: Wiring,
+}
+
+/// One kernel and its validated facts.
+pub struct BuiltKernel {
     pub kernel: Kernel,
     pub info: KernelInfo,
 }
@@ -164,65 +194,21 @@ impl Problem {
     /// The configuration the flags describe; flags the kernel does not take are errors.
     pub fn from_args(kernel: KernelName, args: &ShapeArgs) -> Result<Problem, CliError> {
         match kernel {
-            KernelName::Matmul => {
-                let attention_flags = [
-                    ("--batch", args.batch),
-                    ("--heads", args.heads),
-                    ("--kv-heads", args.kv_heads),
-                    ("--seq", args.seq),
-                    ("--kv-len", args.kv_len),
-                    ("--head-dim", args.head_dim),
-                    ("--block-q", args.block_q),
-                    ("--block-kv", args.block_kv),
-                ];
-                reject_flags("matmul", "--m/--n/--k and --block-m/--block-n/--block-k", &attention_flags, args.causal)?;
-                let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
-                let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
-                let b = cfg.blocks;
-                cfg = cfg.blocks(MatmulBlocks::new(args.block_m.unwrap_or(b.bm), args.block_n.unwrap_or(b.bn), args.block_k.unwrap_or(b.bk)));
-                if let Some(mib) = args.vmem_limit_mib {
-                    cfg = cfg.vmem_limit_bytes(mib << 20);
-                }
-                Ok(Problem::Matmul(cfg))
-            }
-            KernelName::FlashAttention => {
-                let matmul_flags = [("--m", args.m), ("--n", args.n), ("--k", args.k), ("--block-m", args.block_m), ("--block-n", args.block_n), ("--block-k", args.block_k), ("--splits", args.splits)];
-                reject_flags("flash-attention", "--batch --heads --kv-heads --seq --kv-len --head-dim --causal --block-q --block-kv", &matmul_flags, false)?;
-                let (batch, heads, seq, head_dim) = ATTENTION_DEFAULTS;
-                let heads = args.heads.unwrap_or(heads);
-                let seq = args.seq.unwrap_or(seq);
-                let mut cfg = FlashAttentionConfig::new(
-                    args.batch.unwrap_or(batch),
-                    heads,
-                    args.kv_heads.unwrap_or(heads),
-                    seq,
-                    args.kv_len.unwrap_or(seq),
-                    args.head_dim.unwrap_or(head_dim),
-                )
-                .dtype(args.dtype)
-                .causal(args.causal);
-                if args.block_q.is_some() || args.block_kv.is_some() {
-                    let d = cfg.default_blocks();
-                    cfg = cfg.blocks(BlockSizes::new(args.block_q.unwrap_or(d.block_q), args.block_kv.unwrap_or(d.block_kv)));
-                }
-                if let Some(mib) = args.vmem_limit_mib {
-                    cfg = cfg.vmem_limit_bytes(mib << 20);
-                }
-                Ok(Problem::FlashAttention(cfg))
-            }
+            KernelName::Matmul => matmul(args).map(Problem::Matmul),
+            KernelName::FlashAttention => attention("flash-attention", args).map(Problem::FlashAttention),
+            KernelName::FlashAttentionBackward => attention("flash-attention-backward", args).map(Problem::FlashAttentionBackward),
             KernelName::FlashDecoding => {
-                let other_flags = [("--seq", args.seq), ("--block-q", args.block_q), ("--m", args.m), ("--n", args.n), ("--k", args.k), ("--block-m", args.block_m), ("--block-n", args.block_n), ("--block-k", args.block_k), ("--vmem-limit-mib", args.vmem_limit_mib.map(|v| v as usize))];
-                reject_flags("flash-decoding", "--batch --heads --kv-heads --kv-len --head-dim --block-kv --splits", &other_flags, args.causal)?;
-                if args.dtype != DType::Bf16 {
-                    return Err(CliError::Flag("flash-decoding takes a bf16 cache (int8 caches are a library option, not a flag yet)".into()));
+                if let Some(size) = args.page_size {
+                    return Err(CliError::Flag(format!("--page-size {size} applies to paged-decoding, not flash-decoding")));
                 }
-                let (batch, heads, kv_len, head_dim, block_kv) = DECODE_DEFAULTS;
-                let heads = args.heads.unwrap_or(heads);
-                let kv_len = args.kv_len.unwrap_or(kv_len);
-                let cfg = FlashDecodingConfig::new(args.batch.unwrap_or(batch), heads, args.kv_heads.unwrap_or(heads), args.head_dim.unwrap_or(head_dim), kv_len)
-                    .with_splits(args.splits.unwrap_or(1), args.block_kv.unwrap_or(block_kv))
-                    .with_lengths(KvLengths::Uniform(kv_len));
-                Ok(Problem::FlashDecoding(cfg))
+                decoding("flash-decoding", args).map(Problem::FlashDecoding)
+            }
+            KernelName::PagedDecoding => {
+                let cfg = decoding("paged-decoding", args)?;
+                let page_size = args.page_size.unwrap_or(DEFAULT_PAGE_SIZE.min(cfg.block_kv));
+                // Exactly the pages the batch needs: every row at --kv-len.
+                let num_pages = cfg.batch * cfg.max_kv_len.div_ceil(page_size.max(1));
+                Ok(Problem::PagedDecoding(cfg, PagedCache { page_size, num_pages }))
             }
         }
     }
@@ -231,26 +217,28 @@ impl Problem {
         match self {
             Problem::Matmul(_) => KernelName::Matmul,
             Problem::FlashAttention(_) => KernelName::FlashAttention,
+            Problem::FlashAttentionBackward(_) => KernelName::FlashAttentionBackward,
             Problem::FlashDecoding(_) => KernelName::FlashDecoding,
+            Problem::PagedDecoding(..) => KernelName::PagedDecoding,
         }
     }
 
     /// One line naming the problem (tables, cache keys).
     pub fn describe(&self) -> String {
+        let attention = |name: &str, c: &FlashAttentionConfig| {
+            let causal = if c.causal { " causal" } else { "" };
+            let d = c.dtype.name();
+            format!("{name}{causal} b{} h{} kvh{} n{} kv{} d{} {d}", c.batch, c.q_heads, c.kv_heads, c.seq_q, c.seq_kv, c.head_dim)
+        };
+        let decoding = |name: &str, c: &FlashDecodingConfig| {
+            format!("{name} b{} h{} kvh{} kv{} d{} splits{}", c.batch, c.q_heads, c.kv_heads, c.max_kv_len, c.head_dim, c.splits)
+        };
         match self {
             Problem::Matmul(c) => format!("matmul {}x{}x{} {}", c.m, c.n, c.k, c.dtype.name()),
-            Problem::FlashAttention(c) => format!(
-                "flash-attention{} b{} h{} kvh{} n{} kv{} d{} {}",
-                if c.causal { " causal" } else { "" },
-                c.batch,
-                c.q_heads,
-                c.kv_heads,
-                c.seq_q,
-                c.seq_kv,
-                c.head_dim,
-                c.dtype.name()
-            ),
-            Problem::FlashDecoding(c) => format!("flash-decoding b{} h{} kvh{} kv{} d{} splits{}", c.batch, c.q_heads, c.kv_heads, c.max_kv_len, c.head_dim, c.splits),
+            Problem::FlashAttention(c) => attention("flash-attention", c),
+            Problem::FlashAttentionBackward(c) => attention("flash-attention-backward", c),
+            Problem::FlashDecoding(c) => decoding("flash-decoding", c),
+            Problem::PagedDecoding(c, cache) => format!("{} page{}", decoding("paged-decoding", c), cache.page_size),
         }
     }
 
@@ -258,44 +246,50 @@ impl Problem {
     pub fn blocks(&self) -> Blocks {
         match self {
             Problem::Matmul(c) => vec![("bm", c.blocks.bm), ("bk", c.blocks.bk), ("bn", c.blocks.bn)],
-            Problem::FlashAttention(c) => {
+            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => {
                 let b = c.blocks.unwrap_or_else(|| c.default_blocks());
                 vec![("block_q", b.block_q), ("block_kv", b.block_kv)]
             }
-            Problem::FlashDecoding(c) => vec![("block_kv", c.block_kv)],
+            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => vec![("block_kv", c.block_kv)],
         }
     }
 
     /// The same problem with `blocks` (named as [`Problem::blocks`] names them).
     pub fn with_blocks(&self, blocks: &Blocks) -> Problem {
         let get = |name: &str, current: usize| blocks.iter().find(|(n, _)| *n == name).map_or(current, |(_, v)| *v);
+        let attention = |c: &FlashAttentionConfig| {
+            let b = c.blocks.unwrap_or_else(|| c.default_blocks());
+            c.clone().blocks(BlockSizes::new(get("block_q", b.block_q), get("block_kv", b.block_kv)))
+        };
+        let decoding = |c: &FlashDecodingConfig| c.clone().with_splits(c.splits, get("block_kv", c.block_kv));
         match self {
             Problem::Matmul(c) => {
                 let b = c.blocks;
                 Problem::Matmul(c.blocks(MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))))
             }
-            Problem::FlashAttention(c) => {
-                let b = c.blocks.unwrap_or_else(|| c.default_blocks());
-                Problem::FlashAttention(c.clone().blocks(BlockSizes::new(get("block_q", b.block_q), get("block_kv", b.block_kv))))
-            }
-            Problem::FlashDecoding(c) => Problem::FlashDecoding(c.clone().with_splits(c.splits, get("block_kv", c.block_kv))),
+            Problem::FlashAttention(c) => Problem::FlashAttention(attention(c)),
+            Problem::FlashAttentionBackward(c) => Problem::FlashAttentionBackward(attention(c)),
+            Problem::FlashDecoding(c) => Problem::FlashDecoding(decoding(c)),
+            Problem::PagedDecoding(c, cache) => Problem::PagedDecoding(decoding(c), *cache),
         }
     }
 
     /// The tiling search family of this problem.
     pub fn family(&self) -> Family {
+        let attention = |c: &FlashAttentionConfig| Attention {
+            batch: c.batch,
+            heads: c.q_heads,
+            seq_q: c.seq_q,
+            seq_kv: c.seq_kv,
+            head_dim: c.head_dim,
+            dtype: c.dtype,
+            causal: c.causal,
+        };
         match self {
             Problem::Matmul(c) => Family::Matmul { m: c.m, k: c.k, n: c.n, dtype: c.dtype, out_dtype: DType::F32 },
-            Problem::FlashAttention(c) => Family::FlashFwd(Attention {
-                batch: c.batch,
-                heads: c.q_heads,
-                seq_q: c.seq_q,
-                seq_kv: c.seq_kv,
-                head_dim: c.head_dim,
-                dtype: c.dtype,
-                causal: c.causal,
-            }),
-            Problem::FlashDecoding(c) => Family::Decode {
+            Problem::FlashAttention(c) => Family::FlashFwd(attention(c)),
+            Problem::FlashAttentionBackward(c) => Family::FlashBwd(attention(c)),
+            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => Family::Decode {
                 batch: c.batch,
                 heads: c.q_heads,
                 kv_heads: c.kv_heads,
@@ -309,8 +303,8 @@ impl Problem {
     pub fn vmem_limit_bytes(&self) -> Option<u64> {
         match self {
             Problem::Matmul(c) => c.vmem_limit_bytes,
-            Problem::FlashAttention(c) => Some(c.vmem_limit_bytes.unwrap_or_else(|| c.default_vmem_limit())),
-            Problem::FlashDecoding(_) => None,
+            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => Some(c.vmem_limit_bytes.unwrap_or_else(|| c.default_vmem_limit())),
+            Problem::FlashDecoding(_) | Problem::PagedDecoding(..) => None,
         }
     }
 
@@ -318,26 +312,30 @@ impl Problem {
     pub fn flops(&self) -> f64 {
         match self {
             Problem::Matmul(c) => c.flops(),
-            // Two matmuls of 2·N_q·N_kv·D per head; causal keeps half the pairs.
-            Problem::FlashAttention(c) => {
-                let full = 4.0 * (c.batch * c.q_heads) as f64 * c.seq_q as f64 * c.seq_kv as f64 * c.head_dim as f64;
-                if c.causal { full / 2.0 } else { full }
+            Problem::FlashAttention(c) => attention_flops(c),
+            // dQ, dK, dV and the recomputed scores and dP: 2.5× the forward (DESIGN §8).
+            Problem::FlashAttentionBackward(c) => 2.5 * attention_flops(c),
+            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
+                4.0 * (c.batch * c.q_heads * c.q_len) as f64 * c.max_kv_len as f64 * c.head_dim as f64
             }
-            Problem::FlashDecoding(c) => 4.0 * (c.batch * c.q_heads * c.q_len) as f64 * c.max_kv_len as f64 * c.head_dim as f64,
         }
     }
 
     /// The fewest HBM bytes one call can move.
     pub fn min_hbm_bytes(&self) -> f64 {
+        let attention = |c: &FlashAttentionConfig, q_side: f64, kv_side: f64| {
+            let e = f64::from(c.dtype.byte_size()) * (c.batch * c.head_dim) as f64;
+            e * (q_side * (c.q_heads * c.seq_q) as f64 + kv_side * (c.kv_heads * c.seq_kv) as f64)
+        };
         match self {
             Problem::Matmul(c) => c.min_hbm_bytes(),
             // q and o once per query head, k and v once per kv head.
-            Problem::FlashAttention(c) => {
-                let e = f64::from(c.dtype.byte_size()) * (c.batch * c.head_dim) as f64;
-                e * (2.0 * (c.q_heads * c.seq_q) as f64 + 2.0 * (c.kv_heads * c.seq_kv) as f64)
-            }
+            Problem::FlashAttention(c) => attention(c, 2.0, 2.0),
+            // q, o, do read and dq written per query head (lse and delta are 1/D of that
+            // per lane row, left out); k, v read and dk, dv written per kv head.
+            Problem::FlashAttentionBackward(c) => attention(c, 4.0, 4.0),
             // The KV cache dominates: k and v once; q and the output are a few rows.
-            Problem::FlashDecoding(c) => {
+            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
                 let kv = 2.0 * (c.batch * c.kv_heads * c.max_kv_len * c.head_dim) as f64 * f64::from(c.kv_dtype.dtype().byte_size());
                 kv + 2.0 * (c.batch * c.q_heads * c.q_len * c.head_dim) as f64 * 2.0
             }
@@ -350,23 +348,128 @@ impl Problem {
     pub fn tokens(&self) -> f64 {
         match self {
             Problem::Matmul(c) => c.m as f64,
-            Problem::FlashAttention(c) => (c.batch * c.seq_q) as f64,
-            Problem::FlashDecoding(c) => (c.batch * c.q_len) as f64,
+            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => (c.batch * c.seq_q) as f64,
+            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => (c.batch * c.q_len) as f64,
         }
     }
 
     pub fn build(&self) -> Result<Built, CliError> {
-        let (kernel, info) = match self {
-            Problem::Matmul(c) => c.build()?,
-            Problem::FlashAttention(c) => {
-                let kernel = flash_attention::forward(c)?;
-                let info = validate(&kernel).map_err(flash_attention::FlashAttentionError::from)?;
-                (kernel, info)
-            }
-            Problem::FlashDecoding(c) => split_kernel(c)?,
+        let attention_kernel = |kernel: Kernel| {
+            let info = validate(&kernel).map_err(flash_attention::FlashAttentionError::from)?;
+            Ok::<_, CliError>(BuiltKernel { kernel, info })
         };
-        Ok(Built { kernel, info })
+        let single = |(kernel, info)| Built { kernels: vec![BuiltKernel { kernel, info }], wiring: Wiring::Single };
+        Ok(match self {
+            Problem::Matmul(c) => single(c.build()?),
+            Problem::FlashAttention(c) => Built { kernels: vec![attention_kernel(flash_attention::forward(c)?)?], wiring: Wiring::Single },
+            Problem::FlashAttentionBackward(c) => {
+                let kernels = flash_attention::backward(c)?;
+                Built { kernels: vec![attention_kernel(kernels.dq)?, attention_kernel(kernels.dkv)?], wiring: Wiring::AttentionBackward }
+            }
+            Problem::FlashDecoding(c) => single(split_kernel(c)?),
+            Problem::PagedDecoding(c, cache) => single(paged_kernel(c, *cache)?),
+        })
     }
+}
+
+/// Causal attention keeps half the pairs; two matmuls of `2·N_q·N_kv·D` per head.
+fn attention_flops(c: &FlashAttentionConfig) -> f64 {
+    let full = 4.0 * (c.batch * c.q_heads) as f64 * c.seq_q as f64 * c.seq_kv as f64 * c.head_dim as f64;
+    if c.causal { full / 2.0 } else { full }
+}
+
+fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
+    let attention_flags = [
+        ("--batch", args.batch),
+        ("--heads", args.heads),
+        ("--kv-heads", args.kv_heads),
+        ("--seq", args.seq),
+        ("--kv-len", args.kv_len),
+        ("--head-dim", args.head_dim),
+        ("--block-q", args.block_q),
+        ("--block-kv", args.block_kv),
+        ("--splits", args.splits),
+        ("--page-size", args.page_size),
+    ];
+    reject_flags("matmul", "--m/--n/--k and --block-m/--block-n/--block-k", &attention_flags, args.causal)?;
+    let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
+    let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
+    let b = cfg.blocks;
+    cfg = cfg.blocks(MatmulBlocks::new(args.block_m.unwrap_or(b.bm), args.block_n.unwrap_or(b.bn), args.block_k.unwrap_or(b.bk)));
+    if let Some(mib) = args.vmem_limit_mib {
+        cfg = cfg.vmem_limit_bytes(mib << 20);
+    }
+    Ok(cfg)
+}
+
+fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliError> {
+    let other_flags = [
+        ("--m", args.m),
+        ("--n", args.n),
+        ("--k", args.k),
+        ("--block-m", args.block_m),
+        ("--block-n", args.block_n),
+        ("--block-k", args.block_k),
+        ("--splits", args.splits),
+        ("--page-size", args.page_size),
+    ];
+    reject_flags(name, "--batch --heads --kv-heads --seq --kv-len --head-dim --causal --block-q --block-kv", &other_flags, false)?;
+    let (batch, heads, seq, head_dim) = ATTENTION_DEFAULTS;
+    let heads = args.heads.unwrap_or(heads);
+    let seq = args.seq.unwrap_or(seq);
+    let mut cfg = FlashAttentionConfig::new(
+        args.batch.unwrap_or(batch),
+        heads,
+        args.kv_heads.unwrap_or(heads),
+        seq,
+        args.kv_len.unwrap_or(seq),
+        args.head_dim.unwrap_or(head_dim),
+    )
+    .dtype(args.dtype)
+    .causal(args.causal);
+    if args.block_q.is_some() || args.block_kv.is_some() {
+        let d = cfg.default_blocks();
+        cfg = cfg.blocks(BlockSizes::new(args.block_q.unwrap_or(d.block_q), args.block_kv.unwrap_or(d.block_kv)));
+    }
+    if let Some(mib) = args.vmem_limit_mib {
+        cfg = cfg.vmem_limit_bytes(mib << 20);
+    }
+    Ok(cfg)
+}
+
+/// The decode problem of `flash-decoding` and `paged-decoding`: every row at `--kv-len`,
+/// as static lengths, so libtpu's profiler sees every block (DESIGN §8).
+fn decoding(name: &str, args: &ShapeArgs) -> Result<FlashDecodingConfig, CliError> {
+    let other_flags = [
+        ("--seq", args.seq),
+        ("--block-q", args.block_q),
+        ("--m", args.m),
+        ("--n", args.n),
+        ("--k", args.k),
+        ("--block-m", args.block_m),
+        ("--block-n", args.block_n),
+        ("--block-k", args.block_k),
+        ("--vmem-limit-mib", args.vmem_limit_mib.map(|v| v as usize)),
+    ];
+    let takes = if name == "paged-decoding" { "--batch --heads --kv-heads --kv-len --head-dim --block-kv --splits --page-size" } else { "--batch --heads --kv-heads --kv-len --head-dim --block-kv --splits" };
+    reject_flags(name, takes, &other_flags, args.causal)?;
+    if args.dtype != DType::Bf16 {
+        return Err(CliError::Flag(format!("{name} takes a bf16 cache (int8 caches are a library option, not a flag yet)")));
+    }
+    let (batch, heads, kv_len, head_dim) = DECODE_DEFAULTS;
+    let heads = args.heads.unwrap_or(heads);
+    let kv_len = args.kv_len.unwrap_or(kv_len);
+    let cfg = FlashDecodingConfig::new(args.batch.unwrap_or(batch), heads, args.kv_heads.unwrap_or(heads), args.head_dim.unwrap_or(head_dim), kv_len);
+    let splits = args.splits.unwrap_or(1);
+    let block_kv = args.block_kv.unwrap_or_else(|| default_block_kv(kv_len, splits));
+    Ok(cfg.with_splits(splits, block_kv).with_lengths(KvLengths::Uniform(kv_len)))
+}
+
+/// The decode kernel's measured best block (4096 at KV 32k, libtpu 0.0.52), else the
+/// largest power of two from 128 up that divides one split's share of the cache.
+fn default_block_kv(kv_len: usize, splits: usize) -> usize {
+    let share = kv_len / splits.max(1);
+    [4096, 2048, 1024, 512, 256, 128].into_iter().find(|b| share.is_multiple_of(*b)).unwrap_or(share.max(1))
 }
 
 fn reject_flags(kernel: &str, takes: &str, flags: &[(&str, Option<usize>)], causal: bool) -> Result<(), CliError> {
@@ -381,9 +484,15 @@ fn reject_flags(kernel: &str, takes: &str, flags: &[(&str, Option<usize>)], caus
 }
 
 impl Built {
-    /// Alignment rules and VMEM budget on `chip`: what libtpu would reject, said before
-    /// compiling, with the numbers.
-    pub fn check(&self, chip: &Target) -> Result<VmemBudget, CliError> {
+    /// Alignment rules and VMEM budget of every kernel on `chip`: what libtpu would
+    /// reject, said before compiling, with the numbers.
+    pub fn check(&self, chip: &Target) -> Result<Vec<VmemBudget>, CliError> {
+        self.kernels.iter().map(|k| k.check(chip)).collect()
+    }
+}
+
+impl BuiltKernel {
+    fn check(&self, chip: &Target) -> Result<VmemBudget, CliError> {
         let misaligned = rules::check_kernel(chip, &self.kernel);
         if !misaligned.is_empty() {
             return Err(CliError::Alignment(misaligned));

@@ -35,41 +35,50 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let problem = Problem::from_args(args.kernel, &args.shape)?;
     let built = problem.build()?;
     let chip = &args.shape.target.chip;
-    let budget = built.check(chip)?;
-    let predicted: Vec<String> = copy_trap::predict(chip, &built.kernel).iter().map(ToString::to_string).collect();
+    let budgets = built.check(chip)?;
+    let predicted: Vec<String> = built.kernels.iter().flat_map(|k| copy_trap::predict(chip, &k.kernel)).map(|t| t.to_string()).collect();
     if !args.json {
-        print_plan(&problem, &args.shape.target.topology, &budget, &predicted);
+        print_plan(&problem, &args.shape.target.topology, &budgets, &predicted);
     }
-    let compiled = compile_kernel(&built.kernel, &args.shape.target.topology, !args.no_profile)?;
+    let compiled = compile_kernel(&built, &args.shape.target.topology, !args.no_profile)?;
     let work = Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() };
     let estimate = compiled.output.profile.as_ref().map(|p| Estimate::new(chip, p.total_cycles(), work));
     let verdict = CopyTrapVerdict::of(&compiled.output);
-    let report = json_report(&problem, args, &budget, &compiled, estimate.as_ref(), &verdict, &predicted);
+    let report = json_report(&problem, args, &budgets, &compiled, estimate.as_ref(), &verdict, &predicted);
     if let Some(dir) = &args.out {
         write_artifacts(dir, &compiled, &report)?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(CliError::json("encoding the report"))?);
     } else {
-        print_result(&compiled, estimate.as_ref(), &verdict, &budget, args.out.as_deref());
+        print_result(&compiled, estimate.as_ref(), &verdict, &budgets, args.out.as_deref());
     }
     Ok(())
 }
 
-fn print_plan(problem: &Problem, topology: &str, budget: &VmemBudget, predicted: &[String]) {
+fn print_plan(problem: &Problem, topology: &str, budgets: &[VmemBudget], predicted: &[String]) {
     let blocks: Vec<String> = problem.blocks().iter().map(|(n, v)| format!("{n}={v}")).collect();
     println!("kernel       {} on {topology}", problem.describe());
-    println!("tiling       grid {:?}, blocks {}, alignment ok", budget.grid, blocks.join(" "));
+    for budget in budgets {
+        println!("tiling       {}: grid {:?}, blocks {}, alignment ok", budget.kernel, budget.grid, blocks.join(" "));
+    }
     match predicted {
         [] => println!("relayouts    none predicted (every operand row-major and tile-aligned)"),
         traps => traps.iter().for_each(|t| println!("relayouts    predicted: {t}")),
     }
-    println!();
-    print!("{budget}");
+    for budget in budgets {
+        println!();
+        print!("{budget}");
+    }
     println!();
 }
 
-fn print_result(c: &CompiledKernel, estimate: Option<&Estimate>, verdict: &CopyTrapVerdict, budget: &VmemBudget, out: Option<&Path>) {
+/// The largest kernel budget: the kernels of one program run one after the other.
+fn peak_model(budgets: &[VmemBudget]) -> u64 {
+    budgets.iter().map(VmemBudget::total).max().unwrap_or(0)
+}
+
+fn print_result(c: &CompiledKernel, estimate: Option<&Estimate>, verdict: &CopyTrapVerdict, budgets: &[VmemBudget], out: Option<&Path>) {
     let r = &c.output.report;
     let m = &r.memory_stats;
     println!("compiled     {} in {:.0} ms (libtpu, deviceless)", r.name, r.compile_seconds * 1e3);
@@ -84,7 +93,7 @@ fn print_result(c: &CompiledKernel, estimate: Option<&Estimate>, verdict: &CopyT
         Some(used) => println!(
             "VMEM         libtpu allocated {} (model above: {})",
             pallas_flash::tiling::report::Bytes(used),
-            pallas_flash::tiling::report::Bytes(budget.total())
+            pallas_flash::tiling::report::Bytes(peak_model(budgets))
         ),
         None => println!("VMEM         libtpu reported no scoped VMEM use"),
     }
@@ -105,7 +114,7 @@ fn human(bytes: i64) -> String {
 fn json_report(
     problem: &Problem,
     args: &Args,
-    budget: &VmemBudget,
+    budgets: &[VmemBudget],
     c: &CompiledKernel,
     estimate: Option<&Estimate>,
     verdict: &CopyTrapVerdict,
@@ -117,12 +126,13 @@ fn json_report(
         "target": args.shape.target.chip.name,
         "topology": args.shape.target.topology,
         "blocks": problem.blocks().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
-        "grid": budget.grid,
+        "grid": budgets.first().map(|b| &b.grid),
+        "kernels": budgets.iter().map(|b| json!({"name": b.kernel, "grid": b.grid, "vmem_model_bytes": b.total(), "vmem_limit_bytes": b.limit})).collect::<Vec<_>>(),
         "flops": problem.flops(),
         "min_hbm_bytes": problem.min_hbm_bytes(),
         "vmem_bytes": c.used_vmem_bytes,
-        "vmem_model_bytes": budget.total(),
-        "vmem_limit_bytes": budget.limit,
+        "vmem_model_bytes": peak_model(budgets),
+        "vmem_limit_bytes": budgets.first().map(|b| b.limit),
         "memory_stats": c.output.report.memory_stats,
         "compile_seconds": c.output.report.compile_seconds,
         "estimated_cycles": estimate.map(|e| e.estimated_cycles),

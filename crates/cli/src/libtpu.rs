@@ -4,9 +4,10 @@
 use pallas_flash::codegen::{lower, used_scoped_memory, Program, TpuCustomCall};
 use pallas_flash::hlo::lint::{lint, LintOptions, Report};
 use pallas_flash::hlo::HloModule;
-use pallas_flash::ir::Kernel;
+use pallas_flash::kernels::flash_attention::backward_program;
 use pallas_flash::runtime::{CompileOptions, CompileRequest, IsolatedCompiler, Program as PjrtProgram, WorkerOutput};
 
+use crate::catalog::{Built, BuiltKernel, Wiring};
 use crate::error::CliError;
 
 /// A compiler whose workers are this executable.
@@ -22,26 +23,38 @@ pub fn compile_program(code: Vec<u8>, topology: &str, options: CompileOptions, s
     Ok(compiler()?.compile(&request)?)
 }
 
-/// A catalog kernel after libtpu.
+/// A catalog problem after libtpu.
 pub struct CompiledKernel {
+    /// Every kernel's Mosaic, one after the other.
     pub mosaic_text: String,
     pub stablehlo: String,
     pub output: WorkerOutput,
-    /// Scoped VMEM libtpu allocated, from the optimized `HloModuleProto`.
+    /// Scoped VMEM libtpu allocated, from the optimized `HloModuleProto`: the largest of
+    /// the kernels' (they run one after the other).
     pub used_vmem_bytes: Option<u64>,
 }
 
-/// Lowers `kernel` to Mosaic, wraps it in a single-kernel StableHLO program and compiles it.
-pub fn compile_kernel(kernel: &Kernel, topology: &str, static_profile: bool) -> Result<CompiledKernel, CliError> {
-    let mosaic = lower(kernel)?;
-    let call = TpuCustomCall::new(kernel, &mosaic)?;
-    let stablehlo = Program::single_kernel(&call)?;
+/// Lowers the kernels to Mosaic, wires them into one StableHLO program and compiles it.
+pub fn compile_kernel(built: &Built, topology: &str, static_profile: bool) -> Result<CompiledKernel, CliError> {
+    let mut mosaic_text = String::new();
+    let mut calls = Vec::new();
+    for BuiltKernel { kernel, .. } in &built.kernels {
+        let mosaic = lower(kernel)?;
+        calls.push(TpuCustomCall::new(kernel, &mosaic)?);
+        mosaic_text.push_str(&mosaic.text);
+    }
+    let stablehlo = match (built.wiring, calls.as_slice()) {
+        (Wiring::Single, [call]) => Program::single_kernel(call)?,
+        (Wiring::AttentionBackward, [dq, dkv]) => backward_program(dq, dkv)?,
+        (wiring, calls) => return Err(CliError::Flag(format!("{wiring:?} wiring does not take {} kernels (a catalog bug)", calls.len()))),
+    };
     let output = compile_program(stablehlo.clone().into_bytes(), topology, CompileOptions::default(), static_profile)?;
     let used_vmem_bytes = used_scoped_memory(&String::from_utf8_lossy(&output.report.hlo_module_proto))
         .iter()
-        .find(|m| m.memory_space == 1)
-        .map(|m| m.size);
-    Ok(CompiledKernel { mosaic_text: mosaic.text, stablehlo, output, used_vmem_bytes })
+        .filter(|m| m.memory_space == 1)
+        .map(|m| m.size)
+        .max();
+    Ok(CompiledKernel { mosaic_text, stablehlo, output, used_vmem_bytes })
 }
 
 /// The copy-trap lint over a compile's optimized HLO.

@@ -1,7 +1,9 @@
 //! `pallas-flash tune <kernel>`: block-size search. The tiling crate ranks every legal
 //! candidate with its analytic roofline; the best `--top` are compiled by libtpu in worker
-//! processes for their static estimate, and the fastest becomes the choice. Results are
-//! cached per problem, target and libtpu, so a second run is instant.
+//! processes for their static estimate, and the fastest becomes the choice. The kernel's
+//! own default blocks (measured with libtpu when the kernel was written) always run too,
+//! so a choice is never worse than the default. Results are cached per problem, target and
+//! libtpu, so a second run is instant.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,7 +12,7 @@ use std::sync::Mutex;
 use indicatif::{ProgressBar, ProgressStyle};
 use pallas_flash::runtime::pinned;
 use pallas_flash::tiling::report::Bytes;
-use pallas_flash::tiling::search::{search, Blocks, Candidate};
+use pallas_flash::tiling::search::{evaluate, search, Blocks, Candidate, SearchResult};
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::{KernelName, Problem, ShapeArgs};
@@ -56,6 +58,9 @@ pub struct Row {
     pub vmem_model_bytes: u64,
     /// The tiling crate's analytic roofline for these blocks, seconds.
     pub roofline_model_seconds: f64,
+    /// The kernel's default blocks (estimated whatever the roofline's rank).
+    #[serde(default)]
+    pub kernel_default: bool,
     pub outcome: Outcome,
 }
 
@@ -125,8 +130,12 @@ fn key_parts(problem: &Problem, topology: &str) -> (String, String) {
     };
     let limit = problem.vmem_limit_bytes().map_or(String::new(), |b| format!("-vmem{b}"));
     let safe = |raw: String| raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
-    (safe(format!("{}-{topology}{limit}-top", problem.describe())), safe(format!("-{libtpu}-v{}", env!("CARGO_PKG_VERSION"))))
+    (safe(format!("{}-{topology}{limit}-top", problem.describe())), safe(format!("-{libtpu}-v{}-s{CACHE_SCHEMA}", env!("CARGO_PKG_VERSION"))))
 }
+
+/// Bumped when a search changes what it compiles (2: the kernel default always runs), so
+/// older cached choices are not reused.
+const CACHE_SCHEMA: u32 = 2;
 
 /// Where tune results live unless `--cache-dir` says otherwise.
 pub fn default_cache_dir() -> PathBuf {
@@ -168,7 +177,8 @@ fn write_cache(path: &Path, result: &TuneResult) -> Result<(), CliError> {
 
 fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliError> {
     let chip = &args.shape.target.chip;
-    let found = search(chip, &problem.family(), problem.vmem_limit_bytes(), args.top)?;
+    let found = candidates(chip, problem, args.top)?;
+    let default = problem.blocks();
     let considered = problem.family().ladders().iter().map(|(_, sizes)| sizes.len()).product();
     let bar = if args.json { ProgressBar::hidden() } else { ProgressBar::new(found.ranked.len() as u64) };
     bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
@@ -180,7 +190,7 @@ fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliEr
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(candidate) = found.ranked.get(index) else { break };
                 bar.set_message(blocks_text(&candidate.blocks));
-                let row = estimate_candidate(problem, args, candidate);
+                let row = estimate_candidate(problem, args, candidate, candidate.blocks == default);
                 if let Ok(mut rows) = rows.lock() {
                     rows[index] = Some(row);
                 }
@@ -210,12 +220,26 @@ fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliEr
     })
 }
 
-fn estimate_candidate(problem: &Problem, args: &Args, candidate: &Candidate) -> Row {
+/// The roofline's `top` candidates, then the kernel's default blocks if they are not among
+/// them (unless the alignment rules or the budget refuse them).
+fn candidates(chip: &pallas_flash::tiling::Target, problem: &Problem, top: usize) -> Result<SearchResult, CliError> {
+    let mut found = search(chip, &problem.family(), problem.vmem_limit_bytes(), top)?;
+    let default = problem.blocks();
+    if !found.ranked.iter().any(|c| c.blocks == default) {
+        let sizes: Vec<usize> = default.iter().map(|(_, v)| *v).collect();
+        if let Ok(candidate) = evaluate(chip, &problem.family(), &sizes, problem.vmem_limit_bytes()) {
+            found.ranked.push(candidate);
+        }
+    }
+    Ok(found)
+}
+
+fn estimate_candidate(problem: &Problem, args: &Args, candidate: &Candidate, kernel_default: bool) -> Row {
     let chip = &args.shape.target.chip;
     let configured = problem.with_blocks(&candidate.blocks);
     let outcome = configured
         .build()
-        .and_then(|built| compile_kernel(&built.kernel, &args.shape.target.topology, true))
+        .and_then(|built| compile_kernel(&built, &args.shape.target.topology, true))
         .and_then(|compiled| {
             compiled.output.profile.map(|p| p.total_cycles()).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
         });
@@ -230,6 +254,7 @@ fn estimate_candidate(problem: &Problem, args: &Args, candidate: &Candidate) -> 
         blocks: candidate.blocks.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
         vmem_model_bytes: candidate.budget.total(),
         roofline_model_seconds: candidate.roofline.seconds,
+        kernel_default,
         outcome,
     }
 }
@@ -241,16 +266,17 @@ fn blocks_text<S: AsRef<str>>(blocks: &[(S, usize)]) -> String {
 fn print_table(result: &TuneResult, source: &str) {
     println!("tune         {} on {}", result.problem, result.topology);
     println!(
-        "search       {} candidates, {} rejected by the alignment rules or the VMEM budget; libtpu estimates the {} best by the analytic roofline",
+        "search       {} candidates, {} rejected by the alignment rules or the VMEM budget; libtpu estimates {}: the analytic roofline's best and the kernel's default",
         result.candidates_considered,
         result.candidates_rejected,
         result.rows.len()
     );
     println!();
-    println!("{:<2} {:<28} {:>10} {:>12} {:>14} {:>11} {:>7}", "", "blocks", "VMEM", "model µs", "libtpu cycles", "est. µs", "MFU");
+    println!("{:<2} {:<38} {:>10} {:>12} {:>14} {:>11} {:>7}", "", "blocks", "VMEM", "model µs", "libtpu cycles", "est. µs", "MFU");
     for (i, row) in result.rows.iter().enumerate() {
         let mark = if result.chosen == Some(i) { "*" } else { "" };
-        let head = format!("{mark:<2} {:<28} {:>10} {:>12.1}", blocks_text(&row.blocks), Bytes(row.vmem_model_bytes).to_string(), row.roofline_model_seconds * 1e6);
+        let name = blocks_text(&row.blocks) + if row.kernel_default { " (default)" } else { "" };
+        let head = format!("{mark:<2} {name:<38} {:>10} {:>12.1}", Bytes(row.vmem_model_bytes).to_string(), row.roofline_model_seconds * 1e6);
         match &row.outcome {
             Outcome::Estimated { cycles, seconds, mfu, below_floor } => {
                 let flag = if *below_floor { "  below floor: profiler artifact" } else { "" };
@@ -289,6 +315,20 @@ mod tests {
     }
 
     #[test]
+    fn the_kernel_default_is_always_a_candidate() {
+        use pallas_flash::kernels::flash_attention::FlashAttentionConfig;
+        let v5e = pallas_flash::tiling::Target::v5e();
+        // The roofline ranks smaller blocks first at 2048; the default is the whole sequence.
+        let problem = Problem::FlashAttention(FlashAttentionConfig::new(1, 1, 1, 2048, 2048, 128).causal(true));
+        let found = candidates(&v5e, &problem, 1).unwrap();
+        assert_eq!(found.ranked.len(), 2);
+        assert_ne!(found.ranked[0].blocks, problem.blocks());
+        assert_eq!(found.ranked[1].blocks, problem.blocks());
+        let in_top = candidates(&v5e, &problem, 100).unwrap();
+        assert_eq!(in_top.ranked.iter().filter(|c| c.blocks == problem.blocks()).count(), 1, "never twice");
+    }
+
+    #[test]
     fn bench_finds_the_widest_cached_choice() {
         let dir = tempfile::tempdir().unwrap();
         let problem = Problem::Matmul(MatmulConfig::new(512, 512, 512));
@@ -296,7 +336,7 @@ mod tests {
         assert_eq!(cached_choice(dir.path(), &problem, v5e), None);
         let estimated = Outcome::Estimated { cycles: 10, seconds: 1e-6, mfu: 0.5, below_floor: false };
         for (top, bm) in [(2, 128), (6, 256)] {
-            let row = Row { blocks: vec![("bm".into(), bm), ("bk".into(), 512), ("bn".into(), 128)], vmem_model_bytes: 0, roofline_model_seconds: 0.0, outcome: estimated.clone() };
+            let row = Row { blocks: vec![("bm".into(), bm), ("bk".into(), 512), ("bn".into(), 128)], vmem_model_bytes: 0, roofline_model_seconds: 0.0, kernel_default: false, outcome: estimated.clone() };
             let result = TuneResult { key: cache_key(&problem, v5e, top), problem: problem.describe(), topology: v5e.into(), candidates_considered: 1, candidates_rejected: 0, rows: vec![row], chosen: Some(0) };
             write_cache(&dir.path().join(format!("{}.json", result.key)), &result).unwrap();
         }

@@ -62,7 +62,9 @@ fn the_attention_kernels_compile_with_credible_estimates() {
     // and the estimate would fall below the byte floor (DESIGN §8).
     for args in [
         &["compile", "flash-attention", "--seq", "512", "--heads", "2", "--causal", "--json"][..],
+        &["compile", "flash-attention-backward", "--seq", "512", "--heads", "2", "--causal", "--json"][..],
         &["compile", "flash-decoding", "--kv-len", "4096", "--heads", "8", "--kv-heads", "1", "--block-kv", "1024", "--json"][..],
+        &["compile", "paged-decoding", "--kv-len", "4096", "--heads", "8", "--kv-heads", "1", "--block-kv", "1024", "--page-size", "256", "--json"][..],
     ] {
         let (code, stdout, stderr) = pallas_flash(args);
         assert_eq!(code, 0, "{args:?}: {stderr}");
@@ -71,6 +73,8 @@ fn the_attention_kernels_compile_with_credible_estimates() {
         assert_eq!(report["below_floor"], false, "{report}");
         assert!(report["vmem_bytes"].as_u64().unwrap() > 0, "{report}");
         assert!(report["copy_trap_findings"].is_u64(), "{report}");
+        let kernels = if args[1] == "flash-attention-backward" { 2 } else { 1 };
+        assert_eq!(report["kernels"].as_array().map(Vec::len), Some(kernels), "{report}");
     }
 }
 
@@ -105,6 +109,9 @@ fn bad_inputs_fail_with_a_message_that_says_what_to_change() {
         (&["compile", "matmul", "--m", "4096", "--n", "4096", "--block-m", "4096", "--block-n", "2048"], 1, "VMEM over budget"),
         (&["compile", "matmul", "--seq", "1024"], 1, "--seq do(es) not apply to matmul"),
         (&["compile", "flash-attention", "--heads", "6", "--kv-heads", "4"], 1, "not a multiple of kv_heads"),
+        (&["compile", "flash-attention-backward", "--splits", "2"], 1, "--splits do(es) not apply to flash-attention-backward"),
+        (&["compile", "paged-decoding", "--kv-len", "4096", "--page-size", "100"], 1, "page_size 100 is outside multiples of 16 dividing block_kv"),
+        (&["compile", "flash-decoding", "--page-size", "128"], 1, "--page-size 128 applies to paged-decoding"),
         (&["tune", "matmul", "--block-m", "128"], 1, "tune searches the block sizes itself"),
         (&["bench", "--price-per-chip-hour=-1"], 1, "must be a positive number"),
     ];

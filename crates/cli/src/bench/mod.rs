@@ -188,7 +188,7 @@ fn ours_row(chip: &Target, w: &Workload) -> Row {
     let estimate = problem
         .build()
         .and_then(|built| built.check(chip).map(|_| built))
-        .and_then(|built| compile_kernel(&built.kernel, chip.topology, true))
+        .and_then(|built| compile_kernel(&built, chip.topology, true))
         .and_then(|c| c.output.profile.map(|p| p.total_cycles()).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into())));
     let config = format!("{}{}", blocks_text(&problem), if tuned.is_some() { " (tuned)" } else { " (default blocks; `tune` to improve)" });
     row(chip, w, format!("ours ({})", w.ours.kernel_name().as_str()), config, estimate)
@@ -294,7 +294,7 @@ fn memory_wall(quick: bool) -> Result<WallReport, CliError> {
     let mut ours = Vec::new();
     for &seq in beyond {
         let problem = Problem::FlashAttention(FlashAttentionConfig::new(1, WALL_HEADS, WALL_HEADS, seq, seq, WALL_HEAD_DIM));
-        let compiled = problem.build().and_then(|b| compile_kernel(&b.kernel, "v5e:1x1", false));
+        let compiled = problem.build().and_then(|b| compile_kernel(&b, "v5e:1x1", false));
         let p = probe(seq, compiled.map(|c| c.output.report.memory_stats))?;
         eprintln!("               ours N={seq}: {}", if p.fits() { "fits" } else { "HBM OOM" });
         ours.push(p);
