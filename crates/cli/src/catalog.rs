@@ -467,7 +467,7 @@ fn decoding(name: &str, args: &ShapeArgs) -> Result<FlashDecodingConfig, CliErro
 
 /// The decode kernel's measured best block (4096 at KV 32k, libtpu 0.0.52), else the
 /// largest power of two from 128 up that divides one split's share of the cache.
-fn default_block_kv(kv_len: usize, splits: usize) -> usize {
+pub fn default_block_kv(kv_len: usize, splits: usize) -> usize {
     let share = kv_len / splits.max(1);
     [4096, 2048, 1024, 512, 256, 128].into_iter().find(|b| share.is_multiple_of(*b)).unwrap_or(share.max(1))
 }

@@ -21,7 +21,7 @@ use pallas_flash::runtime::CompileOptions;
 use pallas_flash::tiling::Target;
 use serde::Serialize;
 
-use crate::catalog::Problem;
+use crate::catalog::{default_block_kv, Problem};
 use crate::error::CliError;
 use crate::estimate::{Estimate, Work};
 use crate::libtpu::{compile_kernel, compile_program};
@@ -39,12 +39,18 @@ pub struct Args {
     /// USD per chip-hour for the $/M tokens column (default: Google's on-demand v5e price).
     #[arg(long = "price-per-chip-hour", default_value_t = V5E_PRICE_PER_CHIP_HOUR)]
     pub price_per_chip_hour: f64,
-    /// Python with JAX 0.10.2 + libtpu 0.0.52 for the peer scripts.
+    /// Python for the peer scripts (default: python3 from PATH; each script makes its own
+    /// pinned venv, see benches/peers).
     #[arg(long = "peers-python")]
     pub peers_python: Option<PathBuf>,
     /// Directory of the peer scripts (`*.py`).
     #[arg(long = "peers-dir", default_value = "benches/peers")]
     pub peers_dir: PathBuf,
+    /// Read the peers' JSON records from these files (what the peer scripts printed with
+    /// --json-lines in an earlier run, same pinned libtpu) instead of running the scripts.
+    /// The table labels them as recorded.
+    #[arg(long = "peer-records", value_name = "FILE")]
+    pub peer_records: Vec<PathBuf>,
     /// Skip the memory-wall bisection.
     #[arg(long = "no-wall")]
     pub no_wall: bool,
@@ -60,9 +66,10 @@ struct Workload {
     /// Our StableHLO for the plain-XLA version, and what it is.
     xla: String,
     xla_label: &'static str,
-    /// The XLA program covers `1 / xla_scale` of the heads; its cycles are multiplied back.
-    /// Long sequences are profiled at H=1 (DESIGN §8: the profiler needs ~10 GB per head at
-    /// N=32768, and H=1 × H differs from a direct profile by 0.55% at N=8192).
+    /// The XLA program covers `1 / xla_scale` of the heads (or rows); its cycles are
+    /// multiplied back. Long sequences are profiled at H=1 (DESIGN §8: the profiler needs
+    /// ~10 GB per head at N=32768, and H=1 × H differs from a direct profile by 0.55% at
+    /// N=8192); batched decode at B=1, where the profiler does not abort.
     xla_scale: u64,
 }
 
@@ -103,12 +110,16 @@ fn workloads(quick: bool) -> Vec<Workload> {
         });
     }
     for &(batch, kv_len) in decode {
+        // XLA's decode at B > 1 aborts libtpu's profiler (DESIGN §8): profile one row, ×B.
+        let per_row = batch > 1;
         list.push(Workload {
             id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
-            ours: Problem::FlashDecoding(FlashDecodingConfig::new(batch, 8, 8, 128, kv_len).with_splits(1, 2048.min(kv_len)).with_lengths(KvLengths::Uniform(kv_len))),
-            xla: xla::attention(AttentionShape { batch, heads: 8, seq_q: 1, seq_kv: kv_len, head_dim: 128, causal: false }, DType::Bf16),
-            xla_label: "einsum + softmax + einsum, 1 query",
-            xla_scale: 1,
+            ours: Problem::FlashDecoding(
+                FlashDecodingConfig::new(batch, 8, 8, 128, kv_len).with_splits(1, default_block_kv(kv_len, 1)).with_lengths(KvLengths::Uniform(kv_len)),
+            ),
+            xla: xla::attention(AttentionShape { batch: if per_row { 1 } else { batch }, heads: 8, seq_q: 1, seq_kv: kv_len, head_dim: 128, causal: false }, DType::Bf16),
+            xla_label: if per_row { "einsum + softmax + einsum, 1 query, profiled at B=1 × B" } else { "einsum + softmax + einsum, 1 query" },
+            xla_scale: if per_row { batch as u64 } else { 1 },
         });
     }
     list
@@ -119,7 +130,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         return Err(CliError::Flag(format!("--price-per-chip-hour must be a positive number of USD, got {}", args.price_per_chip_hour)));
     }
     let chip = Target::v5e();
-    let python = args.peers_python.clone().or_else(|| Some(PathBuf::from(peers::DEFAULT_PYTHON)).filter(|p| p.exists()));
+    let python = args.peers_python.clone().unwrap_or_else(|| PathBuf::from(peers::DEFAULT_PYTHON));
     println!("bench        v5e, libtpu static estimates (not measurements){}", if args.quick { ", --quick shapes" } else { "" });
     let workloads = workloads(args.quick);
     let mut rows = Vec::new();
@@ -128,14 +139,19 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         rows.push(ours_row(&chip, w));
         rows.push(xla_row(&chip, w));
     }
-    eprintln!("running      peer scripts in {}", args.peers_dir.display());
-    let peer_run = peers::run(&args.peers_dir, python.as_deref(), args.quick);
+    let peer_run = if args.peer_records.is_empty() {
+        eprintln!("running      peer scripts in {}", args.peers_dir.display());
+        peers::run(&args.peers_dir, &python, args.quick)
+    } else {
+        peers::read(&args.peer_records)
+    };
     for w in &workloads {
         let work = work_of(&w.ours);
         for r in peer_run.records.iter().filter(|r| r.workload == w.id) {
+            let recorded = if args.peer_records.is_empty() { "" } else { " (recorded)" };
             rows.push(Row {
                 workload: w.id.clone(),
-                implementation: r.implementation.clone(),
+                implementation: format!("{}{recorded}", r.implementation),
                 config: r.config.clone().unwrap_or_default(),
                 estimate: r.estimated_cycles.map(|c| Estimate::new(&chip, c, work)),
                 note: r.error.clone().or_else(|| r.estimated_cycles.is_none().then(|| "the script gave no estimate".to_string())),

@@ -37,12 +37,14 @@ pub struct PeerRun {
     pub not_run: Vec<(String, String)>,
 }
 
-/// The default interpreter: the project's JAX venv when it exists.
-pub const DEFAULT_PYTHON: &str = "/work/.cache/jaxvenv/bin/python";
+/// The default interpreter, from `PATH`: each script re-runs itself in its own pinned venv
+/// (created on first use; see the scripts' docstrings for the venv variables).
+pub const DEFAULT_PYTHON: &str = "python3";
 
 /// How to get a Python the peers can use.
-pub const SETUP_HINT: &str = "python3 -m venv VENV && VENV/bin/pip install jax==0.10.2 jaxlib==0.10.2 libtpu==0.0.52 \
-     (and tpu-inference==0.32.0 --no-deps for decode), then pass --peers-python VENV/bin/python";
+pub const SETUP_HINT: &str = "install python3 with venv and pip (Debian: apt install python3-venv python3-pip); \
+     the scripts then create their pinned venvs (jax==0.10.2, jaxlib==0.10.2, libtpu==0.0.52, tpu-inference==0.32.0 --no-deps), \
+     or pass --peers-python with an interpreter that has them";
 
 /// Parses a script's stdout: every line that is a JSON record; other lines are ignored.
 pub fn parse_records(stdout: &str) -> Vec<PeerRecord> {
@@ -52,14 +54,27 @@ pub fn parse_records(stdout: &str) -> Vec<PeerRecord> {
 /// The flag that asks a peer script for JSON records.
 pub const JSON_LINES_FLAG: &str = "--json-lines";
 
-/// Runs every `*.py` in `dir` (sorted) with `python`.
-pub fn run(dir: &Path, python: Option<&Path>, quick: bool) -> PeerRun {
+/// Records the scripts printed in an earlier run, saved to `files`.
+pub fn read(files: &[PathBuf]) -> PeerRun {
     let mut result = PeerRun::default();
-    let Some(python) = python.filter(|p| p.exists()) else {
-        let what = python.map_or("no --peers-python given and no venv at the default path".to_string(), |p| format!("{} does not exist", p.display()));
-        result.not_run.push(("peers".into(), format!("{what}; set up: {SETUP_HINT}")));
-        return result;
-    };
+    for file in files {
+        match std::fs::read_to_string(file) {
+            Ok(text) => {
+                let records = parse_records(&text);
+                if records.is_empty() {
+                    result.not_run.push((file.display().to_string(), format!("holds no JSON records; save a script's {JSON_LINES_FLAG} output there")));
+                }
+                result.records.extend(records);
+            }
+            Err(e) => result.not_run.push((file.display().to_string(), format!("cannot read the peer records: {e}"))),
+        }
+    }
+    result
+}
+
+/// Runs every `*.py` in `dir` (sorted) with `python` (a path, or a name found on `PATH`).
+pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
+    let mut result = PeerRun::default();
     let mut scripts: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "py")).collect(),
         Err(e) => {
@@ -90,7 +105,7 @@ pub fn run(dir: &Path, python: Option<&Path>, quick: bool) -> PeerRun {
                 }
                 result.records.extend(records);
             }
-            Err(e) => result.not_run.push((script.display().to_string(), format!("cannot start {}: {e}", python.display()))),
+            Err(e) => result.not_run.push((script.display().to_string(), format!("cannot start {}: {e}; {SETUP_HINT}", python.display()))),
         }
     }
     result
@@ -118,7 +133,7 @@ mod tests {
 echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
 "#;
         std::fs::write(dir.path().join("good.py"), good).unwrap();
-        let run = run(dir.path(), Some(Path::new("/bin/sh")), true);
+        let run = run(dir.path(), Path::new("/bin/sh"), true);
         assert_eq!(run.records.len(), 1, "{:?}", run.not_run);
         assert_eq!(run.records[0].estimated_cycles, Some(7));
         assert_eq!(run.not_run.len(), 1);
@@ -127,9 +142,25 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
     }
 
     #[test]
+    fn recorded_runs_are_read_back_and_bad_files_are_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("fa.jsonl");
+        std::fs::write(&good, "{\"workload\": \"w\", \"implementation\": \"JAX\", \"estimated_cycles\": 5}\n").unwrap();
+        let empty = dir.path().join("empty.jsonl");
+        std::fs::write(&empty, "| table |\n").unwrap();
+        let run = read(&[good, empty, dir.path().join("missing.jsonl")]);
+        assert_eq!(run.records.len(), 1);
+        assert_eq!(run.not_run.len(), 2);
+        assert!(run.not_run[0].1.contains("holds no JSON records") && run.not_run[1].1.contains("cannot read"), "{:?}", run.not_run);
+    }
+
+    #[test]
     fn a_missing_python_says_how_to_set_it_up() {
-        let run = run(Path::new("benches/peers"), Some(Path::new("/nonexistent/python")), true);
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("peer.py"), "").unwrap();
+        let run = run(dir.path(), Path::new("/nonexistent/python"), true);
         assert!(run.records.is_empty());
-        assert!(run.not_run[0].1.contains("does not exist") && run.not_run[0].1.contains("pip install jax==0.10.2"));
+        let why = &run.not_run[0].1;
+        assert!(why.contains("cannot start /nonexistent/python") && why.contains("jax==0.10.2"), "{why}");
     }
 }
