@@ -2,11 +2,17 @@
 //! and every bad input a user can type, each with its message and exit status.
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::time::{Duration, Instant};
 
+use assert_cmd::Command;
+
+fn command() -> Command {
+    Command::cargo_bin("pallas-flash").unwrap()
+}
+
 fn pallas_flash(args: &[&str]) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = Command::new(env!("CARGO_BIN_EXE_pallas-flash")).args(args).output().unwrap();
+    let Output { status, stdout, stderr } = command().args(args).output().unwrap();
     (status.code().unwrap_or(-1), String::from_utf8(stdout).unwrap(), String::from_utf8(stderr).unwrap())
 }
 
@@ -124,7 +130,7 @@ fn bad_inputs_fail_with_a_message_that_says_what_to_change() {
 
 #[test]
 fn a_missing_plugin_names_the_setup_step() {
-    let output = Command::new(env!("CARGO_BIN_EXE_pallas-flash"))
+    let output = command()
         .args(["compile", "matmul", "--m", "256", "--n", "256", "--k", "256", "--no-profile"])
         .env("PALLAS_FLASH_LIBTPU", "/nonexistent/libtpu.so")
         .output()
@@ -132,4 +138,39 @@ fn a_missing_plugin_names_the_setup_step() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("PJRT plugin not found at /nonexistent/libtpu.so") && stderr.contains("cargo xtask setup"), "{stderr}");
+}
+
+#[test]
+fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
+    let dir = tempfile::tempdir().unwrap();
+    let records = dir.path().join("peers.jsonl");
+    let peer = r#"{"workload": "attention-fwd-causal-b1-h2-n1024-d128", "implementation": "JAX flash_attention", "estimated_cycles": 14572, "config": "blocks=(1024, 1024, 1024)"}"#;
+    std::fs::write(&records, format!("{peer}\n")).unwrap();
+    let out = dir.path().join("bench");
+    let assert = command()
+        .args(["bench", "--quick", "--no-wall", "--price-per-chip-hour", "2.0", "--out"])
+        .arg(&out)
+        .arg("--peer-records")
+        .arg(&records)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    for expected in [
+        "libtpu static estimates (not measurements), --quick shapes",
+        "ours (matmul)",
+        "ours (flash-attention)",
+        "ours (flash-decoding)",
+        "plain XLA",
+        "JAX flash_attention (recorded)",
+        "at $2.00 per chip-hour",
+    ] {
+        assert!(stdout.contains(expected), "missing `{expected}` in:\n{stdout}");
+    }
+    assert!(!stdout.contains("BELOW FLOOR"), "{stdout}");
+    let doc: serde_json::Value = serde_json::from_str(&read(&out, "bench.json")).unwrap();
+    let rows = doc["rows"].as_array().unwrap();
+    assert_eq!(rows.len(), 7, "ours and XLA for three workloads, one peer: {doc}");
+    assert!(rows.iter().filter(|r| r["implementation"].as_str().unwrap().starts_with("ours")).all(|r| r["estimate"]["estimated_cycles"].as_u64().unwrap() > 1000));
+    assert!(read(&out, "roofline.svg").contains("<svg"));
+    assert!(std::fs::metadata(out.join("roofline.png")).unwrap().len() > 10_000);
 }

@@ -1,7 +1,9 @@
 //! `pallas-flash hlo-check` as CI runs it, on the hlo crate's real dumps.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use assert_cmd::Command;
 
 fn data(file: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,7 +16,8 @@ fn dump(case: &str) -> PathBuf {
 }
 
 fn run(args: &[&std::ffi::OsStr]) -> (i32, String) {
-    let Output { status, stdout, .. } = Command::new(env!("CARGO_BIN_EXE_pallas-flash"))
+    let Output { status, stdout, .. } = Command::cargo_bin("pallas-flash")
+        .unwrap()
         .arg("hlo-check")
         .args(args)
         .output()
