@@ -197,12 +197,7 @@ impl Problem {
             KernelName::Matmul => matmul(args).map(Problem::Matmul),
             KernelName::FlashAttention => attention("flash-attention", args).map(Problem::FlashAttention),
             KernelName::FlashAttentionBackward => attention("flash-attention-backward", args).map(Problem::FlashAttentionBackward),
-            KernelName::FlashDecoding => {
-                if let Some(size) = args.page_size {
-                    return Err(CliError::Flag(format!("--page-size {size} applies to paged-decoding, not flash-decoding")));
-                }
-                decoding("flash-decoding", args).map(Problem::FlashDecoding)
-            }
+            KernelName::FlashDecoding => decoding("flash-decoding", args).map(Problem::FlashDecoding),
             KernelName::PagedDecoding => {
                 let cfg = decoding("paged-decoding", args)?;
                 let page_size = args.page_size.unwrap_or(DEFAULT_PAGE_SIZE.min(cfg.block_kv));
@@ -379,19 +374,7 @@ fn attention_flops(c: &FlashAttentionConfig) -> f64 {
 }
 
 fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
-    let attention_flags = [
-        ("--batch", args.batch),
-        ("--heads", args.heads),
-        ("--kv-heads", args.kv_heads),
-        ("--seq", args.seq),
-        ("--kv-len", args.kv_len),
-        ("--head-dim", args.head_dim),
-        ("--block-q", args.block_q),
-        ("--block-kv", args.block_kv),
-        ("--splits", args.splits),
-        ("--page-size", args.page_size),
-    ];
-    reject_flags("matmul", "--m/--n/--k and --block-m/--block-n/--block-k", &attention_flags, args.causal)?;
+    args.only("matmul", &["--m", "--n", "--k", "--block-m", "--block-n", "--block-k", "--vmem-limit-mib"])?;
     let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
     let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
     let b = cfg.blocks;
@@ -403,17 +386,8 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
 }
 
 fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliError> {
-    let other_flags = [
-        ("--m", args.m),
-        ("--n", args.n),
-        ("--k", args.k),
-        ("--block-m", args.block_m),
-        ("--block-n", args.block_n),
-        ("--block-k", args.block_k),
-        ("--splits", args.splits),
-        ("--page-size", args.page_size),
-    ];
-    reject_flags(name, "--batch --heads --kv-heads --seq --kv-len --head-dim --causal --block-q --block-kv", &other_flags, false)?;
+    let takes = ["--batch", "--heads", "--kv-heads", "--seq", "--kv-len", "--head-dim", "--causal", "--block-q", "--block-kv", "--vmem-limit-mib"];
+    args.only(name, &takes)?;
     let (batch, heads, seq, head_dim) = ATTENTION_DEFAULTS;
     let heads = args.heads.unwrap_or(heads);
     let seq = args.seq.unwrap_or(seq);
@@ -440,19 +414,9 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
 /// The decode problem of `flash-decoding` and `paged-decoding`: every row at `--kv-len`,
 /// as static lengths, so libtpu's profiler sees every block (DESIGN §8).
 fn decoding(name: &str, args: &ShapeArgs) -> Result<FlashDecodingConfig, CliError> {
-    let other_flags = [
-        ("--seq", args.seq),
-        ("--block-q", args.block_q),
-        ("--m", args.m),
-        ("--n", args.n),
-        ("--k", args.k),
-        ("--block-m", args.block_m),
-        ("--block-n", args.block_n),
-        ("--block-k", args.block_k),
-        ("--vmem-limit-mib", args.vmem_limit_mib.map(|v| v as usize)),
-    ];
-    let takes = if name == "paged-decoding" { "--batch --heads --kv-heads --kv-len --head-dim --block-kv --splits --page-size" } else { "--batch --heads --kv-heads --kv-len --head-dim --block-kv --splits" };
-    reject_flags(name, takes, &other_flags, args.causal)?;
+    let takes = ["--batch", "--heads", "--kv-heads", "--kv-len", "--head-dim", "--block-kv", "--splits", "--page-size"];
+    let paged = name == "paged-decoding";
+    args.only(name, &takes[..takes.len() - usize::from(!paged)])?;
     if args.dtype != DType::Bf16 {
         return Err(CliError::Flag(format!("{name} takes a bf16 cache (int8 caches are a library option, not a flag yet)")));
     }
@@ -472,14 +436,41 @@ pub fn default_block_kv(kv_len: usize, splits: usize) -> usize {
     [4096, 2048, 1024, 512, 256, 128].into_iter().find(|b| share.is_multiple_of(*b)).unwrap_or(share.max(1))
 }
 
-fn reject_flags(kernel: &str, takes: &str, flags: &[(&str, Option<usize>)], causal: bool) -> Result<(), CliError> {
-    let mut given: Vec<&str> = flags.iter().filter(|(_, v)| v.is_some()).map(|(name, _)| *name).collect();
-    if causal {
-        given.push("--causal");
+impl ShapeArgs {
+    /// The problem and block flags given on the command line (`--target` and `--dtype`
+    /// apply to every kernel).
+    fn given(&self) -> Vec<&'static str> {
+        let sizes = [
+            ("--batch", self.batch),
+            ("--heads", self.heads),
+            ("--kv-heads", self.kv_heads),
+            ("--seq", self.seq),
+            ("--kv-len", self.kv_len),
+            ("--head-dim", self.head_dim),
+            ("--block-q", self.block_q),
+            ("--block-kv", self.block_kv),
+            ("--m", self.m),
+            ("--n", self.n),
+            ("--k", self.k),
+            ("--block-m", self.block_m),
+            ("--block-n", self.block_n),
+            ("--block-k", self.block_k),
+            ("--splits", self.splits),
+            ("--page-size", self.page_size),
+        ];
+        let mut given: Vec<&'static str> = sizes.iter().filter(|(_, v)| v.is_some()).map(|(name, _)| *name).collect();
+        given.extend(self.causal.then_some("--causal"));
+        given.extend(self.vmem_limit_mib.is_some().then_some("--vmem-limit-mib"));
+        given
     }
-    match given.is_empty() {
-        true => Ok(()),
-        false => Err(CliError::Flag(format!("{} do(es) not apply to {kernel}: it takes {takes}", given.join(", ")))),
+
+    /// An error naming every given flag `kernel` does not take, and the ones it does.
+    fn only(&self, kernel: &str, takes: &[&str]) -> Result<(), CliError> {
+        let extra: Vec<&str> = self.given().into_iter().filter(|flag| !takes.contains(flag)).collect();
+        match extra.is_empty() {
+            true => Ok(()),
+            false => Err(CliError::Flag(format!("{} do(es) not apply to {kernel}: it takes {}", extra.join(", "), takes.join(" ")))),
+        }
     }
 }
 

@@ -117,7 +117,7 @@ fn bad_inputs_fail_with_a_message_that_says_what_to_change() {
         (&["compile", "flash-attention", "--heads", "6", "--kv-heads", "4"], 1, "not a multiple of kv_heads"),
         (&["compile", "flash-attention-backward", "--splits", "2"], 1, "--splits do(es) not apply to flash-attention-backward"),
         (&["compile", "paged-decoding", "--kv-len", "4096", "--page-size", "100"], 1, "page_size 100 is outside multiples of 16 dividing block_kv"),
-        (&["compile", "flash-decoding", "--page-size", "128"], 1, "--page-size 128 applies to paged-decoding"),
+        (&["compile", "flash-decoding", "--page-size", "128"], 1, "--page-size do(es) not apply to flash-decoding"),
         (&["tune", "matmul", "--block-m", "128"], 1, "tune searches the block sizes itself"),
         (&["bench", "--price-per-chip-hour=-1"], 1, "must be a positive number"),
     ];
