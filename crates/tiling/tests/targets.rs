@@ -17,8 +17,8 @@ fn target_table() {
         ("v4", 2, 128, 4, 16, 16, 275.0, false, false),
         ("v5e", 1, 128, 4, 128, 16, 197.0, false, false),
         ("v5p", 2, 128, 4, 64, 16, 459.0, false, false),
-        ("v6e", 1, 256, 2, 128, 32, 918.0, true, true),
-        ("7x", 2, 256, 2, 64, 32, 2307.0, true, true),
+        ("v6e", 1, 256, 4, 128, 32, 918.0, true, true),
+        ("7x", 2, 256, 4, 64, 32, 2307.0, true, true),
     ];
     for (name, cores, edge, mxus, vmem, scoped, tflops, fp8, vpu_bf16) in table {
         let t: Target = name.parse().unwrap();
@@ -33,6 +33,9 @@ fn target_table() {
     }
     // v5e's clock, derived from its peak, is the one libtpu's cycle estimate uses.
     assert!((Target::v5e().clock_hz() - 1.503e9).abs() < 1e6);
+    // The clocks public kernel configs give for v6e (1.75 GHz) and TPU7x (2.2 GHz).
+    assert!((Target::v6e().clock_hz() - 1.75e9).abs() < 0.01e9, "{}", Target::v6e().clock_hz());
+    assert!((Target::tpu7x().clock_hz() - 2.2e9).abs() < 0.01e9, "{}", Target::tpu7x().clock_hz());
     // No fp8 MXU on v5e: fp8 dots run at the bf16 rate; int8 at twice it.
     let v5e = Target::v5e();
     assert_eq!(v5e.matmul_peak(F8E4M3Fn), v5e.peaks.bf16);
