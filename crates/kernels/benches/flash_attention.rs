@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! cargo bench -p pallas-flash-kernels --bench flash_attention -- [--n 2048,8192] [--heads 8]
-//!     [--bq 1024 --bkv 1024 --bc 512] [--vmem-mib 64] [--bwd] [--d 128] [--non-causal]
+//!     [--bq 1024 --bkv 1024 --bc 512 --bqc 256] [--vmem-mib 64] [--bwd] [--d 128] [--non-causal]
 //! ```
 //!
 //! FLOPs follow DESIGN §8: causal forward = 2·B·H·N²·D, backward = 2.5× that; est. MFU is
@@ -33,7 +33,7 @@ struct Args {
 
 fn parse() -> Result<Args, String> {
     let mut args = Args { seqs: vec![2048, 8192, 32768], heads: None, head_dim: 128, blocks: None, vmem_mib: None, backward: false, causal: true };
-    let (mut bq, mut bkv, mut bc) = (None, None, None);
+    let (mut bq, mut bkv, mut bc, mut bqc) = (None, None, None, None);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || -> Result<usize, String> {
@@ -52,6 +52,7 @@ fn parse() -> Result<Args, String> {
             "--bq" => bq = Some(value()?),
             "--bkv" => bkv = Some(value()?),
             "--bc" => bc = Some(value()?),
+            "--bqc" => bqc = Some(value()?),
             "--vmem-mib" => args.vmem_mib = Some(value()? as u64),
             "--bwd" => args.backward = true,
             "--non-causal" => args.causal = false,
@@ -60,7 +61,8 @@ fn parse() -> Result<Args, String> {
     }
     if let (Some(bq), Some(bkv)) = (bq, bkv) {
         let blocks = BlockSizes::new(bq, bkv);
-        args.blocks = Some(bc.map_or(blocks, |c| blocks.compute(c)));
+        let blocks = bc.map_or(blocks, |c| blocks.compute(c));
+        args.blocks = Some(bqc.map_or(blocks, |c| blocks.q_compute(c)));
     }
     Ok(args)
 }
@@ -79,7 +81,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("| kernel | N | heads profiled | blocks (q, kv, kv_compute) | VMEM limit | est. cycles (H=8) | MXU floor | est. MFU |");
+    println!("| kernel | N | heads profiled | blocks (q, kv, kv_compute, q_compute) | VMEM limit | est. cycles (H=8) | MXU floor | est. MFU |");
     println!("|---|---|---|---|---|---|---|---|");
     for &n in &args.seqs {
         let heads = args.heads.unwrap_or(if n <= 8192 { REPORTED_HEADS } else { 1 });
@@ -131,10 +133,11 @@ fn main() -> ExitCode {
         let mfu = flops / (scaled / CLOCK_HZ) / PEAK_FLOPS;
         let verdict = if scaled < floor { " BELOW FLOOR (profiler artifact)" } else { "" };
         println!(
-            "| {name} | {n} | {heads} | {}, {}, {} | {} MiB | {:.0} | {:.0} | {:.1}%{verdict} |",
+            "| {name} | {n} | {heads} | {}, {}, {}, {} | {} MiB | {:.0} | {:.0} | {:.1}%{verdict} |",
             blocks.block_q,
             blocks.block_kv,
             blocks.block_kv_compute,
+            blocks.block_q_compute,
             cfg.vmem_limit_bytes.unwrap_or_else(|| cfg.default_vmem_limit()) >> 20,
             scaled,
             floor,

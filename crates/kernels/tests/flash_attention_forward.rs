@@ -39,6 +39,18 @@ fn batches_and_cross_attention_lengths() {
     check(cfg, 7);
 }
 
+/// Row tiles (`block_q_compute`) and key chunks on every path: causal diagonal blocks with
+/// tiles skipped, masked and full at build time; full blocks with the statistics carried
+/// across chunks; a ragged length, where tiles are classified in the kernel.
+#[test]
+fn row_tiles_and_static_diagonal_tiles() {
+    for (n, causal, dtype) in [(512, true, DType::Bf16), (512, false, DType::F32), (448, true, DType::F32)] {
+        let blocks = BlockSizes::new(256, 256).compute(128).q_compute(128);
+        let cfg = FlashAttentionConfig::new(1, 2, 1, n, n, 128).causal(causal).dtype(dtype).blocks(blocks);
+        check(cfg, 5);
+    }
+}
+
 #[test]
 fn sliding_window_with_and_without_causal() {
     for causal in [false, true] {
@@ -85,7 +97,7 @@ fn configuration_errors() {
         (ok.clone().sm_scale(f64::NAN), |e| matches!(e, E::Scale { .. })),
         (ok.clone().blocks(BlockSizes::new(100, 128)), |e| matches!(e, E::Block { name: "block_q", block: 100, seq: 512 })),
         (ok.clone().blocks(BlockSizes::new(1024, 128)), |e| matches!(e, E::Block { name: "block_q", .. })),
-        (ok.clone().blocks(BlockSizes::new(128, 512).compute(384)), |e| matches!(e, E::ComputeBlock { compute: 384, block_kv: 512 })),
+        (ok.clone().blocks(BlockSizes::new(128, 512).compute(384)), |e| matches!(e, E::ComputeBlock { name: "block_kv_compute", compute: 384, block: 512 })),
         (ok.clone().vmem_limit_bytes(1 << 20), |e| matches!(e, E::Vmem(_))),
     ];
     for (cfg, expected) in cases {
@@ -102,7 +114,9 @@ fn configuration_errors() {
 #[test]
 fn default_blocks() {
     let blocks = |n| FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true).default_blocks();
-    assert_eq!(blocks(2048), BlockSizes::new(2048, 2048).compute(2048));
-    assert_eq!(blocks(8192), BlockSizes::new(1024, 1024).compute(1024));
-    assert_eq!(blocks(32768), BlockSizes::new(1024, 1024).compute(1024));
+    let measured = BlockSizes::new(1024, 1024).compute(1024).q_compute(512);
+    for n in [2048, 8192, 32768] {
+        assert_eq!(blocks(n), measured);
+    }
+    assert_eq!(blocks(512), BlockSizes::new(512, 512).compute(512));
 }

@@ -54,8 +54,9 @@ fn the_kernels_validate_for_the_shipped_shapes() {
         let (kernel, info) = split_kernel(&cfg).unwrap();
         assert_eq!(info.grid_steps as usize, b * hkv * n / bkv);
         assert_eq!(kernel.grid.grid, vec![b, hkv, s, n / bkv / s]);
-        // One partial per split: S × B × H_q × D floats, never more.
-        assert_eq!(info.outputs[0].array_bytes as usize, s * b * hq * 128 * 4);
+        // One partial per split: S × B × H_kv × tile_rows × D floats (H_q rows padded to
+        // a multiple of 8 per KV head), never more.
+        assert_eq!(info.outputs[0].array_bytes as usize, s * b * hkv * (hq / hkv).next_multiple_of(8) * 128 * 4);
         let (_, info) = combine_kernel(&cfg, DType::Bf16, CombineOutputs::OutputAndLse).unwrap();
         assert_eq!(info.grid_steps as usize, b * hkv);
     }
@@ -67,12 +68,12 @@ fn check_case(case: &Case) {
     let data = case.data();
     let partials = run_split(&cfg, &data);
     let expected = reference(&cfg, &data);
-    assert_close(&combine_on_host(&partials, cfg.q_len), &expected, 1e-2, &format!("{case:?} host combine"));
+    assert_close(&combine_on_host(&partials, &cfg), &expected, 1e-2, &format!("{case:?} host combine"));
 
     let (combine, _) = combine_kernel(&cfg, DType::F32, CombineOutputs::Output).unwrap();
     let out = Interpreter::new(&combine).unwrap().run(&partials).unwrap();
     let o = out[0].to_f64().into_dimensionality::<Ix4>().unwrap();
-    assert_close(&untile_output(o.view(), cfg.q_len), &expected, 1e-2, &format!("{case:?} combine kernel"));
+    assert_close(&untile_output(o.view(), cfg.q_len, cfg.q_heads), &expected, 1e-2, &format!("{case:?} combine kernel"));
 }
 
 #[test]
@@ -119,7 +120,7 @@ fn int8_cache_accuracy() {
     for case in [&bf16, &int8] {
         let cfg = case.config();
         let quantized = if case.int8 { data.quantized() } else { data.clone() };
-        let got = combine_on_host(&run_split(&cfg, &quantized), cfg.q_len);
+        let got = combine_on_host(&run_split(&cfg, &quantized), &cfg);
         let err = (&got - &expected).mapv(f64::abs);
         let rms = (err.mapv(|e| e * e).mean().unwrap()).sqrt();
         errors.push((err.fold(0.0f64, |a, &b| a.max(b)), rms));
@@ -157,7 +158,7 @@ fn check_paged(case: &Case, page_size: usize) {
     let out = Interpreter::new(&kernel).unwrap().run(&args).unwrap();
     let partials: [HostArray; 3] = out.try_into().unwrap();
     let expected = reference(&cfg, &data);
-    assert_close(&combine_on_host(&partials, cfg.q_len), &expected, 1e-2, &format!("{case:?} paged {page_size}"));
+    assert_close(&combine_on_host(&partials, &cfg), &expected, 1e-2, &format!("{case:?} paged {page_size}"));
 }
 
 #[test]
@@ -218,16 +219,26 @@ fn sharded_partials_combine_to_the_reference() {
     });
     let (o, _) = combine_partials(joined[0].view(), joined[1].view(), joined[2].view());
     let expected = reference(&case.config(), &data);
-    assert_close(&untile_output(o.view(), case.q_len), &expected, 1e-2, "mesh host combine");
+    assert_close(&untile_output(o.view(), case.q_len, case.q_heads), &expected, 1e-2, "mesh host combine");
 }
 
-/// Partials keep their documented shapes: `S × B × H_q × q_len × D` floats of `acc`.
+/// Partials keep their documented shapes: `[B, H_kv, S, tile_rows, D]` floats of `acc`,
+/// the `q_len · G` rows padded to a multiple of 8 (2 · 2 = 4 rows here → 8).
 #[test]
 fn partial_shapes() {
     let case = Case { batch: 1, q_len: 2, q_heads: 4, kv_heads: 2, max_kv_len: 512, splits: 4, block_kv: 128, lengths: vec![512], int8: false, seed: 1 };
     let cfg = case.config();
     let [o, m, l] = run_split(&cfg, &case.data());
-    assert_eq!(o.shape(), [1, 2, 4, 4, 128]);
+    assert_eq!(o.shape(), [1, 2, 4, 8, 128]);
     assert_eq!(m.shape(), l.shape());
-    assert_eq!(m.shape(), [1, 2, 4, 4, 128]);
+    assert_eq!(m.shape(), [1, 2, 4, 8, 128]);
+}
+
+/// MHA decode has one query row per KV head, speculative MHA a few: the padded tile
+/// rows (zeros from `query_tile`) change nothing in the real rows.
+#[test]
+fn mha_rows_are_padded_to_the_sublane_tile() {
+    for (q_len, lengths) in [(1, vec![1000, 129]), (3, vec![700, 3])] {
+        check_case(&Case { batch: 2, q_len, q_heads: 4, kv_heads: 4, max_kv_len: 1024, splits: 2, block_kv: 256, lengths, int8: false, seed: 13 });
+    }
 }

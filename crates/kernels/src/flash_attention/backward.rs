@@ -64,6 +64,9 @@ fn tile_grads(k: &mut KernelBuilder, side: &QSide, chunk: &Chunk, shape: [usize;
 }
 
 fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, FlashAttentionError> {
+    // Row tiles pay off only where a step's tiles share one region (the forward's
+    // pipelined path); dQ classifies every tile in the kernel, so it keeps whole blocks.
+    let blocks = blocks.q_compute(blocks.block_q);
     let plan = QMajor::new(cfg, blocks);
     let (bq, d, dtype) = (blocks.block_q, cfg.head_dim, cfg.dtype);
     let mut k = KernelBuilder::new("flash_attention_bwd_dq", plan.grid());
@@ -93,18 +96,20 @@ fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, F
     });
 
     plan.tiles(&mut k, &resident, |k, chunk| {
+        let rows = blocks.block_q_compute;
+        let (narrow, wide) = ([ds(chunk.row, rows), ds(0, 1)], [ds(chunk.row, rows), ds(0, d)]);
         let side = QSide {
-            q: k.read(resident.q_scaled),
-            d_out: k.read(d_out),
-            lse: column(k, lse, bq),
-            delta: k.read(delta_s),
+            q: k.load(resident.q_scaled, wide.clone()),
+            d_out: k.load(d_out, wide.clone()),
+            lse: k.load(lse, narrow.clone()),
+            delta: k.load(delta_s, narrow),
         };
-        let (_, d_s) = tile_grads(k, &side, &chunk, [bq, blocks.block_kv_compute]);
+        let (_, d_s) = tile_grads(k, &side, &chunk, [rows, blocks.block_kv_compute]);
         let ds_low = convert(k, d_s, DType::F32, dtype);
         let update = k.dot(ds_low, chunk.k);
-        let acc = k.read(acc_s);
+        let acc = k.load(acc_s, wide.clone());
         let acc = k.add(acc, update);
-        k.write(acc_s, acc);
+        k.store(acc_s, wide, acc);
     });
 
     let last = plan.last_step(&mut k);
@@ -133,6 +138,7 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
         band: cfg.band(),
         q: SeqAxis { block: bq, len: cfg.seq_q },
         kv: SeqAxis { block: bkv, len: cfg.seq_kv },
+        q_compute: bq,
         kv_compute: blocks.block_kv_compute,
         segment_ids: cfg.segment_ids,
     };
@@ -166,6 +172,7 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
     let dk = k.output("dk", shapes.kv, dtype, kv_spec.clone());
     let dv = k.output("dv", shapes.kv, dtype, kv_spec);
     let k_scaled = k.scratch_vmem("k_scaled", [bkv, d], dtype);
+    let q_column = segments.map(|_| k.scratch_vmem("q_segment_column", [bq, 1], DType::I32));
     let dk_s = k.scratch_vmem("dk_acc", [bkv, d], DType::F32);
     let dv_s = k.scratch_vmem("dv_acc", [bkv, d], DType::F32);
 
@@ -186,12 +193,13 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
     let bq_v = k.i32(to_i32(bq));
     let q0 = k.mul(i, bq_v);
     let j = k.program_id(2);
-    let q_ids = segments.map(|(ids, _)| {
+    if let (Some((ids, _)), Some(column)) = (segments, q_column) {
         let row = k.read(ids);
-        segment_column(&mut k, row, bq)
-    });
+        let col = segment_column(&mut k, row, bq);
+        k.write(column, col);
+    }
     let kv = KvRefs { k: k_scaled, v, segment_ids: segments.map(|(_, ids)| ids), head_dim: d, dtype };
-    masking.chunks(&mut k, q0, j, q_ids, &kv, |k, chunk| {
+    masking.chunks(&mut k, q0, j, q_column, &kv, |k, chunk| {
         let read = |k: &mut KernelBuilder, x: Value, width: usize, dt: DType| match chunk.mask {
             Some(_) => Masking::zero_rows_past(k, x, chunk.q0, masking.q, [bq, width], dt),
             None => x,

@@ -36,11 +36,15 @@ pub enum FlashAttentionError {
     },
 
     #[error(
-        "block_kv_compute = {compute} must divide block_kv = {block_kv} and be a multiple of 128 \
-         (or equal block_kv); try {}",
-        (*block_kv).min(512)
+        "{name} = {compute} must divide its block ({block} rows) and be a multiple of 128 \
+         (or equal the block); try {}",
+        (*block).min(512)
     )]
-    ComputeBlock { compute: usize, block_kv: usize },
+    ComputeBlock {
+        name: &'static str,
+        compute: usize,
+        block: usize,
+    },
 
     #[error("{what} = {value} does not fit the i32 indices TPU kernels use (max {})", i32::MAX)]
     TooLarge { what: &'static str, value: usize },

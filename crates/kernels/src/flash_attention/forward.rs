@@ -1,11 +1,14 @@
 //! The forward kernel: online softmax over streamed K/V blocks with f32 statistics.
 
-use pallas_flash_ir::{DType, Kernel, KernelBuilder};
+use std::collections::HashMap;
+
+use pallas_flash_ir::{ds, DType, Kernel, KernelBuilder, RefId, Value};
 
 use super::config::{FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
 use super::layout::{convert, finish, lanes_wide};
-use super::q_major::QMajor;
+use super::mask::StaticTile;
+use super::q_major::{QMajor, Resident};
 
 /// The running max starts here instead of `-inf`: masked scores are `-inf`, so
 /// `exp(score - max)` is exactly 0 for them and `exp(old_max - new_max)` is never
@@ -44,37 +47,24 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
         }
     });
 
-    plan.tiles(&mut k, &resident, |k, t| {
-        let bc = plan.blocks.block_kv_compute;
-        let q = k.read(resident.q_scaled);
-        let s = k.dot_nt(q, t.k);
-        let s = match t.mask {
-            Some(mask) => {
-                let minus_inf = k.full([bq, bc], DType::F32, f64::NEG_INFINITY);
-                k.select(mask, s, minus_inf)
-            }
-            None => s,
-        };
-        let (m_prev, l_prev, acc_prev) = (k.read(m_s), k.read(l_s), k.read(acc_s));
-        let m_cur = k.reduce_max(s, 1);
-        let m_new = k.max(m_prev, m_cur);
-        let m_wide = k.broadcast(m_new, [bq, bc]);
-        let centered = k.sub(s, m_wide);
-        let p = k.exp(centered);
-        let m_diff = k.sub(m_prev, m_new);
-        let alpha = k.exp(m_diff);
-        let l_kept = k.mul(alpha, l_prev);
-        let p_sum = k.sum(p, 1);
-        let l_new = k.add(l_kept, p_sum);
-        let alpha_wide = k.broadcast(alpha, [bq, d]);
-        let acc_kept = k.mul(acc_prev, alpha_wide);
-        let p_low = convert(k, p, DType::F32, dtype);
-        let pv = k.dot(p_low, t.v);
-        let acc_new = k.add(acc_kept, pv);
-        for (scratch, value) in [(m_s, m_new), (l_s, l_new), (acc_s, acc_new)] {
-            k.write(scratch, value);
-        }
-    });
+    let stats = Stats { m: m_s, l: l_s, acc: acc_s };
+    let dynamic = |k: &mut KernelBuilder| {
+        plan.tiles(k, &resident, |k, t| {
+            let (rows, cols) = (plan.blocks.block_q_compute, plan.blocks.block_kv_compute);
+            let q = k.load(resident.q_scaled, [ds(t.row, rows), ds(0, d)]);
+            let s = k.dot_nt(q, t.k);
+            let s = t.mask.map_or(s, |mask| masked(k, mask, s, [rows, cols]));
+            let prev = stats.load(k, t.row, rows, d);
+            let next = online_softmax(k, s, [rows, cols, d], prev, t.v, dtype);
+            stats.store(k, t.row, rows, d, next);
+        });
+    };
+    let full = |k: &mut KernelBuilder| pipelined(k, &plan, &resident, stats, &plan.masking.full_tiles());
+    let partial = |k: &mut KernelBuilder| match plan.masking.diagonal_tiles() {
+        Some(tiles) => pipelined(k, &plan, &resident, stats, &tiles),
+        None => dynamic(k),
+    };
+    plan.block_classes(&mut k, full, partial);
 
     let last = plan.last_step(&mut k);
     k.when(last, |k| {
@@ -95,4 +85,116 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
         k.write(lse, wide);
     });
     finish(k, cfg)
+}
+
+/// The running statistics in scratch: max `m` and sum `l` (`[block_q, 1]`), accumulator
+/// `acc` (`[block_q, head_dim]`), all f32.
+#[derive(Clone, Copy)]
+struct Stats {
+    m: RefId,
+    l: RefId,
+    acc: RefId,
+}
+
+impl Stats {
+    fn load(&self, k: &mut KernelBuilder, row: usize, rows: usize, d: usize) -> [Value; 3] {
+        let m = k.load(self.m, [ds(row, rows), ds(0, 1)]);
+        let l = k.load(self.l, [ds(row, rows), ds(0, 1)]);
+        let acc = k.load(self.acc, [ds(row, rows), ds(0, d)]);
+        [m, l, acc]
+    }
+
+    fn store(&self, k: &mut KernelBuilder, row: usize, rows: usize, d: usize, [m, l, acc]: [Value; 3]) {
+        k.store(self.m, [ds(row, rows), ds(0, 1)], m);
+        k.store(self.l, [ds(row, rows), ds(0, 1)], l);
+        k.store(self.acc, [ds(row, rows), ds(0, d)], acc);
+    }
+}
+
+/// `s` with the entries outside `mask` set to `-inf`.
+fn masked(k: &mut KernelBuilder, mask: Value, s: Value, shape: [usize; 2]) -> Value {
+    let minus_inf = k.full(shape, DType::F32, f64::NEG_INFINITY);
+    k.select(mask, s, minus_inf)
+}
+
+/// One online-softmax step: folds the scores `s` (`[rows, cols]` f32) and the values `v`
+/// (`[cols, d]`, `dtype`) into the statistics `[m, l, acc]`.
+fn online_softmax(k: &mut KernelBuilder, s: Value, [rows, cols, d]: [usize; 3], [m_prev, l_prev, acc_prev]: [Value; 3], v: Value, dtype: DType) -> [Value; 3] {
+    let m_cur = k.reduce_max(s, 1);
+    let m_new = k.max(m_prev, m_cur);
+    let m_wide = k.broadcast(m_new, [rows, cols]);
+    let centered = k.sub(s, m_wide);
+    let p = k.exp(centered);
+    let m_diff = k.sub(m_prev, m_new);
+    let alpha = k.exp(m_diff);
+    let l_kept = k.mul(alpha, l_prev);
+    let p_sum = k.sum(p, 1);
+    let l_new = k.add(l_kept, p_sum);
+    let alpha_wide = k.broadcast(alpha, [rows, d]);
+    let acc_kept = k.mul(acc_prev, alpha_wide);
+    let p_low = convert(k, p, DType::F32, dtype);
+    let pv = k.dot(p_low, v);
+    let acc_new = k.add(acc_kept, pv);
+    [m_new, l_new, acc_new]
+}
+
+/// Emits `tiles` (row-major, classes known at build time) as straight-line code: a row's
+/// statistics are loaded before its first tile and stored after its last, carried as
+/// values in between, and each tile's `q · kᵀ` is emitted before the previous tile's
+/// softmax, so the MXU work of one overlaps the VPU/EUP work of the other.
+fn pipelined(k: &mut KernelBuilder, plan: &QMajor, resident: &Resident, stats: Stats, tiles: &[StaticTile]) {
+    let (rows, bc, d) = (plan.blocks.block_q_compute, plan.blocks.block_kv_compute, plan.cfg.head_dim);
+    let mut operands = TileOperands { resident, rows, bc, d, q: HashMap::new(), kv: HashMap::new() };
+    let mut scores = tiles.first().map(|t| operands.scores(k, plan, t));
+    let mut carried: Option<[Value; 3]> = None;
+    for (n, tile) in tiles.iter().enumerate() {
+        let next = tiles.get(n + 1);
+        let s = scores.take().expect("scores of the current tile");
+        scores = next.map(|t| operands.scores(k, plan, t));
+        let prev = match carried.take() {
+            Some(values) => values,
+            None => stats.load(k, tile.row, rows, d),
+        };
+        let (_, v) = operands.kv(k, tile.chunk);
+        let state = online_softmax(k, s, [rows, bc, d], prev, v, plan.cfg.dtype);
+        match next {
+            Some(t) if t.row == tile.row => carried = Some(state),
+            _ => stats.store(k, tile.row, rows, d, state),
+        }
+    }
+}
+
+/// Query rows and K/V chunks of a step, each loaded once, at its first use.
+struct TileOperands<'a> {
+    resident: &'a Resident,
+    rows: usize,
+    bc: usize,
+    d: usize,
+    q: HashMap<usize, Value>,
+    kv: HashMap<usize, (Value, Value)>,
+}
+
+impl TileOperands<'_> {
+    fn kv(&mut self, k: &mut KernelBuilder, chunk: usize) -> (Value, Value) {
+        let (bc, d, r) = (self.bc, self.d, self.resident);
+        *self.kv.entry(chunk).or_insert_with(|| {
+            let view = [ds(chunk * bc, bc), ds(0, d)];
+            (k.load(r.k, view.clone()), k.load(r.v, view))
+        })
+    }
+
+    /// The (masked) scores of one tile.
+    fn scores(&mut self, k: &mut KernelBuilder, plan: &QMajor, tile: &StaticTile) -> Value {
+        let (rows, d, r) = (self.rows, self.d, self.resident);
+        let q = *self.q.entry(tile.row).or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, rows), ds(0, d)]));
+        let (kc, _) = self.kv(k, tile.chunk);
+        let s = k.dot_nt(q, kc);
+        match tile.mask {
+            Some(limit) => {
+                let mask = plan.masking.static_mask(k, limit);
+                masked(k, mask, s, [self.rows, self.bc])
+            }
+            None => s,
+        }
+    }
 }

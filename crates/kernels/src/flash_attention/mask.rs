@@ -120,18 +120,19 @@ impl Cond {
     }
 }
 
-/// The masking rules of one kernel: the band, both sequence axes (`kv.block` is the DMA
-/// block, `kv_compute` the tile width) and whether segment ids apply.
+/// The masking rules of one kernel: the band, both sequence axes (`q.block` and `kv.block`
+/// are the DMA blocks, `q_compute × kv_compute` the tile) and whether segment ids apply.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Masking {
     pub band: Band,
     pub q: SeqAxis,
     pub kv: SeqAxis,
+    pub q_compute: usize,
     pub kv_compute: usize,
     pub segment_ids: bool,
 }
 
-/// One score tile: query rows `q0 .. q0 + q.block`, key columns `k0 .. k0 + kv_compute`.
+/// One score tile: query rows `q0 .. q0 + q_compute`, key columns `k0 .. k0 + kv_compute`.
 /// `segments` are the tile's query ids as a `[rows, 1]` column and key ids as `[1, cols]`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Tile {
@@ -166,7 +167,7 @@ impl Masking {
 
     /// Whether any pair of the tile may attend.
     fn visible(&self, k: &mut KernelBuilder, tile: &Tile) -> Cond {
-        let (rows, cols) = (self.q.block_i32(), to_i32(self.kv_compute));
+        let (rows, cols) = (to_i32(self.q_compute), to_i32(self.kv_compute));
         let mut cond = Cond::Always;
         if let Some(hi) = self.band.hi {
             // The first key is not after the last real row's reach.
@@ -197,7 +198,7 @@ impl Masking {
         if self.segment_ids {
             return Cond::Never;
         }
-        let (rows, cols) = (self.q.block_i32(), to_i32(self.kv_compute));
+        let (rows, cols) = (to_i32(self.q_compute), to_i32(self.kv_compute));
         let mut cond = Cond::Always;
         if let Some(hi) = self.band.hi {
             // Largest offset: last column against first row.
@@ -224,7 +225,7 @@ impl Masking {
 
     /// The `[rows, cols]` `i1` mask of a tile that needs one.
     fn element_mask(&self, k: &mut KernelBuilder, tile: &Tile) -> Value {
-        let shape = [self.q.block, self.kv_compute];
+        let shape = [self.q_compute, self.kv_compute];
         let rows = offset_iota(k, tile.q0, shape, 0);
         let cols = offset_iota(k, tile.k0, shape, 1);
         let d = k.sub(cols, rows);
@@ -295,6 +296,89 @@ impl Masking {
     }
 }
 
+/// One `q_compute × kv_compute` tile of a block whose class is known at build time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StaticTile {
+    /// First row of the tile within the query block.
+    pub row: usize,
+    /// Which `kv_compute` slice of the kv block.
+    pub chunk: usize,
+    /// `None`: every pair attends. `Some(limit)`: element `(r, c)` of the tile attends iff
+    /// `c - r <= limit`.
+    pub mask: Option<i32>,
+}
+
+impl Masking {
+    /// The block-level view: one tile per (query block, kv block) pair.
+    fn whole_blocks(&self) -> Masking {
+        Masking {
+            q_compute: self.q.block,
+            kv_compute: self.kv.block,
+            ..*self
+        }
+    }
+
+    /// Runs `full` if every pair of query block `q0 ..` × kv block `k0 ..` attends and
+    /// `partial` if only some do (neither if none does), so a step's tiles are emitted in
+    /// one region: straight-line code the LLO scheduler can overlap, and values (not
+    /// scratch) carry the statistics from tile to tile.
+    pub fn block_classes(
+        &self,
+        k: &mut KernelBuilder,
+        q0: Value,
+        k0: Value,
+        full: impl FnOnce(&mut KernelBuilder),
+        partial: impl FnOnce(&mut KernelBuilder),
+    ) {
+        let blocks = self.whole_blocks();
+        let tile = Tile { q0, k0, segments: None };
+        let visible = blocks.visible(k, &tile);
+        let unmasked = blocks.unmasked(k, &tile);
+        let all = visible.and(k, unmasked);
+        all.run(k, full);
+        let some = unmasked.not(k);
+        let some = visible.and(k, some);
+        some.run(k, partial);
+    }
+
+    /// Every tile of a block, unmasked (for [`Masking::block_classes`]' `full`).
+    pub fn full_tiles(&self) -> Vec<StaticTile> {
+        let rows = (0..self.q.block).step_by(self.q_compute);
+        rows.flat_map(|row| (0..self.kv.block / self.kv_compute).map(move |chunk| StaticTile { row, chunk, mask: None }))
+            .collect()
+    }
+
+    /// The visible tiles of a partial block, classified at build time, when that block is
+    /// known to be a causal diagonal block: causal without window, `block_q == block_kv`,
+    /// no partial blocks, no segment ids — then a partial block starts its queries and keys
+    /// at the same position, tiles above the diagonal are skipped and only tiles that
+    /// straddle it are masked. `None` otherwise (the tiles are classified in the kernel).
+    pub fn diagonal_tiles(&self) -> Option<Vec<StaticTile>> {
+        let causal = self.band == Band { lo: None, hi: Some(0) };
+        if !causal || self.q.block != self.kv.block || self.q_tail() || self.kv_tail() || self.segment_ids {
+            return None;
+        }
+        let (rows, cols) = (to_i32(self.q_compute), to_i32(self.kv_compute));
+        let tiles = self.full_tiles().into_iter().filter_map(|t| {
+            // Offsets `col - row` of the tile span `[lo, hi]`; causal sees offsets <= 0.
+            let lo = to_i32(t.chunk * self.kv_compute) - (to_i32(t.row) + rows - 1);
+            let hi = lo + rows - 1 + cols - 1;
+            let limit = to_i32(t.row) - to_i32(t.chunk * self.kv_compute);
+            (lo <= 0).then_some(StaticTile { mask: (hi > 0).then_some(limit), ..t })
+        });
+        Some(tiles.collect())
+    }
+
+    /// The `[q_compute, kv_compute]` mask `col - row <= limit` of a [`StaticTile`].
+    pub fn static_mask(&self, k: &mut KernelBuilder, limit: i32) -> Value {
+        let shape = [self.q_compute, self.kv_compute];
+        let (rows, cols) = (k.iota(shape, 0), k.iota(shape, 1));
+        let d = k.sub(cols, rows);
+        let limit = k.full(shape, DType::I32, limit);
+        k.le(d, limit)
+    }
+}
+
 /// The key/value side of a tile loop: `[block_kv, head_dim]` refs and the kv segment-id
 /// block (`[1, block_kv]`).
 pub(crate) struct KvRefs {
@@ -309,7 +393,9 @@ pub(crate) struct KvRefs {
 pub(crate) struct Chunk {
     /// Which `block_kv_compute` slice of the kv block (for slicing accumulators).
     pub index: usize,
-    /// First query row and first key of the tile, for zeroing padding rows.
+    /// First row of the tile within the query block (for slicing query-side refs).
+    pub row: usize,
+    /// First query row of the tile in the sequence, for zeroing padding rows.
     pub q0: Value,
     pub k: Value,
     pub v: Value,
@@ -317,40 +403,41 @@ pub(crate) struct Chunk {
 }
 
 impl Masking {
-    /// Emits `step` for every `block_kv_compute` chunk of kv block `kv_block` against the
-    /// query block starting at row `q0`, in the classes of [`Masking::tile`]. `q_ids` is
-    /// the query block's segment-id column when segment ids apply.
+    /// Emits `step` for every `q_compute × kv_compute` tile of kv block `kv_block` against
+    /// the query block starting at row `q0`, in the classes of [`Masking::tile`]. `q_ids`
+    /// is the query block's `[q.block, 1]` segment-id column when segment ids apply.
     pub fn chunks(
         &self,
         k: &mut KernelBuilder,
         q0: Value,
         kv_block: Value,
-        q_ids: Option<Value>,
+        q_ids: Option<RefId>,
         kv: &KvRefs,
         mut step: impl FnMut(&mut KernelBuilder, Chunk),
     ) {
-        let (bc, d) = (self.kv_compute, kv.head_dim);
+        let (bc, rows, d) = (self.kv_compute, self.q_compute, kv.head_dim);
         let bkv = k.i32(self.kv.block_i32());
         let block_start = k.mul(kv_block, bkv);
         for index in 0..self.kv.block / bc {
             let offset = k.i32(to_i32(index * bc));
             let k0 = k.add(block_start, offset);
-            let segments = q_ids.zip(kv.segment_ids).map(|(q_col, ids)| {
-                let kv_row = k.load(ids, [ds(0, 1), ds(index * bc, bc)]);
-                (q_col, kv_row)
-            });
-            let tile = Tile { q0, k0, segments };
-            self.tile(k, &tile, |k, mask| {
-                let load = |k: &mut KernelBuilder, r: RefId| {
-                    let x = k.load(r, [ds(index * bc, bc), ds(0, d)]);
-                    match mask {
-                        Some(_) => Masking::zero_rows_past(k, x, k0, self.kv, [bc, d], kv.dtype),
-                        None => x,
-                    }
-                };
-                let (kc, vc) = (load(k, kv.k), load(k, kv.v));
-                step(k, Chunk { index, q0, k: kc, v: vc, mask });
-            });
+            let kv_ids = kv.segment_ids.map(|ids| k.load(ids, [ds(0, 1), ds(index * bc, bc)]));
+            for row in (0..self.q.block).step_by(rows) {
+                let tile_q0 = if row == 0 { q0 } else { Self::add_const(k, q0, to_i32(row)) };
+                let segments = q_ids.zip(kv_ids).map(|(column, kv_row)| (k.load(column, [ds(row, rows), ds(0, 1)]), kv_row));
+                let tile = Tile { q0: tile_q0, k0, segments };
+                self.tile(k, &tile, |k, mask| {
+                    let load = |k: &mut KernelBuilder, r: RefId| {
+                        let x = k.load(r, [ds(index * bc, bc), ds(0, d)]);
+                        match mask {
+                            Some(_) => Masking::zero_rows_past(k, x, k0, self.kv, [bc, d], kv.dtype),
+                            None => x,
+                        }
+                    };
+                    let (kc, vc) = (load(k, kv.k), load(k, kv.v));
+                    step(k, Chunk { index, row, q0: tile_q0, k: kc, v: vc, mask });
+                });
+            }
         }
     }
 }
@@ -371,5 +458,24 @@ mod tests {
         assert_eq!(Band::new(true, None), Band { lo: None, hi: Some(0) });
         assert_eq!(Band::new(false, Some(3)), Band { lo: Some(-2), hi: Some(2) });
         assert_eq!(Band::new(true, Some(3)).flip(), Band { lo: Some(0), hi: Some(2) });
+    }
+
+    fn causal(block: usize, q_compute: usize, kv_compute: usize) -> Masking {
+        let axis = SeqAxis { block, len: 4 * block };
+        Masking { band: Band::new(true, None), q: axis, kv: axis, q_compute, kv_compute, segment_ids: false }
+    }
+
+    #[test]
+    fn diagonal_tiles_skip_above_and_mask_across() {
+        let tile = |row, chunk, mask| StaticTile { row, chunk, mask };
+        // 2 × 2 tiles of 512: the lower-left one is full, the upper-right one skipped.
+        let tiles = causal(1024, 512, 512).diagonal_tiles().expect("static");
+        assert_eq!(tiles, [tile(0, 0, Some(0)), tile(512, 0, None), tile(512, 1, Some(0))]);
+        // Tall tiles: rows 256..512 against keys 0..512 straddle the diagonal at offset 256.
+        let tiles = causal(1024, 256, 512).diagonal_tiles().expect("static");
+        assert_eq!(tiles[..3], [tile(0, 0, Some(0)), tile(256, 0, Some(256)), tile(512, 0, None)]);
+        assert_eq!(tiles.len(), 6);
+        assert!(Masking { segment_ids: true, ..causal(1024, 512, 512) }.diagonal_tiles().is_none());
+        assert_eq!(causal(1024, 1024, 1024).full_tiles().len(), 1);
     }
 }

@@ -49,6 +49,7 @@ impl QMajor {
                 block: blocks.block_kv,
                 len: cfg.seq_kv,
             },
+            q_compute: blocks.block_q_compute,
             kv_compute: blocks.block_kv_compute,
             segment_ids: cfg.segment_ids,
         };
@@ -156,8 +157,23 @@ impl QMajor {
         k.eq(j, last)
     }
 
+    /// Runs `full` when the step's blocks attend everywhere, `partial` when only in part
+    /// (see [`super::mask::Masking::block_classes`]); skipped steps run neither.
+    pub fn block_classes(
+        &self,
+        k: &mut KernelBuilder,
+        full: impl FnOnce(&mut KernelBuilder),
+        partial: impl FnOnce(&mut KernelBuilder),
+    ) {
+        let (i, j) = (k.program_id(2), k.program_id(3));
+        let (bq, bkv) = (k.i32(to_i32(self.blocks.block_q)), k.i32(to_i32(self.blocks.block_kv)));
+        let (q0, k0) = (k.mul(i, bq), k.mul(j, bkv));
+        self.masking.block_classes(k, q0, k0, full, partial);
+    }
+
     /// Emits `step` for every tile of this step (see [`Masking::chunks`]); the caller reads
-    /// the scaled query block from [`Resident::q_scaled`].
+    /// the tile's rows ([`Chunk::row`], `block_q_compute` of them) of the scaled query block
+    /// from [`Resident::q_scaled`].
     pub fn tiles(
         &self,
         k: &mut KernelBuilder,
@@ -167,7 +183,7 @@ impl QMajor {
         let (i, j) = (k.program_id(2), k.program_id(3));
         let bq = k.i32(to_i32(self.blocks.block_q));
         let q0 = k.mul(i, bq);
-        let q_ids = resident.segments.as_ref().map(|s| k.read(s.q_column));
+        let q_ids = resident.segments.as_ref().map(|s| s.q_column);
         let kv = KvRefs {
             k: resident.k,
             v: resident.v,

@@ -22,9 +22,9 @@ use super::online_softmax::{finite_or_zero, STAT_LANES};
 /// What the combine returns besides the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CombineOutputs {
-    /// `o: [B, H_kv, q_len·G, D]` in the output dtype.
+    /// `o: [B, H_kv, R, D]` in the output dtype.
     Output,
-    /// `o` and `lse: f32[B, H_kv, q_len·G, 128]` (value repeated over lanes), what a
+    /// `o` and `lse: f32[B, H_kv, R, 128]` (value repeated over lanes), what a
     /// further combine across chips needs.
     OutputAndLse,
 }
@@ -37,7 +37,7 @@ pub fn combine_kernel(
     outputs: CombineOutputs,
 ) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     cfg.check()?;
-    let (b, hkv, s, rows, d) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.rows(), cfg.head_dim);
+    let (b, hkv, s, rows, d) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.tile_rows(), cfg.head_dim);
     let grid = GridSpec::new([b, hkv]).semantics([Parallel, Parallel]);
     let mut k = KernelBuilder::new(kernel_name("flash_decoding_combine", cfg), grid);
     let part_spec = |k: &KernelBuilder, lanes: usize| {

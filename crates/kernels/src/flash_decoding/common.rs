@@ -74,13 +74,14 @@ pub(super) fn kernel_name(family: &str, cfg: &FlashDecodingConfig) -> String {
     )
 }
 
-/// The query input `bf16[B, H_kv, q_len·G, D]`, one `[rows, D]` tile per (batch, kv head).
+/// The query input `bf16[B, H_kv, R, D]` (`R` = [`FlashDecodingConfig::tile_rows`]), one
+/// `[R, D]` tile per (batch, kv head).
 pub(super) fn declare_query(
     k: &mut KernelBuilder,
     cfg: &FlashDecodingConfig,
     index: impl Fn(&IndexArgs) -> [IndexExpr; 2],
 ) -> RefId {
-    let (rows, d) = (cfg.rows(), cfg.head_dim);
+    let (rows, d) = (cfg.tile_rows(), cfg.head_dim);
     let spec = k.vmem_block([Squeezed, Squeezed, Blocked(rows), Blocked(d)], |g| {
         let [b, h] = index(g);
         [b, h, 0.into(), 0.into()]
@@ -112,7 +113,7 @@ pub(super) fn declare_partials(
     cfg: &FlashDecodingConfig,
     index: impl Fn(&IndexArgs) -> [IndexExpr; 3],
 ) -> (RefId, RefId, RefId) {
-    let (b, hkv, s, rows, d) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.rows(), cfg.head_dim);
+    let (b, hkv, s, rows, d) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.tile_rows(), cfg.head_dim);
     let spec = |k: &KernelBuilder, lanes: usize| {
         k.vmem_block([Squeezed, Squeezed, Squeezed, Blocked(rows), Blocked(lanes)], |g| {
             let [x, y, z] = index(g);
@@ -133,7 +134,7 @@ pub(super) fn load_query(k: &mut KernelBuilder, q: RefId, k_scale: Option<RefId>
     let Some(k_scale) = k_scale else { return qv };
     let q32 = k.cast(qv, DType::F32);
     let scale = k.read(k_scale);
-    let scale = k.broadcast(scale, [cfg.rows(), cfg.head_dim]);
+    let scale = k.broadcast(scale, [cfg.tile_rows(), cfg.head_dim]);
     let scaled = k.mul(q32, scale);
     k.cast(scaled, DType::Bf16)
 }

@@ -7,6 +7,16 @@ use thiserror::Error;
 /// Most query tokens per sequence in one step (speculative decoding drafts).
 pub const MAX_Q_LEN: usize = 8;
 
+/// The query tile's rows are padded to a multiple of this (one f32 sublane tile).
+///
+/// XLA's default TPU layout of a small second-minor dim is not row-major: with one row
+/// per KV head (MHA, `q_len` 1) the query `bf16[B, H_kv, 1, D]` gets layout
+/// `{3,1,2,0}`, and 3 rows trap the same way, so XLA relayouts the operand around the
+/// kernel (a copy, 16 KiB at B = 8; DESIGN §6, the copy trap). Multiples of 8 rows are
+/// row-major by default. The padding costs no vector work: an f32 `[1, n]` value fills
+/// the same vregs as `[8, n]` (8 sublanes each), and the MXU pushes are the same.
+pub const QUERY_ROW_TILE: usize = 8;
+
 /// Element type of the KV cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum KvCacheDtype {
@@ -154,9 +164,16 @@ impl FlashDecodingConfig {
         self.q_heads / self.kv_heads.max(1)
     }
 
-    /// Rows of the query tile of one KV head: `q_len × group`, token-major.
+    /// Query rows of one KV head: `q_len × group`, token-major.
     pub fn rows(&self) -> usize {
         self.q_len * self.group()
+    }
+
+    /// Rows of the query tile as the kernels see it: [`Self::rows`] padded to a multiple
+    /// of [`QUERY_ROW_TILE`] (the padding rows are the caller's zeros, see
+    /// [`super::query_tile`]; their outputs are dropped by [`super::untile_output`]).
+    pub fn tile_rows(&self) -> usize {
+        self.rows().next_multiple_of(QUERY_ROW_TILE)
     }
 
     /// KV blocks per sequence.

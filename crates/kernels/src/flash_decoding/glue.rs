@@ -8,7 +8,7 @@ use super::config::{FlashDecodingConfig, FlashDecodingError};
 
 /// Appends the combine as StableHLO ops after a split kernel's results: `o_part`,
 /// `m_part`, `l_part` as [`super::split_kernel`] returns them; the result is
-/// `o: [B, H_kv, q_len·G, D]` in `out_dtype`.
+/// `o: [B, H_kv, R, D]` in `out_dtype`.
 ///
 /// Only elementwise ops, slices and reshapes (one slice per split), so the glue needs no
 /// reduction regions.
@@ -19,7 +19,7 @@ pub fn glue_combine(
     out_dtype: DType,
 ) -> Result<Tensor, FlashDecodingError> {
     cfg.check()?;
-    let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.rows(), cfg.head_dim);
+    let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.tile_rows(), cfg.head_dim);
     let [o_part, m_part, l_part] = partials;
     let mut g = Glue { program };
     let stat = TensorType::new([b, hkv, rows, 1], DType::F32);

@@ -4,20 +4,26 @@
 
 use ndarray::{Array3, Array4, ArrayView4, ArrayView5};
 
-/// `[B, q_len, H_q, D]` → `[B, H_kv, q_len·G, D]` (token-major rows per KV head).
-pub fn query_tile<T: Clone>(q: ArrayView4<T>, kv_heads: usize) -> Array4<T> {
+use super::config::QUERY_ROW_TILE;
+
+/// `[B, q_len, H_q, D]` → `[B, H_kv, tile_rows, D]`: token-major rows `t·G + g` per KV
+/// head, then zero rows up to a multiple of [`QUERY_ROW_TILE`]
+/// ([`super::FlashDecodingConfig::tile_rows`]). This is what a caller passes as `q`.
+pub fn query_tile<T: Clone + Default>(q: ArrayView4<T>, kv_heads: usize) -> Array4<T> {
     let (b, q_len, hq, d) = q.dim();
     let group = hq / kv_heads.max(1);
-    Array4::from_shape_fn((b, kv_heads, q_len * group, d), |(bi, h, row, di)| {
-        q[[bi, row / group, h * group + row % group, di]].clone()
+    let rows = q_len * group;
+    Array4::from_shape_fn((b, kv_heads, rows.next_multiple_of(QUERY_ROW_TILE), d), |(bi, h, row, di)| {
+        if row < rows { q[[bi, row / group, h * group + row % group, di]].clone() } else { T::default() }
     })
 }
 
-/// The inverse of [`query_tile`]: `[B, H_kv, q_len·G, D]` → `[B, q_len, H_q, D]`.
-pub fn untile_output<T: Clone>(o: ArrayView4<T>, q_len: usize) -> Array4<T> {
-    let (b, hkv, rows, d) = o.dim();
-    let group = rows / q_len.max(1);
-    Array4::from_shape_fn((b, q_len, hkv * group, d), |(bi, t, h, di)| {
+/// The inverse of [`query_tile`]: `[B, H_kv, tile_rows, D]` → `[B, q_len, H_q, D]`,
+/// dropping the padding rows.
+pub fn untile_output<T: Clone>(o: ArrayView4<T>, q_len: usize, q_heads: usize) -> Array4<T> {
+    let (b, hkv, _, d) = o.dim();
+    let group = q_heads / hkv.max(1);
+    Array4::from_shape_fn((b, q_len, q_heads, d), |(bi, t, h, di)| {
         o[[bi, h / group, t * group + h % group, di]].clone()
     })
 }

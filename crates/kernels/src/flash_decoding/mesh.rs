@@ -47,9 +47,9 @@ pub fn shard_lengths(lengths: &[i32], chips: usize, shard_len: usize) -> Vec<Vec
 
 /// The SPMD program over `chips` devices (compile with `CompileOptions::spmd(chips)`):
 ///
-/// `main(local_lengths: i32[C, B] split on dim 0, q: bf16[B, H_kv, q_len·G, D]
+/// `main(local_lengths: i32[C, B] split on dim 0, q: bf16[B, H_kv, R, D]
 /// replicated, k, v: [B, H_kv, C · max_kv_len, D] split on dim 2) -> o: bf16[B, H_kv,
-/// q_len·G, D]` replicated (int8 caches add replicated `k_scale`, `v_scale`). `cfg`
+/// R, D]` replicated (int8 caches add replicated `k_scale`, `v_scale`). `cfg`
 /// describes one chip's shard.
 pub fn mesh_program(cfg: &FlashDecodingConfig, chips: usize) -> Result<String, MeshError> {
     if cfg.lengths != KvLengths::Prefetch {
@@ -59,7 +59,7 @@ pub fn mesh_program(cfg: &FlashDecodingConfig, chips: usize) -> Result<String, M
     let (combine, _) = combine_kernel(cfg, DType::F32, CombineOutputs::OutputAndLse)?;
     let custom_call = |kernel: &Kernel| TpuCustomCall::new(kernel, &lower(kernel)?);
     let (split, combine) = (custom_call(&split)?, custom_call(&combine)?);
-    let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.rows(), cfg.head_dim);
+    let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.tile_rows(), cfg.head_dim);
     let mut program = Program::spmd(Mesh::new("x", chips));
     let lengths = program.parameter_sharded(TensorType::new([chips, b], DType::I32), Sharding::Split(0));
     let q = program.parameter_sharded(TensorType::new([b, hkv, rows, d], DType::Bf16), Sharding::Replicated);

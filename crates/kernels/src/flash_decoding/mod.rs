@@ -9,20 +9,24 @@
 //!
 //! # Layouts
 //!
-//! - **Query** `bf16[B, H_kv, q_len·G, D]` where `G = H_q / H_kv`: the `q_len` tokens
-//!   and `G` query heads sharing a KV head form one tile, token-major (row `t·G + g` is
-//!   token `t` of query head `h·G + g`). From the usual `[B, q_len, H_q, D]` this is a
-//!   reshape to `[B, q_len, H_kv, G, D]` and a transpose to `[B, H_kv, q_len, G, D]`
-//!   ([`query_tile`] does it on the host).
+//! - **Query** `bf16[B, H_kv, R, D]` where `G = H_q / H_kv` and `R` is `q_len·G`
+//!   rounded up to a multiple of 8 ([`FlashDecodingConfig::tile_rows`]): the `q_len`
+//!   tokens and `G` query heads sharing a KV head form one tile, token-major (row `t·G + g`
+//!   is token `t` of query head `h·G + g`), then zero rows. From the usual
+//!   `[B, q_len, H_q, D]` this is a reshape to `[B, q_len, H_kv, G, D]`, a transpose to
+//!   `[B, H_kv, q_len, G, D]`, a reshape and a pad of the row dim ([`query_tile`] does it
+//!   on the host; in a program the producer of `q` should write it so). The padding keeps
+//!   the operand row-major in XLA's default layout: MHA decode (`R` would be 1) otherwise
+//!   pays a relayout copy of `q` around every call ([`QUERY_ROW_TILE`]).
 //! - **Contiguous cache** `k`, `v`: `[B, H_kv, max_kv_len, D]`, bf16 or int8 with
 //!   `f32[H_kv, 1, D]` scales (see [`KvCacheDtype::Int8`]).
 //! - **Lengths** `i32[B]`: valid positions of each row, the new tokens included; token
 //!   `t` sees positions `< lengths[b] - q_len + 1 + t`. Positions past the length may
 //!   hold anything (NaN included): they cost no DMA and no compute and never reach the
 //!   output.
-//! - **Partials** `o_part: f32[B, H_kv, S, q_len·G, D]`, `m_part`, `l_part:
-//!   f32[B, H_kv, S, q_len·G, 128]`; **output** `[B, H_kv, q_len·G, D]` (the query
-//!   layout).
+//! - **Partials** `o_part: f32[B, H_kv, S, R, D]`, `m_part`, `l_part:
+//!   f32[B, H_kv, S, R, 128]`; **output** `[B, H_kv, R, D]` (the query layout; rows past
+//!   `q_len·G` are padding, [`untile_output`] drops them).
 
 mod combine;
 mod common;
@@ -39,7 +43,7 @@ mod split;
 pub use combine::{combine_kernel, CombineOutputs};
 #[cfg(feature = "program")]
 pub use glue::glue_combine;
-pub use config::{FlashDecodingConfig, FlashDecodingError, KvCacheDtype, KvLengths, MAX_Q_LEN};
+pub use config::{FlashDecodingConfig, FlashDecodingError, KvCacheDtype, KvLengths, MAX_Q_LEN, QUERY_ROW_TILE};
 pub use host::{combine_partials, query_tile, untile_output};
 #[cfg(feature = "program")]
 pub use mesh::{mesh_program, shard_lengths, MeshError};

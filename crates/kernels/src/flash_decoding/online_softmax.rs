@@ -15,7 +15,10 @@ pub(super) struct OnlineSoftmax {
     pub l: RefId,
     /// Unnormalized output, `[rows, head_dim]` f32.
     pub acc: RefId,
+    /// Rows of the padded query tile ([`FlashDecodingConfig::tile_rows`]).
     rows: usize,
+    /// Query heads per KV head: rows `t · group ..` belong to token `t`.
+    group: usize,
     block_kv: usize,
     head_dim: usize,
     q_len: usize,
@@ -32,12 +35,13 @@ pub(super) struct BlockBounds {
 impl OnlineSoftmax {
     /// Declares the three scratch buffers.
     pub fn declare(k: &mut KernelBuilder, cfg: &FlashDecodingConfig, block_kv: usize) -> Self {
-        let rows = cfg.rows();
+        let rows = cfg.tile_rows();
         OnlineSoftmax {
             m: k.scratch_vmem("m_scratch", [rows, 1], DType::F32),
             l: k.scratch_vmem("l_scratch", [rows, 1], DType::F32),
             acc: k.scratch_vmem("acc_scratch", [rows, cfg.head_dim], DType::F32),
             rows,
+            group: cfg.group(),
             block_kv,
             head_dim: cfg.head_dim,
             q_len: cfg.q_len,
@@ -123,7 +127,8 @@ impl OnlineSoftmax {
     }
 
     /// Scores of positions a row may not see become `-inf`. Rows are token-major
-    /// (`row = t · group + g`); token `t` sees positions `< len - q_len + 1 + t`.
+    /// (`row = t · group + g`); token `t` sees positions `< len - q_len + 1 + t`. Padding
+    /// rows past `q_len · group` count as the last token: finite, and dropped by the caller.
     fn mask_scores(&self, k: &mut KernelBuilder, s: Value, bounds: BlockBounds) -> Value {
         let (rows, bkv) = (self.rows, self.block_kv);
         let lag = k.i32(i32_of(self.q_len - 1));
@@ -132,7 +137,7 @@ impl OnlineSoftmax {
         if self.q_len > 1 {
             // t(row) = #{t' in 1..q_len : row >= t' · group}, a step function of the row.
             let row = k.iota([rows, 1], 0);
-            let group = rows / self.q_len;
+            let group = self.group;
             for t in 1..self.q_len {
                 let first = k.full([rows, 1], DType::I32, i32_of(t * group));
                 let past = k.ge(row, first);

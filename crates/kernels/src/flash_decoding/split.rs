@@ -13,10 +13,10 @@ use super::online_softmax::{i32_of, BlockBounds, OnlineSoftmax};
 ///
 /// Operands, in order (layouts in the module docs):
 /// - scalar prefetch `lengths: i32[B]` (only with [`super::KvLengths::Prefetch`]);
-/// - inputs `q: bf16[B, H_kv, q_len·G, D]`; `k`, `v`: `[B, H_kv, max_kv_len, D]` in the
+/// - inputs `q: bf16[B, H_kv, R, D]`; `k`, `v`: `[B, H_kv, max_kv_len, D]` in the
 ///   cache dtype; for an int8 cache `k_scale`, `v_scale: f32[H_kv, 1, D]`;
-/// - outputs `o_part: f32[B, H_kv, S, q_len·G, D]` (unnormalized), `m_part`, `l_part`:
-///   `f32[B, H_kv, S, q_len·G, 128]` (the value repeated over the lanes).
+/// - outputs `o_part: f32[B, H_kv, S, R, D]` (unnormalized), `m_part`, `l_part`:
+///   `f32[B, H_kv, S, R, 128]` (the value repeated over the lanes).
 ///
 /// Blocks past a row's length map to the row's last valid block, so the pipeline
 /// fetches nothing new for them, and a `when` skips their compute.

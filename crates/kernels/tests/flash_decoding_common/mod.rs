@@ -145,10 +145,10 @@ pub fn run_split(cfg: &FlashDecodingConfig, data: &Data) -> [HostArray; 3] {
 
 /// [`combine_partials`] on the kernel's outputs: `o` in the query layout
 /// `[B, q_len, H_q, D]`.
-pub fn combine_on_host(partials: &[HostArray; 3], q_len: usize) -> Array4<f64> {
+pub fn combine_on_host(partials: &[HostArray; 3], cfg: &FlashDecodingConfig) -> Array4<f64> {
     let [acc, m, l] = partials.each_ref().map(|a| a.to_f64().into_dimensionality::<Ix5>().unwrap());
     let (o, _) = combine_partials(acc.view(), m.view(), l.view());
-    untile_output(o.view(), q_len)
+    untile_output(o.view(), cfg.q_len, cfg.q_heads)
 }
 
 /// The f64 reference, `[B, q_len, H_q, D]`: token `t` sees `lengths[b] - q_len + 1 + t`
