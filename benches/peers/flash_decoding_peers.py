@@ -60,7 +60,11 @@ def ensure_venv():
 def child(spec):
     """Compiles one case and prints its summed static estimate as JSON."""
     prof = tempfile.mkdtemp(prefix="decode-peer-prof-")
-    os.environ["LIBTPU_INIT_ARGS"] = f"--xla_jf_dump_static_llo_profile_to={prof}"
+    # RPA: MSA off, as for the FA peers (DESIGN §8): with it on, XLA claims all of VMEM for
+    # HLO temporaries and RPA's 36 MiB of KV scratch at bkv 4096 overflows. XLA decode
+    # keeps MSA (with it off, libtpu aborts on it).
+    msa = " --xla_msa_enable=false" if spec["kernel"] == "rpa_v3" else ""
+    os.environ["LIBTPU_INIT_ARGS"] = f"--xla_jf_dump_static_llo_profile_to={prof}{msa}"
     for key, value in [("TPU_SKIP_MDS_QUERY", "1"), ("TPU_ACCELERATOR_TYPE", "v5litepod-4"),
                        ("TPU_WORKER_HOSTNAMES", "localhost"), ("ALLOW_MULTIPLE_LIBTPU_LOAD", "1"),
                        ("JAX_PLATFORMS", "cpu")]:
@@ -82,6 +86,9 @@ def child(spec):
 
     if kind == "rpa_v3":
         from tpu_inference.kernels.ragged_paged_attention.v3 import kernel as rpa
+        # It reads the TPU generation from jax.devices()[0], the CPU here: -1, "Unsupported
+        # tpu_version". The compile is for v5e, so say 5.
+        rpa.get_tpu_version = lambda: 5
         pages_per_seq = n // PAGE
         packing = 2  # bf16 entries per 32-bit word along the combined K/V head axis
         bkv = spec["bkv"]
@@ -107,7 +114,10 @@ def child(spec):
 
         args = [shaped((b, hq, D)), shaped((b, hkv, n, D)), shaped((b, hkv, n, D)), shaped((b,), jnp.int32)]
 
-    jax.jit(fwd).lower(*args).compile()
+    # Under the topology's mesh, Pallas asks the abstract v5e device (not the CPU default
+    # device) for its generation and VMEM size while lowering.
+    with jax.set_mesh(mesh):
+        jax.jit(fwd).lower(*args).compile()
     total = 0
     for path in glob.glob(os.path.join(prof, "*static_llo_profile.textproto")):
         with open(path) as f:
@@ -126,9 +136,12 @@ def run(spec):
 NAMES = {"rpa_v3": "tpu-inference RPA v3", "xla": "XLA via JAX (einsum + softmax)"}
 
 
-def best_estimate(kind, n, b, hq, hkv):
+RPA_BKV = (1024, 2048, 4096)
+
+
+def best_estimate(kind, n, b, hq, hkv, rpa_bkv=RPA_BKV):
     """Best static estimate over the kernel's block options: (cycles, option) or (None, None)."""
-    options = [{"bkv": bkv} for bkv in (1024, 2048, 4096)] if kind == "rpa_v3" else [{}]
+    options = [{"bkv": bkv} for bkv in rpa_bkv] if kind == "rpa_v3" else [{}]
     best = (None, None)
     for option in options:
         r = run(dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, **option))
@@ -168,6 +181,7 @@ def main():
     parser.add_argument("--b", default="1,8")
     parser.add_argument("--heads", default="8/8,32/8")
     parser.add_argument("--kernels", default="rpa_v3,xla")
+    parser.add_argument("--rpa-bkv", default=",".join(map(str, RPA_BKV)), help="RPA v3 KV block sizes to sweep")
     parser.add_argument("--json-lines", action="store_true", help="JSON records for `pallas-flash bench`")
     parser.add_argument("--quick", action="store_true", help="with --json-lines: the bench's small workload")
     a = parser.parse_args()
@@ -186,7 +200,7 @@ def main():
                 hq, hkv = map(int, heads.split("/"))
                 floor = byte_floor(n, b, hkv)
                 for kind in a.kernels.split(","):
-                    cycles, option = best_estimate(kind, n, b, hq, hkv)
+                    cycles, option = best_estimate(kind, n, b, hq, hkv, tuple(map(int, a.rpa_bkv.split(","))))
                     if cycles:
                         flag = "" if cycles >= floor else " (below floor: profiler trap)"
                         print(f"| {kind} | {n} | {b} | {heads} | {option} | {cycles} | {floor:.0f} | "

@@ -51,6 +51,17 @@ proptest! {
     }
 }
 
+/// Row tiles on the dQ kernel's paths: static causal diagonal tiles, full blocks with the
+/// accumulator carried across key chunks, and a ragged length classified in the kernel.
+#[test]
+fn row_tiles_and_static_diagonal_tiles() {
+    for (n, causal, dtype) in [(512, true, DType::Bf16), (512, false, DType::F32), (448, true, DType::F32)] {
+        let blocks = BlockSizes::new(256, 256).compute(128).q_compute(128);
+        let cfg = FlashAttentionConfig::new(1, 2, 1, n, n, 128).causal(causal).dtype(dtype).blocks(blocks);
+        check(cfg, 9);
+    }
+}
+
 #[test]
 fn sliding_window_causal_gqa() {
     let cfg = FlashAttentionConfig::new(1, 4, 2, 384, 384, 64)

@@ -9,7 +9,7 @@ use ndarray::Ix4;
 use pallas_flash_interpret::{HostArray, Interpreter};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_decoding::{
-    combine_kernel, combine_partials, paged_kernel, shard_lengths, split_kernel, untile_output, CombineOutputs, FlashDecodingConfig, PagedCache,
+    combine_kernel, combine_partials, paged_kernel, DecodeBlocks, shard_lengths, split_kernel, untile_output, CombineOutputs, FlashDecodingConfig, PagedCache,
     FlashDecodingError, KvLengths,
 };
 use proptest::prelude::*;
@@ -34,6 +34,18 @@ fn bad_configurations_are_errors() {
         let error = split_kernel(&cfg).expect_err(message).to_string();
         assert!(error.contains(message), "{error:?} should mention {message:?}");
         assert!(combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output).is_err());
+    }
+}
+
+/// `new` starts from the measured defaults: one split, the largest power-of-two block up
+/// to 8192 that divides the capacity.
+#[test]
+fn default_blocks_follow_the_measured_table() {
+    for (n, block_kv) in [(32768, 8192), (131072, 8192), (12288, 4096), (1024, 1024), (384, 128)] {
+        let cfg = FlashDecodingConfig::new(1, 8, 8, 128, n);
+        assert_eq!(cfg.default_blocks(), DecodeBlocks { splits: 1, block_kv }, "max_kv_len {n}");
+        assert_eq!((cfg.splits, cfg.block_kv), (1, block_kv));
+        assert!(split_kernel(&cfg).is_ok());
     }
 }
 

@@ -5,13 +5,15 @@
 //! `dS = P ∘ (dP − delta)`, `dQ += scale · dS K`, `dK += scale · dSᵀ Q`. Both kernels
 //! recompute `P` from the forward's `lse` instead of storing it.
 
+use std::collections::HashMap;
+
 use pallas_flash_ir::{ds, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, RefId, Value};
 
 use super::config::{BlockSizes, FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
 use super::layout::{convert, finish, lanes_wide, scaled, segment_block, segment_column, seq_block, Shapes};
-use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis};
-use super::q_major::QMajor;
+use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis, StaticTile};
+use super::q_major::{QMajor, Resident};
 
 /// The two backward kernels; run `dq` first, its `delta` output feeds `dkv`.
 #[derive(Clone, Debug)]
@@ -33,7 +35,8 @@ pub fn backward(cfg: &FlashAttentionConfig) -> Result<BackwardKernels, FlashAtte
     })
 }
 
-/// Query-side values of one tile, each `[block_q, ·]`.
+/// Query-side values of one tile, each `[rows, ·]`.
+#[derive(Clone, Copy)]
 struct QSide {
     q: Value,
     d_out: Value,
@@ -44,8 +47,17 @@ struct QSide {
 /// `P` and `dS` of one `[block_q, block_kv_compute]` tile (masked entries 0: the select
 /// also covers rows whose `lse` is `-inf`, where `exp` would give NaN).
 fn tile_grads(k: &mut KernelBuilder, side: &QSide, chunk: &Chunk, shape: [usize; 2]) -> (Value, Value) {
-    let (kc, vc, mask) = (chunk.k, chunk.v, chunk.mask);
-    let s = k.dot_nt(side.q, kc);
+    let products = tile_products(k, side, chunk.k, chunk.v);
+    grads_of(k, side, products, chunk.mask, shape)
+}
+
+/// The MXU half of a tile: `q · kᵀ` and `dO · vᵀ`.
+fn tile_products(k: &mut KernelBuilder, side: &QSide, kc: Value, vc: Value) -> (Value, Value) {
+    (k.dot_nt(side.q, kc), k.dot_nt(side.d_out, vc))
+}
+
+/// The VPU/EUP half of a tile: `P` and `dS` from the products of [`tile_products`].
+fn grads_of(k: &mut KernelBuilder, side: &QSide, (s, dp): (Value, Value), mask: Option<Value>, shape: [usize; 2]) -> (Value, Value) {
     let lse = k.broadcast(side.lse, shape);
     let centered = k.sub(s, lse);
     let p = k.exp(centered);
@@ -56,7 +68,6 @@ fn tile_grads(k: &mut KernelBuilder, side: &QSide, chunk: &Chunk, shape: [usize;
         }
         None => p,
     };
-    let dp = k.dot_nt(side.d_out, vc);
     let delta = k.broadcast(side.delta, shape);
     let centered_dp = k.sub(dp, delta);
     let d_s = k.mul(p, centered_dp);
@@ -64,9 +75,6 @@ fn tile_grads(k: &mut KernelBuilder, side: &QSide, chunk: &Chunk, shape: [usize;
 }
 
 fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, FlashAttentionError> {
-    // Row tiles pay off only where a step's tiles share one region (the forward's
-    // pipelined path); dQ classifies every tile in the kernel, so it keeps whole blocks.
-    let blocks = blocks.q_compute(blocks.block_q);
     let plan = QMajor::new(cfg, blocks);
     let (bq, d, dtype) = (blocks.block_q, cfg.head_dim, cfg.dtype);
     let mut k = KernelBuilder::new("flash_attention_bwd_dq", plan.grid());
@@ -95,22 +103,26 @@ fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, F
         k.write(delta_out, wide);
     });
 
-    plan.tiles(&mut k, &resident, |k, chunk| {
-        let rows = blocks.block_q_compute;
-        let (narrow, wide) = ([ds(chunk.row, rows), ds(0, 1)], [ds(chunk.row, rows), ds(0, d)]);
-        let side = QSide {
-            q: k.load(resident.q_scaled, wide.clone()),
-            d_out: k.load(d_out, wide.clone()),
-            lse: k.load(lse, narrow.clone()),
-            delta: k.load(delta_s, narrow),
-        };
-        let (_, d_s) = tile_grads(k, &side, &chunk, [rows, blocks.block_kv_compute]);
-        let ds_low = convert(k, d_s, DType::F32, dtype);
-        let update = k.dot(ds_low, chunk.k);
-        let acc = k.load(acc_s, wide.clone());
-        let acc = k.add(acc, update);
-        k.store(acc_s, wide, acc);
-    });
+    let refs = QRefs { q: resident.q_scaled, d_out, lse, delta: delta_s, d };
+    let dynamic = |k: &mut KernelBuilder| {
+        plan.tiles(k, &resident, |k, chunk| {
+            let rows = blocks.block_q_compute;
+            let side = refs.side(k, chunk.row, rows);
+            let (_, d_s) = tile_grads(k, &side, &chunk, [rows, blocks.block_kv_compute]);
+            let ds_low = convert(k, d_s, DType::F32, dtype);
+            let update = k.dot(ds_low, chunk.k);
+            let wide = [ds(chunk.row, rows), ds(0, d)];
+            let acc = k.load(acc_s, wide.clone());
+            let acc = k.add(acc, update);
+            k.store(acc_s, wide, acc);
+        });
+    };
+    let full = |k: &mut KernelBuilder| dq_pipelined(k, &resident, refs, acc_s, dtype, &plan.masking.full_tiles());
+    let partial = |k: &mut KernelBuilder| match plan.masking.diagonal_tiles() {
+        Some(tiles) => dq_pipelined(k, &resident, refs, acc_s, dtype, &tiles),
+        None => dynamic(k),
+    };
+    plan.block_classes(&mut k, full, partial);
 
     let last = plan.last_step(&mut k);
     k.when(last, |k| {
@@ -120,6 +132,76 @@ fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, F
         k.write(dq, out);
     });
     finish(k, cfg)
+}
+
+/// The query-side refs of the dQ kernel (`d` = head dim).
+#[derive(Clone, Copy)]
+struct QRefs {
+    q: RefId,
+    d_out: RefId,
+    lse: RefId,
+    delta: RefId,
+    d: usize,
+}
+
+impl QRefs {
+    /// Rows `row .. row + rows` of each.
+    fn side(&self, k: &mut KernelBuilder, row: usize, rows: usize) -> QSide {
+        let (narrow, wide) = ([ds(row, rows), ds(0, 1)], [ds(row, rows), ds(0, self.d)]);
+        QSide {
+            q: k.load(self.q, wide.clone()),
+            d_out: k.load(self.d_out, wide),
+            lse: k.load(self.lse, narrow.clone()),
+            delta: k.load(self.delta, narrow),
+        }
+    }
+}
+
+/// dQ over `tiles` (row by row, classes known at build time) as straight-line code, as the
+/// forward's pipelined path: a row's accumulator is carried as a value across its tiles,
+/// and each tile's two products are emitted before the previous tile's element-wise work,
+/// so MXU and VPU/EUP work of neighbouring tiles overlap.
+fn dq_pipelined(k: &mut KernelBuilder, resident: &Resident, refs: QRefs, acc_s: RefId, dtype: DType, tiles: &[StaticTile]) {
+    let d = refs.d;
+    let mut sides: HashMap<(usize, usize), QSide> = HashMap::new();
+    let mut kv: HashMap<(usize, usize), (Value, Value)> = HashMap::new();
+    let mut operands = |k: &mut KernelBuilder, t: &StaticTile| {
+        let side = *sides.entry((t.row, t.rows)).or_insert_with(|| refs.side(k, t.row, t.rows));
+        let (kc, vc) = *kv.entry((t.col, t.cols)).or_insert_with(|| {
+            let view = [ds(t.col, t.cols), ds(0, d)];
+            (k.load(resident.k, view.clone()), k.load(resident.v, view))
+        });
+        (side, kc, vc)
+    };
+    let mut products = tiles.first().map(|t| {
+        let (side, kc, vc) = operands(k, t);
+        tile_products(k, &side, kc, vc)
+    });
+    let mut carried: Option<Value> = None;
+    for (n, tile) in tiles.iter().enumerate() {
+        let (side, kc, _) = operands(k, tile);
+        let current = products.take().expect("products of the current tile");
+        let next = tiles.get(n + 1);
+        products = next.map(|t| {
+            let (side, kc, vc) = operands(k, t);
+            tile_products(k, &side, kc, vc)
+        });
+        let shape = [tile.rows, tile.cols];
+        let mask = tile.mask.map(|limit| Masking::static_mask(k, shape, limit));
+        let (_, d_s) = grads_of(k, &side, current, mask, shape);
+        let ds_low = convert(k, d_s, DType::F32, dtype);
+        let update = k.dot(ds_low, kc);
+        let wide = [ds(tile.row, tile.rows), ds(0, d)];
+        let prev = match carried.take() {
+            Some(acc) => acc,
+            None => k.load(acc_s, wide.clone()),
+        };
+        let acc = k.add(prev, update);
+        match next {
+            Some(t) if t.row == tile.row => carried = Some(acc),
+            _ => k.store(acc_s, wide, acc),
+        }
+    }
 }
 
 /// `[rows, 1]` column of a lane-replicated `[rows, 128]` statistic.

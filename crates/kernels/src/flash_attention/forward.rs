@@ -7,7 +7,7 @@ use pallas_flash_ir::{ds, DType, Kernel, KernelBuilder, RefId, Value};
 use super::config::{FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
 use super::layout::{convert, finish, lanes_wide};
-use super::mask::StaticTile;
+use super::mask::{Masking, StaticTile};
 use super::q_major::{QMajor, Resident};
 
 /// The running max starts here instead of `-inf`: masked scores are `-inf`, so
@@ -138,61 +138,60 @@ fn online_softmax(k: &mut KernelBuilder, s: Value, [rows, cols, d]: [usize; 3], 
     [m_new, l_new, acc_new]
 }
 
-/// Emits `tiles` (row-major, classes known at build time) as straight-line code: a row's
+/// Emits `tiles` (row by row, classes known at build time) as straight-line code: a row's
 /// statistics are loaded before its first tile and stored after its last, carried as
 /// values in between, and each tile's `q · kᵀ` is emitted before the previous tile's
 /// softmax, so the MXU work of one overlaps the VPU/EUP work of the other.
 fn pipelined(k: &mut KernelBuilder, plan: &QMajor, resident: &Resident, stats: Stats, tiles: &[StaticTile]) {
-    let (rows, bc, d) = (plan.blocks.block_q_compute, plan.blocks.block_kv_compute, plan.cfg.head_dim);
-    let mut operands = TileOperands { resident, rows, bc, d, q: HashMap::new(), kv: HashMap::new() };
-    let mut scores = tiles.first().map(|t| operands.scores(k, plan, t));
+    let d = plan.cfg.head_dim;
+    let mut operands = TileOperands { resident, d, q: HashMap::new(), kv: HashMap::new() };
+    let mut scores = tiles.first().map(|t| operands.scores(k, t));
     let mut carried: Option<[Value; 3]> = None;
     for (n, tile) in tiles.iter().enumerate() {
         let next = tiles.get(n + 1);
         let s = scores.take().expect("scores of the current tile");
-        scores = next.map(|t| operands.scores(k, plan, t));
+        scores = next.map(|t| operands.scores(k, t));
         let prev = match carried.take() {
             Some(values) => values,
-            None => stats.load(k, tile.row, rows, d),
+            None => stats.load(k, tile.row, tile.rows, d),
         };
-        let (_, v) = operands.kv(k, tile.chunk);
-        let state = online_softmax(k, s, [rows, bc, d], prev, v, plan.cfg.dtype);
+        let (_, v) = operands.kv(k, tile);
+        let state = online_softmax(k, s, [tile.rows, tile.cols, d], prev, v, plan.cfg.dtype);
         match next {
             Some(t) if t.row == tile.row => carried = Some(state),
-            _ => stats.store(k, tile.row, rows, d, state),
+            _ => stats.store(k, tile.row, tile.rows, d, state),
         }
     }
 }
 
-/// Query rows and K/V chunks of a step, each loaded once, at its first use.
+/// Query rows and K/V rows of a step, each range loaded once, at its first use.
 struct TileOperands<'a> {
     resident: &'a Resident,
-    rows: usize,
-    bc: usize,
     d: usize,
-    q: HashMap<usize, Value>,
-    kv: HashMap<usize, (Value, Value)>,
+    q: HashMap<(usize, usize), Value>,
+    kv: HashMap<(usize, usize), (Value, Value)>,
 }
 
 impl TileOperands<'_> {
-    fn kv(&mut self, k: &mut KernelBuilder, chunk: usize) -> (Value, Value) {
-        let (bc, d, r) = (self.bc, self.d, self.resident);
-        *self.kv.entry(chunk).or_insert_with(|| {
-            let view = [ds(chunk * bc, bc), ds(0, d)];
+    fn kv(&mut self, k: &mut KernelBuilder, tile: &StaticTile) -> (Value, Value) {
+        let (d, r) = (self.d, self.resident);
+        *self.kv.entry((tile.col, tile.cols)).or_insert_with(|| {
+            let view = [ds(tile.col, tile.cols), ds(0, d)];
             (k.load(r.k, view.clone()), k.load(r.v, view))
         })
     }
 
     /// The (masked) scores of one tile.
-    fn scores(&mut self, k: &mut KernelBuilder, plan: &QMajor, tile: &StaticTile) -> Value {
-        let (rows, d, r) = (self.rows, self.d, self.resident);
-        let q = *self.q.entry(tile.row).or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, rows), ds(0, d)]));
-        let (kc, _) = self.kv(k, tile.chunk);
+    fn scores(&mut self, k: &mut KernelBuilder, tile: &StaticTile) -> Value {
+        let (d, r) = (self.d, self.resident);
+        let q = *self.q.entry((tile.row, tile.rows)).or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, tile.rows), ds(0, d)]));
+        let (kc, _) = self.kv(k, tile);
         let s = k.dot_nt(q, kc);
         match tile.mask {
             Some(limit) => {
-                let mask = plan.masking.static_mask(k, limit);
-                masked(k, mask, s, [self.rows, self.bc])
+                let shape = [tile.rows, tile.cols];
+                let mask = Masking::static_mask(k, shape, limit);
+                masked(k, mask, s, shape)
             }
             None => s,
         }

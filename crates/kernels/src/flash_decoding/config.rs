@@ -113,9 +113,26 @@ pub enum FlashDecodingError {
     Invalid(#[from] ValidationError),
 }
 
+/// How a decode step is cut: KV chunks per sequence on the parallel split axis, and KV
+/// positions per grid step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeBlocks {
+    pub splits: usize,
+    pub block_kv: usize,
+}
+
+/// The KV block that measured best (libtpu 0.0.52 static estimate, v5e, D = 128, bf16;
+/// table in [`FlashDecodingConfig::default_blocks`]).
+const MEASURED_BLOCK_KV: usize = 8192;
+
+/// The largest power of two from 128 up to [`MEASURED_BLOCK_KV`] dividing `max_kv_len`.
+fn default_block_kv(max_kv_len: usize) -> usize {
+    (7..=MEASURED_BLOCK_KV.trailing_zeros()).rev().map(|p| 1usize << p).find(|b| max_kv_len.is_multiple_of(*b)).unwrap_or(128)
+}
+
 impl FlashDecodingConfig {
-    /// A bf16 cache with lengths in scalar prefetch, one split and 512-position blocks
-    /// (set the fields to change them).
+    /// A bf16 cache with lengths in scalar prefetch and the measured default blocks
+    /// ([`Self::default_blocks`]; set the fields or [`Self::with_splits`] to change them).
     pub fn new(
         batch: usize,
         q_heads: usize,
@@ -131,11 +148,42 @@ impl FlashDecodingConfig {
             head_dim,
             max_kv_len,
             splits: 1,
-            block_kv: 512,
+            block_kv: default_block_kv(max_kv_len),
             kv_dtype: KvCacheDtype::Bf16,
             lengths: KvLengths::Prefetch,
             scale: 1.0 / (head_dim as f64).sqrt(),
         }
+    }
+
+    /// The measured best cut for this shape on v5e: one split, and `block_kv` the largest
+    /// power of two up to 8192 that divides `max_kv_len` (128 when none does; `check`
+    /// then reports the capacity).
+    ///
+    /// Static estimates of the split kernel (libtpu 0.0.52, v5e, B = 1, 8/8 and 32/8 alike,
+    /// D = 128, S = 1; `benches/results/2026-11-22-flash-decoding-v5e-libtpu-0.0.52.txt`):
+    ///
+    /// | KV length | bkv 4096 | **bkv 8192** |
+    /// |---|---|---|
+    /// | 32768 | 220,080 | **192,864** |
+    /// | 131072 | 871,728 | **760,560** |
+    ///
+    /// 1024 and 2048 are far behind (one (row, head) at 32k: 39,831 and 26,463 cycles
+    /// against 20,188 at 4096 and 17,640 at 8192): each grid step costs ~600 cycles of
+    /// pipeline overhead in the model. At 8192 the K/V buffers take 8 MiB, inside v5e's
+    /// 16 MiB default scoped VMEM.
+    ///
+    /// Why one split: v5e has one TensorCore, so the parallel split axis runs serially and
+    /// each extra split only adds partial writes and combine work (S = 1, 2, 4, 8 at 32k,
+    /// B = 1, 8 heads: see the table in the module docs). Splits pay on chips with two
+    /// cores per chip (v4, v5p) when B × H_kv is small; this default is for v5e.
+    pub fn default_blocks(&self) -> DecodeBlocks {
+        DecodeBlocks { splits: 1, block_kv: default_block_kv(self.max_kv_len) }
+    }
+
+    /// Sets [`Self::default_blocks`].
+    pub fn with_default_blocks(self) -> Self {
+        let DecodeBlocks { splits, block_kv } = self.default_blocks();
+        self.with_splits(splits, block_kv)
     }
 
     pub fn with_splits(mut self, splits: usize, block_kv: usize) -> Self {
