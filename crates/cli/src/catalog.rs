@@ -424,16 +424,9 @@ fn decoding(name: &str, args: &ShapeArgs) -> Result<FlashDecodingConfig, CliErro
     let heads = args.heads.unwrap_or(heads);
     let kv_len = args.kv_len.unwrap_or(kv_len);
     let cfg = FlashDecodingConfig::new(args.batch.unwrap_or(batch), heads, args.kv_heads.unwrap_or(heads), args.head_dim.unwrap_or(head_dim), kv_len);
-    let splits = args.splits.unwrap_or(1);
-    let block_kv = args.block_kv.unwrap_or_else(|| default_block_kv(kv_len, splits));
+    let measured = cfg.default_blocks();
+    let (splits, block_kv) = (args.splits.unwrap_or(measured.splits), args.block_kv.unwrap_or(measured.block_kv));
     Ok(cfg.with_splits(splits, block_kv).with_lengths(KvLengths::Uniform(kv_len)))
-}
-
-/// The decode kernel's measured best block (4096 at KV 32k, libtpu 0.0.52), else the
-/// largest power of two from 128 up that divides one split's share of the cache.
-pub fn default_block_kv(kv_len: usize, splits: usize) -> usize {
-    let share = kv_len / splits.max(1);
-    [4096, 2048, 1024, 512, 256, 128].into_iter().find(|b| share.is_multiple_of(*b)).unwrap_or(share.max(1))
 }
 
 impl ShapeArgs {

@@ -21,7 +21,7 @@ use pallas_flash::runtime::CompileOptions;
 use pallas_flash::tiling::Target;
 use serde::Serialize;
 
-use crate::catalog::{default_block_kv, Problem};
+use crate::catalog::Problem;
 use crate::error::CliError;
 use crate::estimate::{Estimate, Work};
 use crate::libtpu::{compile_kernel, compile_program};
@@ -114,9 +114,7 @@ fn workloads(quick: bool) -> Vec<Workload> {
         let per_row = batch > 1;
         list.push(Workload {
             id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
-            ours: Problem::FlashDecoding(
-                FlashDecodingConfig::new(batch, 8, 8, 128, kv_len).with_splits(1, default_block_kv(kv_len, 1)).with_lengths(KvLengths::Uniform(kv_len)),
-            ),
+            ours: Problem::FlashDecoding(FlashDecodingConfig::new(batch, 8, 8, 128, kv_len).with_lengths(KvLengths::Uniform(kv_len))),
             xla: xla::attention(AttentionShape { batch: if per_row { 1 } else { batch }, heads: 8, seq_q: 1, seq_kv: kv_len, head_dim: 128, causal: false }, DType::Bf16),
             xla_label: if per_row { "einsum + softmax + einsum, 1 query, profiled at B=1 × B" } else { "einsum + softmax + einsum, 1 query" },
             xla_scale: if per_row { batch as u64 } else { 1 },
