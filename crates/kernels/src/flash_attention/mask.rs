@@ -365,8 +365,7 @@ impl Masking {
     /// (which measured slower than the work it saves). Row tiles are [`DIAGONAL_ROWS`]
     /// (at most `q_compute`). `None` otherwise (the tiles are classified in the kernel).
     pub fn diagonal_tiles(&self) -> Option<Vec<StaticTile>> {
-        let causal = self.band == Band { lo: None, hi: Some(0) };
-        if !causal || self.q.block != self.kv.block || self.q_tail() || self.kv_tail() || self.segment_ids {
+        if !self.static_diagonal() {
             return None;
         }
         let rows = match self.q.block.is_multiple_of(DIAGONAL_ROWS) {
@@ -375,6 +374,28 @@ impl Masking {
         };
         let starts = (0..self.q.block).step_by(rows);
         Some(starts.map(|row| StaticTile { row, rows, col: 0, cols: row + rows, mask: Some(to_i32(row)) }).collect())
+    }
+
+    /// [`Masking::diagonal_tiles`] for a key-major kernel (whose accumulators are per key):
+    /// one masked tile per key tile of [`DIAGONAL_ROWS`] (at most `kv_compute`), over the
+    /// query rows at or below its first key.
+    pub fn diagonal_key_tiles(&self) -> Option<Vec<StaticTile>> {
+        if !self.static_diagonal() {
+            return None;
+        }
+        let cols = match self.kv.block.is_multiple_of(DIAGONAL_ROWS) {
+            true => DIAGONAL_ROWS.min(self.kv_compute),
+            false => self.kv_compute,
+        };
+        let starts = (0..self.kv.block).step_by(cols);
+        Some(starts.map(|col| StaticTile { row: col, rows: self.q.block - col, col, cols, mask: Some(0) }).collect())
+    }
+
+    /// Whether a partial block is known to be a causal diagonal block (see
+    /// [`Masking::diagonal_tiles`]).
+    fn static_diagonal(&self) -> bool {
+        let causal = self.band == Band { lo: None, hi: Some(0) };
+        causal && self.q.block == self.kv.block && !self.q_tail() && !self.kv_tail() && !self.segment_ids
     }
 
     /// The mask `col - row <= limit` of a [`StaticTile`] of `shape`.
@@ -478,6 +499,8 @@ mod tests {
         let tiles = causal(1024, 256, 1024).diagonal_tiles().expect("static");
         assert_eq!(tiles, [tile(0, 256, 0), tile(256, 512, 256), tile(512, 768, 512), tile(768, 1024, 768)]);
         assert!(Masking { segment_ids: true, ..causal(1024, 512, 512) }.diagonal_tiles().is_none());
+        let keys = causal(1024, 1024, 512).diagonal_key_tiles().expect("static");
+        assert_eq!(keys[1], StaticTile { row: 256, rows: 768, col: 256, cols: 256, mask: Some(0) });
         let full = causal(1024, 512, 512).full_tiles();
         assert_eq!(full.len(), 4);
         assert_eq!(full[1], StaticTile { row: 0, rows: 512, col: 512, cols: 512, mask: None });
