@@ -254,7 +254,7 @@ impl Problem {
         let get = |name: &str, current: usize| blocks.iter().find(|(n, _)| *n == name).map_or(current, |(_, v)| *v);
         let attention = |c: &FlashAttentionConfig| {
             let b = c.blocks.unwrap_or_else(|| c.default_blocks());
-            c.clone().blocks(BlockSizes::new(get("block_q", b.block_q), get("block_kv", b.block_kv)))
+            c.clone().blocks(BlockSizes::measured(get("block_q", b.block_q), get("block_kv", b.block_kv)))
         };
         let decoding = |c: &FlashDecodingConfig| c.clone().with_splits(c.splits, get("block_kv", c.block_kv));
         match self {
@@ -403,7 +403,7 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
     .causal(args.causal);
     if args.block_q.is_some() || args.block_kv.is_some() {
         let d = cfg.default_blocks();
-        cfg = cfg.blocks(BlockSizes::new(args.block_q.unwrap_or(d.block_q), args.block_kv.unwrap_or(d.block_kv)));
+        cfg = cfg.blocks(BlockSizes::measured(args.block_q.unwrap_or(d.block_q), args.block_kv.unwrap_or(d.block_kv)));
     }
     if let Some(mib) = args.vmem_limit_mib {
         cfg = cfg.vmem_limit_bytes(mib << 20);
@@ -538,6 +538,16 @@ mod tests {
         assert_eq!((c.max_kv_len, c.block_kv, c.splits, c.lengths), (4096, 1024, 2, KvLengths::Uniform(4096)));
         let cli = Cli::try_parse_from(["x", "--causal"]).unwrap();
         assert!(Problem::from_args(KernelName::FlashDecoding, &cli.shape).is_err());
+    }
+
+    #[test]
+    fn attention_blocks_keep_the_measured_compute_split() {
+        for n in [512, 2048, 8192] {
+            let cfg = FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true);
+            let problem = Problem::FlashAttention(cfg.clone());
+            let Problem::FlashAttention(tuned) = problem.with_blocks(&problem.blocks()) else { panic!("attention") };
+            assert_eq!(tuned.blocks, Some(cfg.default_blocks()), "N={n}: the default's row in `tune` is the real default");
+        }
     }
 
     #[test]

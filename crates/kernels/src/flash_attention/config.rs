@@ -45,6 +45,14 @@ impl BlockSizes {
         self
     }
 
+    /// `block_q × block_kv` with the compute split that measured best on v5e (see
+    /// [`FlashAttentionConfig::default_blocks`]): whole key blocks, and 512-row query
+    /// tiles when `block_q` is a larger multiple of 512.
+    pub fn measured(block_q: usize, block_kv: usize) -> Self {
+        let rows = if block_q > 512 && block_q.is_multiple_of(512) { 512 } else { block_q };
+        BlockSizes::new(block_q, block_kv).compute(block_kv).q_compute(rows)
+    }
+
     pub fn q_compute(mut self, block_q_compute: usize) -> Self {
         self.block_q_compute = block_q_compute;
         self
@@ -178,7 +186,6 @@ impl FlashAttentionConfig {
     pub fn default_blocks(&self) -> BlockSizes {
         let measured = |seq: usize| seq.min(1024);
         let (bq, bkv) = (measured(self.seq_q), measured(self.seq_kv));
-        let rows = if bq > 512 && bq.is_multiple_of(512) { 512 } else { bq };
         let family = Family::FlashFwd(Attention {
             batch: self.batch,
             heads: self.q_heads,
@@ -191,14 +198,14 @@ impl FlashAttentionConfig {
         let target = Target::v5e();
         let limit = Some(self.vmem_limit());
         if evaluate(&target, &family, &[bq, bkv], limit).is_ok() {
-            return BlockSizes::new(bq, bkv).compute(bkv).q_compute(rows);
+            return BlockSizes::measured(bq, bkv);
         }
         let searched = search(&target, &family, limit, 64).ok().and_then(|result| {
             result.ranked.iter().find_map(|c| {
                 let size = |name: &str| c.blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
                 let (bq, bkv) = (size("block_q")?, size("block_kv")?);
                 let fits = |b: usize, seq: usize| b.is_multiple_of(LANES) || b == seq;
-                (fits(bq, self.seq_q) && fits(bkv, self.seq_kv)).then(|| BlockSizes::new(bq, bkv).compute(bkv))
+                (fits(bq, self.seq_q) && fits(bkv, self.seq_kv)).then(|| BlockSizes::measured(bq, bkv))
             })
         });
         searched.unwrap_or_else(|| BlockSizes::new(fit(512, self.seq_q), fit(512, self.seq_kv)))
