@@ -8,9 +8,10 @@
 //! Lengths are [`KvLengths::Uniform`] (the profiler reads scalar prefetch as 0, DESIGN §8).
 //! Every shape is profiled directly (no scaling): profiling one (row, head) and scaling
 //! by B × H_kv, as an earlier version did, underestimated by 27–36% (B = 1, 8/8, 32k:
-//! 8 × 17,640 = 141,120 against 192,864 direct at bkv 8192), because each (row, head)
-//! pays a pipeline start that one head pays once. Direct profiles of decode stay small
-//! (≤ 1024 grid steps, ~1.5 GB RSS, ≤ 90 s).
+//! 8 × 17,640 = 141,120 against 192,864 direct at bkv 8192): in a direct profile each
+//! (row, head) costs ~6,500 cycles more than alone, while the DMA-only kernel scales
+//! exactly, so the extra is in the kernel's per-head work (not yet explained). Direct
+//! profiles of decode stay small (≤ 1024 grid steps; the largest took ~2.5 GB RSS).
 //!
 //! # The floor
 //!
