@@ -20,43 +20,24 @@ Usage (a pinned venv is created on first use; the Rust build never needs it):
 """
 
 import argparse
-import glob
 import itertools
 import json
 import os
-import subprocess
 import sys
-import tempfile
 
-PINS = ["jax==0.10.2", "jaxlib==0.10.2", "libtpu==0.0.52"]
+from common import ensure_venv, profiling_env, run_child, total_cycles
+
 VENV = os.environ.get("PALLAS_FLASH_PEER_VENV", os.path.expanduser("~/.cache/pallas-flash/peer-venv"))
 CLOCK_HZ, PEAK = 1.5e9, 197e12
 HEADS, D = 8, 128
 SIZES = [512, 1024, 2048]
 
 
-def ensure_venv():
-    """Re-runs this script inside a venv with the pinned jax/libtpu."""
-    if os.environ.get("PALLAS_FLASH_PEER_CHILD"):
-        return
-    python = os.path.join(VENV, "bin", "python")
-    if not os.path.exists(python):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([python, "-m", "pip", "install", "-q", *PINS])
-    env = dict(os.environ, PALLAS_FLASH_PEER_CHILD="1")
-    sys.exit(subprocess.call([python, *sys.argv], env=env))
-
-
 def child(spec):
     """Compiles one (kernel, N, heads, blocks) case and prints its summed estimate as JSON."""
-    prof = tempfile.mkdtemp(prefix="peer-prof-")
     # Splash's small metadata operands land in VMEM under memory-space assignment and the
     # profiler aborts on them ("Unsupported DMA direction", DESIGN §8): MSA off for peers.
-    os.environ["LIBTPU_INIT_ARGS"] = f"--xla_jf_dump_static_llo_profile_to={prof} --xla_msa_enable=false"
-    for key, value in [("TPU_SKIP_MDS_QUERY", "1"), ("TPU_ACCELERATOR_TYPE", "v5litepod-4"),
-                       ("TPU_WORKER_HOSTNAMES", "localhost"), ("ALLOW_MULTIPLE_LIBTPU_LOAD", "1"),
-                       ("JAX_PLATFORMS", "cpu")]:
-        os.environ.setdefault(key, value)
+    prof = profiling_env("peer-prof-", msa=False)
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -111,19 +92,7 @@ def child(spec):
     except Exception as e:  # noqa: BLE001 — report any compiler error as data
         print(json.dumps({"error": str(e).splitlines()[0][:200]}))
         return
-    total = 0
-    for path in glob.glob(os.path.join(prof, "*static_llo_profile.textproto")):
-        with open(path) as f:
-            total += sum(int(line.split(":")[1]) for line in f if line.strip().startswith("estimated_cycles:"))
-    print(json.dumps({"cycles": total}))
-
-
-def run_case(spec):
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True)
-    for line in reversed(out.stdout.splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
-    return {"error": f"exit {out.returncode}: {out.stderr.strip().splitlines()[-1:] or ''}"}
+    print(json.dumps({"cycles": total_cycles(prof)}))
 
 
 NAMES = {"splash": "JAX splash attention", "flash": "JAX flash_attention", "xla": "XLA via JAX (einsum + softmax)"}
@@ -142,7 +111,7 @@ def best_estimate(kind, n, total_heads, bwd):
         grid = [None]
     best = None
     for blocks in grid:
-        r = run_case({"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": bwd})
+        r = run_child(__file__, {"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": bwd})
         cycles = r.get("cycles")
         print(f"  {kind} N={n} blocks={blocks}: {cycles if cycles else r.get('error')}", file=sys.stderr)
         if cycles and (best is None or cycles < best[0]):
@@ -189,7 +158,7 @@ def main():
     if args.child:
         child(json.loads(args.child))
         return
-    ensure_venv()
+    ensure_venv(VENV)
     if args.json_lines:
         json_lines(args.quick, [k for k in args.kernels.split(",") if k != "xla"])
         return

@@ -1,0 +1,62 @@
+"""What every peer script shares: its pinned venv, the deviceless-profiling environment of
+one compile, the sum of libtpu's static estimates, and one-compile-per-process children.
+
+A package, not a top-level `*.py`: `pallas-flash bench` runs every script in
+`benches/peers/` and must not run this.
+"""
+
+import glob
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+JAX_PINS = ["jax==0.10.2", "jaxlib==0.10.2", "libtpu==0.0.52"]
+CHILD_FLAG = "PALLAS_FLASH_PEER_CHILD"
+
+
+def ensure_venv(venv, pins=JAX_PINS, prepare=None):
+    """Re-runs the calling script inside `venv` (created with `pins` on first use).
+    `prepare(python)` may add to the venv and returns extra environment for the re-run."""
+    if os.environ.get(CHILD_FLAG):
+        return
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        subprocess.check_call([sys.executable, "-m", "venv", venv])
+        subprocess.check_call([python, "-m", "pip", "install", "-q", *pins])
+    env = dict(os.environ, **{CHILD_FLAG: "1"}, **(prepare(python) if prepare else {}))
+    sys.exit(subprocess.call([python, *sys.argv], env=env))
+
+
+def profiling_env(prefix, msa=True):
+    """Sets up this process for one deviceless v5e compile with the static profiler on;
+    returns the directory the profiles land in. `msa=False` turns off memory-space
+    assignment (the cure DESIGN §8 records for the profiler's VMEM-operand abort)."""
+    prof = tempfile.mkdtemp(prefix=prefix)
+    flags = f"--xla_jf_dump_static_llo_profile_to={prof}" + ("" if msa else " --xla_msa_enable=false")
+    os.environ["LIBTPU_INIT_ARGS"] = flags
+    for key, value in [("TPU_SKIP_MDS_QUERY", "1"), ("TPU_ACCELERATOR_TYPE", "v5litepod-4"),
+                       ("TPU_WORKER_HOSTNAMES", "localhost"), ("ALLOW_MULTIPLE_LIBTPU_LOAD", "1"),
+                       ("JAX_PLATFORMS", "cpu")]:
+        os.environ.setdefault(key, value)
+    return prof
+
+
+def total_cycles(prof):
+    """The summed `estimated_cycles` of every op profile in `prof`."""
+    total = 0
+    for path in glob.glob(os.path.join(prof, "*static_llo_profile.textproto")):
+        with open(path) as f:
+            total += sum(int(line.split(":")[1]) for line in f if line.strip().startswith("estimated_cycles:"))
+    return total
+
+
+def run_child(script, spec):
+    """Runs `script --child SPEC` (one compile per process: the profiler aborts the process
+    on kernels it cannot model) and returns the last JSON object it printed."""
+    out = subprocess.run([sys.executable, script, "--child", json.dumps(spec)], capture_output=True, text=True)
+    for line in reversed(out.stdout.splitlines()):
+        if line.startswith("{"):
+            return json.loads(line)
+    return {"error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
