@@ -114,9 +114,10 @@ fn configuration_errors() {
 #[test]
 fn default_blocks() {
     let blocks = |n| FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true).default_blocks();
-    let measured = BlockSizes::new(1024, 1024).compute(1024).q_compute(512);
+    let measured = BlockSizes::new(2048, 2048).compute(2048).q_compute(128);
     for n in [2048, 8192, 32768] {
         assert_eq!(blocks(n), measured);
     }
-    assert_eq!(blocks(512), BlockSizes::new(512, 512).compute(512));
+    assert_eq!(blocks(512), BlockSizes::new(512, 512).compute(512).q_compute(128));
+    assert_eq!(blocks(200), BlockSizes::new(200, 200).compute(200));
 }

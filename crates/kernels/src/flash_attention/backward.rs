@@ -112,7 +112,7 @@ fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, F
             let ds_low = convert(k, d_s, DType::F32, dtype);
             let update = k.dot(ds_low, chunk.k);
             let wide = [ds(chunk.row, rows), ds(0, d)];
-            let acc = k.load(acc_s, wide.clone());
+            let acc = k.load(acc_s, wide);
             let acc = k.add(acc, update);
             k.store(acc_s, wide, acc);
         });
@@ -149,9 +149,9 @@ impl QRefs {
     fn side(&self, k: &mut KernelBuilder, row: usize, rows: usize) -> QSide {
         let (narrow, wide) = ([ds(row, rows), ds(0, 1)], [ds(row, rows), ds(0, self.d)]);
         QSide {
-            q: k.load(self.q, wide.clone()),
+            q: k.load(self.q, wide),
             d_out: k.load(self.d_out, wide),
-            lse: k.load(self.lse, narrow.clone()),
+            lse: k.load(self.lse, narrow),
             delta: k.load(self.delta, narrow),
         }
     }
@@ -169,7 +169,7 @@ fn dq_pipelined(k: &mut KernelBuilder, resident: &Resident, refs: QRefs, acc_s: 
         let side = *sides.entry((t.row, t.rows)).or_insert_with(|| refs.side(k, t.row, t.rows));
         let (kc, vc) = *kv.entry((t.col, t.cols)).or_insert_with(|| {
             let view = [ds(t.col, t.cols), ds(0, d)];
-            (k.load(resident.k, view.clone()), k.load(resident.v, view))
+            (k.load(resident.k, view), k.load(resident.v, view))
         });
         (side, kc, vc)
     };
@@ -194,7 +194,7 @@ fn dq_pipelined(k: &mut KernelBuilder, resident: &Resident, refs: QRefs, acc_s: 
         let wide = [ds(tile.row, tile.rows), ds(0, d)];
         let prev = match carried.take() {
             Some(acc) => acc,
-            None => k.load(acc_s, wide.clone()),
+            None => k.load(acc_s, wide),
         };
         let acc = k.add(prev, update);
         match next {
@@ -223,7 +223,7 @@ fn dkv_pipelined(k: &mut KernelBuilder, refs: QRefs, accs: KvAccs, dtype: DType,
     let mut operands = |k: &mut KernelBuilder, t: &StaticTile| {
         let side = *sides.entry((t.row, t.rows)).or_insert_with(|| refs.side(k, t.row, t.rows));
         let view = [ds(t.col, t.cols), ds(0, d)];
-        (side, k.load(accs.k, view.clone()), k.load(accs.v, view))
+        (side, k.load(accs.k, view), k.load(accs.v, view))
     };
     let mut pending = tiles.first().map(|t| {
         let (side, kc, vc) = operands(k, t);
@@ -242,9 +242,9 @@ fn dkv_pipelined(k: &mut KernelBuilder, refs: QRefs, accs: KvAccs, dtype: DType,
         for (acc, lhs, rhs) in [(accs.dv, p, side.d_out), (accs.dk, d_s, side.q)] {
             let lhs = convert(k, lhs, DType::F32, dtype);
             let update = k.dot_tn(lhs, rhs);
-            let prev = k.load(acc, view.clone());
+            let prev = k.load(acc, view);
             let next = k.add(prev, update);
-            k.store(acc, view.clone(), next);
+            k.store(acc, view, next);
         }
     }
 }

@@ -46,10 +46,10 @@ impl BlockSizes {
     }
 
     /// `block_q × block_kv` with the compute split that measured best on v5e (see
-    /// [`FlashAttentionConfig::default_blocks`]): whole key blocks, and 512-row query
-    /// tiles when `block_q` is a larger multiple of 512.
+    /// [`FlashAttentionConfig::default_blocks`]): whole key blocks, and 128-row query
+    /// tiles when `block_q` is a multiple of 128.
     pub fn measured(block_q: usize, block_kv: usize) -> Self {
-        let rows = if block_q > 512 && block_q.is_multiple_of(512) { 512 } else { block_q };
+        let rows = if block_q.is_multiple_of(LANES) { LANES } else { block_q };
         BlockSizes::new(block_q, block_kv).compute(block_kv).q_compute(rows)
     }
 
@@ -175,16 +175,17 @@ impl FlashAttentionConfig {
     }
 
     /// Default blocks, from libtpu's static estimate on v5e (the table in the module docs):
-    /// the whole sequence up to 1024 rows, else 1024 × 1024, with `block_kv_compute =
-    /// block_kv` (chunking the score tile along the keys measured 1.5× slower, even with
-    /// the statistics carried as values) and `block_q_compute = 512` (two row tiles per step
-    /// overlap one's softmax with the other's matmuls: −8% per step; at N = 2048 it also
-    /// beats one 2048 × 2048 tile, which computes the masked upper half). The tiling crate's budget
+    /// the whole sequence up to 2048 rows, else 2048 × 2048, with `block_kv_compute =
+    /// block_kv` (chunking the score tile along the keys measured slower, even with the
+    /// statistics carried as values) and `block_q_compute = 128`: thin row tiles as wide as
+    /// the kv block keep each score tile at 1 MiB, overlap one tile's softmax with the next
+    /// one's matmuls, and cut causal diagonal blocks close to their triangle. 4096 blocks
+    /// measured 2% faster at N = 8192 but compile 4× slower; 8192 overflows VMEM. The tiling crate's budget
     /// model confirms the choice fits [`Self::vmem_limit`]; if it does not, its block search
     /// decides (its roofline ranking is the fallback, not the first choice: it preferred
     /// smaller blocks than the static estimate does).
     pub fn default_blocks(&self) -> BlockSizes {
-        let measured = |seq: usize| seq.min(1024);
+        let measured = |seq: usize| seq.min(2048);
         let (bq, bkv) = (measured(self.seq_q), measured(self.seq_kv));
         let family = Family::FlashFwd(Attention {
             batch: self.batch,

@@ -177,7 +177,7 @@ impl TileOperands<'_> {
         let (d, r) = (self.d, self.resident);
         *self.kv.entry((tile.col, tile.cols)).or_insert_with(|| {
             let view = [ds(tile.col, tile.cols), ds(0, d)];
-            (k.load(r.k, view.clone()), k.load(r.v, view))
+            (k.load(r.k, view), k.load(r.v, view))
         })
     }
 

@@ -18,8 +18,8 @@
 //!
 //! - **Schedules.** Forward and dQ run query-major: grid `(B, H_q, N_q/block_q,
 //!   N_kv/block_kv)`; a `block_q` query block stays resident (scaled by `sm_scale` once,
-//!   into scratch) while K/V blocks stream by, each processed `block_kv_compute` rows at a
-//!   time (statically unrolled) so the f32 score tile stays `block_q × block_kv_compute`.
+//!   into scratch) while K/V blocks stream by, cut into `block_q_compute × block_kv_compute`
+//!   score tiles (statically unrolled).
 //!   dK/dV run key-major: grid `(B, H_kv, N_kv/block_kv, group · N_q/block_q)`, the last
 //!   axis sweeping every query head of the GQA group, so dK/dV of a kv head accumulate in
 //!   f32 scratch without atomics and K/V are never repeated (`kv head = h / group` in the
@@ -28,10 +28,18 @@
 //!   block range the mask allows (`min(max(j, first), last)`, from the causal / window
 //!   band); steps outside repeat a block index, which Mosaic does not refetch, and the body
 //!   skips them with `when`.
-//! - **Masking only where needed.** Each tile is classified in the kernel from its corner
-//!   offsets: fully visible tiles run without any mask; only tiles that straddle the
-//!   diagonal, the window edge or a sequence end (or every tile, with segment ids) build the
-//!   element mask. Sequence lengths that are not a multiple of the block work: padding rows
+//! - **One region per step, tiles classified at build time.** Each step's block pair is
+//!   classified in the kernel once (full / partial / skipped); inside, the tiles are
+//!   straight-line code: a row's statistics (forward) or accumulator (dQ) are carried as
+//!   values across its tiles, and every tile's matmuls are emitted before the previous
+//!   tile's element-wise work, so the LLO scheduler overlaps MXU with VPU/EUP work (this
+//!   is what `block_q_compute` buys; dK/dV does the same over 256-key tiles). A causal
+//!   diagonal block (`block_q == block_kv`, no tails, no segment ids) is cut at build time
+//!   into 256-row tiles exactly as wide as the keys they see, so it computes close to its
+//!   triangle. Other partial blocks (windows, ragged lengths, segment ids) classify each
+//!   tile in the kernel: fully visible tiles run without any mask; only tiles that
+//!   straddle the diagonal, the window edge or a sequence end (or every tile, with segment
+//!   ids) build the element mask. Sequence lengths that are not a multiple of the block work: padding rows
 //!   of a partial block are zeroed before they meet a matmul and masked out of the softmax.
 //! - **Statistics.** Online softmax in f32; the running max starts at `-1e30` so masked
 //!   scores (`-inf`) contribute exactly 0 and rows that see no key yield output 0 and
@@ -66,31 +74,37 @@
 //! # Default blocks and static estimates (v5e, libtpu 0.0.52, bf16, B = 1, H = 8, D = 128, causal)
 //!
 //! [`FlashAttentionConfig::default_blocks`]: the whole sequence up to 2048 rows, else
-//! 1024 × 1024, `block_kv_compute = block_kv`, under a 64 MiB scoped VMEM limit; the tiling
-//! crate's budget model confirms the fit and its search is the fallback. Chosen by
-//! `cargo bench -p pallas-flash-kernels --bench flash_attention` (estimated cycles scaled
-//! to H = 8; N = 32768 profiled at H = 1, DESIGN §8; every figure is above its MXU floor):
+//! 2048 × 2048, `block_kv_compute = block_kv`, `block_q_compute = 128`, under a 64 MiB
+//! scoped VMEM limit; the tiling crate's budget model confirms the fit and its search is
+//! the fallback. Chosen by `cargo bench -p pallas-flash-kernels --bench flash_attention`
+//! (estimated cycles scaled to H = 8; N = 2048 profiled at H = 8, longer ones at H = 1,
+//! DESIGN §8; every figure is above its MXU floor):
 //!
-//! | N | (block_q, block_kv, block_kv_compute) → est. cycles |
+//! | N | (block_q, block_kv, block_kv_compute, block_q_compute) → est. cycles |
 //! |---|---|
-//! | 2048 | **(2048, 2048, 2048) 148,246**; (1024, 1024, 1024) 162,985; (512, 1024, 1024) 185,635; (2048, 1024, 1024) 203,690; (1024, 2048, 2048) 215,820; (1024, 1024, 512) 250,481; (1024, 512, 512) 255,506 |
-//! | 8192 | **(1024, 1024, 1024) 1,693,729**; (2048, 1024, 1024) 1,760,748; (2048, 2048, 2048) 1,813,537; (1024, 2048, 2048) 1,903,317 |
-//! | 32768 | (1024, 1024, 1024) 22,821,256 |
+//! | 2048 | **(2048, 2048, 2048, 128) 91,971**; (2048, 2048, 2048, 256) 96,603; (1024, 1024, 1024, 512) 127,433 |
+//! | 8192 | (4096, 4096, 4096, 128) 1,278,368; **(2048, 2048, 2048, 128) 1,308,608**; (4096, 4096, 4096, 256) 1,311,360; (2048, 2048, 2048, 256) 1,341,680; (2048, 2048, 1024, 512) 1,358,672; (2048, 2048, 2048, 512) 1,375,712; (1024, 1024, 1024, 512) 1,453,544; (8192, …) VMEM overflow |
+//! | 32768 | **(2048, 2048, 2048, 128) 18,316,640**; (1024, 1024, 1024, 512) 20,040,584 |
 //!
+//! 4096 blocks win 2% at N = 8192 but compile 4× slower (242 s for the backward).
 //! Against the peers (same libtpu; MXU floor = 2·B·H·N²·D at 197 TFLOP/s):
 //!
 //! | | N = 2048 | N = 8192 | N = 32768 |
 //! |---|---|---|---|
-//! | this forward | 148,246 (44.1%) | 1,693,729 (61.8%) | 22,821,256 (73.4%) |
+//! | this forward | 91,971 (71.1%) | 1,308,608 (80.0%) | 18,316,640 (91.4%) |
 //! | JAX flash_attention fwd | 156,175 (41.9%) | 1,749,944 (59.8%) | 24,137,304 (69.4%) |
 //! | JAX splash fwd | 157,255 (41.6%) | 1,661,872 (63.0%) | 21,150,696 (79.2%) |
 //! | MXU floor | 65,406 | 1,046,489 | 16,743,832 |
 //!
-//! Backward at N = 8192 (blocks 1024 × 1024): dQ 2,097,465 + dK/dV 2,701,739 =
-//! 4,799,204 cycles (54.5%, backward FLOPs = 2.5× forward), against splash's 4,787,120 and
-//! flash_attention's 4,978,373. Splitting the score tile into `block_kv_compute` chunks
-//! costs 1.5× here: each chunk round-trips the f32 accumulator and statistics through
-//! scratch (values can not cross the `when` that classifies each tile).
+//! Backward at N = 8192 (default blocks, H = 1 × 8): dQ 1,797,344 + dK/dV 2,304,432 =
+//! 4,101,776 cycles (63.8%, backward FLOPs = 2.5× forward), against splash's 4,787,120 and
+//! flash_attention's 4,978,373; with 1024 blocks dQ 1,954,576 + dK/dV 2,435,328.
+//!
+//! What did not pay: splitting a row into key chunks (`block_kv_compute < block_kv`) stays
+//! slower even with the statistics carried as values (1024 × 512 tiles: 1.6× per step);
+//! visiting a row's kv blocks right-aligned (idle steps first) was neutral at N = 8192;
+//! starting the first step's statistics from constants (two copies of the step body) was
+//! 0.8% slower.
 
 mod backward;
 mod config;
