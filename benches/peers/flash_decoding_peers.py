@@ -29,22 +29,18 @@ import sys
 import tempfile
 import zipfile
 
-PINS = ["jax==0.10.2", "jaxlib==0.10.2", "libtpu==0.0.52"]
+from common import ensure_venv, profiling_env, run_child, total_cycles
+
 TPU_INFERENCE = "tpu-inference==0.32.0"
 VENV = os.environ.get("PALLAS_FLASH_DECODE_PEER_VENV", os.path.expanduser("~/.cache/pallas-flash/decode-peer-venv"))
 CLOCK_HZ, MODEL_HBM = 1.5e9, 1.245e12
 D, PAGE = 128, 128
 
 
-def ensure_venv():
-    """Re-runs this script inside a venv with the pinned jax/libtpu and a stubbed tpu-inference."""
-    if os.environ.get("PALLAS_FLASH_PEER_CHILD"):
-        return
-    python = os.path.join(VENV, "bin", "python")
+def stub_tpu_inference(python):
+    """Extracts tpu-inference's RPA v3 kernel under an empty stub package (its real
+    `__init__` imports server code); returns the environment that puts it on the path."""
     stub = os.path.join(VENV, "tpu_inference_stub")
-    if not os.path.exists(python):
-        subprocess.check_call([sys.executable, "-m", "venv", VENV])
-        subprocess.check_call([python, "-m", "pip", "install", "-q", *PINS])
     if not os.path.exists(stub):
         wheels = tempfile.mkdtemp(prefix="tpu-inference-")
         subprocess.check_call([python, "-m", "pip", "download", "-q", "--no-deps", TPU_INFERENCE, "-d", wheels])
@@ -55,22 +51,15 @@ def ensure_venv():
                 wheel.extract(name, stub)
         for package in ["tpu_inference", "tpu_inference/kernels", "tpu_inference/kernels/ragged_paged_attention"]:
             open(os.path.join(stub, package, "__init__.py"), "w").close()
-    env = dict(os.environ, PALLAS_FLASH_PEER_CHILD="1", PYTHONPATH=stub)
-    sys.exit(subprocess.call([python, *sys.argv], env=env))
+    return {"PYTHONPATH": stub}
 
 
 def child(spec):
     """Compiles one case and prints its summed static estimate as JSON."""
-    prof = tempfile.mkdtemp(prefix="decode-peer-prof-")
     # RPA: MSA off, as for the FA peers (DESIGN §8): with it on, XLA claims all of VMEM for
     # HLO temporaries and RPA's 36 MiB of KV scratch at bkv 4096 overflows. XLA decode
     # keeps MSA (with it off, libtpu aborts on it).
-    msa = " --xla_msa_enable=false" if spec["kernel"] == "rpa_v3" else ""
-    os.environ["LIBTPU_INIT_ARGS"] = f"--xla_jf_dump_static_llo_profile_to={prof}{msa}"
-    for key, value in [("TPU_SKIP_MDS_QUERY", "1"), ("TPU_ACCELERATOR_TYPE", "v5litepod-4"),
-                       ("TPU_WORKER_HOSTNAMES", "localhost"), ("ALLOW_MULTIPLE_LIBTPU_LOAD", "1"),
-                       ("JAX_PLATFORMS", "cpu")]:
-        os.environ.setdefault(key, value)
+    prof = profiling_env("decode-peer-prof-", msa=spec["kernel"] != "rpa_v3")
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -120,19 +109,7 @@ def child(spec):
     # device) for its generation and VMEM size while lowering.
     with jax.set_mesh(mesh):
         jax.jit(fwd).lower(*args).compile()
-    total = 0
-    for path in glob.glob(os.path.join(prof, "*static_llo_profile.textproto")):
-        with open(path) as f:
-            total += sum(int(line.split(":")[1]) for line in f if line.strip().startswith("estimated_cycles:"))
-    print(json.dumps({"cycles": total}))
-
-
-def run(spec):
-    out = subprocess.run([sys.executable, __file__, "--child", json.dumps(spec)], capture_output=True, text=True)
-    for line in reversed(out.stdout.splitlines()):
-        if line.startswith("{"):
-            return json.loads(line)
-    return {"error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
+    print(json.dumps({"cycles": total_cycles(prof)}))
 
 
 NAMES = {"rpa_v3": "tpu-inference RPA v3", "xla": "XLA via JAX (einsum + softmax)"}
@@ -146,7 +123,7 @@ def best_estimate(kind, n, b, hq, hkv, rpa_bkv=RPA_BKV):
     options = [{"bkv": bkv} for bkv in rpa_bkv] if kind == "rpa_v3" else [{}]
     best = (None, None)
     for option in options:
-        r = run(dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, **option))
+        r = run_child(__file__, dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, **option))
         print(f"  {kind} N={n} B={b} {hq}/{hkv} {option}: {r}", file=sys.stderr)
         if r.get("cycles") and (best[0] is None or r["cycles"] < best[0]):
             best = (r["cycles"], option)
@@ -190,7 +167,7 @@ def main():
     if a.child:
         child(json.loads(a.child))
         return
-    ensure_venv()
+    ensure_venv(VENV, prepare=stub_tpu_inference)
     if a.json_lines:
         json_lines(a.quick, [k for k in a.kernels.split(",") if k != "xla"])
         return
