@@ -83,7 +83,7 @@
 //! | N | (block_q, block_kv, block_kv_compute, block_q_compute) → est. cycles |
 //! |---|---|
 //! | 2048 | **(2048, 2048, 2048, 128) 91,971**; (2048, 2048, 2048, 256) 96,603; (1024, 1024, 1024, 512) 127,433 |
-//! | 8192 | (4096, 4096, 4096, 128) 1,278,368; **(2048, 2048, 2048, 128) 1,308,608**; (4096, 4096, 4096, 256) 1,311,360; (2048, 2048, 2048, 256) 1,341,680; (2048, 2048, 1024, 512) 1,358,672; (2048, 2048, 2048, 512) 1,375,712; (1024, 1024, 1024, 512) 1,453,544; (8192, …) VMEM overflow |
+//! | 8192 | **(2048, 2048, 2048, 128) 1,270,801 at H = 8** (1,308,608 at H = 1 × 8); at H = 1 × 8: (4096, 4096, 4096, 128) 1,278,368; (4096, 4096, 4096, 256) 1,311,360; (2048, 2048, 2048, 256) 1,341,680; (2048, 2048, 1024, 512) 1,358,672; (2048, 2048, 2048, 512) 1,375,712; (1024, 1024, 1024, 512) 1,453,544; (8192, …) VMEM overflow |
 //! | 32768 | **(2048, 2048, 2048, 128) 18,316,640**; (1024, 1024, 1024, 512) 20,040,584 |
 //!
 //! 4096 blocks win 2% at N = 8192 but compile 4× slower (242 s for the backward).
@@ -91,14 +91,16 @@
 //!
 //! | | N = 2048 | N = 8192 | N = 32768 |
 //! |---|---|---|---|
-//! | this forward | 91,971 (71.1%) | 1,308,608 (80.0%) | 18,316,640 (91.4%) |
+//! | this forward | 91,971 (71.1%) | 1,270,801 (82.3%) | 18,316,640 (91.4%) |
 //! | JAX flash_attention fwd | 156,175 (41.9%) | 1,749,944 (59.8%) | 24,137,304 (69.4%) |
 //! | JAX splash fwd | 157,255 (41.6%) | 1,661,872 (63.0%) | 21,150,696 (79.2%) |
 //! | MXU floor | 65,406 | 1,046,489 | 16,743,832 |
 //!
-//! Backward at N = 8192 (default blocks, H = 1 × 8): dQ 1,797,344 + dK/dV 2,304,432 =
-//! 4,101,776 cycles (63.8%, backward FLOPs = 2.5× forward), against splash's 4,787,120 and
-//! flash_attention's 4,978,373; with 1024 blocks dQ 1,954,576 + dK/dV 2,435,328.
+//! Backward at N = 8192 (default blocks, H = 8): dQ 1,758,625 + dK/dV 2,264,371 =
+//! 4,022,996 cycles (65.0%, backward FLOPs = 2.5× forward; 4,101,776 at H = 1 × 8), against
+//! splash's 4,787,120 and flash_attention's 4,978,373; with 1024 blocks (H = 1 × 8) dQ
+//! 1,954,576 + dK/dV 2,435,328. At this size H = 1 × 8 reads 2–3% above H = 8 (per-head
+//! prologues overlap at H = 8), more than the 0.55% DESIGN §8 measured for 1024 blocks.
 //!
 //! What did not pay: splitting a row into key chunks (`block_kv_compute < block_kv`) stays
 //! slower even with the statistics carried as values (1024 × 512 tiles: 1.6× per step);
