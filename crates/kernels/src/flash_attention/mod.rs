@@ -87,6 +87,24 @@
 //! | 32768 | **(2048, 2048, 2048, 128) 18,316,640**; (1024, 1024, 1024, 512) 20,040,584 |
 //!
 //! 4096 blocks win 2% at N = 8192 but compile 4× slower (242 s for the backward).
+//!
+//! The rule depends on N only; other head dims and non-causal attention confirm it
+//! (`pallas-flash compile flash-attention …`, H = 8 direct, default blocks vs 1024 × 1024,
+//! est. cycles and MFU; libtpu 0.0.52):
+//!
+//! | N | D | causal | default (2048 × 2048, 128-row tiles) | 1024 × 1024 |
+//! |---|---|---|---|---|
+//! | 2048 | 256 | yes | **162,437** (80.7%) | 202,109 (64.9%) |
+//! | 2048 | 128 | no | **149,792** (87.5%) | 179,656 (73.0%) |
+//! | 2048 | 64 | yes | **107,070** (30.6%) | 142,662 (23.0%) |
+//! | 8192 | 256 | yes | **2,402,513** (87.3%) | 2,566,301 (81.7%) |
+//! | 8192 | 128 | no | **2,270,288** (92.4%) | 2,542,648 (82.5%) |
+//! | 8192 | 64 | yes | libtpu VMEM OOM (145.04M of 128M) | same |
+//!
+//! D = 64 unpadded is the copy trap (3 relayout copies of q, k, v, see *Head dims*): XLA
+//! places those copies in VMEM, so at N = 8192 with the profiler's memory layout they plus
+//! the kernel's 64 MiB scoped limit overflow VMEM. Pad the head dim to 128 as described
+//! above (or lower `vmem_limit_bytes`).
 //! Against the peers (same libtpu; MXU floor = 2·B·H·N²·D at 197 TFLOP/s):
 //!
 //! | | N = 2048 | N = 8192 | N = 32768 |
