@@ -3,7 +3,7 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{small_configs, data, max_relative_error, tolerance, Problem};
+use flash_attention_common::{row_tile_configs, small_configs, data, max_relative_error, tolerance, Problem};
 use pallas_flash_interpret::{interpret, HostArray};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
@@ -51,13 +51,10 @@ proptest! {
     }
 }
 
-/// Row tiles on the dQ kernel's paths: static causal diagonal tiles, full blocks with the
-/// accumulator carried across key chunks, and a ragged length classified in the kernel.
+/// Row tiles on every path (see `row_tile_configs`).
 #[test]
 fn row_tiles_and_static_diagonal_tiles() {
-    for (n, causal, dtype) in [(512, true, DType::Bf16), (512, false, DType::F32), (448, true, DType::F32)] {
-        let blocks = BlockSizes::new(256, 256).compute(128).q_compute(128);
-        let cfg = FlashAttentionConfig::new(1, 2, 1, n, n, 128).causal(causal).dtype(dtype).blocks(blocks);
+    for cfg in row_tile_configs() {
         check(cfg, 9);
     }
 }

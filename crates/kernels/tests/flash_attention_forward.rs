@@ -2,7 +2,7 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{small_configs, lane_column, max_relative_error, tolerance, Problem};
+use flash_attention_common::{row_tile_configs, small_configs, lane_column, max_relative_error, tolerance, Problem};
 use pallas_flash_interpret::interpret;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
@@ -39,14 +39,10 @@ fn batches_and_cross_attention_lengths() {
     check(cfg, 7);
 }
 
-/// Row tiles (`block_q_compute`) and key chunks on every path: causal diagonal blocks with
-/// tiles skipped, masked and full at build time; full blocks with the statistics carried
-/// across chunks; a ragged length, where tiles are classified in the kernel.
+/// Row tiles on every path (see `row_tile_configs`).
 #[test]
 fn row_tiles_and_static_diagonal_tiles() {
-    for (n, causal, dtype) in [(512, true, DType::Bf16), (512, false, DType::F32), (448, true, DType::F32)] {
-        let blocks = BlockSizes::new(256, 256).compute(128).q_compute(128);
-        let cfg = FlashAttentionConfig::new(1, 2, 1, n, n, 128).causal(causal).dtype(dtype).blocks(blocks);
+    for cfg in row_tile_configs() {
         check(cfg, 5);
     }
 }

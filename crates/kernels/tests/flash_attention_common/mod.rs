@@ -157,6 +157,18 @@ pub fn tolerance(dtype: DType) -> f64 {
     }
 }
 
+/// Row tiles (`block_q_compute`) on every path both directions share: causal diagonal
+/// blocks with tiles skipped, masked and full at build time; full blocks with the
+/// statistics carried across key chunks; a ragged length, where tiles are classified in the
+/// kernel.
+pub fn row_tile_configs() -> Vec<FlashAttentionConfig> {
+    let blocks = BlockSizes::new(256, 256).compute(128).q_compute(128);
+    [(512, true, DType::Bf16), (512, false, DType::F32), (448, true, DType::F32)]
+        .into_iter()
+        .map(|(n, causal, dtype)| FlashAttentionConfig::new(1, 2, 1, n, n, 128).causal(causal).dtype(dtype).blocks(blocks))
+        .collect()
+}
+
 /// The proptest space both directions share: sequence lengths on and off the block grid,
 /// both head dims, causal or not, every GQA ratio, both dtypes, one or two kv blocks per
 /// DMA block; and a seed.
