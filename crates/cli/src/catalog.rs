@@ -73,6 +73,14 @@ impl std::str::FromStr for TargetSpec {
     }
 }
 
+impl TargetSpec {
+    /// Chips in the topology (`v5e:2x2` is 4).
+    pub fn chips(&self) -> usize {
+        let shape = self.topology.split_once(':').map_or("", |(_, shape)| shape);
+        shape.split('x').filter_map(|d| d.parse::<usize>().ok()).product::<usize>().max(1)
+    }
+}
+
 fn parse_target(text: &str) -> Result<TargetSpec, String> {
     text.parse().map_err(|e: CliError| e.to_string())
 }
@@ -506,7 +514,8 @@ mod tests {
     #[test]
     fn targets_name_a_chip_and_optionally_a_topology() {
         let spec: TargetSpec = "v5e:2x2".parse().unwrap();
-        assert_eq!((spec.chip.name, spec.topology.as_str()), ("v5e", "v5e:2x2"));
+        assert_eq!((spec.chip.name, spec.topology.as_str(), spec.chips()), ("v5e", "v5e:2x2", 4));
+        assert_eq!("v5e".parse::<TargetSpec>().unwrap().chips(), 1);
         assert_eq!("v6e".parse::<TargetSpec>().unwrap().topology, "v6e:1x1");
         assert!("v5e:2xq".parse::<TargetSpec>().unwrap_err().to_string().contains("use e.g. v5e:2x2"));
         assert!("v9".parse::<TargetSpec>().unwrap_err().to_string().contains("known targets"));

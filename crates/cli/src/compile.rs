@@ -8,7 +8,7 @@ use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::copy_trap;
 use serde_json::json;
 
-use crate::catalog::{KernelName, Problem, ShapeArgs};
+use crate::catalog::{KernelName, Problem, ShapeArgs, TargetSpec};
 use crate::error::CliError;
 use crate::estimate::{Estimate, Work};
 use crate::libtpu::{compile_kernel, CompiledKernel, CopyTrapVerdict};
@@ -38,7 +38,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let budgets = built.check(chip)?;
     let predicted: Vec<String> = built.kernels.iter().flat_map(|k| copy_trap::predict(chip, &k.kernel)).map(|t| t.to_string()).collect();
     if !args.json {
-        print_plan(&problem, &args.shape.target.topology, &budgets, &predicted);
+        print_plan(&problem, &args.shape.target, &budgets, &predicted);
     }
     let compiled = compile_kernel(&built, &args.shape.target.topology, !args.no_profile)?;
     let work = Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() };
@@ -56,9 +56,15 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     Ok(())
 }
 
-fn print_plan(problem: &Problem, topology: &str, budgets: &[VmemBudget], predicted: &[String]) {
+fn print_plan(problem: &Problem, target: &TargetSpec, budgets: &[VmemBudget], predicted: &[String]) {
     let blocks: Vec<String> = problem.blocks().iter().map(|(n, v)| format!("{n}={v}")).collect();
-    println!("kernel       {} on {topology}", problem.describe());
+    println!("kernel       {} on {}", problem.describe(), target.topology);
+    if target.chips() > 1 {
+        println!(
+            "devices      one of the {} chips: catalog kernels are single-chip programs (decode sharded over chips is the library's flash_decoding::mesh_program)",
+            target.chips()
+        );
+    }
     for budget in budgets {
         println!("tiling       {}: grid {:?}, blocks {}, alignment ok", budget.kernel, budget.grid, blocks.join(" "));
     }
@@ -125,6 +131,8 @@ fn json_report(
         "problem": problem.describe(),
         "target": args.shape.target.chip.name,
         "topology": args.shape.target.topology,
+        "chips_used": 1,
+        "chips_in_topology": args.shape.target.chips(),
         "blocks": problem.blocks().into_iter().collect::<std::collections::BTreeMap<_, _>>(),
         "grid": budgets.first().map(|b| &b.grid),
         "kernels": budgets.iter().map(|b| json!({"name": b.kernel, "grid": b.grid, "vmem_model_bytes": b.total(), "vmem_limit_bytes": b.limit})).collect::<Vec<_>>(),

@@ -174,3 +174,14 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
     assert!(read(&out, "roofline.svg").contains("<svg"));
     assert!(std::fs::metadata(out.join("roofline.png")).unwrap().len() > 10_000);
 }
+
+#[test]
+fn a_multi_chip_topology_says_the_kernel_uses_one_chip() {
+    let (code, stdout, stderr) = pallas_flash(&["compile", "matmul", "--m", "256", "--n", "256", "--k", "256", "--target", "v5e:2x2", "--no-profile"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("kernel       matmul 256x256x256 bf16 on v5e:2x2") && stdout.contains("one of the 4 chips"), "{stdout}");
+    let (code, stdout, stderr) = pallas_flash(&["compile", "matmul", "--m", "256", "--n", "256", "--k", "256", "--target", "v5e:2x2", "--no-profile", "--json"]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!((report["chips_used"].as_u64(), report["chips_in_topology"].as_u64()), (Some(1), Some(4)), "{report}");
+}
