@@ -55,6 +55,15 @@ impl SeqAxis {
     }
 }
 
+/// The tile edge along a diagonal block of `block` rows (or keys): [`DIAGONAL_ROWS`],
+/// capped at the compute tile, when it divides the block; else the compute tile.
+fn diagonal_step(block: usize, compute: usize) -> usize {
+    match block.is_multiple_of(DIAGONAL_ROWS) {
+        true => DIAGONAL_ROWS.min(compute),
+        false => compute,
+    }
+}
+
 /// Sizes are checked to fit `i32` before any kernel is built.
 pub(crate) fn to_i32(v: usize) -> i32 {
     i32::try_from(v).unwrap_or(i32::MAX)
@@ -368,10 +377,7 @@ impl Masking {
         if !self.static_diagonal() {
             return None;
         }
-        let rows = match self.q.block.is_multiple_of(DIAGONAL_ROWS) {
-            true => DIAGONAL_ROWS.min(self.q_compute),
-            false => self.q_compute,
-        };
+        let rows = diagonal_step(self.q.block, self.q_compute);
         let starts = (0..self.q.block).step_by(rows);
         Some(starts.map(|row| StaticTile { row, rows, col: 0, cols: row + rows, mask: Some(to_i32(row)) }).collect())
     }
@@ -383,10 +389,7 @@ impl Masking {
         if !self.static_diagonal() {
             return None;
         }
-        let cols = match self.kv.block.is_multiple_of(DIAGONAL_ROWS) {
-            true => DIAGONAL_ROWS.min(self.kv_compute),
-            false => self.kv_compute,
-        };
+        let cols = diagonal_step(self.kv.block, self.kv_compute);
         let starts = (0..self.kv.block).step_by(cols);
         Some(starts.map(|col| StaticTile { row: col, rows: self.q.block - col, col, cols, mask: Some(0) }).collect())
     }
