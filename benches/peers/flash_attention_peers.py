@@ -1,4 +1,4 @@
-"""Peer static estimates for the FlashAttention benchmark (DESIGN §8, issue 7).
+"""Peer static estimates for the FlashAttention benchmark (docs/design.md §8, issue 7).
 
 Compiles, deviceless for TPU v5e with libtpu's static LLO profiler on, the same workload
 as `cargo bench -p pallas-flash-kernels --bench flash_attention`: B=1, H=8, D=128, bf16,
@@ -10,7 +10,7 @@ causal, N in {2048, 8192, 32768}, for
 
 and prints the best estimate per kernel and N. Every compile runs in its own process (the
 profiler writes one file per op and aborts the process on kernels it cannot model) with
-memory-space assignment off (`--xla_msa_enable=false`, the cure DESIGN §8 records for the
+memory-space assignment off (`--xla_msa_enable=false`, the cure docs/design.md §8 records for the
 profiler's VMEM-operand abort); long sequences are profiled at H=1 and scaled by
 8, as for our kernels. Estimates are checked against the MXU floor.
 
@@ -36,7 +36,7 @@ SIZES = [512, 1024, 2048]
 def child(spec):
     """Compiles one (kernel, N, heads, blocks) case and prints its summed estimate as JSON."""
     # Splash's small metadata operands land in VMEM under memory-space assignment and the
-    # profiler aborts on them ("Unsupported DMA direction", DESIGN §8): MSA off for peers.
+    # profiler aborts on them ("Unsupported DMA direction", docs/design.md §8): MSA off for peers.
     prof = profiling_env("peer-prof-", msa=False)
     import jax
     import jax.numpy as jnp
@@ -100,7 +100,7 @@ NAMES = {"splash": "JAX splash attention", "flash": "JAX flash_attention", "xla"
 
 def best_estimate(kind, n, total_heads, bwd):
     """Best static estimate over the block grid, for `total_heads` heads (profiled per head
-    beyond N=8192 and scaled, DESIGN §8). Returns (cycles, blocks, floor) or (None, None, floor)."""
+    beyond N=8192 and scaled, docs/design.md §8). Returns (cycles, blocks, floor) or (None, None, floor)."""
     heads = total_heads if n <= 8192 else 1
     floor = 2.0 * total_heads * n * n * D * (2.5 if bwd else 1.0) / PEAK * CLOCK_HZ
     if kind == "splash":
@@ -123,7 +123,7 @@ def best_estimate(kind, n, total_heads, bwd):
 
 def credibility(cycles, floor):
     """Splash reads its block masks from scalar prefetch, which the profiler takes as 0
-    (DESIGN §8): an estimate at the floor means skipped work, not a fast kernel."""
+    (docs/design.md §8): an estimate at the floor means skipped work, not a fast kernel."""
     if cycles < floor:
         return "BELOW FLOOR"
     return "AT FLOOR (SMEM-as-0 artifact?)" if cycles < 1.05 * floor else ""

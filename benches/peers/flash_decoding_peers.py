@@ -1,4 +1,4 @@
-"""Peer static estimates for the FlashDecoding benchmark (DESIGN §8, issue 8).
+"""Peer static estimates for the FlashDecoding benchmark (docs/design.md §8, issue 8).
 
 Compiles, deviceless for TPU v5e with libtpu's static LLO profiler on, the decode
 workload of `cargo bench -p pallas-flash-kernels --bench flash_decoding`: one query token
@@ -8,7 +8,7 @@ per sequence, bf16, D=128, KV length N, batch B, heads (H_q, H_kv), for
     (bq, bkv, bq_c, bkv_c) swept over bkv in {1024, 2048, 4096}),
   - plain XLA decode (einsum + masked softmax + einsum),
 
-and prints the best estimate beside the nominal byte floor (KV bytes at DESIGN §8's ~1.245
+and prints the best estimate beside the nominal byte floor (KV bytes at docs/design.md §8's ~1.245
 TB/s). The model's HBM rate grows with the DMA size (~2.3 TB/s for 2 MiB blocks), so that
 figure is a conversion, not a bound: the Rust bench measures each shape's real DMA floor.
 tpu-inference is installed with --no-deps (a full install downgrades libtpu and pulls in
@@ -56,7 +56,7 @@ def stub_tpu_inference(python):
 
 def child(spec):
     """Compiles one case and prints its summed static estimate as JSON."""
-    # RPA: MSA off, as for the FA peers (DESIGN §8): with it on, XLA claims all of VMEM for
+    # RPA: MSA off, as for the FA peers (docs/design.md §8): with it on, XLA claims all of VMEM for
     # HLO temporaries and RPA's 36 MiB of KV scratch at bkv 4096 overflows. XLA decode
     # keeps MSA (with it off, libtpu aborts on it).
     prof = profiling_env("decode-peer-prof-", msa=spec["kernel"] != "rpa_v3")
@@ -131,7 +131,7 @@ def best_estimate(kind, n, b, hq, hkv, rpa_bkv=RPA_BKV):
 
 
 def byte_floor(n, b, hkv):
-    """KV bytes at the static model's ~1.245 TB/s, in cycles (DESIGN §8)."""
+    """KV bytes at the static model's ~1.245 TB/s, in cycles (docs/design.md §8)."""
     return 2 * b * hkv * n * D * 2 / MODEL_HBM * CLOCK_HZ
 
 

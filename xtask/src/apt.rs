@@ -1,4 +1,4 @@
-//! Debian packages: MLIR 22 for melior 0.27 (DESIGN §4), libclang for `xtask bindings`,
+//! Debian packages: MLIR 22 for melior 0.27 (docs/design.md §4), libclang for `xtask bindings`,
 //! and pip for the plugin wheels.
 
 use crate::cmd;

@@ -32,7 +32,7 @@ def ensure_venv(venv, pins=JAX_PINS, prepare=None):
 def profiling_env(prefix, msa=True):
     """Sets up this process for one deviceless v5e compile with the static profiler on;
     returns the directory the profiles land in. `msa=False` turns off memory-space
-    assignment (the cure DESIGN §8 records for the profiler's VMEM-operand abort)."""
+    assignment (the cure docs/design.md §8 records for the profiler's VMEM-operand abort)."""
     prof = tempfile.mkdtemp(prefix=prefix)
     flags = f"--xla_jf_dump_static_llo_profile_to={prof}" + ("" if msa else " --xla_msa_enable=false")
     os.environ["LIBTPU_INIT_ARGS"] = flags

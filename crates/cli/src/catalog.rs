@@ -160,9 +160,9 @@ pub struct ShapeArgs {
 
 /// Default matmul size when no --m/--n/--k is given.
 const MATMUL_DEFAULT_DIM: usize = 2048;
-/// Default attention problem: DESIGN §8's anchor shape (B=1, H=8, N=2048, D=128).
+/// Default attention problem: docs/design.md §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
-/// Default decode problem: DESIGN §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
+/// Default decode problem: docs/design.md §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
 const DECODE_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 32768, 128);
 /// Default page size of paged-decoding: tpu-inference's ragged paged attention default.
 const DEFAULT_PAGE_SIZE: usize = 128;
@@ -316,7 +316,7 @@ impl Problem {
         match self {
             Problem::Matmul(c) => c.flops(),
             Problem::FlashAttention(c) => attention_flops(c),
-            // dQ, dK, dV and the recomputed scores and dP: 2.5× the forward (DESIGN §8).
+            // dQ, dK, dV and the recomputed scores and dP: 2.5× the forward (docs/design.md §8).
             Problem::FlashAttentionBackward(c) => 2.5 * attention_flops(c),
             Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
                 4.0 * (c.batch * c.q_heads * c.q_len) as f64 * c.max_kv_len as f64 * c.head_dim as f64
@@ -420,7 +420,7 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
 }
 
 /// The decode problem of `flash-decoding` and `paged-decoding`: every row at `--kv-len`,
-/// as static lengths, so libtpu's profiler sees every block (DESIGN §8).
+/// as static lengths, so libtpu's profiler sees every block (docs/design.md §8).
 fn decoding(name: &str, args: &ShapeArgs) -> Result<FlashDecodingConfig, CliError> {
     let takes = ["--batch", "--heads", "--kv-heads", "--kv-len", "--head-dim", "--block-kv", "--splits", "--page-size"];
     let paged = name == "paged-decoding";

@@ -150,7 +150,7 @@ fn json_report(
         "roofline_seconds": estimate.map(|e| e.floors.roofline_seconds),
         "model_floor_seconds": estimate.map(|e| e.floors.model_floor_seconds),
         "below_floor": estimate.map(|e| e.below_floor),
-        "estimate_note": "libtpu static estimate, not a measurement (DESIGN §8)",
+        "estimate_note": "libtpu static estimate, not a measurement (docs/design.md §8)",
         "copy_trap_findings": verdict.findings(),
         "copy_trap_predicted": predicted,
         "copy_trap": verdict.to_string(),

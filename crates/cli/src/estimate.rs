@@ -1,5 +1,5 @@
 //! libtpu's static cycle estimate turned into time, TFLOP/s and MFU, and checked against
-//! the problem's FLOP and byte floors (DESIGN §8).
+//! the problem's FLOP and byte floors (docs/design.md §8).
 //!
 //! Two floors: the **spec roofline** (`max(flops / peak, bytes / spec HBM rate)`), which
 //! the report prints as "the roofline bound", and the **model floor**, the same with HBM at
@@ -14,7 +14,7 @@ use pallas_flash::tiling::Target;
 use serde::Serialize;
 
 /// How much faster libtpu's static model can stream HBM than the chip's spec rate: the
-/// ~2.9 TB/s asymptote of large DMAs, measured against v5e's 819 GB/s (DESIGN §8 quotes
+/// ~2.9 TB/s asymptote of large DMAs, measured against v5e's 819 GB/s (docs/design.md §8 quotes
 /// 1.245 TB/s, the rate at ~1 MiB DMAs; bigger blocks stream faster in the model).
 pub const MODEL_HBM_SPEEDUP: f64 = 2.9e12 / 819e9;
 
@@ -99,7 +99,7 @@ impl Estimate {
         );
         if self.below_floor {
             line.push_str(&format!(
-                "\n             WARNING: below the model floor ({:.1} µs): a profiler artifact (DESIGN §8), not a result",
+                "\n             WARNING: below the model floor ({:.1} µs): a profiler artifact (docs/design.md §8), not a result",
                 self.floors.model_floor_seconds * 1e6
             ));
         }

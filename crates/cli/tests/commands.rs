@@ -65,7 +65,7 @@ fn compile_prints_the_plan_budget_and_labelled_estimate() {
 #[test]
 fn the_attention_kernels_compile_with_credible_estimates() {
     // Decode rows use static lengths: with scalar-prefetched lengths the profiler reads 0
-    // and the estimate would fall below the byte floor (DESIGN §8).
+    // and the estimate would fall below the byte floor (docs/design.md §8).
     for args in [
         &["compile", "flash-attention", "--seq", "512", "--heads", "2", "--causal", "--json"][..],
         &["compile", "flash-attention-backward", "--seq", "512", "--heads", "2", "--causal", "--json"][..],

@@ -16,7 +16,7 @@ pub struct Target {
     /// A TPU topology name such as `v5e:1x1` (see `pallas_flash_runtime::Topology::tpu`).
     pub topology: String,
     pub options: CompileOptions,
-    /// Take libtpu's static cycle estimate (slower; DESIGN §8 lists its caveats).
+    /// Take libtpu's static cycle estimate (slower; docs/design.md §8 lists its caveats).
     pub static_profile: bool,
     /// Overrides the kernel's scoped VMEM limit: `Some(None)` removes it, `Some(Some(n))`
     /// sets `n` bytes (what a budget bypass uses), `None` keeps the kernel's.

@@ -1,6 +1,6 @@
 //! A kernel as `stablehlo.custom_call @tpu_custom_call` with its backend_config JSON.
 //!
-//! backend_config (DESIGN §3): `custom_call_config` holds the base64 body, the cost
+//! backend_config (docs/design.md §3): `custom_call_config` holds the base64 body, the cost
 //! estimate, `"serialization_format": 1` and `"needs_layout_passes": true` (libtpu rejects
 //! the body without either); `scoped_memory_configs` raises the scoped VMEM limit
 //! (memory space 1) when the kernel sets `vmem_limit_bytes`.

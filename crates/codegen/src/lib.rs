@@ -23,7 +23,7 @@
 //! statement's path (`when[3].let[0]`), and an op MLIR's verifier rejects is
 //! [`CodegenError::Verifier`] naming the same path.
 //!
-//! The module follows JAX 0.10.2's layout (DESIGN §3): the kernel `func.func` takes grid
+//! The module follows JAX 0.10.2's layout (docs/design.md §3): the kernel `func.func` takes grid
 //! indices (`i32`), scalar-prefetch refs (SMEM), inputs, outputs and scratch (VMEM buffers,
 //! `!tpu.dma_semaphore` arrays) and carries `dimension_semantics`, `iteration_bounds`,
 //! `scalar_prefetch`, `scratch_operands`, `tpu.core_type` and `window_params`; each windowed

@@ -1,4 +1,4 @@
-//! The serialized ("serde") form libtpu requires (DESIGN §3, each fact seen by leaving it
+//! The serialized ("serde") form libtpu requires (docs/design.md §3, each fact seen by leaving it
 //! out): every op but `builtin.module` renamed `stable_mosaic.<dialect>.<op>`, inherent
 //! attributes (`operandSegmentSizes`, `predicate`, `sym_name`, …) written as ordinary
 //! attributes, `stable_mosaic.version` on the module, MLIR bytecode version 0.

@@ -46,7 +46,7 @@ fn flash_attention_is_flagged_exactly_at_misaligned_head_dims() {
 
 #[test]
 fn prefetch_pairs_in_the_d96_dump_are_not_reported() {
-    // d96 has copy x4, copy-start x2, copy-done x2 (DESIGN §6); the async pairs only move
+    // d96 has copy x4, copy-start x2, copy-done x2 (docs/design.md §6); the async pairs only move
     // k and v to VMEM with the same layout, so only the four plain copies are traps.
     let r = report("tpu_flash_attention_d96");
     let kernel = &r.kernels[0];

@@ -7,9 +7,9 @@
 //!     [--bq 1024 --bkv 1024 --bc 512 --bqc 256] [--vmem-mib 64] [--bwd] [--d 128] [--non-causal]
 //! ```
 //!
-//! FLOPs follow DESIGN §8: causal forward = 2·B·H·N²·D, backward = 2.5× that; est. MFU is
+//! FLOPs follow docs/design.md §8: causal forward = 2·B·H·N²·D, backward = 2.5× that; est. MFU is
 //! FLOPs / (cycles / 1.5 GHz) / 197 TFLOP/s. Long sequences are profiled at `--heads`
-//! (default: 8 up to N = 8192, else 1) and scaled to 8 heads, as DESIGN §8 prescribes.
+//! (default: 8 up to N = 8192, else 1) and scaled to 8 heads, as docs/design.md §8 prescribes.
 
 use std::process::ExitCode;
 

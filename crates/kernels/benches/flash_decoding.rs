@@ -5,7 +5,7 @@
 //! `benches/peers/flash_decoding_peers.py`, run separately (Python, its own venv); one
 //! profiling compile runs at a time.
 //!
-//! Lengths are [`KvLengths::Uniform`] (the profiler reads scalar prefetch as 0, DESIGN §8).
+//! Lengths are [`KvLengths::Uniform`] (the profiler reads scalar prefetch as 0, docs/design.md §8).
 //! Every shape is profiled directly (no scaling): profiling one (row, head) and scaling
 //! by B × H_kv, as an earlier version did, underestimated by 27–36% (B = 1, 8/8, 32k:
 //! 8 × 17,640 = 141,120 against 192,864 direct at bkv 8192): in a direct profile each
@@ -17,7 +17,7 @@
 //!
 //! The model's HBM rate depends on the DMA size: a kernel that only streams K and V
 //! blocks of `bkv` positions estimates ~0.9 TB/s at 1024, ~1.4 at 2048, ~1.9 at 4096 and
-//! ~2.3 at 8192 (per grid step ~590 cycles plus ~2.9 TB/s). The "~1.245 TB/s" of DESIGN §8
+//! ~2.3 at 8192 (per grid step ~590 cycles plus ~2.9 TB/s). The "~1.245 TB/s" of docs/design.md §8
 //! is one point of that curve, not a bound: at 128k our 4096-position blocks stream faster
 //! than it and the estimate fell 7% below the "byte floor" it gave, with no work skipped.
 //! So the floor of each estimate here is measured in the same run: the same K/V DMAs with
@@ -32,7 +32,7 @@ use pallas_flash_kernels::flash_decoding::{
 use pallas_flash_runtime::CompileOptions;
 
 const CLOCK_HZ: f64 = 1.5e9;
-/// DESIGN §8's streaming figure, printed as a conversion only (see the module docs).
+/// docs/design.md §8's streaming figure, printed as a conversion only (see the module docs).
 const NOMINAL_HBM_BYTES_PER_S: f64 = 1.245e12;
 /// v5e inter-chip bandwidth per chip, for the cross-chip combine estimate.
 const ICI_BYTES_PER_S: f64 = 400e9;

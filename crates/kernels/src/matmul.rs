@@ -1,6 +1,6 @@
 //! Blocked matmul: `o[m, n] = x[m, k] @ y[k, n]`, the simplest catalog kernel and the
 //! yardstick for the others (a plain matmul reaches ≈94% of v5e's peak in libtpu's static
-//! model, DESIGN §8).
+//! model, docs/design.md §8).
 //!
 //! Grid `(m / bm, n / bn, k / bk)` with semantics `(parallel, parallel, arbitrary)`: each
 //! `(i, j)` output block stays resident while the K axis runs; an f32 VMEM accumulator is

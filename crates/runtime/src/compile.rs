@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// Compiles `program` for `topology` in this process, with no device and no client.
 ///
-/// libtpu can abort the whole process on some inputs (DESIGN §6); for anything but trusted
+/// libtpu can abort the whole process on some inputs (docs/design.md §6); for anything but trusted
 /// programs use [`crate::IsolatedCompiler`].
 pub fn compile(topology: &Topology, program: &Program, options: &CompileOptions) -> Result<Executable> {
     let mut input = CompileInput::new(program, options)?;

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// Oldest C API this runtime accepts: the version of the header the bindings come from.
 pub const MIN_API_VERSION: (i32, i32) = (sys::PJRT_API_MAJOR as i32, sys::PJRT_API_MINOR as i32);
 
-/// Environment libtpu needs to compile with no TPU present (DESIGN §6). Applied by
+/// Environment libtpu needs to compile with no TPU present (docs/design.md §6). Applied by
 /// [`Plugin::libtpu`] for variables the user has not set; on a real TPU VM set
 /// `PALLAS_FLASH_TPU_HOST=1` so libtpu talks to its metadata server as usual.
 pub const DEVICELESS_ENV: &[(&str, &str)] = &[

@@ -2,7 +2,7 @@
 //!
 //! libtpu writes it when started with `--xla_jf_dump_static_llo_profile_to=DIR` in
 //! `LIBTPU_INIT_ARGS`, read once per process — which is why only the isolated worker
-//! produces it. Read DESIGN §8 before trusting a number: the profiler reads scalar-prefetch
+//! produces it. Read docs/design.md §8 before trusting a number: the profiler reads scalar-prefetch
 //! values as 0, so an estimate below the FLOP or byte floor is an artifact, not a win.
 
 use crate::error::{Error, Result};

@@ -39,7 +39,7 @@ impl Topology {
     }
 
     /// Like [`Topology::tpu`] with create options such as `chip_config_name`,
-    /// `chips_per_host_bounds`, `num_slices` or `wrap` (all optional, DESIGN §6).
+    /// `chips_per_host_bounds`, `num_slices` or `wrap` (all optional, docs/design.md §6).
     pub fn with_options(plugin: &Plugin, name: &str, options: &[(String, Value)]) -> Result<Topology> {
         let api = plugin.api();
         let options = OwnedNamedValues::new(options);

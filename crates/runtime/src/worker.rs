@@ -36,7 +36,7 @@ pub struct CompileRequest {
     #[serde(with = "base64_bytes")]
     pub program: Vec<u8>,
     pub options: CompileOptions,
-    /// Run libtpu's static LLO profiler (slower; DESIGN §8 lists its caveats).
+    /// Run libtpu's static LLO profiler (slower; docs/design.md §8 lists its caveats).
     pub static_profile: bool,
     /// The libtpu to use; the pinned one (or `$PALLAS_FLASH_LIBTPU`) when `None`.
     pub plugin: Option<PathBuf>,

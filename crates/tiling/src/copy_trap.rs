@@ -2,7 +2,7 @@
 //!
 //! A kernel demands row-major operands. XLA's default TPU layout for an array whose
 //! minor dim is not a multiple of 128 is not row-major, so XLA copies such an input
-//! into row-major before the kernel and copies such an output back after it (DESIGN §6).
+//! into row-major before the kernel and copies such an output back after it (docs/design.md §6).
 //! Measured with libtpu 0.0.52 on v5e (`tests/data/traps.jsonl`): minor dims 32, 64, 96,
 //! 192 and 200 each cost one copy per side, for bf16 and f32; 128, 256, 640 and 768
 //! cost none. Each copy reads and writes the whole array in HBM.

@@ -221,7 +221,7 @@ impl Target {
                 fp8: Some(918e12),
             }, // cloud; fp8 rate: tpu_info
             mxu_dtypes: &[DType::Bf16, DType::F32, DType::I8, DType::F8E5M2], // tpu_info, generation 6
-            vpu_bf16: true, // bf16 VPU math from v6e on (DESIGN §7, issue 5)
+            vpu_bf16: true, // bf16 VPU math from v6e on (docs/design.md §7, issue 5)
         }
     }
 

@@ -325,7 +325,7 @@ fn search_per_target() {
         let result = search(&target, &fwd, None, 5).unwrap();
         assert_eq!(result.ranked.len(), 5, "{target}");
         let best = &result.ranked[0];
-        // Big tiles win (DESIGN §8 peers: 1024×1024 on v5e), tiny ones lose to step overhead.
+        // Big tiles win (docs/design.md §8 peers: 1024×1024 on v5e), tiny ones lose to step overhead.
         let bq = best.blocks[0].1;
         assert!(bq >= 512, "{target}: {:?} {}", best.blocks, best.roofline);
         assert!(best.budget.total() <= target.default_scoped_vmem_bytes);

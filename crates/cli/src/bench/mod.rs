@@ -2,7 +2,7 @@
 //! StableHLO generators) on the standard shapes, in one run; economics columns; the
 //! roofline plot; the memory wall.
 //!
-//! Every figure is libtpu 0.0.52's static estimate for one v5e chip (DESIGN §8), compiled
+//! Every figure is libtpu 0.0.52's static estimate for one v5e chip (docs/design.md §8), compiled
 //! in worker processes; peers run their own compiles in their Python. Nothing here is a
 //! measurement on a TPU, and the output says so.
 
@@ -67,7 +67,7 @@ struct Workload {
     xla: String,
     xla_label: &'static str,
     /// The XLA program covers `1 / xla_scale` of the heads (or rows); its cycles are
-    /// multiplied back. Long sequences are profiled at H=1 (DESIGN §8: the profiler needs
+    /// multiplied back. Long sequences are profiled at H=1 (docs/design.md §8: the profiler needs
     /// ~10 GB per head at N=32768, and H=1 × H differs from a direct profile by 0.55% at
     /// N=8192); batched decode at B=1, where the profiler does not abort.
     xla_scale: u64,
@@ -110,7 +110,7 @@ fn workloads(quick: bool) -> Vec<Workload> {
         });
     }
     for &(batch, kv_len) in decode {
-        // XLA's decode at B > 1 aborts libtpu's profiler (DESIGN §8): profile one row, ×B.
+        // XLA's decode at B > 1 aborts libtpu's profiler (docs/design.md §8): profile one row, ×B.
         let per_row = batch > 1;
         list.push(Workload {
             id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),

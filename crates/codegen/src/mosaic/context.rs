@@ -3,7 +3,7 @@
 //! Upstream dialects (func, arith, math, vector, scf, memref) are registered so their ops
 //! are verified and canonicalized; the `tpu` dialect is not upstream, so unregistered
 //! dialects are allowed: tpu ops are generic operations and tpu attributes and types are
-//! opaque, which is exactly what the serialized form carries (DESIGN §4).
+//! opaque, which is exactly what the serialized form carries (docs/design.md §4).
 
 use std::cell::RefCell;
 use std::rc::Rc;

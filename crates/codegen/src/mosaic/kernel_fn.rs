@@ -1,5 +1,5 @@
 //! The kernel `func.func`: Mosaic's argument order (grid indices, scalar prefetch, inputs,
-//! outputs, scratch) and the attributes libtpu reads (DESIGN §3).
+//! outputs, scratch) and the attributes libtpu reads (docs/design.md §3).
 
 use melior::ir::attribute::{ArrayAttribute, DictionaryAttribute, FlatSymbolRefAttribute, StringAttribute, TypeAttribute};
 use melior::ir::r#type::FunctionType;

@@ -3,7 +3,7 @@
 //! A kernel demands its operands in a fixed layout (row-major for Mosaic). When the
 //! surrounding program holds them otherwise, XLA inserts copies, pads, transposes or
 //! slices before the kernel and after it, which can cost more than the kernel itself
-//! (DESIGN §6). This module finds them in an optimized module.
+//! (docs/design.md §6). This module finds them in an optimized module.
 
 mod allow;
 mod finding;

@@ -19,7 +19,7 @@ import shutil
 import sys
 import tempfile
 
-# libtpu needs these before it initializes (see shared DESIGN §6).
+# libtpu needs these before it initializes (see shared docs/design.md §6).
 os.environ.setdefault("TPU_SKIP_MDS_QUERY", "1")
 os.environ.setdefault("TPU_ACCELERATOR_TYPE", "v5litepod-4")
 os.environ.setdefault("TPU_WORKER_HOSTNAMES", "localhost")

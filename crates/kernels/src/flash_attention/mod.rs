@@ -62,7 +62,7 @@
 //!
 //! 64, 128 and 256 (and any other) build: the head dim is a full-extent block dim. On the
 //! HBM side, XLA's TPU layout of an array whose last dim is not a multiple of 128 is not
-//! row-major, so XLA wraps such a kernel in relayout copies (the copy trap, DESIGN §6).
+//! row-major, so XLA wraps such a kernel in relayout copies (the copy trap, docs/design.md §6).
 //! The strategy for 64, 80 and 96: **the producer emits the head dim zero-padded to the
 //! next multiple of 128** (the QKV projection writes 128 columns, the last ones zero) and
 //! the kernel runs at that head dim with `sm_scale` set for the true dim. Zero columns add
@@ -78,7 +78,7 @@
 //! scoped VMEM limit; the tiling crate's budget model confirms the fit and its search is
 //! the fallback. Chosen by `cargo bench -p pallas-flash-kernels --bench flash_attention`
 //! (estimated cycles scaled to H = 8; N = 2048 profiled at H = 8, longer ones at H = 1,
-//! DESIGN §8; every figure is above its MXU floor):
+//! docs/design.md §8; every figure is above its MXU floor):
 //!
 //! | N | (block_q, block_kv, block_kv_compute, block_q_compute) → est. cycles |
 //! |---|---|
@@ -118,7 +118,7 @@
 //! 4,022,996 cycles (65.0%, backward FLOPs = 2.5× forward; 4,101,776 at H = 1 × 8), against
 //! splash's 4,787,120 and flash_attention's 4,978,373; with 1024 blocks (H = 1 × 8) dQ
 //! 1,954,576 + dK/dV 2,435,328. At this size H = 1 × 8 reads 2–3% above H = 8 (per-head
-//! prologues overlap at H = 8), more than the 0.55% DESIGN §8 measured for 1024 blocks.
+//! prologues overlap at H = 8), more than the 0.55% docs/design.md §8 measured for 1024 blocks.
 //!
 //! What did not pay: splitting a row into key chunks (`block_kv_compute < block_kv`) stays
 //! slower even with the statistics carried as values (1024 × 512 tiles: 1.6× per step);

@@ -12,7 +12,7 @@ pub const MAX_Q_LEN: usize = 8;
 /// XLA's default TPU layout of a small second-minor dim is not row-major: with one row
 /// per KV head (MHA, `q_len` 1) the query `bf16[B, H_kv, 1, D]` gets layout
 /// `{3,1,2,0}`, and 3 rows trap the same way, so XLA relayouts the operand around the
-/// kernel (a copy, 16 KiB at B = 8; DESIGN §6, the copy trap). Multiples of 8 rows are
+/// kernel (a copy, 16 KiB at B = 8; docs/design.md §6, the copy trap). Multiples of 8 rows are
 /// row-major by default. The padding costs no vector work: an f32 `[1, n]` value fills
 /// the same vregs as `[8, n]` (8 sublanes each), and the MXU pushes are the same.
 pub const QUERY_ROW_TILE: usize = 8;
@@ -41,7 +41,7 @@ pub enum KvLengths {
     /// An `i32[batch]` scalar-prefetch operand (the serving case).
     Prefetch,
     /// Every row has this length, baked into the kernel as a constant. libtpu's static
-    /// profiler reads scalar-prefetch values as 0 (DESIGN §8), so benchmarks use this to
+    /// profiler reads scalar-prefetch values as 0 (docs/design.md §8), so benchmarks use this to
     /// make the work it simulates the work a real run does.
     Uniform(usize),
 }

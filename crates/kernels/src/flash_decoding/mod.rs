@@ -43,7 +43,7 @@
 //! (`benches/results/2026-11-22-flash-decoding-v5e-libtpu-0.0.52.txt`; `cargo bench -p
 //! pallas-flash-kernels --bench flash_decoding`, `benches/peers/flash_decoding_peers.py`).
 //! Ours is the split kernel (S = 1, bkv 8192) plus the glue combine. *DMA floor*: the same
-//! K/V DMAs with no compute, measured in the run; *nominal*: KV bytes at DESIGN §8's
+//! K/V DMAs with no compute, measured in the run; *nominal*: KV bytes at docs/design.md §8's
 //! ~1.245 TB/s, a conversion only (see below). RPA v3 is tpu-inference 0.32.0's ragged
 //! paged attention (page 128, bkv 4096; 2048 gives the identical estimate).
 //!
@@ -59,7 +59,7 @@
 //! | 128k | 8 | 32/8 | 6,072,495 | not run¹ | — | abort | 2,809,503 | 5,174,659 |
 //!
 //! GQA 32/8 and MHA 8/8 are the same kernel here: both tiles pad to 8 rows. "abort": XLA
-//! decode's static profile aborts libtpu (SIGABRT), as DESIGN §8 saw at B = 8.
+//! decode's static profile aborts libtpu (SIGABRT), as docs/design.md §8 saw at B = 8.
 //! ¹ RPA v3's profiling compile at 128k, B = 8 passed 15 GB RSS after 4.5 minutes on the
 //! shared 24 GB machine and was stopped; its B-scaling at 32k (×7.46) would put it near
 //! 8.3 M cycles (an extrapolation, not a measurement).
