@@ -43,13 +43,20 @@ def profiling_env(prefix, msa=True):
     return prof
 
 
-def total_cycles(prof):
-    """The summed `estimated_cycles` of every op profile in `prof`."""
-    total = 0
+def profile_cycles(prof):
+    """Each op profile's summed `estimated_cycles` in `prof`, by profile name (the HLO op or
+    the kernel's name, without libtpu's `_TPU v5 lite_static_llo_profile.textproto` tail)."""
+    per_file = {}
     for path in glob.glob(os.path.join(prof, "*static_llo_profile.textproto")):
         with open(path) as f:
-            total += sum(int(line.split(":")[1]) for line in f if line.strip().startswith("estimated_cycles:"))
-    return total
+            cycles = sum(int(line.split(":")[1]) for line in f if line.strip().startswith("estimated_cycles:"))
+        per_file[os.path.basename(path).split("_TPU ")[0]] = cycles
+    return per_file
+
+
+def total_cycles(prof):
+    """The summed `estimated_cycles` of every op profile in `prof`."""
+    return sum(profile_cycles(prof).values())
 
 
 def run_child(script, spec):

@@ -62,6 +62,11 @@ pub struct Estimate {
     pub floors: Floors,
     /// Below the model floor: a profiler artifact, not a result.
     pub below_floor: bool,
+    /// The bytes the call must move through HBM (the problem's minimum).
+    pub hbm_bytes: f64,
+    /// What a real chip would take: `max(estimate, hbm_bytes / spec HBM rate)`. The model
+    /// streams HBM faster than the spec, so a memory-bound kernel's estimate understates it.
+    pub projected_seconds: f64,
 }
 
 impl Estimate {
@@ -77,6 +82,8 @@ impl Estimate {
             floors,
             // 1% slack: the floor's inputs are themselves rounded figures.
             below_floor: seconds < 0.99 * floors.model_floor_seconds,
+            hbm_bytes: work.min_hbm_bytes,
+            projected_seconds: seconds.max(work.min_hbm_bytes / chip.hbm_bytes_per_s),
         }
     }
 

@@ -147,17 +147,20 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         let work = work_of(&w.ours);
         for r in peer_run.records.iter().filter(|r| r.workload == w.id) {
             let recorded = if args.peer_records.is_empty() { "" } else { " (recorded)" };
+            let refusal = r.refusal();
+            let provenance = r.provenance();
+            let config = r.config.clone().unwrap_or_default();
             rows.push(Row {
                 workload: w.id.clone(),
                 implementation: format!("{}{recorded}", r.implementation),
-                config: r.config.clone().unwrap_or_default(),
-                estimate: r.estimated_cycles.map(|c| Estimate::new(&chip, c, work)),
-                note: r.error.clone().or_else(|| r.estimated_cycles.is_none().then(|| "the script gave no estimate".to_string())),
+                config: if provenance.is_empty() { config } else { format!("{config}; {provenance}") },
+                estimate: r.estimated_cycles.filter(|_| refusal.is_none()).map(|c| Estimate::new(&chip, c, work)),
+                note: refusal.or_else(|| r.error.clone()).or_else(|| r.estimated_cycles.is_none().then(|| "the script gave no estimate".to_string())),
                 tokens_per_call: w.ours.tokens(),
             });
         }
     }
-    print_table(&rows, args.price_per_chip_hour);
+    print_table(&chip, &rows, args.price_per_chip_hour);
     for (what, why) in &peer_run.not_run {
         println!("not run      {what}: {why}");
     }
@@ -227,11 +230,11 @@ pub fn usd_per_million_tokens(price_per_chip_hour: f64, seconds: f64, tokens: f6
     price_per_chip_hour / 3600.0 * seconds / tokens * 1e6
 }
 
-fn print_table(rows: &[Row], price: f64) {
+fn print_table(chip: &Target, rows: &[Row], price: f64) {
     println!();
     println!(
-        "{:<40} {:<26} {:>12} {:>9} {:>8} {:>6} {:>7} {:>12} {:>10}  config / note",
-        "workload", "implementation", "cycles", "µs", "TFLOP/s", "MFU", "×roof", "tokens/s", "$/M tok"
+        "{:<40} {:<26} {:>12} {:>9} {:>8} {:>6} {:>7} {:>9} {:>9} {:>12} {:>10}  config / note",
+        "workload", "implementation", "cycles", "µs", "TFLOP/s", "MFU", "×roof", "HBM MB", "proj µs", "tokens/s", "$/M tok"
     );
     for r in rows {
         let head = format!("{:<40} {:<26}", r.workload, r.implementation);
@@ -240,12 +243,14 @@ fn print_table(rows: &[Row], price: f64) {
                 let tokens_per_s = r.tokens_per_call / e.estimated_seconds;
                 let flag = if e.below_floor { "  BELOW FLOOR: profiler artifact" } else { "" };
                 println!(
-                    "{head} {:>12} {:>9.1} {:>8.1} {:>5.1}% {:>7.2} {:>12.3e} {:>10.3e}  {}{flag}",
+                    "{head} {:>12} {:>9.1} {:>8.1} {:>5.1}% {:>7.2} {:>9.1} {:>9.1} {:>12.3e} {:>10.3e}  {}{flag}",
                     e.estimated_cycles,
                     e.estimated_seconds * 1e6,
                     e.tflops,
                     e.mfu * 100.0,
                     e.roofline_ratio(),
+                    e.hbm_bytes / 1e6,
+                    e.projected_seconds * 1e6,
                     tokens_per_s,
                     usd_per_million_tokens(price, e.estimated_seconds, r.tokens_per_call),
                     r.config
@@ -255,6 +260,7 @@ fn print_table(rows: &[Row], price: f64) {
         }
     }
     println!();
+    println!("projected    proj µs = max(model estimate, HBM MB / {:.0} GB/s): on a real {}  a decode step is bound by its bytes; the model streams HBM faster than the spec", chip.hbm_bytes_per_s / 1e9, chip.name);
     println!("economics    tokens/s and $/M tokens for this kernel call alone at ${price:.2} per chip-hour (--price-per-chip-hour)");
 }
 

@@ -13,6 +13,11 @@
 //! `workload` is one of the ids `pallas-flash bench` prints; other lines are ignored. A
 //! script that does not know `--json-lines` fails at once (argparse) and shows up as not run.
 //! Cycles are libtpu 0.0.52's static estimate for v5e, like ours.
+//!
+//! A decode record must also carry how its figure was obtained (`method`, `files_counted`,
+//! `preamble_cycles`, `control`, `floor_check`; see [`PeerRecord::refusal`]): decode peers keep
+//! their lengths and page tables in SMEM, which the profiler reads as 0, and a record without
+//! that provenance once made an empty kernel plus an XLA copy look like RPA v3.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,6 +32,86 @@ pub struct PeerRecord {
     pub estimated_cycles: Option<u64>,
     pub config: Option<String>,
     pub error: Option<String>,
+    /// How the figure was obtained (for a peer with SMEM metadata: the preamble method).
+    pub method: Option<String>,
+    /// The profile files summed into `estimated_cycles` (the peer's own kernels, no XLA copies).
+    pub files_counted: Option<Vec<String>>,
+    /// The metadata preamble's own cost, already subtracted.
+    pub preamble_cycles: Option<u64>,
+    /// The peer's kernel profiled without the preamble.
+    pub control: Option<Control>,
+    pub floor_check: Option<FloorCheck>,
+}
+
+/// The no-preamble control: it must differ from the figure, or the metadata never reached
+/// the profiler.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Control {
+    pub cycles: Option<u64>,
+    pub differs: bool,
+    pub error: Option<String>,
+}
+
+/// The credibility check: below the KV bytes at the model's fastest streaming is an artifact.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct FloorCheck {
+    pub kv_bytes: u64,
+    pub artifact_below_cycles: u64,
+    pub passed: bool,
+}
+
+/// Workloads whose peers keep their metadata in SMEM, which libtpu's profiler reads as 0
+/// (docs/design.md §8): their records must say how that was handled.
+const SMEM_METADATA_WORKLOADS: &str = "decode-";
+
+impl PeerRecord {
+    /// Why `bench` refuses this record's figure, if it does: a decode figure without its
+    /// provenance (method, files counted, preamble cost, control, floor check), with a control
+    /// that did not differ, or one that failed its floor check.
+    pub fn refusal(&self) -> Option<String> {
+        let cycles = self.estimated_cycles?;
+        if !self.workload.starts_with(SMEM_METADATA_WORKLOADS) {
+            return None;
+        }
+        let missing: Vec<&str> = [
+            ("method", self.method.is_none()),
+            ("files_counted", self.files_counted.as_ref().is_none_or(Vec::is_empty)),
+            ("preamble_cycles", self.preamble_cycles.is_none()),
+            ("control", self.control.is_none()),
+            ("floor_check", self.floor_check.is_none()),
+        ]
+        .iter()
+        .filter_map(|&(name, absent)| absent.then_some(name))
+        .collect();
+        if !missing.is_empty() {
+            return Some(format!(
+                "refused: the record ({cycles} cycles) lacks {}; a peer with SMEM metadata must be measured with its metadata stored in-kernel — re-record with benches/peers/flash_decoding_peers.py",
+                missing.join(", ")
+            ));
+        }
+        if let Some(control) = self.control.as_ref().filter(|c| !c.differs) {
+            return Some(format!("refused: the no-preamble control ({:?} cycles) equals the figure ({cycles}): the metadata never reached the profiler", control.cycles));
+        }
+        if let Some(floor) = self.floor_check.as_ref().filter(|f| !f.passed || cycles < f.artifact_below_cycles) {
+            return Some(format!("refused: {cycles} cycles is below {} (the KV bytes at the model's fastest streaming): a profiler artifact", floor.artifact_below_cycles));
+        }
+        None
+    }
+
+    /// The provenance in a few words for the table's config column.
+    pub fn provenance(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(files) = &self.files_counted {
+            parts.push(format!("counted {}", files.join("+")));
+        }
+        if let Some(p) = self.preamble_cycles {
+            parts.push(format!("preamble {p} subtracted"));
+        }
+        if let Some(c) = &self.control {
+            parts.push(c.cycles.map_or_else(|| "control failed".to_string(), |cycles| format!("control {cycles}")));
+        }
+        parts.join(", ")
+    }
 }
 
 /// What running the peers gave: records, and why any script did not run.
@@ -152,6 +237,34 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
         assert_eq!(run.records.len(), 1);
         assert_eq!(run.not_run.len(), 2);
         assert!(run.not_run[0].1.contains("holds no JSON records") && run.not_run[1].1.contains("cannot read"), "{:?}", run.not_run);
+    }
+
+    const PROVENANCE: &str = r#""method": "preamble", "files_counted": ["RPAd-x"], "preamble_cycles": 2309, "control": {"cycles": 2915, "differs": true}, "floor_check": {"kv_bytes": 134217728, "artifact_below_cycles": 69423, "passed": true}"#;
+
+    fn decode_record(fields: &str) -> PeerRecord {
+        let line = format!(r#"{{"workload": "decode-b1-h8-kvh8-l32768-d128", "implementation": "RPA", "estimated_cycles": 185259{fields}}}"#);
+        parse_records(&line).pop().unwrap()
+    }
+
+    #[test]
+    fn a_decode_record_without_its_provenance_is_refused_by_name() {
+        let bare = decode_record("");
+        let why = bare.refusal().unwrap();
+        assert!(why.contains("lacks method, files_counted, preamble_cycles, control, floor_check"), "{why}");
+        let full = decode_record(&format!(", {PROVENANCE}"));
+        assert_eq!(full.refusal(), None);
+        assert_eq!(full.provenance(), "counted RPAd-x, preamble 2309 subtracted, control 2915");
+        // Attention records carry no SMEM metadata and keep the short form.
+        let attention = parse_records(r#"{"workload": "attention-fwd", "implementation": "JAX", "estimated_cycles": 5}"#);
+        assert_eq!(attention[0].refusal(), None);
+    }
+
+    #[test]
+    fn a_control_that_did_not_differ_or_a_failed_floor_check_is_refused() {
+        let same = decode_record(&format!(", {}", PROVENANCE.replace(r#""differs": true"#, r#""differs": false"#)));
+        assert!(same.refusal().unwrap().contains("never reached the profiler"));
+        let below = decode_record(&format!(", {}", PROVENANCE.replace("69423", "200000")));
+        assert!(below.refusal().unwrap().contains("below 200000"), "{:?}", below.refusal());
     }
 
     #[test]
