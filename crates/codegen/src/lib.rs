@@ -75,6 +75,7 @@
 //! (regenerate with `tests/jax/reference.py`); `tests/parity.rs` checks that the kernel
 //! signature, attributes and transform functions are identical.
 
+mod chain;
 mod compile;
 mod custom_call;
 mod error;
@@ -83,6 +84,7 @@ mod program;
 mod serde;
 pub mod spmd;
 
+pub use chain::chain_program;
 pub use compile::{
     compile_for_tpu, compile_program, used_scoped_memory, CompileSettings, CompiledKernel,
     ScopedMemory,

@@ -13,6 +13,7 @@
 //!   built, searched and reported through;
 //! - [`search`] and [`roofline`]: block-size candidates built as real kernels, ranked
 //!   by an analytic roofline;
+//! - [`profiler_traps`]: patterns that abort libtpu's static profiler, with the cure;
 //! - [`cost`]: a kernel's flops, transcendentals and bytes counted from its IR.
 //!
 //! Every rule and every model figure was measured with libtpu 0.0.52 through JAX
@@ -53,6 +54,7 @@ pub mod budget;
 pub mod copy_trap;
 pub mod cost;
 pub mod family;
+pub mod profiler_traps;
 pub mod report;
 pub mod roofline;
 pub mod rules;

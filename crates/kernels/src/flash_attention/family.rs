@@ -25,20 +25,16 @@ impl FlashAttentionConfig {
     /// `cfg` with `blocks` (`block_q`, `block_kv`; missing names keep the blocks in use on
     /// `target`), at the measured compute split.
     fn with_named_blocks(&self, target: &Target, blocks: &Blocks) -> FlashAttentionConfig {
-        if blocks.is_empty() {
-            return self.clone();
-        }
-        let current = self.blocks_on(target);
-        let get = |name: &str, value: usize| {
-            blocks
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(value, |(_, v)| *v)
+        let named = |name: &str| blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        let (block_q, block_kv) = match (named("block_q"), named("block_kv")) {
+            (None, None) => return self.clone(),
+            (Some(q), Some(kv)) => (q, kv),
+            (q, kv) => {
+                let current = self.blocks_on(target);
+                (q.unwrap_or(current.block_q), kv.unwrap_or(current.block_kv))
+            }
         };
-        self.clone().blocks(BlockSizes::measured(
-            get("block_q", current.block_q),
-            get("block_kv", current.block_kv),
-        ))
+        self.clone().blocks(BlockSizes::measured(block_q, block_kv))
     }
 
     fn describe(&self, name: &str) -> String {
