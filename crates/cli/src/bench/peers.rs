@@ -75,7 +75,10 @@ impl PeerRecord {
         }
         let missing: Vec<&str> = [
             ("method", self.method.is_none()),
-            ("files_counted", self.files_counted.as_ref().is_none_or(Vec::is_empty)),
+            (
+                "files_counted",
+                self.files_counted.as_ref().is_none_or(Vec::is_empty),
+            ),
             ("preamble_cycles", self.preamble_cycles.is_none()),
             ("control", self.control.is_none()),
             ("floor_check", self.floor_check.is_none()),
@@ -92,7 +95,11 @@ impl PeerRecord {
         if let Some(control) = self.control.as_ref().filter(|c| !c.differs) {
             return Some(format!("refused: the no-preamble control ({:?} cycles) equals the figure ({cycles}): the metadata never reached the profiler", control.cycles));
         }
-        if let Some(floor) = self.floor_check.as_ref().filter(|f| !f.passed || cycles < f.artifact_below_cycles) {
+        if let Some(floor) = self
+            .floor_check
+            .as_ref()
+            .filter(|f| !f.passed || cycles < f.artifact_below_cycles)
+        {
             return Some(format!("refused: {cycles} cycles is below {} (the KV bytes at the model's fastest streaming): a profiler artifact", floor.artifact_below_cycles));
         }
         None
@@ -108,7 +115,10 @@ impl PeerRecord {
             parts.push(format!("preamble {p} subtracted"));
         }
         if let Some(c) = &self.control {
-            parts.push(c.cycles.map_or_else(|| "control failed".to_string(), |cycles| format!("control {cycles}")));
+            parts.push(c.cycles.map_or_else(
+                || "control failed".to_string(),
+                |cycles| format!("control {cycles}"),
+            ));
         }
         parts.join(", ")
     }
@@ -133,7 +143,11 @@ pub const SETUP_HINT: &str = "install python3 with venv and pip (Debian: apt ins
 
 /// Parses a script's stdout: every line that is a JSON record; other lines are ignored.
 pub fn parse_records(stdout: &str) -> Vec<PeerRecord> {
-    stdout.lines().filter(|l| l.trim_start().starts_with('{')).filter_map(|l| serde_json::from_str(l).ok()).collect()
+    stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with('{'))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 /// The flag that asks a peer script for JSON records.
@@ -147,11 +161,19 @@ pub fn read(files: &[PathBuf]) -> PeerRun {
             Ok(text) => {
                 let records = parse_records(&text);
                 if records.is_empty() {
-                    result.not_run.push((file.display().to_string(), format!("holds no JSON records; save a script's {JSON_LINES_FLAG} output there")));
+                    result.not_run.push((
+                        file.display().to_string(),
+                        format!(
+                            "holds no JSON records; save a script's {JSON_LINES_FLAG} output there"
+                        ),
+                    ));
                 }
                 result.records.extend(records);
             }
-            Err(e) => result.not_run.push((file.display().to_string(), format!("cannot read the peer records: {e}"))),
+            Err(e) => result.not_run.push((
+                file.display().to_string(),
+                format!("cannot read the peer records: {e}"),
+            )),
         }
     }
     result
@@ -161,7 +183,11 @@ pub fn read(files: &[PathBuf]) -> PeerRun {
 pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
     let mut result = PeerRun::default();
     let mut scripts: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "py")).collect(),
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .collect(),
         Err(e) => {
             result.not_run.push((dir.display().to_string(), format!("cannot read the peer scripts ({e}); run bench from the repository root or pass --peers-dir")));
             return result;
@@ -169,7 +195,10 @@ pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
     };
     scripts.sort();
     if scripts.is_empty() {
-        result.not_run.push((dir.display().to_string(), "no peer scripts (*.py) there yet".into()));
+        result.not_run.push((
+            dir.display().to_string(),
+            "no peer scripts (*.py) there yet".into(),
+        ));
     }
     for script in scripts {
         let mut command = Command::new(python);
@@ -190,7 +219,10 @@ pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
                 }
                 result.records.extend(records);
             }
-            Err(e) => result.not_run.push((script.display().to_string(), format!("cannot start {}: {e}; {SETUP_HINT}", python.display()))),
+            Err(e) => result.not_run.push((
+                script.display().to_string(),
+                format!("cannot start {}: {e}; {SETUP_HINT}", python.display()),
+            )),
         }
     }
     result
@@ -213,7 +245,11 @@ mod tests {
     #[test]
     fn a_script_that_ignores_the_contract_is_not_run_with_the_reason() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("table.py"), "echo '| kernel | cycles |'; echo 'unrecognized arguments: --json-lines' >&2; exit 2\n").unwrap();
+        std::fs::write(
+            dir.path().join("table.py"),
+            "echo '| kernel | cycles |'; echo 'unrecognized arguments: --json-lines' >&2; exit 2\n",
+        )
+        .unwrap();
         let good = r#"[ "$1 $2" = "--json-lines --quick" ] || exit 3
 echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
 "#;
@@ -223,26 +259,42 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
         assert_eq!(run.records[0].estimated_cycles, Some(7));
         assert_eq!(run.not_run.len(), 1);
         let (script, why) = &run.not_run[0];
-        assert!(script.ends_with("table.py") && why.contains("unrecognized arguments") && why.contains("must accept --json-lines"), "{why}");
+        assert!(
+            script.ends_with("table.py")
+                && why.contains("unrecognized arguments")
+                && why.contains("must accept --json-lines"),
+            "{why}"
+        );
     }
 
     #[test]
     fn recorded_runs_are_read_back_and_bad_files_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("fa.jsonl");
-        std::fs::write(&good, "{\"workload\": \"w\", \"implementation\": \"JAX\", \"estimated_cycles\": 5}\n").unwrap();
+        std::fs::write(
+            &good,
+            "{\"workload\": \"w\", \"implementation\": \"JAX\", \"estimated_cycles\": 5}\n",
+        )
+        .unwrap();
         let empty = dir.path().join("empty.jsonl");
         std::fs::write(&empty, "| table |\n").unwrap();
         let run = read(&[good, empty, dir.path().join("missing.jsonl")]);
         assert_eq!(run.records.len(), 1);
         assert_eq!(run.not_run.len(), 2);
-        assert!(run.not_run[0].1.contains("holds no JSON records") && run.not_run[1].1.contains("cannot read"), "{:?}", run.not_run);
+        assert!(
+            run.not_run[0].1.contains("holds no JSON records")
+                && run.not_run[1].1.contains("cannot read"),
+            "{:?}",
+            run.not_run
+        );
     }
 
     const PROVENANCE: &str = r#""method": "preamble", "files_counted": ["RPAd-x"], "preamble_cycles": 2309, "control": {"cycles": 2915, "differs": true}, "floor_check": {"kv_bytes": 134217728, "artifact_below_cycles": 69423, "passed": true}"#;
 
     fn decode_record(fields: &str) -> PeerRecord {
-        let line = format!(r#"{{"workload": "decode-b1-h8-kvh8-l32768-d128", "implementation": "RPA", "estimated_cycles": 185259{fields}}}"#);
+        let line = format!(
+            r#"{{"workload": "decode-b1-h8-kvh8-l32768-d128", "implementation": "RPA", "estimated_cycles": 185259{fields}}}"#
+        );
         parse_records(&line).pop().unwrap()
     }
 
@@ -250,21 +302,39 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
     fn a_decode_record_without_its_provenance_is_refused_by_name() {
         let bare = decode_record("");
         let why = bare.refusal().unwrap();
-        assert!(why.contains("lacks method, files_counted, preamble_cycles, control, floor_check"), "{why}");
+        assert!(
+            why.contains("lacks method, files_counted, preamble_cycles, control, floor_check"),
+            "{why}"
+        );
         let full = decode_record(&format!(", {PROVENANCE}"));
         assert_eq!(full.refusal(), None);
-        assert_eq!(full.provenance(), "counted RPAd-x, preamble 2309 subtracted, control 2915");
+        assert_eq!(
+            full.provenance(),
+            "counted RPAd-x, preamble 2309 subtracted, control 2915"
+        );
         // Attention records carry no SMEM metadata and keep the short form.
-        let attention = parse_records(r#"{"workload": "attention-fwd", "implementation": "JAX", "estimated_cycles": 5}"#);
+        let attention = parse_records(
+            r#"{"workload": "attention-fwd", "implementation": "JAX", "estimated_cycles": 5}"#,
+        );
         assert_eq!(attention[0].refusal(), None);
     }
 
     #[test]
     fn a_control_that_did_not_differ_or_a_failed_floor_check_is_refused() {
-        let same = decode_record(&format!(", {}", PROVENANCE.replace(r#""differs": true"#, r#""differs": false"#)));
-        assert!(same.refusal().unwrap().contains("never reached the profiler"));
+        let same = decode_record(&format!(
+            ", {}",
+            PROVENANCE.replace(r#""differs": true"#, r#""differs": false"#)
+        ));
+        assert!(same
+            .refusal()
+            .unwrap()
+            .contains("never reached the profiler"));
         let below = decode_record(&format!(", {}", PROVENANCE.replace("69423", "200000")));
-        assert!(below.refusal().unwrap().contains("below 200000"), "{:?}", below.refusal());
+        assert!(
+            below.refusal().unwrap().contains("below 200000"),
+            "{:?}",
+            below.refusal()
+        );
     }
 
     #[test]
@@ -274,6 +344,9 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
         let run = run(dir.path(), Path::new("/nonexistent/python"), true);
         assert!(run.records.is_empty());
         let why = &run.not_run[0].1;
-        assert!(why.contains("cannot start /nonexistent/python") && why.contains("jax==0.10.2"), "{why}");
+        assert!(
+            why.contains("cannot start /nonexistent/python") && why.contains("jax==0.10.2"),
+            "{why}"
+        );
     }
 }
