@@ -10,7 +10,9 @@ use std::sync::Arc;
 
 use pallas_flash::ir::DType;
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
-use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths, PagedCache};
+use pallas_flash::kernels::flash_decoding::{
+    Decoding, FlashDecodingConfig, KvCacheDtype, KvLengths, PagedCache,
+};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
 use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::family::{Blocks, BuiltKernel, KernelFamily};
@@ -22,6 +24,16 @@ use crate::estimate::Work;
 fn parse_target(text: &str) -> Result<Target, String> {
     text.parse()
         .map_err(|e: pallas_flash::tiling::TargetError| e.to_string())
+}
+
+pub(crate) fn parse_kv_dtype(text: &str) -> Result<KvCacheDtype, String> {
+    match text {
+        "bf16" => Ok(KvCacheDtype::Bf16),
+        "int8" => Ok(KvCacheDtype::Int8),
+        other => Err(format!(
+            "unsupported KV cache dtype `{other}`: use bf16 or int8 (int8 with one f32 scale per kv head and channel)"
+        )),
+    }
 }
 
 fn parse_dtype(text: &str) -> Result<DType, String> {
@@ -62,6 +74,10 @@ pub struct ShapeArgs {
     /// Operand dtype.
     #[arg(long, default_value = "bf16", value_parser = parse_dtype)]
     pub dtype: DType,
+    /// KV cache dtype (decoding): bf16, or int8 with one f32 scale per (kv head, channel),
+    /// about half the HBM bytes a decode step moves.
+    #[arg(long = "kv-dtype", value_parser = parse_kv_dtype)]
+    pub kv_dtype: Option<KvCacheDtype>,
     /// Query block rows (attention).
     #[arg(long = "block-q")]
     pub block_q: Option<usize>,
@@ -329,7 +345,8 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
 }
 
 /// The flags `flash-decoding` takes (`paged-decoding` adds `--page-size`).
-const DECODE_FLAGS: [&str; 6] = [
+const DECODE_FLAGS: [&str; 7] = [
+    "--kv-dtype",
     "--batch",
     "--heads",
     "--kv-heads",
@@ -344,7 +361,7 @@ fn decoding(name: &str, args: &ShapeArgs, takes: &[&str]) -> Result<FlashDecodin
     args.only(name, &[takes, &["--splits"]].concat())?;
     if args.dtype != DType::Bf16 {
         return Err(CliError::Flag(format!(
-            "{name} takes a bf16 cache (int8 caches are a library option, not a flag yet)"
+            "{name} takes bf16 queries; choose the cache with --kv-dtype bf16|int8"
         )));
     }
     let (batch, heads, kv_len, head_dim) = DECODE_DEFAULTS;
@@ -364,6 +381,7 @@ fn decoding(name: &str, args: &ShapeArgs, takes: &[&str]) -> Result<FlashDecodin
     );
     Ok(cfg
         .with_splits(splits, block_kv)
+        .with_kv_dtype(args.kv_dtype.unwrap_or(KvCacheDtype::Bf16))
         .with_lengths(KvLengths::Uniform(kv_len)))
 }
 
@@ -395,6 +413,7 @@ impl ShapeArgs {
             .map(|(name, _)| *name)
             .collect();
         given.extend(self.causal.then_some("--causal"));
+        given.extend(self.kv_dtype.is_some().then_some("--kv-dtype"));
         given.extend(self.vmem_limit_mib.is_some().then_some("--vmem-limit-mib"));
         given
     }

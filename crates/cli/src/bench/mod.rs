@@ -15,7 +15,9 @@ use std::path::PathBuf;
 
 use pallas_flash::ir::DType;
 use pallas_flash::kernels::flash_attention::{FlashAttentionConfig, Forward};
-use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths};
+use pallas_flash::kernels::flash_decoding::{
+    Decoding, FlashDecodingConfig, KvCacheDtype, KvLengths,
+};
 use pallas_flash::kernels::matmul::MatmulConfig;
 use pallas_flash::runtime::CompileOptions;
 use pallas_flash::tiling::Target;
@@ -55,6 +57,10 @@ pub struct Args {
     /// Skip the memory-wall bisection.
     #[arg(long = "no-wall")]
     pub no_wall: bool,
+    /// Our decode rows' KV cache dtypes (comma-separated): bf16, int8 (one f32 scale per kv
+    /// head and channel). The peers' rows are bf16.
+    #[arg(long = "kv-dtype", value_delimiter = ',', default_value = "bf16,int8", value_parser = crate::catalog::parse_kv_dtype)]
+    pub kv_dtypes: Vec<KvCacheDtype>,
     /// Where the plot (roofline.svg/.png) and bench.json go.
     #[arg(long, default_value = "target/bench")]
     pub out: PathBuf,
@@ -63,7 +69,11 @@ pub struct Args {
 /// One standard shape.
 struct Workload {
     id: String,
+    /// Our kernel for the workload, and the label of its row.
     ours: Problem,
+    ours_label: String,
+    /// Our other forms of the same workload (a decode over an int8 KV cache), each a row.
+    variants: Vec<(String, Problem)>,
     /// Tokens one call processes (economics): rows of a matmul, query positions of
     /// attention, new tokens of decoding.
     tokens: f64,
@@ -89,7 +99,7 @@ struct Row {
     tokens_per_call: f64,
 }
 
-fn workloads(quick: bool) -> Vec<Workload> {
+fn workloads(quick: bool, kv_dtypes: &[KvCacheDtype]) -> Result<Vec<Workload>, CliError> {
     let matmul_dim = if quick { 1024 } else { 4096 };
     let attention: &[(usize, usize)] = if quick {
         &[(2, 1024)]
@@ -107,6 +117,8 @@ fn workloads(quick: bool) -> Vec<Workload> {
             "matmul",
             MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim),
         ),
+        ours_label: "ours (matmul)".into(),
+        variants: Vec::new(),
         tokens: matmul_dim as f64,
         xla: xla::matmul(matmul_dim, matmul_dim, matmul_dim, DType::Bf16),
         xla_label: "one dot_general",
@@ -120,6 +132,8 @@ fn workloads(quick: bool) -> Vec<Workload> {
                 "flash-attention",
                 Forward(FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)),
             ),
+            ours_label: "ours (flash-attention)".into(),
+            variants: Vec::new(),
             tokens: seq as f64,
             xla: xla::attention(
                 AttentionShape {
@@ -140,19 +154,33 @@ fn workloads(quick: bool) -> Vec<Workload> {
             xla_scale: if per_head { heads as u64 } else { 1 },
         });
     }
+    let [first, rest @ ..] = kv_dtypes else {
+        return Err(CliError::Flag(
+            "--kv-dtype needs at least one of bf16, int8".into(),
+        ));
+    };
     for &(batch, kv_len) in decode {
         // XLA's decode at B > 1 aborts libtpu's profiler (docs/design.md §8): profile one row, ×B.
         let per_row = batch > 1;
+        let ours = |kv_dtype: KvCacheDtype| {
+            let cfg = FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
+                .with_kv_dtype(kv_dtype)
+                .with_lengths(KvLengths::Uniform(kv_len));
+            let label = match kv_dtype {
+                KvCacheDtype::Bf16 => "ours (flash-decoding)".to_string(),
+                KvCacheDtype::Int8 => "ours (flash-decoding, int8 KV)".to_string(),
+            };
+            (
+                label,
+                Problem::new("flash-decoding", Decoding { cfg, paged: None }),
+            )
+        };
+        let (ours_label, main) = ours(*first);
         list.push(Workload {
             id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
-            ours: Problem::new(
-                "flash-decoding",
-                Decoding {
-                    cfg: FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
-                        .with_lengths(KvLengths::Uniform(kv_len)),
-                    paged: None,
-                },
-            ),
+            ours: main,
+            ours_label,
+            variants: rest.iter().map(|&dtype| ours(dtype)).collect(),
             tokens: batch as f64,
             xla: xla::attention(
                 AttentionShape {
@@ -173,7 +201,7 @@ fn workloads(quick: bool) -> Vec<Workload> {
             xla_scale: if per_row { batch as u64 } else { 1 },
         });
     }
-    list
+    Ok(list)
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
@@ -192,11 +220,14 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         "bench        v5e, libtpu static estimates (not measurements){}",
         if args.quick { ", --quick shapes" } else { "" }
     );
-    let workloads = workloads(args.quick);
+    let workloads = workloads(args.quick, &args.kv_dtypes)?;
     let mut rows = Vec::new();
     for w in &workloads {
         eprintln!("compiling    {} (ours, XLA)", w.id);
-        rows.push(ours_row(&chip, w));
+        rows.push(ours_row(&chip, w, &w.ours, &w.ours_label));
+        for (label, problem) in &w.variants {
+            rows.push(ours_row(&chip, w, problem, label));
+        }
         rows.push(xla_row(&chip, w));
     }
     let peer_run = if args.peer_records.is_empty() {
@@ -287,12 +318,11 @@ fn blocks_text(blocks: &Blocks) -> String {
         .join(" ")
 }
 
-fn ours_row(chip: &Target, w: &Workload) -> Row {
+fn ours_row(chip: &Target, w: &Workload, problem: &Problem, label: &str) -> Row {
     // The blocks a previous `pallas-flash tune` chose, when it ran for this problem.
-    let tuned = crate::tune::cached_choice(&crate::tune::default_cache_dir(), &w.ours, chip);
-    let blocks = tuned.clone().unwrap_or_else(|| w.ours.blocks(chip));
-    let estimate = w
-        .ours
+    let tuned = crate::tune::cached_choice(&crate::tune::default_cache_dir(), problem, chip);
+    let blocks = tuned.clone().unwrap_or_else(|| problem.blocks(chip));
+    let estimate = problem
         .build(chip, &blocks)
         .and_then(|built| crate::catalog::check(chip, &built).map(|_| built))
         .and_then(|built| compile_kernel(&built, chip, true))
@@ -311,7 +341,7 @@ fn ours_row(chip: &Target, w: &Workload) -> Row {
             " (default blocks; `tune` to improve)"
         }
     );
-    row(chip, w, format!("ours ({})", w.ours.name), config, estimate)
+    row(chip, w, problem, label.to_string(), config, estimate)
 }
 
 fn xla_row(chip: &Target, w: &Workload) -> Row {
@@ -326,18 +356,26 @@ fn xla_row(chip: &Target, w: &Workload) -> Row {
             .map(|p| p.total_cycles() * w.xla_scale)
             .ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
     });
-    row(chip, w, "plain XLA".into(), w.xla_label.into(), estimate)
+    row(
+        chip,
+        w,
+        &w.ours,
+        "plain XLA".into(),
+        w.xla_label.into(),
+        estimate,
+    )
 }
 
 fn row(
     chip: &Target,
     w: &Workload,
+    problem: &Problem,
     implementation: String,
     config: String,
     cycles: Result<u64, CliError>,
 ) -> Row {
     let (estimate, note) = match cycles {
-        Ok(c) => match w.ours.work(chip) {
+        Ok(c) => match problem.work(chip) {
             Ok(work) => (Some(Estimate::new(chip, c, work)), None),
             Err(e) => (None, Some(e.to_string())),
         },
@@ -607,7 +645,7 @@ mod tests {
 
     #[test]
     fn quick_workloads_are_small_and_have_both_sides() {
-        let list = workloads(true);
+        let list = workloads(true, &[KvCacheDtype::Bf16, KvCacheDtype::Int8]).unwrap();
         assert_eq!(list[0].id, "matmul-1024");
         assert!(list
             .iter()

@@ -6,7 +6,7 @@ use pallas_flash_tiling::roofline::{mxu_padded, Work};
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
 
-use super::config::FlashDecodingConfig;
+use super::config::{FlashDecodingConfig, KvCacheDtype};
 use super::paged::{paged_kernel, PagedCache};
 use super::split::split_kernel;
 
@@ -21,8 +21,12 @@ pub struct Decoding {
 
 impl FlashDecodingConfig {
     fn describe(&self, name: &str) -> String {
+        let cache = match self.kv_dtype {
+            KvCacheDtype::Bf16 => "",
+            KvCacheDtype::Int8 => " kv-int8",
+        };
         format!(
-            "{name} b{} h{} kvh{} kv{} d{} splits{}",
+            "{name} b{} h{} kvh{} kv{} d{} splits{}{cache}",
             self.batch, self.q_heads, self.kv_heads, self.max_kv_len, self.head_dim, self.splits
         )
     }
@@ -43,12 +47,17 @@ impl FlashDecodingConfig {
             * self.head_dim as f64
     }
 
-    /// The KV cache dominates: k and v once; q and the output are a few rows.
+    /// The KV cache dominates: k and v once (an int8 cache also reads its f32 scales, one
+    /// per kv head and channel); q and the output are a few rows.
     fn decode_bytes(&self) -> f64 {
         let kv = 2.0
             * (self.batch * self.kv_heads * self.max_kv_len * self.head_dim) as f64
             * f64::from(self.kv_dtype.dtype().byte_size());
-        kv + 2.0 * (self.batch * self.q_heads * self.q_len * self.head_dim) as f64 * 2.0
+        let scales = match self.kv_dtype {
+            KvCacheDtype::Bf16 => 0.0,
+            KvCacheDtype::Int8 => 2.0 * (self.kv_heads * self.head_dim) as f64 * 4.0,
+        };
+        kv + scales + 2.0 * (self.batch * self.q_heads * self.q_len * self.head_dim) as f64 * 2.0
     }
 
     /// Every block of the cache streamed once; `tile_rows × block_kv` scores a step.
