@@ -141,6 +141,10 @@ def build(spec, shaped):
             host = schedule.generate_rpa_metadata(
                 jnp.arange(b + 1, dtype=jnp.int32), jnp.full((b,), n, jnp.int32), jnp.array([b, b, b], jnp.int32),
                 jnp.arange(pages, dtype=jnp.int32), cfgs, interpret=True)
+            # Each leaf's entries of the steps the kernel runs, plus the one its pipeline looks
+            # ahead to (row-major [steps, …]); the rest of the window is never read.
+            wrappers = jax.tree_util.tree_leaves(host, is_leaf=lambda x: isinstance(x, schedule.SmemWrapper))
+            row_sizes = [int(np.prod(w.shape[1:])) if isinstance(w, schedule.SmemWrapper) else 1 for w in wrappers]
             host_leaves = [np.asarray(leaf) for leaf in jax.tree_util.tree_leaves(host)]
             kv_dmas = np.asarray(host.dma_kv_cache.data)
             steps = int(np.asarray(host.actual_steps)[0])
@@ -158,10 +162,10 @@ def build(spec, shaped):
             kv_lens_ref[s] = n
             cu_q_lens[s] = s
         cu_q_lens[b] = b
-        for leaf, values in zip(jax.tree_util.tree_leaves(window), host_leaves):
+        for leaf, values, row_size in zip(jax.tree_util.tree_leaves(window), host_leaves, row_sizes):
             if leaf.shape[0] == 1:
                 continue  # actual_steps, stored below
-            for i in np.flatnonzero(values[:leaf.shape[0]]):
+            for i in np.flatnonzero(values[:min(leaf.shape[0], (steps + 1) * row_size)]):
                 leaf[int(i)] = jnp.int32(int(values[i]))
         window.actual_steps[0] = jnp.int32(steps)
 

@@ -261,21 +261,9 @@ fn uniform_lengths_match_the_prefetch_kernel() {
 }
 
 /// The accuracy cost of an int8 cache with per-(head, channel) scales, measured against
-/// the f64 reference on the original bf16 cache.
-#[test]
-fn int8_cache_accuracy() {
-    let bf16 = Case {
-        batch: 2,
-        q_len: 1,
-        q_heads: 8,
-        kv_heads: 2,
-        max_kv_len: 1024,
-        splits: 2,
-        block_kv: 256,
-        lengths: vec![1024, 700],
-        int8: false,
-        seed: 5,
-    };
+/// the f64 reference on the original bf16 cache: (max, rms) abs error of the bf16 and the
+/// int8 cache.
+fn int8_errors(bf16: Case) -> [(f64, f64); 2] {
     let int8 = Case {
         int8: true,
         ..bf16.clone()
@@ -299,8 +287,46 @@ fn int8_cache_accuracy() {
         "max / rms abs error vs f64: bf16 cache {:?}, int8 cache {:?}",
         errors[0], errors[1]
     );
+    [errors[0], errors[1]]
+}
+
+#[test]
+fn int8_cache_accuracy() {
+    let errors = int8_errors(Case {
+        batch: 2,
+        q_len: 1,
+        q_heads: 8,
+        kv_heads: 2,
+        max_kv_len: 1024,
+        splits: 2,
+        block_kv: 256,
+        lengths: vec![1024, 700],
+        int8: false,
+        seed: 5,
+    });
     assert!(errors[0].0 < 1e-2);
     assert!(errors[1].0 < 3e-2, "int8 error {:?}", errors[1]);
+}
+
+/// The accuracy target at the bench's KV length (N=32768, bkv 8192): int8 within 2e-3 of
+/// f64. One KV head under 8 query heads keeps the run short; at the bench's 8/8 heads the
+/// same seed gave 1.23e-4 (int8) and 2.7e-5 (bf16) max abs error. The softmax averages over
+/// the whole cache, so the error at 32k is far below the 1024-position case's.
+#[test]
+fn int8_cache_accuracy_at_32k() {
+    let errors = int8_errors(Case {
+        batch: 1,
+        q_len: 1,
+        q_heads: 8,
+        kv_heads: 1,
+        max_kv_len: 32768,
+        splits: 1,
+        block_kv: 8192,
+        lengths: vec![32768],
+        int8: false,
+        seed: 11,
+    });
+    assert!(errors[1].0 <= 2e-3, "int8 error {:?}", errors[1]);
 }
 
 /// Kept small: every case compiles two kernels on the CPU plugin (~0.5 s each).
