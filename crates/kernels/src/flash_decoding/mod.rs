@@ -37,39 +37,40 @@
 //! [`glue_combine`] is the cheaper form (2.4k–4.4k cycles against the kernel's 6.3k–44k).
 //! With `S > 1` use [`combine_kernel`]: the glue's per-split slices become layout copies.
 //!
-//! # Performance (libtpu 0.0.52 static estimates, v5e, bf16, D = 128, q_len 1)
+//! # Performance (libtpu 0.0.52 static estimates, v5e, D = 128, q_len 1)
 //!
-//! Cycles at 1.5 GHz, every shape profiled directly, peers in the same run
-//! (`benches/results/2026-11-22-flash-decoding-v5e-libtpu-0.0.52.txt`; `cargo bench -p
-//! pallas-flash-kernels --bench flash_decoding`, `benches/peers/flash_decoding_peers.py`).
-//! Ours is the split kernel (S = 1, bkv 8192) plus the glue combine. *DMA floor*: the same
-//! K/V DMAs with no compute, measured in the run; *nominal*: KV bytes at docs/design.md §8's
-//! ~1.245 TB/s, a conversion only (see below). RPA v3 is tpu-inference 0.32.0's ragged
-//! paged attention (page 128, bkv 4096; 2048 gives the identical estimate).
+//! Cycles at 1.5 GHz, every shape profiled directly
+//! (`benches/results/2026-12-02-v5e-libtpu-0.0.52.txt`, which also corrects the earlier
+//! peer rows). Ours is the split kernel (S = 1, bkv 8192) plus the glue combine. The peers
+//! are tpu-inference 0.32.0's ragged paged attention v3 (page 128, bkv 4096) and its
+//! `experimental/stacked_rpa` (the library's blocks), measured by
+//! `benches/peers/flash_decoding_peers.py` with their SMEM metadata stored by a preamble
+//! inside the kernel (the profiler reads scalar prefetch as 0; docs/design.md §8), only their
+//! own kernel profile counted. *Projected* = max(model cycles, KV bytes at the 819 GB/s
+//! spec): on a real v5e every decode row here is HBM-bound, and in-model compute differences
+//! vanish.
 //!
-//! | N | B | H_q/H_kv | ours | RPA v3 | RPA / ours | XLA | DMA floor | nominal |
-//! |---|---|---|---|---|---|---|---|---|
-//! | 32k | 1 | 8/8 | 195,233 | 293,956 | 1.51× | 278,867 | 88,149 | 161,708 |
-//! | 32k | 1 | 32/8 | 195,233 | 290,748 | 1.49× | abort | 88,149 | 161,708 |
-//! | 32k | 8 | 8/8 | 1,529,391 | 2,194,127 | 1.43× | abort | 702,879 | 1,293,665 |
-//! | 32k | 8 | 32/8 | 1,529,391 | 2,194,647 | 1.43× | abort | 702,879 | 1,293,665 |
-//! | 128k | 1 | 8/8 | 762,929 | 1,108,996 | 1.45× | abort | 350,949 | 646,832 |
-//! | 128k | 1 | 32/8 | 762,929 | 1,105,788 | 1.45× | abort | 350,949 | 646,832 |
-//! | 128k | 8 | 8/8 | 6,072,495 | not run¹ | — | abort | 2,809,503 | 5,174,659 |
-//! | 128k | 8 | 32/8 | 6,072,495 | not run¹ | — | abort | 2,809,503 | 5,174,659 |
+//! | N | B | H_q/H_kv | KV | ours in-model | RPA v3 | stacked_rpa | ours / best peer | KV bytes | projected (ours and peers) |
+//! |---|---|---|---|---|---|---|---|---|---|
+//! | 32k | 1 | 8/8 | bf16 | 195,233 | 187,568 | 200,052 | 0.96× | 134.2 MB | 245,820 |
+//! | 32k | 8 | 8/8 | bf16 | 1,529,391 | 1,419,808 | 1,380,158² | 0.90× | 1.07 GB | 1,966,562 |
 //!
-//! GQA 32/8 and MHA 8/8 are the same kernel here: both tiles pad to 8 rows. "abort": XLA
-//! decode's static profile aborts libtpu (SIGABRT), as docs/design.md §8 saw at B = 8.
-//! ¹ RPA v3's profiling compile at 128k, B = 8 passed 15 GB RSS after 4.5 minutes on the
-//! shared 24 GB machine and was stopped; its B-scaling at 32k (×7.46) would put it near
-//! 8.3 M cycles (an extrapolation, not a measurement).
+//! Peer figures are each kernel's own profile file before the preamble's cost is taken off
+//! (RPA v3's preamble costs ~2.3k cycles at B = 1 and ~18.4k at B = 8; the records carry the
+//! net figure, the files counted, the preamble cost, the no-preamble control and the floor
+//! check). ² stacked_rpa at B = 8 is the figure of the earlier re-measurement (the same method);
+//! the results file says which figures this run re-recorded. The old table's "1.43–1.51×
+//! RPA v3" was a measurement artifact: RPA v3 profiled without its metadata is an empty
+//! kernel plus a 275,329-cycle XLA copy of the cache (293,956 at B = 1). GQA 32/8 and
+//! MHA 8/8 are the same kernel here (both tiles pad to 8 rows); the peers cannot be profiled
+//! at 32/8 (libtpu's profiler aborts on their bf16 q tile).
 //!
-//! Against the issue's targets: ≥ 1.10× RPA v3 in the same run holds at every shape
-//! (1.43–1.51×). The absolute B = 1, 32k target (≤ 170,000, from anchors of 187,568 for
-//! RPA v3) is not met: 195,233. Those anchors do not reproduce with the peer script as it
-//! now runs (293,956 and 2,194,127), and our earlier 167,409 came from profiling one
-//! (row, head) and scaling by B × H_kv, which this kernel's profile does not support (one
-//! head at 32k: 17,640 cycles; eight heads directly: 192,864, not 141,120).
+//! Credibility: any figure below the KV bytes at the model's fastest streaming (~2.9 TB/s:
+//! 69,423 cycles at B = 1, 555,386 at B = 8) is an artifact; every row above clears it.
+//!
+//! **int8 KV** ([`KvCacheDtype::Int8`], `--kv-dtype int8`): half the bytes (67.1 MB + 8 KiB
+//! of scales at B = 1, 32k: 122,925 cycles at 819 GB/s); max abs error against f64 at
+//! N = 32768, 8/8 heads: 1.23e-4 (bf16 cache 2.7e-5; `int8_cache_accuracy_at_32k`).
 //!
 //! Splits (B = 1, 8/8, bkv 4096, split + combine kernel): 32k S = 1, 2, 4, 8: 226,375,
 //! 228,339, 230,495, 228,323; 128k S = 1, 4: 878,023, 884,639. Combine alone (32k
@@ -77,9 +78,12 @@
 //! kernel 6,897 (B = 1) and 49,176 (B = 8) at S = 8, where the glue's slice copies abort
 //! the profiler.
 //!
-//! **Where the time goes.** The split kernel is 2.2× its DMA floor: compute-bound in the
-//! model. With one query row per KV head (8 after padding) every `q·Kᵀ` and `p·V` loads
-//! `bkv / 128` weight tiles into the MXU for 8 rows of work; that, not HBM, sets the pace.
+//! **Where the time goes.** The split kernel is 2.2× its DMA floor (a kernel with the same
+//! K/V DMAs and no compute: 88,149 at B = 1): compute-bound in the model. With one query row
+//! per KV head (8 after padding) every `q·Kᵀ` and `p·V` pushes each K and V element through
+//! an MXU once, ~131,072 cycles at B = 1 at 4 MXUs × 128 elements/cycle, whichever way the
+//! matmul is oriented; the rest (~60k) is the online softmax and per-step overhead. In the
+//! model RPA v3 is 4% faster at B = 1; on the chip both are bound by the same bytes.
 //!
 //! **The 128k "below the floor" estimate** (599,480 against 646,832 in the last session)
 //! was no skipped work: the model's HBM rate depends on the DMA size (a pure K/V stream
