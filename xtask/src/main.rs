@@ -166,4 +166,4 @@ const DEMO_STEPS: &[&[&str]] = &[
 ];
 
 /// The last full `pallas-flash bench` run, printed at the end of the demo (labelled as recorded).
-const RECORDED_BENCH: &str = "benches/results/2026-11-22-v5e-libtpu-0.0.52.txt";
+const RECORDED_BENCH: &str = "benches/results/2026-12-02-v5e-libtpu-0.0.52.txt";

@@ -14,7 +14,7 @@ KERNEL_PREFIX = "RPAd-"
 PAGE = 128
 METHOD = ("metadata stored by an in-kernel preamble (kv_lens=N, identity page table, cu_q_lens, "
           "distribution=(B,B,B), pipeline ids); only the RPAd kernel profile counted; preamble cost "
-          "(preamble-only with a dummy read, minus an empty body) subtracted; MSA off; cache donated")
+          "(preamble-only with a dummy read, minus an empty body) subtracted; MSA off; XLA copies around the call listed in files_not_counted")
 
 
 def build(spec, shaped):

@@ -31,7 +31,7 @@ SMEM_HEADROOM_BYTES = 640 * 1024
 METHOD = ("schedule built on the host by the library's builder (interpret mode) and stored with kv_lens/cu_q_lens "
           "by an in-kernel preamble, schedule HBM->SMEM loads dropped, SMEM window shrunk (640 KiB headroom), "
           "zero-size DMAs guarded; only the RPAd kernel profile counted; preamble cost (preamble-only with a "
-          "dummy read, minus an empty body) subtracted; MSA off; cache donated")
+          "dummy read, minus an empty body) subtracted; MSA off; XLA copies around the call listed in files_not_counted")
 
 
 class _Module(types.ModuleType):

@@ -402,7 +402,7 @@ pub fn usd_per_million_tokens(price_per_chip_hour: f64, seconds: f64, tokens: f6
 fn print_table(chip: &Target, rows: &[Row], price: f64) {
     println!();
     println!(
-        "{:<40} {:<26} {:>12} {:>9} {:>8} {:>6} {:>7} {:>9} {:>9} {:>12} {:>10}  config / note",
+        "{:<40} {:<34} {:>12} {:>9} {:>8} {:>6} {:>7} {:>9} {:>9} {:>12} {:>10}  config / note",
         "workload",
         "implementation",
         "cycles",
@@ -416,7 +416,7 @@ fn print_table(chip: &Target, rows: &[Row], price: f64) {
         "$/M tok"
     );
     for r in rows {
-        let head = format!("{:<40} {:<26}", r.workload, r.implementation);
+        let head = format!("{:<40} {:<34}", r.workload, r.implementation);
         match &r.estimate {
             Some(e) => {
                 let tokens_per_s = r.tokens_per_call / e.estimated_seconds;
