@@ -376,7 +376,9 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("peers.jsonl");
     let peer = r#"{"workload": "attention-fwd-causal-b1-h2-n1024-d128", "implementation": "JAX flash_attention", "estimated_cycles": 14572, "config": "blocks=(1024, 1024, 1024)"}"#;
-    std::fs::write(&records, format!("{peer}\n")).unwrap();
+    // A decode figure that does not say how the peer's SMEM metadata was handled.
+    let bare_decode = r#"{"workload": "decode-b1-h8-kvh8-l4096-d128", "implementation": "RPA", "estimated_cycles": 40000}"#;
+    std::fs::write(&records, format!("{peer}\n{bare_decode}\n")).unwrap();
     let out = dir.path().join("bench");
     let assert = command()
         .args([
@@ -398,8 +400,11 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
         "ours (matmul)",
         "ours (flash-attention)",
         "ours (flash-decoding)",
+        "ours (flash-decoding, int8 KV)",
         "plain XLA",
         "JAX flash_attention (recorded)",
+        "refused: the record (40000 cycles) lacks method, files_counted",
+        "proj µs",
         "at $2.00 per chip-hour",
     ] {
         assert!(
@@ -412,8 +417,8 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
     let rows = doc["rows"].as_array().unwrap();
     assert_eq!(
         rows.len(),
-        7,
-        "ours and XLA for three workloads, one peer: {doc}"
+        9,
+        "ours and XLA for three workloads, our int8 decode, two peers: {doc}"
     );
     assert!(rows
         .iter()

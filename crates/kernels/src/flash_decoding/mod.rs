@@ -66,7 +66,7 @@
 //! at 32/8 (libtpu's profiler aborts on their bf16 q tile).
 //!
 //! Credibility: any figure below the KV bytes at the model's fastest streaming (~2.9 TB/s:
-//! 69,423 cycles at B = 1, 555,386 at B = 8) is an artifact; every row above clears it.
+//! 69,423 cycles at B = 1, 555,384 at B = 8) is an artifact; every row above clears it.
 //!
 //! **int8 KV** ([`KvCacheDtype::Int8`], `--kv-dtype int8`): half the bytes (67.1 MB + 8 KiB
 //! of scales at B = 1, 32k: 122,925 cycles at 819 GB/s); max abs error against f64 at
