@@ -50,27 +50,30 @@
 //! spec): on a real v5e every decode row here is HBM-bound, and in-model compute differences
 //! vanish.
 //!
-//! | N | B | H_q/H_kv | KV | ours in-model | RPA v3 | stacked_rpa | ours / best peer | KV bytes | projected (ours and peers) |
+//! | N | B | H_q/H_kv | KV | ours in-model | RPA v3 | stacked_rpa | best peer / ours | KV bytes | projected (ours and peers) |
 //! |---|---|---|---|---|---|---|---|---|---|
-//! | 32k | 1 | 8/8 | bf16 | 195,233 | 187,568 | 200,052 | 0.96× | 134.2 MB | 245,820 |
-//! | 32k | 8 | 8/8 | bf16 | 1,529,391 | 1,419,808 | 1,380,158² | 0.90× | 1.07 GB | 1,966,562 |
+//! | 32k | 1 | 8/8 | bf16 | 195,233 | 185,230 | 199,080 | 0.95× | 134.2 MB | 245,827 |
+//! | 32k | 8 | 8/8 | bf16 | 1,529,391 | 1,401,324 | 1,380,158² | 0.90× | 1.07 GB | 1,966,620 |
+//! | 32k | 1 | 8/8 | int8 | 127,770 | — | — | 1.45× | 67.1 MB | 127,770 |
 //!
-//! Peer figures are each kernel's own profile file before the preamble's cost is taken off
-//! (RPA v3's preamble costs ~2.3k cycles at B = 1 and ~18.4k at B = 8; the records carry the
-//! net figure, the files counted, the preamble cost, the no-preamble control and the floor
-//! check). ² stacked_rpa at B = 8 is the figure of the earlier re-measurement (the same method);
-//! the results file says which figures this run re-recorded. The old table's "1.43–1.51×
-//! RPA v3" was a measurement artifact: RPA v3 profiled without its metadata is an empty
-//! kernel plus a 275,329-cycle XLA copy of the cache (293,956 at B = 1). GQA 32/8 and
-//! MHA 8/8 are the same kernel here (both tiles pad to 8 rows); the peers cannot be profiled
-//! at 32/8 (libtpu's profiler aborts on their bf16 q tile).
+//! Peer figures are each kernel's own profile file minus its preamble's cost (RPA v3: 2,338
+//! at B = 1, 18,484 at B = 8; raw 187,568 and 1,419,808, the same as the reference method
+//! gives); the records also carry the no-preamble control and the floor check.
+//! ² stacked_rpa at B = 8 is the earlier re-measurement with the same method, not re-recorded.
+//! The old table's "1.43–1.51× RPA v3" was a measurement artifact: RPA v3 profiled without
+//! its metadata is an empty kernel plus a 275,329-cycle XLA copy of the cache (293,956 at
+//! B = 1). GQA 32/8 and MHA 8/8 are the same kernel here (both tiles pad to 8 rows); the
+//! peers cannot be profiled at 32/8 (libtpu's profiler aborts on their bf16 q tile).
+//! On a real v5e every bf16 row is HBM-bound at the same bytes; the int8 cache halves them:
+//! projected 1.92× RPA v3 bf16.
 //!
 //! Credibility: any figure below the KV bytes at the model's fastest streaming (~2.9 TB/s:
 //! 69,423 cycles at B = 1, 555,384 at B = 8) is an artifact; every row above clears it.
 //!
-//! **int8 KV** ([`KvCacheDtype::Int8`], `--kv-dtype int8`): half the bytes (67.1 MB + 8 KiB
-//! of scales at B = 1, 32k: 122,925 cycles at 819 GB/s); max abs error against f64 at
-//! N = 32768, 8/8 heads: 1.23e-4 (bf16 cache 2.7e-5; `int8_cache_accuracy_at_32k`).
+//! **int8 KV** ([`KvCacheDtype::Int8`], `--kv-dtype int8`): 67.1 MB + 8 KiB of scales at
+//! B = 1, 32k, 122,925 cycles at 819 GB/s; in-model 127,770 (1.04× its own bytes at spec).
+//! Max abs error against f64 at N = 32768, 8/8 heads: 1.23e-4 (bf16 cache 2.7e-5;
+//! `int8_cache_accuracy_at_32k`).
 //!
 //! Splits (B = 1, 8/8, bkv 4096, split + combine kernel): 32k S = 1, 2, 4, 8: 226,375,
 //! 228,339, 230,495, 228,323; 128k S = 1, 4: 878,023, 884,639. Combine alone (32k
@@ -83,7 +86,7 @@
 //! per KV head (8 after padding) every `q·Kᵀ` and `p·V` pushes each K and V element through
 //! an MXU once, ~131,072 cycles at B = 1 at 4 MXUs × 128 elements/cycle, whichever way the
 //! matmul is oriented; the rest (~60k) is the online softmax and per-step overhead. In the
-//! model RPA v3 is 4% faster at B = 1; on the chip both are bound by the same bytes.
+//! model RPA v3 is 5% faster at B = 1; on the chip both are bound by the same bytes.
 //!
 //! **The 128k "below the floor" estimate** (599,480 against 646,832 in the last session)
 //! was no skipped work: the model's HBM rate depends on the DMA size (a pure K/V stream
