@@ -319,6 +319,22 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
         assert_eq!(attention[0].refusal(), None);
     }
 
+    /// The recorded decode peers the README quotes are accepted; the 2026-11-22 ones, made
+    /// without the peers' metadata, are refused.
+    #[test]
+    fn the_recorded_decode_peers_are_accepted_and_the_old_ones_refused() {
+        let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/results");
+        let new = read(&[results.join("2026-12-02-peers-flash-decoding-libtpu-0.0.52.jsonl")]);
+        assert_eq!(new.records.len(), 3, "{:?}", new.not_run);
+        assert!(
+            new.records.iter().all(|r| r.refusal().is_none()),
+            "{:?}",
+            new.records
+        );
+        let old = read(&[results.join("2026-11-22-peers-flash-decoding-libtpu-0.0.52.jsonl")]);
+        assert!(old.records.iter().all(|r| r.refusal().is_some()));
+    }
+
     #[test]
     fn a_control_that_did_not_differ_or_a_failed_floor_check_is_refused() {
         let same = decode_record(&format!(
