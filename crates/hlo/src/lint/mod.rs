@@ -6,16 +6,20 @@
 //! (docs/design.md §6). This module finds them in an optimized module.
 
 mod allow;
+mod cause;
 mod finding;
 mod judge;
 mod render;
 mod walk;
 
 pub use allow::{Allowlist, AllowlistError, Excess, Rule};
+pub use cause::{classify, Cause};
 pub use finding::{Finding, FindingKind, Side};
 
-use crate::module::HloModule;
+use crate::instruction::Instruction;
+use crate::module::{Computation, HloModule};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The custom-call target of Pallas/Mosaic TPU kernels.
 pub const TPU_CUSTOM_CALL: &str = "tpu_custom_call";
@@ -75,6 +79,7 @@ impl Report {
 
 /// Checks every matching custom call in `module`, in every computation.
 pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
+    let fused_into = custom_fusions(module);
     let mut kernels = Vec::new();
     for (comp, inst) in module.instructions() {
         let Some(target) = inst
@@ -86,9 +91,20 @@ pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
         if options.target.as_deref().is_some_and(|t| t != target) {
             continue;
         }
-        let mut walker = walk::Walker::new(module, comp);
-        walker.feed(inst);
-        walker.drain(inst);
+        let walker = match fused_into.get(comp.name.as_str()) {
+            Some(&(outer, fusion)) => {
+                let mut walker = walk::Walker::new(module, outer);
+                walker.feed_fused(inst, comp, fusion);
+                walker.drain(fusion);
+                walker
+            }
+            None => {
+                let mut walker = walk::Walker::new(module, comp);
+                walker.feed(inst);
+                walker.drain(inst);
+                walker
+            }
+        };
         let mut findings = walker.findings;
         findings.sort_by_key(|f| (f.side, f.operand, f.line));
         kernels.push(KernelReport {
@@ -103,6 +119,20 @@ pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
         module: module.name.clone(),
         kernels,
     }
+}
+
+/// Computations called by a `kCustom` fusion (a kernel fused with the producers of its
+/// operands), with the computation holding that fusion and the fusion itself.
+fn custom_fusions(module: &HloModule) -> HashMap<&str, (&Computation, &Instruction)> {
+    module
+        .instructions()
+        .filter(|(_, i)| i.opcode == "fusion" && i.attr("kind") == Some("kCustom"))
+        .flat_map(|(c, i)| {
+            i.called_computations()
+                .into_iter()
+                .map(move |n| (n, (c, i)))
+        })
+        .collect()
 }
 
 /// `flash_attention.1` -> `flash_attention`; names without a numeric suffix are kept.

@@ -36,17 +36,48 @@ impl<'m> Walker<'m> {
     /// Producers of `kernel`'s operands, back to the nearest computation or parameter.
     pub(crate) fn feed(&mut self, kernel: &'m Instruction) {
         for (index, operand) in kernel.operands.iter().enumerate() {
-            let mut work = vec![operand.name.as_str()];
-            while let Some(name) = work.pop() {
-                let Some(inst) = self.comp.get(name) else {
+            self.feed_operand(index, vec![operand.name.as_str()]);
+        }
+    }
+
+    /// The same for a kernel that XLA fused with producers of its operands (a `kCustom`
+    /// fusion, made when the kernel allows input fusion): what is inside `fused` is read
+    /// in place by the kernel and moves nothing; the walk goes on from the fusion's
+    /// operands in this walker's computation.
+    pub(crate) fn feed_fused(
+        &mut self,
+        kernel: &'m Instruction,
+        fused: &'m Computation,
+        fusion: &'m Instruction,
+    ) {
+        for (index, operand) in kernel.operands.iter().enumerate() {
+            let mut starts = Vec::new();
+            let mut inside = vec![operand.name.as_str()];
+            let mut seen = HashSet::new();
+            while let Some(name) = inside.pop() {
+                let Some(inst) = fused.get(name).filter(|_| seen.insert(name)) else {
                     continue;
                 };
-                if !self.seen.insert(&inst.name) {
-                    continue;
+                match inst.parameter_number() {
+                    Some(n) => starts.extend(fusion.operands.get(n).map(|o| o.name.as_str())),
+                    None => inside.extend(inst.operands.iter().map(|o| o.name.as_str())),
                 }
-                if let Some(step) = self.producer(inst) {
-                    work.extend(self.record(step, Side::Feed, Some(index)));
-                }
+            }
+            self.feed_operand(index, starts);
+        }
+    }
+
+    /// Walks back from `work`, the values that reach operand `index`.
+    fn feed_operand(&mut self, index: usize, mut work: Vec<&'m str>) {
+        while let Some(name) = work.pop() {
+            let Some(inst) = self.comp.get(name) else {
+                continue;
+            };
+            if !self.seen.insert(&inst.name) {
+                continue;
+            }
+            if let Some(step) = self.producer(inst) {
+                work.extend(self.record(step, Side::Feed, Some(index)));
             }
         }
     }
@@ -68,10 +99,10 @@ impl<'m> Walker<'m> {
 
     /// Judges a step, records a finding if it moves data, returns where to go on.
     fn record(&mut self, step: Step<'m>, side: Side, operand: Option<usize>) -> Vec<&'m str> {
-        let kind = match judge(self.module, &step.view) {
+        let (kind, cause) = match judge(self.module, &step.view) {
             Verdict::Stop => return Vec::new(),
             Verdict::Pass => return step.next,
-            Verdict::Trap(kind) => kind,
+            Verdict::Trap(kind, cause) => (kind, cause),
         };
         let show = |s: Option<&crate::shape::Shape>| {
             s.map(ToString::to_string).unwrap_or_else(|| "?".into())
@@ -87,6 +118,8 @@ impl<'m> Walker<'m> {
             bytes: step.view.output.bytes(),
             from: show(step.view.input),
             to: show(Some(step.view.output)),
+            cause,
+            cure: cause.cure(side).to_string(),
         });
         step.next
     }
