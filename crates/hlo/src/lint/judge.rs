@@ -32,6 +32,8 @@ pub(crate) struct OpView<'m> {
     /// The op to report: the instruction in the walked computation.
     pub at: &'m Instruction,
     pub input: Option<&'m Shape>,
+    /// The value `input` is the shape of.
+    pub source: Option<&'m str>,
     pub output: &'m Shape,
 }
 
@@ -152,6 +154,9 @@ fn fusion(module: &HloModule, view: &OpView) -> Verdict {
     else {
         return Verdict::Stop;
     };
+    if gathers(called) {
+        return trap(view, FindingKind::RelayoutFusion, true);
+    }
     let mut inner = Vec::new();
     collect_fused(module, called, &mut HashSet::new(), &mut inner);
     if !inner
@@ -185,15 +190,34 @@ fn fusion(module: &HloModule, view: &OpView) -> Verdict {
     }
 }
 
+/// Whether a fused computation's result is a `gather` seen through pure movement (XLA
+/// emits gathers as fusions whose index arithmetic is real computation, but the data
+/// itself is only moved).
+fn gathers(comp: &Computation) -> bool {
+    let mut at = comp.root();
+    while let Some(inst) = at {
+        match inst.opcode.as_str() {
+            "gather" => return true,
+            "bitcast" | "reshape" | "transpose" | "copy" => {
+                at = inst.operands.first().and_then(|o| comp.get(&o.name));
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
 /// The view of an ordinary (non-async) instruction inside `comp`. Its input is its
 /// largest operand: the array a slice, pad or fusion reads, not an index or pad value.
 pub(crate) fn plain_view<'m>(comp: &'m Computation, inst: &'m Instruction) -> OpView<'m> {
     let mut input: Option<&Shape> = None;
+    let mut source = None;
     for o in &inst.operands {
         let shape = shape_of(comp, &o.name, o.shape.as_ref());
         let size = |s: Option<&Shape>| s.and_then(Shape::bytes).unwrap_or(0);
-        if input.is_none() || size(shape) > size(input) {
+        if source.is_none() || size(shape) > size(input) {
             input = shape;
+            source = Some(o.name.as_str());
         }
     }
     OpView {
@@ -201,6 +225,7 @@ pub(crate) fn plain_view<'m>(comp: &'m Computation, inst: &'m Instruction) -> Op
         inst,
         at: inst,
         input,
+        source,
         output: &inst.shape,
     }
 }

@@ -4,6 +4,7 @@
 //! through what does (reporting it), and stop at real computation, parameters and other
 //! kernels. Worklists rather than recursion: a dump with a long chain must not overflow.
 
+use super::cause::Cause;
 use super::finding::{Finding, Side};
 use super::judge::{judge, plain_view, shape_of, OpView, Verdict};
 use crate::instruction::Instruction;
@@ -121,6 +122,14 @@ impl<'m> Walker<'m> {
             cause,
             cure: cause.cure(side).to_string(),
         });
+        // A fusion that slices or pads reads one array; its other operands are indices
+        // or pad values, whose producers feed nothing the kernel reads.
+        if side == Side::Feed
+            && inst.opcode == "fusion"
+            && matches!(cause, Cause::Slice | Cause::Pad)
+        {
+            return step.view.source.into_iter().collect();
+        }
         step.next
     }
 
@@ -202,8 +211,9 @@ impl<'m> Walker<'m> {
         &self,
         start: &'m Instruction,
         done: &'m Instruction,
-        input: &str,
+        input: &'m str,
     ) -> Option<OpView<'m>> {
+        let source = Some(input);
         let input = shape_of(self.comp, input, None);
         let (opcode, inst) = match start.opcode.as_str() {
             "copy-start" => ("copy-done", done),
@@ -221,6 +231,7 @@ impl<'m> Walker<'m> {
             inst,
             at: done,
             input,
+            source,
             output: &done.shape,
         })
     }
