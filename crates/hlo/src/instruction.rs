@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 pub struct Operand {
     pub name: String,
     pub shape: Option<Shape>,
+    /// `%t#2`: element 2 of tuple-shaped `%t`, how newer XLA prints a get-tuple-element
+    /// folded into its user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
 }
 
 /// `key=value` after the operand list, value kept as written (quotes and braces included),
@@ -192,12 +196,19 @@ fn operand(item: &str) -> Option<Operand> {
     } else {
         Shape::parse(&mut c).ok()
     };
-    let name = c.rest().trim().trim_start_matches('%');
+    let text = c.rest().trim().trim_start_matches('%');
+    let (name, index) = match text.rsplit_once('#') {
+        Some((name, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (name, Some(n.parse().ok()?))
+        }
+        _ => (text, None),
+    };
     let is_name = name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
         && !name.contains(char::is_whitespace);
     is_name.then(|| Operand {
         name: name.to_string(),
         shape,
+        index,
     })
 }
 
@@ -241,6 +252,12 @@ mod tests {
         );
         assert_eq!(i.operands[1].name, "b");
         assert_eq!(i.called_computations(), ["fused"]);
+        let g = parse("%f = f32[8]{0} fusion(%t#4, %u), kind=kLoop, calls=%fused");
+        assert_eq!(
+            (g.operands[0].name.as_str(), g.operands[0].index),
+            ("t", Some(4))
+        );
+        assert_eq!(g.operands[1].index, None);
         let k = parse("%c = s32[2]{0} constant({1, 2})");
         assert!(k.operands.is_empty());
         assert_eq!(k.arguments, ["{1, 2}"]);

@@ -213,7 +213,7 @@ pub(crate) fn plain_view<'m>(comp: &'m Computation, inst: &'m Instruction) -> Op
     let mut input: Option<&Shape> = None;
     let mut source = None;
     for o in &inst.operands {
-        let shape = shape_of(comp, &o.name, o.shape.as_ref());
+        let shape = comp.operand_shape(o);
         let size = |s: Option<&Shape>| s.and_then(Shape::bytes).unwrap_or(0);
         if source.is_none() || size(shape) > size(input) {
             input = shape;
@@ -228,15 +228,6 @@ pub(crate) fn plain_view<'m>(comp: &'m Computation, inst: &'m Instruction) -> Op
         source,
         output: &inst.shape,
     }
-}
-
-/// The shape of value `name`, from its definition or, failing that, as printed at the use.
-pub(crate) fn shape_of<'m>(
-    comp: &'m Computation,
-    name: &str,
-    printed: Option<&'m Shape>,
-) -> Option<&'m Shape> {
-    comp.get(name).map(|i| &i.shape).or(printed)
 }
 
 /// All instructions of a fused computation and the fusions nested in it.

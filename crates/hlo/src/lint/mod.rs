@@ -10,11 +10,14 @@ mod cause;
 mod finding;
 mod judge;
 mod render;
+mod summary;
 mod walk;
 
 pub use allow::{Allowlist, AllowlistError, Excess, Rule};
 pub use cause::{classify, Cause};
 pub use finding::{Finding, FindingKind, Side};
+pub use render::human_bytes;
+pub use summary::{CauseTotal, Summary};
 
 use crate::instruction::Instruction;
 use crate::module::{Computation, HloModule};
@@ -158,5 +161,24 @@ mod tests {
         assert_eq!(kernel_label("custom-call"), "custom-call");
         assert_eq!(kernel_label("a.b"), "a.b");
         assert_eq!(kernel_label(".1"), ".1");
+    }
+
+    /// As libtpu prints a loop body compiled from StableHLO: `%t#i` operands instead of
+    /// get-tuple-element instructions.
+    #[test]
+    fn tuple_element_operands_are_followed() {
+        let text = "HloModule m\n\n%slice (a: f32[4,8,128], i: s32[]) -> f32[8,128] {\n  %a = f32[4,8,128]{2,1,0:T(8,128)} parameter(0)\n  %i = s32[] parameter(1)\n  %z = s32[] constant(0)\n  %d = f32[1,8,128]{2,1,0:T(8,128)} dynamic-slice(%a, %i, %z, %z), dynamic_slice_sizes={1,8,128}\n  ROOT %b = f32[8,128]{1,0:T(8,128)} bitcast(%d)\n}\n\nENTRY %body (t: (s32[], f32[4,8,128])) -> f32[8,128] {\n  %t = (s32[]{:T(128)}, f32[4,8,128]{2,1,0:T(8,128)}) parameter(0)\n  %f = f32[8,128]{1,0:T(8,128)S(1)} fusion(%t#1, %t#0), kind=kLoop, calls=%slice\n  %k = (f32[8,128]{1,0:T(8,128)}, f32[8]{0}) custom-call(%f), custom_call_target=\"tpu_custom_call\"\n  ROOT %c = f32[8,128]{0,1:T(8,128)} copy(%k#0)\n}\n";
+        let report = lint(&HloModule::parse(text).unwrap(), &LintOptions::default());
+        let found: Vec<_> = report
+            .findings()
+            .map(|(_, f)| (f.side, f.cause, f.from.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Side::Feed, Cause::Slice, "f32[4,8,128]{2,1,0:T(8,128)}"),
+                (Side::Drain, Cause::Relayout, "f32[8,128]{1,0:T(8,128)}"),
+            ]
+        );
     }
 }

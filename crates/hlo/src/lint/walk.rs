@@ -6,7 +6,7 @@
 
 use super::cause::Cause;
 use super::finding::{Finding, Side};
-use super::judge::{judge, plain_view, shape_of, OpView, Verdict};
+use super::judge::{judge, plain_view, OpView, Verdict};
 use crate::instruction::Instruction;
 use crate::module::{Computation, HloModule};
 use std::collections::HashSet;
@@ -91,7 +91,7 @@ impl<'m> Walker<'m> {
                 if !self.seen.insert(&user.name) {
                     continue;
                 }
-                for step in self.consumers(name, user, position) {
+                for step in self.consumers(user, position) {
                     work.extend(self.record(step, Side::Drain, None));
                 }
             }
@@ -139,7 +139,7 @@ impl<'m> Walker<'m> {
         match inst.opcode.as_str() {
             "copy-done" | "async-done" => {
                 let start = self.comp.get(first(inst)?)?;
-                let view = self.async_view(start, inst, first(start)?)?;
+                let view = self.async_view(start, inst)?;
                 Some(Step {
                     next: data_inputs(view.opcode, start),
                     view,
@@ -163,8 +163,8 @@ impl<'m> Walker<'m> {
         }
     }
 
-    /// How `user` consumes value `name` (its operand at `position`).
-    fn consumers(&self, name: &'m str, user: &'m Instruction, position: usize) -> Vec<Step<'m>> {
+    /// How `user` consumes the value walked (its operand at `position`).
+    fn consumers(&self, user: &'m Instruction, position: usize) -> Vec<Step<'m>> {
         let users_named = |of: &'m str, opcode: &'static str| {
             self.comp
                 .users(of)
@@ -181,7 +181,7 @@ impl<'m> Walker<'m> {
                 users_named(&user.name, done)
                     .filter_map(|d| {
                         Some(Step {
-                            view: self.async_view(user, d, name)?,
+                            view: self.async_view(user, d)?,
                             next: vec![&d.name],
                         })
                     })
@@ -206,15 +206,12 @@ impl<'m> Walker<'m> {
     }
 
     /// For an async pair: the op it runs (the wrapped computation's root, or the copy
-    /// itself), the shape of `input` going in, and the done half's shape coming out.
-    fn async_view(
-        &self,
-        start: &'m Instruction,
-        done: &'m Instruction,
-        input: &'m str,
-    ) -> Option<OpView<'m>> {
-        let source = Some(input);
-        let input = shape_of(self.comp, input, None);
+    /// itself), the shape of the start's operand going in, and the done half's shape
+    /// coming out.
+    fn async_view(&self, start: &'m Instruction, done: &'m Instruction) -> Option<OpView<'m>> {
+        let operand = start.operands.first()?;
+        let source = Some(operand.name.as_str());
+        let input = self.comp.operand_shape(operand);
         let (opcode, inst) = match start.opcode.as_str() {
             "copy-start" => ("copy-done", done),
             "async-start" => {
