@@ -4,6 +4,7 @@ use crate::cursor::Cursor;
 use crate::error::ParseErrorKind;
 use crate::shape::Shape;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// A use of another instruction's value; the shape is present when XLA printed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -16,12 +17,50 @@ pub struct Operand {
     pub index: Option<usize>,
 }
 
-/// `key=value` after the operand list, value kept as written (quotes and braces included),
-/// so attributes this crate does not know survive untouched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attribute {
-    pub key: String,
-    pub value: String,
+/// The `key=value, ...` text after the operand list, kept as written (quotes and braces
+/// included) so attributes this crate does not know survive untouched. One string per
+/// instruction with the pairs as ranges into it: long metadata and backend configs are
+/// copied once, not allocated pair by pair (most of the parse time of a big dump).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attributes {
+    text: String,
+    pairs: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Attributes {
+    /// `(key, value)` in the order written.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs
+            .iter()
+            .map(|(k, v)| (&self.text[k.clone()], &self.text[v.clone()]))
+    }
+
+    /// The raw value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Reads `, key=value, ...` up to the end of the text.
+    fn parse(c: &mut Cursor) -> Result<Self, ParseErrorKind> {
+        let start = c.pos();
+        let mut pairs = Vec::new();
+        while c.eat(",") {
+            let key = c.ident();
+            if key.is_empty() {
+                return Err(c.expected("an attribute name"));
+            }
+            let key_end = c.pos() - start;
+            let key = key_end - key.len()..key_end;
+            c.expect("=")?;
+            c.skip_ws();
+            let at = c.pos() - start;
+            let value = c.balanced_until(&[','])?;
+            // balanced_until trims only the end here: the start is past the blanks.
+            pairs.push((key, at..at + value.len()));
+        }
+        let text = c.text_from(start).to_string();
+        Ok(Self { text, pairs })
+    }
 }
 
 /// A parsed instruction. Only what the lint and goldens need is typed; the rest is text.
@@ -34,7 +73,7 @@ pub struct Instruction {
     pub operands: Vec<Operand>,
     /// Non-operand arguments: a constant's literal, a parameter's number.
     pub arguments: Vec<String>,
-    pub attributes: Vec<Attribute>,
+    pub attributes: Attributes,
     /// 1-based line in the module text.
     pub line: usize,
 }
@@ -59,16 +98,7 @@ impl Instruction {
         }
         c.expect("(")?;
         let (operands, arguments) = parse_operands(c, opcode == "constant")?;
-        let mut attributes = Vec::new();
-        while c.eat(",") {
-            let key = c.ident().to_string();
-            if key.is_empty() {
-                return Err(c.expected("an attribute name"));
-            }
-            c.expect("=")?;
-            let value = c.balanced_until(&[','])?.to_string();
-            attributes.push(Attribute { key, value });
-        }
+        let attributes = Attributes::parse(c)?;
         c.skip_ws();
         if !c.is_empty() {
             return Err(c.expected("',' or the end of the line"));
@@ -87,10 +117,7 @@ impl Instruction {
 
     /// The raw value of attribute `key`.
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|a| a.key == key)
-            .map(|a| a.value.as_str())
+        self.attributes.get(key)
     }
 
     /// `custom_call_target`, unquoted.
@@ -129,8 +156,8 @@ impl Instruction {
         ];
         self.attributes
             .iter()
-            .filter(|a| KEYS.contains(&a.key.as_str()))
-            .flat_map(|a| a.value.trim_matches(|c| c == '{' || c == '}').split(','))
+            .filter(|(key, _)| KEYS.contains(key))
+            .flat_map(|(_, value)| value.trim_matches(|c| c == '{' || c == '}').split(','))
             .map(|n| n.trim().trim_start_matches('%'))
             .filter(|n| !n.is_empty())
             .collect()

@@ -18,7 +18,7 @@ pub mod shape;
 
 pub use element::ElementType;
 pub use error::{ParseError, ParseErrorKind};
-pub use instruction::{Attribute, Instruction, Operand};
+pub use instruction::{Attributes, Instruction, Operand};
 pub use layout::{Layout, Tile};
 pub use module::{Computation, HloModule};
 pub use shape::{ArrayShape, Dim, Shape};
