@@ -1,10 +1,12 @@
 //! The findings of many reports grouped by cause, largest first: what a CI log shows
 //! after the per-kernel detail, so the reader sees which fix saves the most bytes.
+//! An op that feeds two kernels (a slice read by both backward kernels) is two findings
+//! but writes its bytes once, so bytes are counted per op.
 
 use super::render::human_bytes;
 use super::{Cause, Report, Side};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
 /// The findings of one cause.
@@ -12,7 +14,9 @@ use std::fmt;
 pub struct CauseTotal {
     pub cause: Cause,
     pub findings: usize,
-    /// Bytes written by the findings whose size is known.
+    /// Distinct ops behind the findings.
+    pub ops: usize,
+    /// Bytes those ops write (where the size is known).
     pub bytes: u64,
     /// Kernel labels with at least one such finding.
     pub kernels: BTreeSet<String>,
@@ -28,16 +32,21 @@ pub struct Summary {
 
 impl Summary {
     pub fn add(&mut self, report: &Report) {
+        let mut ops = HashSet::new();
         for (kernel, f) in report.findings() {
             let total = self.totals.entry(f.cause).or_insert_with(|| CauseTotal {
                 cause: f.cause,
                 findings: 0,
+                ops: 0,
                 bytes: 0,
                 kernels: BTreeSet::new(),
                 cures: BTreeMap::new(),
             });
             total.findings += 1;
-            total.bytes += f.bytes.unwrap_or(0);
+            if ops.insert((&f.computation, &f.instruction)) {
+                total.ops += 1;
+                total.bytes += f.bytes.unwrap_or(0);
+            }
             total.kernels.insert(kernel.kernel.clone());
             total.cures.entry(f.side).or_insert_with(|| f.cure.clone());
         }
@@ -61,10 +70,11 @@ impl fmt::Display for Summary {
         for t in totals {
             writeln!(
                 f,
-                "  {:<9} {} finding(s) in {} kernel(s), {} moved",
+                "  {:<9} {} finding(s) in {} kernel(s), {} op(s) writing {}",
                 t.cause,
                 t.findings,
                 t.kernels.len(),
+                t.ops,
                 human_bytes(t.bytes)
             )?;
             for (side, cure) in &t.cures {
@@ -103,7 +113,7 @@ mod tests {
         );
         let text = summary.to_string();
         assert!(
-            text.contains("slice     2 finding(s) in 1 kernel(s), 64.0 KiB moved"),
+            text.contains("slice     2 finding(s) in 1 kernel(s), 2 op(s) writing 64.0 KiB"),
             "{text}"
         );
         assert!(
