@@ -23,7 +23,11 @@ fn corpus() -> Vec<(String, String)> {
         .expect("tests/data")
         .filter_map(|e| {
             let path = e.ok()?.path();
-            let case = path.file_name()?.to_str()?.strip_suffix(".after_optimizations.txt")?.to_string();
+            let case = path
+                .file_name()?
+                .to_str()?
+                .strip_suffix(".after_optimizations.txt")?
+                .to_string();
             Some((case, std::fs::read_to_string(&path).ok()?))
         })
         .collect();
@@ -51,7 +55,10 @@ fn check_dump_dir(c: &mut Criterion) {
     let bytes = fill(dir.path());
     let options = LintOptions::default();
     let mut group = c.benchmark_group("hlo_check");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(60));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(60));
     group.throughput(Throughput::Bytes(bytes));
     group.bench_function("dump_dir_1GiB_2_threads", |b| {
         b.iter(|| {

@@ -28,8 +28,12 @@ fn scanned(call: &TpuCustomCall) -> String {
     for i in 0..n {
         let ty = &call.operands[i];
         let zeros = vec!["%z"; ty.shape.len()].join(", ");
-        let sizes: Vec<String> = std::iter::once(1).chain(ty.shape.iter().copied()).map(|d| d.to_string()).collect();
-        let one = pallas_flash_codegen::TensorType::new([vec![1], ty.shape.clone()].concat(), ty.dtype);
+        let sizes: Vec<String> = std::iter::once(1)
+            .chain(ty.shape.iter().copied())
+            .map(|d| d.to_string())
+            .collect();
+        let one =
+            pallas_flash_codegen::TensorType::new([vec![1], ty.shape.clone()].concat(), ty.dtype);
         let index_types = vec!["tensor<i32>"; ty.shape.len() + 1].join(", ");
         body.push(format!(
             "%d{i} = stablehlo.dynamic_slice %s{i}, %i, {zeros}, sizes = [{}] : ({}, {index_types}) -> {one}",
@@ -60,29 +64,51 @@ fn scanned(call: &TpuCustomCall) -> String {
 }
 
 fn lint_compiled(call: &TpuCustomCall) -> Report {
-    let (report, _) = compile_program(&scanned(call), &Target::v5e()).expect("the scanned program compiles for v5e");
+    let (report, _) = compile_program(&scanned(call), &Target::v5e())
+        .expect("the scanned program compiles for v5e");
     let text = report.optimized_hlo_text.expect("optimized HLO");
-    lint(&HloModule::parse(&text).expect("parses"), &LintOptions::default())
+    lint(
+        &HloModule::parse(&text).expect("parses"),
+        &LintOptions::default(),
+    )
 }
 
 #[test]
 fn a_scanned_layer_slice_is_a_slice_finding_until_the_kernel_allows_input_fusion() {
-    let cfg = FlashAttentionConfig::new(1, 4, 4, 512, 512, 128).causal(true).blocks(BlockSizes::new(256, 256));
+    let cfg = FlashAttentionConfig::new(1, 4, 4, 512, 512, 128)
+        .causal(true)
+        .blocks(BlockSizes::new(256, 256));
     let kernel = forward(&cfg).expect("forward kernel");
     let call = TpuCustomCall::new(&kernel, &lower(&kernel).expect("lowers")).expect("custom call");
 
     let sliced = lint_compiled(&call);
     println!("without allow_input_fusion:\n{sliced}");
     assert_eq!(sliced.kernels.len(), 1, "{sliced}");
-    let feeds: Vec<_> = sliced.findings().filter(|(_, f)| f.side == Side::Feed).map(|(_, f)| f).collect();
-    assert_eq!(feeds.iter().map(|f| f.operand).collect::<Vec<_>>(), [Some(0), Some(1), Some(2)], "{sliced}");
+    let feeds: Vec<_> = sliced
+        .findings()
+        .filter(|(_, f)| f.side == Side::Feed)
+        .map(|(_, f)| f)
+        .collect();
+    assert_eq!(
+        feeds.iter().map(|f| f.operand).collect::<Vec<_>>(),
+        [Some(0), Some(1), Some(2)],
+        "{sliced}"
+    );
     for f in &feeds {
         assert_eq!(f.cause, Cause::Slice, "{f:?}");
         assert!(f.cure.contains("allow_input_fusion"), "{}", f.cure);
     }
 
-    let fused = lint_compiled(&call.with_allow_input_fusion(vec![true; 3]).expect("one per operand"));
+    let fused = lint_compiled(
+        &call
+            .with_allow_input_fusion(vec![true; 3])
+            .expect("one per operand"),
+    );
     println!("with allow_input_fusion:\n{fused}");
-    assert_eq!(fused.kernels.len(), 1, "the kernel is still found inside its fusion: {fused}");
+    assert_eq!(
+        fused.kernels.len(),
+        1,
+        "the kernel is still found inside its fusion: {fused}"
+    );
     assert!(fused.is_clean(), "{fused}");
 }
