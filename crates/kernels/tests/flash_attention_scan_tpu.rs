@@ -4,10 +4,11 @@
 //! `allow_input_fusion` as the cure; with it set, XLA fuses the slices into the kernel and
 //! the copies are gone. Compiled deviceless for v5e through libtpu.
 
-use pallas_flash_codegen::{compile_program, lower, Target, TpuCustomCall};
+use pallas_flash_codegen::{compile_program, lower, CompileSettings, TpuCustomCall};
 use pallas_flash_hlo::lint::{lint, Cause, LintOptions, Report, Side};
 use pallas_flash_hlo::HloModule;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 
 const LAYERS: usize = 4;
 
@@ -64,7 +65,7 @@ fn scanned(call: &TpuCustomCall) -> String {
 }
 
 fn lint_compiled(call: &TpuCustomCall) -> Report {
-    let (report, _) = compile_program(&scanned(call), &Target::v5e())
+    let (report, _) = compile_program(&scanned(call), &CompileSettings::new(Target::v5e()))
         .expect("the scanned program compiles for v5e");
     let text = report.optimized_hlo_text.expect("optimized HLO");
     lint(
@@ -78,7 +79,7 @@ fn a_scanned_layer_slice_is_a_slice_finding_until_the_kernel_allows_input_fusion
     let cfg = FlashAttentionConfig::new(1, 4, 4, 512, 512, 128)
         .causal(true)
         .blocks(BlockSizes::new(256, 256));
-    let kernel = forward(&cfg).expect("forward kernel");
+    let kernel = forward(&cfg, &Target::v5e()).expect("forward kernel");
     let call = TpuCustomCall::new(&kernel, &lower(&kernel).expect("lowers")).expect("custom call");
 
     let sliced = lint_compiled(&call);
