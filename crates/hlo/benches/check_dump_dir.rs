@@ -10,34 +10,18 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use pallas_flash_hlo::check::check_all;
 use pallas_flash_hlo::dump::optimized_dumps;
 use pallas_flash_hlo::lint::{LintOptions, Summary};
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+#[path = "../tests/common/mod.rs"]
+mod common;
 use std::time::Duration;
 
 const TARGET_BYTES: u64 = 1 << 30;
 const THREADS: usize = 2;
 
-/// The corpus dumps, as `(case, text)`.
-fn corpus() -> Vec<(String, String)> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data");
-    let mut cases: Vec<(String, String)> = std::fs::read_dir(&dir)
-        .expect("tests/data")
-        .filter_map(|e| {
-            let path = e.ok()?.path();
-            let case = path
-                .file_name()?
-                .to_str()?
-                .strip_suffix(".after_optimizations.txt")?
-                .to_string();
-            Some((case, std::fs::read_to_string(&path).ok()?))
-        })
-        .collect();
-    cases.sort();
-    cases
-}
-
 /// Fills `dir` with corpus copies until `TARGET_BYTES`; returns the bytes written.
 fn fill(dir: &Path) -> u64 {
-    let corpus = corpus();
+    let corpus = common::corpus();
     let mut written = 0u64;
     for (i, (case, text)) in corpus.iter().cycle().enumerate() {
         if written >= TARGET_BYTES {
