@@ -12,8 +12,10 @@ use pallas_flash::ir::DType;
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
 use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
+use pallas_flash::kernels::retrieval::{BankNorms, RetrievalConfig};
 use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::family::{Blocks, BuiltKernel, KernelFamily};
+use pallas_flash::tiling::precision::Precision;
 use pallas_flash::tiling::{rules, Target};
 
 use crate::error::CliError;
@@ -29,6 +31,27 @@ fn parse_dtype(text: &str) -> Result<DType, String> {
         "bf16" => Ok(DType::Bf16),
         "f32" => Ok(DType::F32),
         other => Err(format!("unsupported dtype `{other}`: use bf16 or f32")),
+    }
+}
+
+/// `auto` (None: [`Precision::auto`] for the target) or a precision.
+fn parse_precision(text: &str) -> Result<Option<Precision>, String> {
+    match text {
+        "auto" => Ok(None),
+        other => other
+            .parse()
+            .map(Some)
+            .map_err(|e: pallas_flash::tiling::precision::PrecisionError| e.to_string()),
+    }
+}
+
+fn parse_bank_norms(text: &str) -> Result<BankNorms, String> {
+    match text {
+        "kernel" => Ok(BankNorms::InKernel),
+        "precomputed" => Ok(BankNorms::Precomputed),
+        other => Err(format!(
+            "unknown --bank-norms `{other}`: use kernel or precomputed"
+        )),
     }
 }
 
@@ -95,10 +118,34 @@ pub struct ShapeArgs {
     /// Scoped VMEM limit for the kernel, MiB (default: the kernel's own, else the chip's).
     #[arg(long = "vmem-limit-mib")]
     pub vmem_limit_mib: Option<u64>,
+    /// Matmul operand precision: auto (the target's fastest measured), bf16, int8 or fp8
+    /// (quantized with per-channel scales). Overrides --dtype.
+    #[arg(long, value_parser = parse_precision)]
+    pub precision: Option<Option<Precision>>,
+    /// Queries per call (retrieval).
+    #[arg(long)]
+    pub queries: Option<usize>,
+    /// Bank rows (retrieval).
+    #[arg(long)]
+    pub bank: Option<usize>,
+    /// Embedding width, a multiple of 128 (retrieval).
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Results per query, 1..=128 (retrieval).
+    #[arg(long = "top-k")]
+    pub top_k: Option<usize>,
+    /// Bank block rows a split step scores (retrieval).
+    #[arg(long = "block-bank")]
+    pub block_bank: Option<usize>,
+    /// Bank norms computed in the kernel, or precomputed as an input (retrieval).
+    #[arg(long = "bank-norms", value_parser = parse_bank_norms)]
+    pub bank_norms: Option<BankNorms>,
 }
 
 /// Default matmul size when no --m/--n/--k is given.
 const MATMUL_DEFAULT_DIM: usize = 2048;
+/// Default retrieval problem: the anchor (Q=8, M=65,536, D=768), top-10.
+const RETRIEVAL_DEFAULTS: (usize, usize, usize, usize) = (8, 65_536, 768, 10);
 /// Default attention problem: docs/design.md §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
 /// Default decode problem: docs/design.md §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
@@ -176,6 +223,11 @@ impl Catalog {
     pub fn builtin() -> Catalog {
         Catalog::empty()
             .with_entry("matmul", "Blocked matmul, bf16 or f32 operands, f32 accumulator and output.", |a| Ok(Problem::new("matmul", matmul(a)?)))
+            .with_entry(
+                "retrieval",
+                "Cosine-similarity top-k of --queries against a bf16 --bank of --dim-wide embeddings: a split kernel per bank block, then a merge (ties: lowest index).",
+                |a| Ok(Problem::new("retrieval", retrieval(a)?)),
+            )
             .with_entry("flash-attention", "FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).", |a| {
                 Ok(Problem::new("flash-attention", flash_attention::Forward(attention("flash-attention", a)?)))
             })
@@ -272,10 +324,18 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
             "--block-n",
             "--block-k",
             "--vmem-limit-mib",
+            "--precision",
         ],
     )?;
     let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
     let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
+    if let Some(choice) = args.precision {
+        let precision = choice.unwrap_or_else(|| Precision::auto(&args.target));
+        precision
+            .check(&args.target)
+            .map_err(|e| CliError::Flag(e.to_string()))?;
+        cfg = cfg.precision(precision);
+    }
     let b = cfg.blocks;
     cfg = cfg.blocks(MatmulBlocks::new(
         args.block_m.unwrap_or(b.bm),
@@ -286,6 +346,35 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
         cfg = cfg.vmem_limit_bytes(mib << 20);
     }
     Ok(cfg)
+}
+
+fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
+    args.only(
+        "retrieval",
+        &[
+            "--queries",
+            "--bank",
+            "--dim",
+            "--top-k",
+            "--block-bank",
+            "--bank-norms",
+        ],
+    )?;
+    if args.dtype != DType::Bf16 {
+        return Err(CliError::Flag("retrieval takes a bf16 bank".to_string()));
+    }
+    let (q, m, d, k) = RETRIEVAL_DEFAULTS;
+    let cfg = RetrievalConfig::new(
+        args.queries.unwrap_or(q),
+        args.bank.unwrap_or(m),
+        args.dim.unwrap_or(d),
+        args.top_k.unwrap_or(k),
+    )
+    .bank_norms(args.bank_norms.unwrap_or(BankNorms::InKernel));
+    Ok(match args.block_bank {
+        Some(block) => cfg.block_bank(block),
+        None => cfg,
+    })
 }
 
 fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliError> {
@@ -388,6 +477,11 @@ impl ShapeArgs {
             ("--block-k", self.block_k),
             ("--splits", self.splits),
             ("--page-size", self.page_size),
+            ("--queries", self.queries),
+            ("--bank", self.bank),
+            ("--dim", self.dim),
+            ("--top-k", self.top_k),
+            ("--block-bank", self.block_bank),
         ];
         let mut given: Vec<&'static str> = sizes
             .iter()
@@ -396,6 +490,8 @@ impl ShapeArgs {
             .collect();
         given.extend(self.causal.then_some("--causal"));
         given.extend(self.vmem_limit_mib.is_some().then_some("--vmem-limit-mib"));
+        given.extend(self.precision.is_some().then_some("--precision"));
+        given.extend(self.bank_norms.is_some().then_some("--bank-norms"));
         given
     }
 

@@ -29,7 +29,8 @@
 //! ```
 
 use pallas_flash_ir::{
-    DType, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder, ValidationError, Value,
+    ds, DType, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder, RefId, ValidationError,
+    Value,
 };
 use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
 use pallas_flash_tiling::roofline::Work;
@@ -70,6 +71,8 @@ pub struct RetrievalConfig {
     pub dim: usize,
     pub top_k: usize,
     pub bank_norms: BankNorms,
+    /// Bank rows a split step scores; `None`: [`RetrievalConfig::default_block_bank`].
+    pub block_bank: Option<usize>,
 }
 
 /// Why a retrieval configuration can not become kernels.
@@ -107,7 +110,13 @@ impl RetrievalConfig {
             dim,
             top_k,
             bank_norms: BankNorms::InKernel,
+            block_bank: None,
         }
+    }
+
+    pub fn block_bank(mut self, rows: usize) -> Self {
+        self.block_bank = Some(rows);
+        self
     }
 
     pub fn bank_norms(mut self, norms: BankNorms) -> Self {
@@ -208,9 +217,8 @@ impl RetrievalConfig {
             partial(&k),
         );
 
+        let dots = similarity_dots(&mut k, queries, bank, [q, n, d]);
         let (qv, bv) = (k.read(queries), k.read(bank));
-        let q16 = k.cast(qv, DType::Bf16);
-        let dots = k.dot_nt(q16, bv);
         let q_sq = k.mul(qv, qv);
         let q_norm_sq = k.sum(q_sq, 1);
         let floor = k.full([q, 1], DType::F32, NORM_FLOOR);
@@ -299,6 +307,30 @@ impl RetrievalConfig {
     }
 }
 
+/// `queries · bankᵀ` `[q, n]` in f32 from bf16 operands. libtpu's static profiler
+/// aborts on a bf16 dot of exactly 8 rows contracting over more than 128
+/// (`pallas_flash_tiling::profiler_traps`), so 8 queries contract 128 lanes at a time.
+fn similarity_dots(
+    k: &mut KernelBuilder,
+    queries: RefId,
+    bank: RefId,
+    [q, n, d]: [usize; 3],
+) -> Value {
+    let chunk = if q == 8 { 128 } else { d };
+    let mut dots: Option<Value> = None;
+    for start in (0..d).step_by(chunk) {
+        let qc = k.load(queries, [ds(0, q), ds(start, chunk)]);
+        let q16 = k.cast(qc, DType::Bf16);
+        let bc = k.load(bank, [ds(0, n), ds(start, chunk)]);
+        let part = k.dot_nt(q16, bc);
+        dots = Some(match dots {
+            Some(sum) => k.add(sum, part),
+            None => part,
+        });
+    }
+    dots.expect("d >= 128 (checked)")
+}
+
 /// The largest multiple of 128 dividing `rows` not above `cap`, else `rows`.
 fn largest_lane_divisor(rows: usize, cap: usize) -> usize {
     (1..=cap / PARTIAL_LANES)
@@ -371,7 +403,8 @@ impl KernelFamily for RetrievalConfig {
     }
 
     fn default_blocks(&self, _: &Target) -> Blocks {
-        vec![("block_bank", self.default_block_bank())]
+        let block = self.block_bank.unwrap_or_else(|| self.default_block_bank());
+        vec![("block_bank", block)]
     }
 
     fn candidate_blocks(&self) -> Vec<(&'static str, Vec<usize>)> {
