@@ -34,13 +34,32 @@ fn parse_dtype(text: &str) -> Result<DType, String> {
     }
 }
 
-/// `auto` (None: [`Precision::auto`] for the target) or a precision.
-fn parse_precision(text: &str) -> Result<Option<Precision>, String> {
+/// `--precision`: `auto` ([`Precision::auto`] for the target) or one precision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionChoice {
+    Auto,
+    Fixed(Precision),
+}
+
+impl PrecisionChoice {
+    /// The precision on `target`, or why libtpu can not run it there.
+    pub fn on(self, target: &Target) -> Result<Precision, CliError> {
+        let precision = match self {
+            PrecisionChoice::Auto => Precision::auto(target),
+            PrecisionChoice::Fixed(p) => p,
+        };
+        precision
+            .check(target)
+            .map_err(|e| CliError::Flag(e.to_string()))
+    }
+}
+
+fn parse_precision(text: &str) -> Result<PrecisionChoice, String> {
     match text {
-        "auto" => Ok(None),
+        "auto" => Ok(PrecisionChoice::Auto),
         other => other
             .parse()
-            .map(Some)
+            .map(PrecisionChoice::Fixed)
             .map_err(|e: pallas_flash::tiling::precision::PrecisionError| e.to_string()),
     }
 }
@@ -121,7 +140,7 @@ pub struct ShapeArgs {
     /// Matmul operand precision: auto (the target's fastest measured), bf16, int8 or fp8
     /// (quantized with per-channel scales). Overrides --dtype.
     #[arg(long, value_parser = parse_precision)]
-    pub precision: Option<Option<Precision>>,
+    pub precision: Option<PrecisionChoice>,
     /// Queries per call (retrieval).
     #[arg(long)]
     pub queries: Option<usize>,
@@ -330,11 +349,7 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
     let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
     let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
     if let Some(choice) = args.precision {
-        let precision = choice.unwrap_or_else(|| Precision::auto(&args.target));
-        precision
-            .check(&args.target)
-            .map_err(|e| CliError::Flag(e.to_string()))?;
-        cfg = cfg.precision(precision);
+        cfg = cfg.precision(choice.on(&args.target)?);
     }
     let b = cfg.blocks;
     cfg = cfg.blocks(MatmulBlocks::new(
@@ -604,6 +619,67 @@ mod tests {
     }
 
     #[test]
+    fn matmul_precision_follows_the_target_or_is_refused_where_libtpu_lacks_it() {
+        let describe = |flags: &[&str]| problem("matmul", flags).map(|p| p.describe());
+        assert_eq!(
+            describe(&["--precision", "auto"]).unwrap(),
+            "matmul 2048x2048x2048 i8",
+            "v5e: int8 is measured faster"
+        );
+        assert_eq!(
+            describe(&["--precision", "auto", "--target", "v4"]).unwrap(),
+            "matmul 2048x2048x2048 bf16"
+        );
+        assert_eq!(
+            describe(&["--precision", "fp8"]).unwrap(),
+            "matmul 2048x2048x2048 f8e4m3fn"
+        );
+        let err = describe(&["--precision", "int8", "--target", "v4"])
+            .err()
+            .unwrap();
+        assert!(
+            err.contains("int8 matmuls do not compile for v4") && err.contains("--precision bf16"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["x", "--precision", "int4"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("use auto, bf16, int8 or fp8"), "{err}");
+    }
+
+    #[test]
+    fn retrieval_flags_fill_the_config() {
+        let flags = [
+            "--queries",
+            "256",
+            "--bank",
+            "8192",
+            "--dim",
+            "1024",
+            "--top-k",
+            "32",
+            "--bank-norms",
+            "precomputed",
+        ];
+        assert_eq!(
+            problem("retrieval", &flags).unwrap().describe(),
+            "retrieval q256 bank 8192x1024 bf16 top-32 (precomputed bank norms)"
+        );
+        assert_eq!(
+            blocks("retrieval", &flags),
+            vec![("block_bank", 1024)],
+            "[256, 1024] f32 similarities: 1 MiB"
+        );
+        assert_eq!(
+            blocks("retrieval", &["--block-bank", "512"]),
+            vec![("block_bank", 512)]
+        );
+        let err = problem("retrieval", &["--m", "4"]).err().unwrap();
+        assert!(err.contains("--m do(es) not apply to retrieval"), "{err}");
+    }
+
+    #[test]
     fn attention_flags_fill_the_config_and_matmul_flags_are_refused() {
         let flags = [
             "--seq",
@@ -686,8 +762,12 @@ mod tests {
     }
 
     /// One shape per catalog kernel, small enough to search quickly.
-    const SHAPES: [(&str, &[&str]); 5] = [
+    const SHAPES: [(&str, &[&str]); 6] = [
         ("matmul", &["--m", "512", "--n", "256", "--k", "1024"]),
+        (
+            "retrieval",
+            &["--queries", "16", "--bank", "4096", "--dim", "256"],
+        ),
         (
             "flash-attention",
             &[
