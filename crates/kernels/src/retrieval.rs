@@ -32,7 +32,7 @@ use pallas_flash_ir::{
     ds, DType, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder, RefId, ValidationError,
     Value,
 };
-use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
 use pallas_flash_tiling::roofline::Work;
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
@@ -284,11 +284,7 @@ impl RetrievalConfig {
     }
 
     fn block(blocks: &Blocks) -> Result<usize, RetrievalError> {
-        blocks
-            .iter()
-            .find(|(name, _)| *name == "block_bank")
-            .map(|(_, v)| *v)
-            .ok_or(RetrievalError::MissingBlock("block_bank"))
+        named(blocks, "block_bank").ok_or(RetrievalError::MissingBlock("block_bank"))
     }
 
     /// Bytes one call must move: the bank (and its norms), the queries, the results.
