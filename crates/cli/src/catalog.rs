@@ -12,6 +12,7 @@ use pallas_flash::ir::DType;
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
 use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
+use pallas_flash::kernels::memory_priority::MemoryPriorityConfig;
 use pallas_flash::kernels::retrieval::{BankNorms, RetrievalConfig};
 use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::family::{Blocks, BuiltKernel, KernelFamily};
@@ -156,6 +157,12 @@ pub struct ShapeArgs {
     /// Bank block rows a split step scores (retrieval).
     #[arg(long = "block-bank")]
     pub block_bank: Option<usize>,
+    /// Memories (memory-priority; a multiple of 1024).
+    #[arg(long)]
+    pub memories: Option<usize>,
+    /// Priority threshold α (memory-priority).
+    #[arg(long)]
+    pub threshold: Option<f64>,
     /// Bank norms computed in the kernel, or precomputed as an input (retrieval).
     #[arg(long = "bank-norms", value_parser = parse_bank_norms)]
     pub bank_norms: Option<BankNorms>,
@@ -165,6 +172,8 @@ pub struct ShapeArgs {
 const MATMUL_DEFAULT_DIM: usize = 2048;
 /// Default retrieval problem: the anchor (Q=8, M=65,536, D=768), top-10.
 const RETRIEVAL_DEFAULTS: (usize, usize, usize, usize) = (8, 65_536, 768, 10);
+/// Default memory-priority problem: 1M memories (2^20), α = 0.25.
+const PRIORITY_DEFAULTS: (usize, f64) = (1 << 20, 0.25);
 /// Default attention problem: docs/design.md §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
 /// Default decode problem: docs/design.md §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
@@ -246,6 +255,18 @@ impl Catalog {
                 "retrieval",
                 "Cosine-similarity top-k of --queries against a bf16 --bank of --dim-wide embeddings: a split kernel per bank block, then a merge (ties: lowest index).",
                 |a| Ok(Problem::new("retrieval", retrieval(a)?)),
+            )
+            .with_entry(
+                "memory-priority",
+                "Agent-memory priority sim × centrality × recency × intrinsic over --memories f32 entries, zeroed at or below --threshold (HBM-bound).",
+                |a| {
+                    a.only("memory-priority", &["--memories", "--threshold"])?;
+                    let (memories, threshold) = PRIORITY_DEFAULTS;
+                    Ok(Problem::new(
+                        "memory-priority",
+                        MemoryPriorityConfig::new(a.memories.unwrap_or(memories), a.threshold.unwrap_or(threshold)),
+                    ))
+                },
             )
             .with_entry("flash-attention", "FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).", |a| {
                 Ok(Problem::new("flash-attention", flash_attention::Forward(attention("flash-attention", a)?)))
@@ -497,6 +518,7 @@ impl ShapeArgs {
             ("--dim", self.dim),
             ("--top-k", self.top_k),
             ("--block-bank", self.block_bank),
+            ("--memories", self.memories),
         ];
         let mut given: Vec<&'static str> = sizes
             .iter()
@@ -507,6 +529,7 @@ impl ShapeArgs {
         given.extend(self.vmem_limit_mib.is_some().then_some("--vmem-limit-mib"));
         given.extend(self.precision.is_some().then_some("--precision"));
         given.extend(self.bank_norms.is_some().then_some("--bank-norms"));
+        given.extend(self.threshold.is_some().then_some("--threshold"));
         given
     }
 
@@ -762,12 +785,13 @@ mod tests {
     }
 
     /// One shape per catalog kernel, small enough to search quickly.
-    const SHAPES: [(&str, &[&str]); 6] = [
+    const SHAPES: [(&str, &[&str]); 7] = [
         ("matmul", &["--m", "512", "--n", "256", "--k", "1024"]),
         (
             "retrieval",
             &["--queries", "16", "--bank", "4096", "--dim", "256"],
         ),
+        ("memory-priority", &["--memories", "65536"]),
         (
             "flash-attention",
             &[

@@ -180,3 +180,57 @@ fn common_embedding_widths_build() {
         );
     }
 }
+
+mod memory_priority {
+    use ndarray::Array2;
+    use pallas_flash_interpret::{HostArray, Interpreter};
+    use pallas_flash_kernels::memory_priority::MemoryPriorityConfig;
+
+    #[test]
+    fn priority_is_the_product_zeroed_at_or_below_the_threshold() {
+        let cfg = MemoryPriorityConfig::new(4096, 0.05);
+        let built = cfg.kernel(8).unwrap();
+        let factor = |seed: usize| {
+            Array2::from_shape_fn((32, 128), |(i, j)| {
+                ((i * 131 + j * 7 + seed * 17) % 97) as f32 / 97.0
+            })
+        };
+        let factors: Vec<Array2<f32>> = (0..4).map(factor).collect();
+        let args: Vec<HostArray> = factors.iter().cloned().map(HostArray::from).collect();
+        let out = Interpreter::new(&built.kernel).unwrap().run(&args).unwrap();
+        let got = out[0].to_f64();
+        let mut kept = 0;
+        for ((i, j), _) in factors[0].indexed_iter() {
+            let p: f64 = factors.iter().map(|f| f64::from(f[[i, j]])).product();
+            let want = if p > 0.05 { p } else { 0.0 };
+            kept += usize::from(p > 0.05);
+            assert!(
+                (got[[i, j]] - want).abs() < 1e-6,
+                "({i}, {j}): {} vs {want}",
+                got[[i, j]]
+            );
+        }
+        assert!(
+            kept > 100 && kept < 4000,
+            "the threshold splits the data: {kept}"
+        );
+    }
+
+    #[test]
+    fn sizes_off_the_tile_are_errors() {
+        let err = MemoryPriorityConfig::new(1000, 0.1)
+            .kernel(8)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("1000 memories is not a positive multiple of 1024")
+                && err.contains("e.g. 1024"),
+            "{err}"
+        );
+        let err = MemoryPriorityConfig::new(4096, 0.1)
+            .kernel(12)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("block_rows 12"), "{err}");
+    }
+}
