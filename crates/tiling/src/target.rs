@@ -173,8 +173,8 @@ impl Target {
             vpu_bf16: false,
             precision: const {
                 &[
-                    speedup(Precision::Int8, 1.482),
-                    speedup(Precision::Fp8, 1.005),
+                    speedup(Precision::Int8, 1.461),
+                    speedup(Precision::Fp8, 0.985),
                 ]
             },
         }
@@ -212,8 +212,8 @@ impl Target {
             vpu_bf16: false,
             precision: const {
                 &[
-                    speedup(Precision::Int8, 1.749),
-                    speedup(Precision::Fp8, 1.006),
+                    speedup(Precision::Int8, 1.588),
+                    speedup(Precision::Fp8, 0.949),
                 ]
             },
         }
@@ -254,8 +254,8 @@ impl Target {
             vpu_bf16: true, // bf16 VPU math from v6e on (docs/design.md §7, issue 5)
             precision: const {
                 &[
-                    speedup(Precision::Int8, 1.317),
-                    speedup(Precision::Fp8, 1.137),
+                    speedup(Precision::Int8, 1.397),
+                    speedup(Precision::Fp8, 0.981),
                 ]
             },
         }
@@ -295,8 +295,8 @@ impl Target {
             vpu_bf16: true,
             precision: const {
                 &[
-                    speedup(Precision::Int8, 1.020),
-                    speedup(Precision::Fp8, 1.258),
+                    speedup(Precision::Int8, 0.949),
+                    speedup(Precision::Fp8, 1.193),
                 ]
             },
         }
