@@ -44,7 +44,10 @@ fn main() {
                     },
                     Err(e) => {
                         let text = e.to_string();
-                        let first = text.lines().find(|l| l.contains("error")).unwrap_or(&text);
+                        let first = text
+                            .lines()
+                            .find(|l| l.contains("Unsupported") || l.contains("error"))
+                            .unwrap_or(&text);
                         format!(
                             "rejected: `{}` | -",
                             first.chars().take(140).collect::<String>()
