@@ -50,6 +50,10 @@ fn quantize_rows(x: &Array2<f64>, limit: f64, round: fn(f64) -> f64) -> (Array2<
     (q, scales)
 }
 
+fn as_bf16(a: &Array2<f64>) -> HostArray {
+    HostArray::from(a.mapv(bf16::from_f64))
+}
+
 /// `(max abs error, max abs error / max |reference|)` of `precision` vs f64.
 fn error_of(precision: Precision) -> (f64, f64) {
     let (x, y) = (values(1, M, K), values(2, K, N));
@@ -61,10 +65,7 @@ fn error_of(precision: Precision) -> (f64, f64) {
         out[0].to_f64().into_dimensionality().unwrap()
     };
     let got: Array2<f64> = match precision {
-        Precision::Bf16 => {
-            let as_bf16 = |a: &Array2<f64>| HostArray::from(a.mapv(|v| bf16::from_f64(v)));
-            run(MatmulConfig::new(M, N, K), vec![as_bf16(&x), as_bf16(&y)])
-        }
+        Precision::Bf16 => run(MatmulConfig::new(M, N, K), vec![as_bf16(&x), as_bf16(&y)]),
         Precision::Int8 | Precision::Fp8 => {
             let (limit, round): (f64, fn(f64) -> f64) = match precision {
                 Precision::Int8 => (127.0, f64::round_ties_even),
@@ -90,7 +91,6 @@ fn error_of(precision: Precision) -> (f64, f64) {
                     vec![as_i8(&xq), as_i8(&yq), col(&xs, (M, 1)), col(&ys, (1, N))],
                 )
             } else {
-                let as_bf16 = |a: &Array2<f64>| HostArray::from(a.mapv(|v| bf16::from_f64(v)));
                 scale(run(
                     MatmulConfig::new(M, N, K),
                     vec![as_bf16(&xq), as_bf16(&yq)],
