@@ -41,7 +41,16 @@ impl KernelFamily for RowScale {
             k.vmem_block([16, 768], |_| [Const(0), Const(0)]),
         );
         let (xv, wv) = (k.read(x), k.read(w));
+        // The cure: a [1, d] row, widened to f32 before it is broadcast.
+        let wv = match self.weight_as_row {
+            true => k.cast(wv, DType::F32),
+            false => wv,
+        };
         let rows = k.broadcast(wv, [16, 768]);
+        let rows = match self.weight_as_row {
+            true => k.cast(rows, DType::Bf16),
+            false => rows,
+        };
         let y = k.mul(xv, rows);
         k.write(o, y);
         Ok(vec![k.build()?.into()])
@@ -57,7 +66,12 @@ fn a_rank1_bf16_window_is_predicted_and_the_estimate_falls_back() {
         &Target::v5e(),
     )
     .unwrap();
-    assert_eq!(r.plan.warnings.len(), 1, "{:?}", r.plan.warnings);
+    assert_eq!(
+        r.plan.warnings.len(),
+        2,
+        "the window and its broadcast: {:?}",
+        r.plan.warnings
+    );
     assert!(
         r.plan.warnings[0].contains("rank-1 bf16 window [768]")
             && r.plan.warnings[0].contains("view it as [1, 768]")
