@@ -73,10 +73,31 @@ fn demo(extra: &[String]) -> Result<(), String> {
         pallas_flash(step)?;
     }
     // A downstream crate (runtime only, no MLIR) loads the compiled artifact.
-    cmd::cargo(&["build", "--quiet", "--package", "pallas-flash-runtime", "--bin", "pallas-flash-worker"], &[])?;
-    cmd::cargo(&["run", "--quiet", "--package", "pallas-flash-downstream-example", "--", "target/demo/flash-attention"], &[])?;
+    cmd::cargo(
+        &[
+            "build",
+            "--quiet",
+            "--package",
+            "pallas-flash-runtime",
+            "--bin",
+            "pallas-flash-worker",
+        ],
+        &[],
+    )?;
+    cmd::cargo(
+        &[
+            "run",
+            "--quiet",
+            "--package",
+            "pallas-flash-downstream-example",
+            "--",
+            "target/demo/flash-attention",
+        ],
+        &[],
+    )?;
     let recorded = plugins::repo_root().join(RECORDED_BENCH);
-    let text = std::fs::read_to_string(&recorded).map_err(|e| format!("cannot read {}: {e}", recorded.display()))?;
+    let text = std::fs::read_to_string(&recorded)
+        .map_err(|e| format!("cannot read {}: {e}", recorded.display()))?;
     println!("\n{text}");
     Ok(())
 }
@@ -91,8 +112,29 @@ fn pallas_flash(args: &[&str]) -> Result<(), String> {
 /// FlashAttention-2 and FlashDecoding for one v5e chip (tiling plan, VMEM budget, libtpu
 /// compile, copy-trap verdict, static estimate), then the copy-trap lint over their HLO.
 const DEMO_STEPS: &[&[&str]] = &[
-    &["compile", "flash-attention", "--seq", "2048", "--causal", "--out", "target/demo/flash-attention"],
-    &["compile", "flash-decoding", "--batch", "8", "--heads", "32", "--kv-heads", "8", "--kv-len", "32768", "--out", "target/demo/flash-decoding"],
+    &[
+        "compile",
+        "flash-attention",
+        "--seq",
+        "2048",
+        "--causal",
+        "--out",
+        "target/demo/flash-attention",
+    ],
+    &[
+        "compile",
+        "flash-decoding",
+        "--batch",
+        "8",
+        "--heads",
+        "32",
+        "--kv-heads",
+        "8",
+        "--kv-len",
+        "32768",
+        "--out",
+        "target/demo/flash-decoding",
+    ],
     &["hlo-check", "target/demo"],
 ];
 

@@ -54,6 +54,8 @@ fn main() -> ExitCode {
         Command::Bench(args) => error::exit_code(bench::run(&args)),
         Command::HloCheck(args) => hlo_check::run(&args),
         Command::CompileStablehlo(args) => compile_stablehlo::run(&args),
-        Command::Worker => ExitCode::from(u8::try_from(pallas_flash::runtime::worker::serve()).unwrap_or(2)),
+        Command::Worker => {
+            ExitCode::from(u8::try_from(pallas_flash::runtime::worker::serve()).unwrap_or(2))
+        }
     }
 }

@@ -2,12 +2,15 @@
 //! libtpu did (optimized HLO, memory stats, scoped VMEM used, static cycle estimate).
 
 use pallas_flash_ir::Kernel;
-use pallas_flash_runtime::{CompileOptions, CompileReport, CompileRequest, IsolatedCompiler, Program as PjrtProgram, StaticProfile};
+use pallas_flash_runtime::{
+    CompileOptions, CompileReport, CompileRequest, IsolatedCompiler, Program as PjrtProgram,
+    StaticProfile,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::custom_call::TpuCustomCall;
-use crate::program::Program;
 use crate::error::Result;
+use crate::program::Program;
 use crate::{lower, MosaicModule};
 
 /// What to compile for.
@@ -92,7 +95,10 @@ pub struct CompiledKernel {
 impl CompiledKernel {
     /// Scoped VMEM bytes libtpu allocated for the kernel.
     pub fn used_vmem_bytes(&self) -> Option<u64> {
-        self.used_scoped_memory.iter().find(|m| m.memory_space == 1).map(|m| m.size)
+        self.used_scoped_memory
+            .iter()
+            .find(|m| m.memory_space == 1)
+            .map(|m| m.size)
     }
 
     /// Total estimated cycles of the program (the kernel alone in a single-kernel program).
@@ -116,7 +122,13 @@ pub fn compile_for_tpu(kernel: &Kernel, target: &Target) -> Result<CompiledKerne
     let program = Program::single_kernel(&call)?;
     let (report, profile) = compile_program(&program, target)?;
     let used_scoped_memory = used_scoped_memory(&String::from_utf8_lossy(&report.hlo_module_proto));
-    Ok(CompiledKernel { mosaic, program, report, profile, used_scoped_memory })
+    Ok(CompiledKernel {
+        mosaic,
+        program,
+        report,
+        profile,
+        used_scoped_memory,
+    })
 }
 
 /// The VMEM budget of `kernel` under the limit it will be compiled with.
@@ -130,8 +142,15 @@ fn check_budget(kernel: &Kernel, target: &Target) -> Result<()> {
 }
 
 /// Compiles any StableHLO program text for `target` in a worker process.
-pub fn compile_program(program: &str, target: &Target) -> Result<(CompileReport, Option<StaticProfile>)> {
-    let mut request = CompileRequest::new(&target.topology, &PjrtProgram::mlir_text(program), target.options.clone());
+pub fn compile_program(
+    program: &str,
+    target: &Target,
+) -> Result<(CompileReport, Option<StaticProfile>)> {
+    let mut request = CompileRequest::new(
+        &target.topology,
+        &PjrtProgram::mlir_text(program),
+        target.options.clone(),
+    );
     if target.static_profile {
         request = request.with_static_profile();
     }
@@ -148,7 +167,9 @@ pub fn used_scoped_memory(optimized_hlo: &str) -> Vec<ScopedMemory> {
     for (at, _) in optimized_hlo.match_indices(KEY) {
         let rest = &optimized_hlo[at + KEY.len()..];
         let Some(end) = rest.find(']') else { continue };
-        let Ok(entries) = serde_json::from_str::<Vec<serde_json::Value>>(&rest[..=end]) else { continue };
+        let Ok(entries) = serde_json::from_str::<Vec<serde_json::Value>>(&rest[..=end]) else {
+            continue;
+        };
         for entry in entries {
             let field = |name: &str| match &entry[name] {
                 serde_json::Value::String(s) => s.parse().ok(),
@@ -173,7 +194,14 @@ mod tests {
     #[test]
     fn reads_used_scoped_memory_from_a_backend_config() {
         let hlo = r#"%c = f32[8,128] custom-call(), custom_call_target="tpu_custom_call", backend_config={"custom_call_config":{},"used_scoped_memory_configs":[{"memory_space":"1","offset":"0","size":"1642496"}]}"#;
-        assert_eq!(used_scoped_memory(hlo), [ScopedMemory { memory_space: 1, offset: 0, size: 1_642_496 }]);
+        assert_eq!(
+            used_scoped_memory(hlo),
+            [ScopedMemory {
+                memory_space: 1,
+                offset: 0,
+                size: 1_642_496
+            }]
+        );
         assert!(used_scoped_memory("no kernels here").is_empty());
     }
 }

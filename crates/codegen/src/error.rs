@@ -45,15 +45,24 @@ pub enum CodegenError {
 impl CodegenError {
     /// Whether libtpu rejected the kernel for exceeding its scoped VMEM limit (E1001).
     pub fn is_vmem_oom(&self) -> bool {
-        matches!(self, CodegenError::Compile(pallas_flash_runtime::Error::VmemOom { .. }))
+        matches!(
+            self,
+            CodegenError::Compile(pallas_flash_runtime::Error::VmemOom { .. })
+        )
     }
 
     pub(crate) fn unsupported(what: impl Into<String>, at: impl Into<String>) -> Self {
-        CodegenError::Unsupported { what: what.into(), at: at.into() }
+        CodegenError::Unsupported {
+            what: what.into(),
+            at: at.into(),
+        }
     }
 
     pub(crate) fn mlir(context: impl Into<String>, message: impl Into<String>) -> Self {
-        CodegenError::Mlir { context: context.into(), message: message.into() }
+        CodegenError::Mlir {
+            context: context.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -83,7 +83,9 @@ mod program;
 mod serde;
 pub mod spmd;
 
-pub use compile::{compile_for_tpu, compile_program, used_scoped_memory, CompiledKernel, ScopedMemory, Target};
+pub use compile::{
+    compile_for_tpu, compile_program, used_scoped_memory, CompiledKernel, ScopedMemory, Target,
+};
 pub use cost::cost_estimate;
 pub use custom_call::{TensorType, TpuCustomCall};
 pub use error::{CodegenError, Result};

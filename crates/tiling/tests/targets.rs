@@ -34,8 +34,16 @@ fn target_table() {
     // v5e's clock, derived from its peak, is the one libtpu's cycle estimate uses.
     assert!((Target::v5e().clock_hz() - 1.503e9).abs() < 1e6);
     // The clocks public kernel configs give for v6e (1.75 GHz) and TPU7x (2.2 GHz).
-    assert!((Target::v6e().clock_hz() - 1.75e9).abs() < 0.01e9, "{}", Target::v6e().clock_hz());
-    assert!((Target::tpu7x().clock_hz() - 2.2e9).abs() < 0.01e9, "{}", Target::tpu7x().clock_hz());
+    assert!(
+        (Target::v6e().clock_hz() - 1.75e9).abs() < 0.01e9,
+        "{}",
+        Target::v6e().clock_hz()
+    );
+    assert!(
+        (Target::tpu7x().clock_hz() - 2.2e9).abs() < 0.01e9,
+        "{}",
+        Target::tpu7x().clock_hz()
+    );
     // No fp8 MXU on v5e: fp8 dots run at the bf16 rate; int8 at twice it.
     let v5e = Target::v5e();
     assert_eq!(v5e.matmul_peak(F8E4M3Fn), v5e.peaks.bf16);

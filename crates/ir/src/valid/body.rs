@@ -290,6 +290,18 @@ impl Walker<'_> {
                 axes,
                 keep_dims,
             } => expr::reduce(*op, ty(*x), axes, *keep_dims)?,
+            Expr::ReduceLanes { op, x, lanes } => expr::reduce_lanes(*op, ty(*x), *lanes)?,
+            Expr::Slice { x, start, size } => expr::slice(ty(*x), start, size)?,
+            Expr::Pad {
+                x,
+                low,
+                high,
+                value,
+            } => expr::pad(ty(*x), low, high, *value)?,
+            Expr::Concatenate { parts, axis } => {
+                let parts: Vec<&ValueType> = parts.iter().map(|p| ty(*p)).collect();
+                expr::concatenate(&parts, *axis)?
+            }
             Expr::Dot {
                 lhs,
                 rhs,

@@ -49,8 +49,14 @@ impl BlockSizes {
     /// [`FlashAttentionConfig::default_blocks`]): whole key blocks, and 128-row query
     /// tiles when `block_q` is a multiple of 128.
     pub fn measured(block_q: usize, block_kv: usize) -> Self {
-        let rows = if block_q.is_multiple_of(LANES) { LANES } else { block_q };
-        BlockSizes::new(block_q, block_kv).compute(block_kv).q_compute(rows)
+        let rows = if block_q.is_multiple_of(LANES) {
+            LANES
+        } else {
+            block_q
+        };
+        BlockSizes::new(block_q, block_kv)
+            .compute(block_kv)
+            .q_compute(rows)
     }
 
     pub fn q_compute(mut self, block_q_compute: usize) -> Self {
@@ -206,7 +212,8 @@ impl FlashAttentionConfig {
                 let size = |name: &str| c.blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
                 let (bq, bkv) = (size("block_q")?, size("block_kv")?);
                 let fits = |b: usize, seq: usize| b.is_multiple_of(LANES) || b == seq;
-                (fits(bq, self.seq_q) && fits(bkv, self.seq_kv)).then(|| BlockSizes::measured(bq, bkv))
+                (fits(bq, self.seq_q) && fits(bkv, self.seq_kv))
+                    .then(|| BlockSizes::measured(bq, bkv))
             })
         });
         searched.unwrap_or_else(|| BlockSizes::new(fit(512, self.seq_q), fit(512, self.seq_kv)))
@@ -228,8 +235,15 @@ impl FlashAttentionConfig {
             ("block_kv_compute", blocks.block_kv_compute, blocks.block_kv),
             ("block_q_compute", blocks.block_q_compute, blocks.block_q),
         ] {
-            if compute == 0 || !block.is_multiple_of(compute) || !(compute.is_multiple_of(LANES) || compute == block) {
-                return Err(FlashAttentionError::ComputeBlock { name, compute, block });
+            if compute == 0
+                || !block.is_multiple_of(compute)
+                || !(compute.is_multiple_of(LANES) || compute == block)
+            {
+                return Err(FlashAttentionError::ComputeBlock {
+                    name,
+                    compute,
+                    block,
+                });
             }
         }
         Ok(blocks)

@@ -47,7 +47,11 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
         }
     });
 
-    let stats = Stats { m: m_s, l: l_s, acc: acc_s };
+    let stats = Stats {
+        m: m_s,
+        l: l_s,
+        acc: acc_s,
+    };
     let dynamic = |k: &mut KernelBuilder| {
         plan.tiles(k, &resident, |k, t| {
             let (rows, cols) = (plan.blocks.block_q_compute, plan.blocks.block_kv_compute);
@@ -59,7 +63,8 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
             stats.store(k, t.row, rows, d, next);
         });
     };
-    let full = |k: &mut KernelBuilder| pipelined(k, &plan, &resident, stats, &plan.masking.full_tiles());
+    let full =
+        |k: &mut KernelBuilder| pipelined(k, &plan, &resident, stats, &plan.masking.full_tiles());
     let partial = |k: &mut KernelBuilder| match plan.masking.diagonal_tiles() {
         Some(tiles) => pipelined(k, &plan, &resident, stats, &tiles),
         None => dynamic(k),
@@ -104,7 +109,14 @@ impl Stats {
         [m, l, acc]
     }
 
-    fn store(&self, k: &mut KernelBuilder, row: usize, rows: usize, d: usize, [m, l, acc]: [Value; 3]) {
+    fn store(
+        &self,
+        k: &mut KernelBuilder,
+        row: usize,
+        rows: usize,
+        d: usize,
+        [m, l, acc]: [Value; 3],
+    ) {
         k.store(self.m, [ds(row, rows), ds(0, 1)], m);
         k.store(self.l, [ds(row, rows), ds(0, 1)], l);
         k.store(self.acc, [ds(row, rows), ds(0, d)], acc);
@@ -119,7 +131,14 @@ fn masked(k: &mut KernelBuilder, mask: Value, s: Value, shape: [usize; 2]) -> Va
 
 /// One online-softmax step: folds the scores `s` (`[rows, cols]` f32) and the values `v`
 /// (`[cols, d]`, `dtype`) into the statistics `[m, l, acc]`.
-fn online_softmax(k: &mut KernelBuilder, s: Value, [rows, cols, d]: [usize; 3], [m_prev, l_prev, acc_prev]: [Value; 3], v: Value, dtype: DType) -> [Value; 3] {
+fn online_softmax(
+    k: &mut KernelBuilder,
+    s: Value,
+    [rows, cols, d]: [usize; 3],
+    [m_prev, l_prev, acc_prev]: [Value; 3],
+    v: Value,
+    dtype: DType,
+) -> [Value; 3] {
     let m_cur = k.reduce_max(s, 1);
     let m_new = k.max(m_prev, m_cur);
     let m_wide = k.broadcast(m_new, [rows, cols]);
@@ -142,9 +161,20 @@ fn online_softmax(k: &mut KernelBuilder, s: Value, [rows, cols, d]: [usize; 3], 
 /// statistics are loaded before its first tile and stored after its last, carried as
 /// values in between, and each tile's `q · kᵀ` is emitted before the previous tile's
 /// softmax, so the MXU work of one overlaps the VPU/EUP work of the other.
-fn pipelined(k: &mut KernelBuilder, plan: &QMajor, resident: &Resident, stats: Stats, tiles: &[StaticTile]) {
+fn pipelined(
+    k: &mut KernelBuilder,
+    plan: &QMajor,
+    resident: &Resident,
+    stats: Stats,
+    tiles: &[StaticTile],
+) {
     let d = plan.cfg.head_dim;
-    let mut operands = TileOperands { resident, d, q: HashMap::new(), kv: HashMap::new() };
+    let mut operands = TileOperands {
+        resident,
+        d,
+        q: HashMap::new(),
+        kv: HashMap::new(),
+    };
     let mut scores = tiles.first().map(|t| operands.scores(k, t));
     let mut carried: Option<[Value; 3]> = None;
     for (n, tile) in tiles.iter().enumerate() {
@@ -184,7 +214,10 @@ impl TileOperands<'_> {
     /// The (masked) scores of one tile.
     fn scores(&mut self, k: &mut KernelBuilder, tile: &StaticTile) -> Value {
         let (d, r) = (self.d, self.resident);
-        let q = *self.q.entry((tile.row, tile.rows)).or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, tile.rows), ds(0, d)]));
+        let q = *self
+            .q
+            .entry((tile.row, tile.rows))
+            .or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, tile.rows), ds(0, d)]));
         let (kc, _) = self.kv(k, tile);
         let s = k.dot_nt(q, kc);
         match tile.mask {

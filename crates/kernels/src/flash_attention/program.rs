@@ -15,7 +15,11 @@ use pallas_flash_codegen::{CodegenError, Program, Tensor, TpuCustomCall};
 /// when present, come last in both.
 pub fn backward_program(dq: &TpuCustomCall, dkv: &TpuCustomCall) -> Result<String, CodegenError> {
     const DQ_INPUTS: usize = 6;
-    let segments = dq.operands.len().checked_sub(DQ_INPUTS).filter(|s| *s == 0 || *s == 2);
+    let segments = dq
+        .operands
+        .len()
+        .checked_sub(DQ_INPUTS)
+        .filter(|s| *s == 0 || *s == 2);
     let Some(segments) = segments else {
         return Err(CodegenError::Program(format!(
             "`{}` takes {} operands; the dQ kernel takes q, k, v, o, do, lse and optionally two segment-id arrays",
@@ -24,10 +28,18 @@ pub fn backward_program(dq: &TpuCustomCall, dkv: &TpuCustomCall) -> Result<Strin
         )));
     };
     let mut program = Program::new();
-    let inputs: Vec<Tensor> = dq.operands.iter().map(|ty| program.parameter(ty.clone())).collect();
+    let inputs: Vec<Tensor> = dq
+        .operands
+        .iter()
+        .map(|ty| program.parameter(ty.clone()))
+        .collect();
     let dq_results = program.call(dq, &inputs.iter().collect::<Vec<_>>())?;
     let [dq_out, delta] = dq_results.as_slice() else {
-        return Err(CodegenError::Program(format!("`{}` returns {} results, not dq and delta", dq.kernel_name, dq_results.len())));
+        return Err(CodegenError::Program(format!(
+            "`{}` returns {} results, not dq and delta",
+            dq.kernel_name,
+            dq_results.len()
+        )));
     };
     let [q, k, v, _o, d_out, lse] = [0, 1, 2, 3, 4, 5].map(|i| &inputs[i]);
     let mut dkv_operands = vec![q, k, v, d_out, lse, delta];
@@ -55,9 +67,15 @@ mod tests {
         let (dq, dkv) = calls(&FlashAttentionConfig::new(1, 4, 2, 256, 256, 128).causal(true));
         let text = backward_program(&dq, &dkv).unwrap();
         assert_eq!(text.matches("@tpu_custom_call").count(), 2, "{text}");
-        assert!(text.contains("%0:2 = stablehlo.custom_call"), "dq returns dq and delta: {text}");
+        assert!(
+            text.contains("%0:2 = stablehlo.custom_call"),
+            "dq returns dq and delta: {text}"
+        );
         // dK/dV reads q, k, v, do, lse from the parameters and delta from the dQ call.
-        assert!(text.contains("(%arg0, %arg1, %arg2, %arg4, %arg5, %0#1)"), "{text}");
+        assert!(
+            text.contains("(%arg0, %arg1, %arg2, %arg4, %arg5, %0#1)"),
+            "{text}"
+        );
         assert!(text.contains("return %0#0, %1#0, %1#1"), "{text}");
     }
 
@@ -65,7 +83,10 @@ mod tests {
     fn segment_ids_reach_both_kernels() {
         let (dq, dkv) = calls(&FlashAttentionConfig::new(1, 2, 2, 256, 256, 128).segment_ids(true));
         let text = backward_program(&dq, &dkv).unwrap();
-        assert!(text.contains("(%arg0, %arg1, %arg2, %arg4, %arg5, %0#1, %arg6, %arg7)"), "{text}");
+        assert!(
+            text.contains("(%arg0, %arg1, %arg2, %arg4, %arg5, %0#1, %arg6, %arg7)"),
+            "{text}"
+        );
     }
 
     #[test]

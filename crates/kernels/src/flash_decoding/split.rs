@@ -1,10 +1,13 @@
 //! The split-KV kernel over a contiguous cache: grid `(batch, kv_heads, splits,
 //! blocks_per_split)`, one partial `(acc, m, l)` per split.
 
-use pallas_flash_ir::{BlockDim::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo};
+use pallas_flash_ir::{
+    BlockDim::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo,
+};
 
 use super::common::{
-    as_bf16, declare_partials, declare_query, declare_scales, finish, kernel_name, last_block, load_query, RowLengths,
+    as_bf16, declare_partials, declare_query, declare_scales, finish, kernel_name, last_block,
+    load_query, RowLengths,
 };
 use super::config::{FlashDecodingConfig, FlashDecodingError};
 use super::online_softmax::{i32_of, BlockBounds, OnlineSoftmax};
@@ -60,6 +63,8 @@ pub fn split_kernel(cfg: &FlashDecodingConfig) -> Result<(Kernel, KernelInfo), F
     });
     let last = k.i32(i32_of(nb - 1));
     let last = k.eq(j, last);
-    k.when(last, |k| softmax.finalize(k, o, m, l, scales.map(|(_, vs)| vs)));
+    k.when(last, |k| {
+        softmax.finalize(k, o, m, l, scales.map(|(_, vs)| vs))
+    });
     finish(k)
 }
