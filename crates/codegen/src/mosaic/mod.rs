@@ -21,7 +21,7 @@ mod types;
 use melior::ir::operation::{OperationLike, OperationMutLike};
 use melior::ir::{Location, Module};
 use melior::pass::{transform as passes, PassManager};
-use pallas_flash_ir::{validate, Kernel};
+use pallas_flash_ir::Validated;
 
 use crate::error::{CodegenError, Result};
 use context::MlirContext;
@@ -43,13 +43,14 @@ pub struct MosaicModule {
     pub bytecode: Vec<u8>,
 }
 
-/// Validates `kernel` and lowers it to Mosaic.
+/// Lowers a kernel to Mosaic, validating it first unless it is a [`pallas_flash_ir::ValidKernel`].
 ///
 /// Errors: [`CodegenError::Invalid`] before any MLIR is built; [`CodegenError::Unsupported`]
 /// for a construct without a rule; [`CodegenError::Verifier`] naming the IR path of an op
 /// MLIR rejects. Never panics on any kernel.
-pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
-    let info = validate(kernel)?;
+pub fn lower(kernel: &impl Validated) -> Result<MosaicModule> {
+    let valid = kernel.validated()?;
+    let (kernel, info) = (valid.kernel(), valid.info());
     let mlir = MlirContext::new();
     let ctx = &mlir.context;
     let mut module = Module::new(Location::unknown(ctx));
@@ -58,7 +59,7 @@ pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
         attrs::i64_attr(ctx, MOSAIC_VERSION),
     );
     let body = module.body();
-    kernel_fn::lower(Emitter::new(ctx), &body, kernel, &info)?;
+    kernel_fn::lower(Emitter::new(ctx), &body, kernel, info)?;
     let em = Emitter::new(ctx);
     for (i, operand) in kernel.inputs.iter().chain(&kernel.outputs).enumerate() {
         if let Some(window) = &operand.spec.window {
