@@ -153,8 +153,8 @@ fn print_result(
     match c.used_vmem_bytes {
         Some(used) => println!(
             "VMEM         libtpu allocated {} (model above: {})",
-            pallas_flash::tiling::report::Bytes(used),
-            pallas_flash::tiling::report::Bytes(peak_model(budgets))
+            pallas_flash::tiling::Bytes(used),
+            pallas_flash::tiling::Bytes(peak_model(budgets))
         ),
         None => println!("VMEM         libtpu reported no scoped VMEM use"),
     }
@@ -169,7 +169,7 @@ fn print_result(
 }
 
 fn human(bytes: i64) -> String {
-    pallas_flash::tiling::report::Bytes(u64::try_from(bytes).unwrap_or(0)).to_string()
+    pallas_flash::tiling::Bytes(u64::try_from(bytes).unwrap_or(0)).to_string()
 }
 
 fn json_report(

@@ -80,7 +80,6 @@ mod custom_call;
 mod error;
 pub mod mosaic;
 mod program;
-mod serde;
 pub mod spmd;
 
 pub use compile::{
@@ -89,7 +88,7 @@ pub use compile::{
 pub use cost::cost_estimate;
 pub use custom_call::{TensorType, TpuCustomCall};
 pub use error::{CodegenError, Result};
-pub use mosaic::{lower, MosaicModule, MOSAIC_VERSION};
+pub use mosaic::{lower, MosaicModule, MOSAIC_VERSION, SERDE_PREFIX};
 pub use program::{Program, Tensor};
-pub use serde::SERDE_PREFIX;
+
 pub use spmd::{Mesh, Reduction, Sharding};

@@ -47,6 +47,7 @@
 //! ```
 
 pub mod budget;
+mod bytes;
 pub mod copy_trap;
 pub mod report;
 pub mod roofline;
@@ -55,6 +56,7 @@ pub mod search;
 pub mod target;
 
 pub use budget::{BudgetError, VmemBudget};
+pub use bytes::Bytes;
 pub use copy_trap::CopyTrap;
 pub use rules::AlignmentError;
 pub use search::{search, Family, SearchError, SearchResult};

@@ -6,7 +6,8 @@
 //!
 //! One concept per module: `attrs` and `types` spell tpu attributes and memrefs,
 //! `kernel_fn` the kernel signature, `transform` the index maps, `body` statements,
-//! `refs` ref accesses and `rules` the expression rule table; `emit` builds every op.
+//! `refs` ref accesses and `rules` the expression rule table; `emit` builds every op;
+//! `serde` writes the serialized form libtpu reads.
 
 mod attrs;
 mod body;
@@ -15,6 +16,7 @@ pub(crate) mod emit;
 mod kernel_fn;
 mod refs;
 mod rules;
+mod serde;
 mod transform;
 mod types;
 
@@ -26,6 +28,7 @@ use pallas_flash_ir::Validated;
 use crate::error::{CodegenError, Result};
 use context::MlirContext;
 use emit::Emitter;
+pub use serde::SERDE_PREFIX;
 
 /// The `stable_mosaic.version` this crate emits: what JAX 0.10.2 writes; libtpu 0.0.52
 /// accepts up to 20.
@@ -75,7 +78,7 @@ pub fn lower(kernel: &impl Validated) -> Result<MosaicModule> {
     })?;
     verify(&mlir, &module)?;
     let text = module.as_operation().to_string();
-    let bytecode = crate::serde::serialize(ctx, &module)?;
+    let bytecode = serde::serialize(ctx, &module)?;
     Ok(MosaicModule {
         name: kernel.name.clone(),
         text,
