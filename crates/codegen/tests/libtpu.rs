@@ -8,6 +8,12 @@ use pallas_flash_codegen::{
 };
 use pallas_flash_ir::DType::*;
 
+/// One v5e chip, with the compile worker built if it is missing.
+fn v5e() -> Target {
+    pallas_flash_test_support::worker::ensure_worker();
+    Target::v5e()
+}
+
 /// Opcodes of the ENTRY computation of optimized HLO text.
 fn entry_opcodes(hlo: &str) -> Vec<String> {
     let entry = hlo
@@ -27,7 +33,7 @@ fn entry_opcodes(hlo: &str) -> Vec<String> {
 }
 
 fn compile(kernel: &pallas_flash_ir::Kernel) -> CompiledKernel {
-    compile_for_tpu(kernel, &Target::v5e())
+    compile_for_tpu(kernel, &v5e())
         .unwrap_or_else(|e| panic!("{} did not compile: {e}", kernel.name))
 }
 
@@ -101,7 +107,7 @@ fn a_raised_vmem_limit_reaches_libtpu_and_the_used_vmem_is_reported() {
 #[test]
 fn blocks_over_the_vmem_limit_are_rejected_by_the_budget_then_by_libtpu_e1001() {
     let kernel = common::big_window(5120);
-    let error = compile_for_tpu(&kernel, &Target::v5e()).unwrap_err();
+    let error = compile_for_tpu(&kernel, &v5e()).unwrap_err();
     assert!(
         matches!(error, pallas_flash_codegen::CodegenError::Budget(_)),
         "{error}"
@@ -110,7 +116,7 @@ fn blocks_over_the_vmem_limit_are_rejected_by_the_budget_then_by_libtpu_e1001() 
         error.to_string().contains("set vmem_limit_bytes to"),
         "{error}"
     );
-    let error = compile_for_tpu(&kernel, &Target::v5e().without_budget_check()).unwrap_err();
+    let error = compile_for_tpu(&kernel, &v5e().without_budget_check()).unwrap_err();
     assert!(error.is_vmem_oom(), "{error}");
     assert!(error.to_string().contains("E1001"), "{error}");
 }
@@ -133,7 +139,7 @@ fn two_kernels_and_stablehlo_glue_compile_as_one_program() {
         TensorType::new([256, 256], F32),
     );
     let text = program.finish(&[&sum]);
-    let (report, _) = compile_program(&text, &Target::v5e()).unwrap();
+    let (report, _) = compile_program(&text, &v5e()).unwrap();
     let hlo = report.optimized_hlo_text.unwrap();
     assert_eq!(
         hlo.matches("custom_call_target=\"tpu_custom_call\"")
@@ -147,7 +153,7 @@ fn two_kernels_and_stablehlo_glue_compile_as_one_program() {
 fn static_estimate_of_a_small_matmul_is_above_its_flop_floor() {
     let compiled = compile_for_tpu(
         &common::matmul(512, 512, 512, 256, 256, 256),
-        &Target::v5e().with_static_profile(),
+        &v5e().with_static_profile(),
     )
     .unwrap();
     let cycles = compiled.estimated_cycles().expect("profile requested");

@@ -9,7 +9,9 @@ use pallas_flash_codegen::{
 use pallas_flash_ir::DType::*;
 use pallas_flash_runtime::CompileOptions;
 
+/// Four v5e chips, with the compile worker built if it is missing.
 fn v5e_2x2() -> Target {
+    pallas_flash_test_support::worker::ensure_worker();
     Target {
         options: CompileOptions::spmd(4),
         ..Target::tpu("v5e:2x2")

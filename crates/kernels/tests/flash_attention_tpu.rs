@@ -5,9 +5,14 @@ use pallas_flash_codegen::{compile_for_tpu, Target};
 use pallas_flash_ir::{DType, Kernel};
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
 
+/// One v5e chip, with the compile worker built if it is missing.
+fn v5e() -> Target {
+    pallas_flash_test_support::worker::ensure_worker();
+    Target::v5e()
+}
+
 fn compiles(name: &str, kernel: &Kernel) {
-    let compiled =
-        compile_for_tpu(kernel, &Target::v5e()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let compiled = compile_for_tpu(kernel, &v5e()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let used = compiled.used_vmem_bytes().unwrap_or(0);
     println!(
         "{name}: {} ok, scoped VMEM used {used} bytes, {:.2} s",
@@ -56,7 +61,7 @@ fn backward_compiles_for_v5e() {
 /// The copy-trap lint over libtpu's optimized HLO of a single-kernel program.
 fn copy_trap_ops(cfg: &FlashAttentionConfig) -> Vec<String> {
     let kernel = forward(cfg).expect("forward kernel");
-    let compiled = compile_for_tpu(&kernel, &Target::v5e()).expect("compiles");
+    let compiled = compile_for_tpu(&kernel, &v5e()).expect("compiles");
     let text = compiled.report.optimized_hlo_text.expect("optimized HLO");
     let module = pallas_flash_hlo::HloModule::parse(&text).expect("parses");
     let report =

@@ -17,6 +17,12 @@ use pallas_flash_kernels::flash_decoding::{
 };
 use pallas_flash_kernels::matmul::{MatmulBlocks, MatmulConfig};
 
+/// One v5e chip, with the compile worker built if it is missing.
+fn v5e() -> Target {
+    pallas_flash_test_support::worker::ensure_worker();
+    Target::v5e()
+}
+
 /// The shipped kernel families, each at a small configuration, named as their golden file.
 fn shipped() -> Vec<(&'static str, Kernel)> {
     let attention = FlashAttentionConfig::new(1, 2, 1, 512, 512, 128)
@@ -79,7 +85,7 @@ fn optimized_hlo_around_each_shipped_kernel_matches_its_golden_facts() {
     );
     let mut failures = Vec::new();
     for (case, kernel) in shipped() {
-        let compiled = compile_for_tpu(&kernel, &Target::v5e())
+        let compiled = compile_for_tpu(&kernel, &v5e())
             .unwrap_or_else(|e| panic!("{case} did not compile: {e}"));
         let text = compiled
             .report

@@ -2,9 +2,11 @@
 //!
 //! One copy of what several crates' tests need: the blocked matmul kernel
 //! ([`kernels::matmul`]), a kernel using every value op ([`kernels::value_ops`]),
-//! deterministic data ([`data`]) and one error measure ([`max_relative_error`]).
+//! deterministic data ([`data`]), one error measure ([`max_relative_error`]) and the
+//! compile worker for libtpu tests ([`worker::ensure_worker`]).
 
 pub mod kernels;
+pub mod worker;
 
 use ndarray::{ArrayD, IxDyn};
 
