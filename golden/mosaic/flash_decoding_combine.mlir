@@ -8,27 +8,25 @@ module attributes {stable_mosaic.version = 15 : i64} {
     %0 = vector.load %arg3[%c0, %c0, %c0] : memref<4x8x128xf32, #tpu.memory_space<vmem>>, vector<4x8x1xf32>
     %1 = vector.load %arg4[%c0, %c0, %c0] : memref<4x8x128xf32, #tpu.memory_space<vmem>>, vector<4x8x1xf32>
     %2 = vector.multi_reduction <maximumf>, %0, %cst_2 [0] : vector<4x8x1xf32> to vector<8x1xf32>
-    %3 = arith.cmpf oeq, %2, %cst_2 : vector<8x1xf32>
-    %4 = arith.select %3, %cst_1, %2 : vector<8x1xi1>, vector<8x1xf32>
-    %5 = vector.broadcast %4 : vector<8x1xf32> to vector<4x8x1xf32>
-    %6 = arith.subf %0, %5 : vector<4x8x1xf32>
-    %7 = math.exp %6 : vector<4x8x1xf32>
-    %8 = arith.mulf %7, %1 : vector<4x8x1xf32>
-    %9 = vector.multi_reduction <add>, %8, %cst_1 [0] : vector<4x8x1xf32> to vector<8x1xf32>
-    %10 = vector.load %arg2[%c0, %c0, %c0] : memref<4x8x128xf32, #tpu.memory_space<vmem>>, vector<4x8x128xf32>
-    %11 = vector.broadcast %7 : vector<4x8x1xf32> to vector<4x8x128xf32>
-    %12 = arith.mulf %10, %11 : vector<4x8x128xf32>
-    %13 = vector.multi_reduction <add>, %12, %cst_0 [0] : vector<4x8x128xf32> to vector<8x128xf32>
-    %14 = arith.cmpf oeq, %9, %cst_1 : vector<8x1xf32>
-    %15 = arith.select %14, %cst, %9 : vector<8x1xi1>, vector<8x1xf32>
-    %16 = vector.broadcast %15 : vector<8x1xf32> to vector<8x128xf32>
-    %17 = arith.divf %13, %16 : vector<8x128xf32>
-    %18 = arith.truncf %17 : vector<8x128xf32> to vector<8x128xbf16>
-    "tpu.vector_store"(%18, %arg5, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xbf16>, memref<8x128xbf16, #tpu.memory_space<vmem>>, index, index) -> ()
-    %19 = math.log %9 : vector<8x1xf32>
-    %20 = arith.addf %4, %19 : vector<8x1xf32>
-    %21 = vector.broadcast %20 : vector<8x1xf32> to vector<8x128xf32>
-    "tpu.vector_store"(%21, %arg6, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xf32>, memref<8x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+    %3 = vector.broadcast %2 : vector<8x1xf32> to vector<4x8x1xf32>
+    %4 = arith.subf %0, %3 : vector<4x8x1xf32>
+    %5 = math.exp %4 : vector<4x8x1xf32>
+    %6 = arith.mulf %5, %1 : vector<4x8x1xf32>
+    %7 = vector.multi_reduction <add>, %6, %cst_1 [0] : vector<4x8x1xf32> to vector<8x1xf32>
+    %8 = vector.load %arg2[%c0, %c0, %c0] : memref<4x8x128xf32, #tpu.memory_space<vmem>>, vector<4x8x128xf32>
+    %9 = vector.broadcast %5 : vector<4x8x1xf32> to vector<4x8x128xf32>
+    %10 = arith.mulf %8, %9 : vector<4x8x128xf32>
+    %11 = vector.multi_reduction <add>, %10, %cst_0 [0] : vector<4x8x128xf32> to vector<8x128xf32>
+    %12 = arith.cmpf oeq, %7, %cst_1 : vector<8x1xf32>
+    %13 = arith.select %12, %cst, %7 : vector<8x1xi1>, vector<8x1xf32>
+    %14 = vector.broadcast %13 : vector<8x1xf32> to vector<8x128xf32>
+    %15 = arith.divf %11, %14 : vector<8x128xf32>
+    %16 = arith.truncf %15 : vector<8x128xf32> to vector<8x128xbf16>
+    "tpu.vector_store"(%16, %arg5, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xbf16>, memref<8x128xbf16, #tpu.memory_space<vmem>>, index, index) -> ()
+    %17 = math.log %7 : vector<8x1xf32>
+    %18 = arith.addf %2, %17 : vector<8x1xf32>
+    %19 = vector.broadcast %18 : vector<8x1xf32> to vector<8x128xf32>
+    "tpu.vector_store"(%19, %arg6, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xf32>, memref<8x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
     return
   }
   func.func @transform_0(%arg0: i32, %arg1: i32) -> (i32, i32, i32, i32, i32) {

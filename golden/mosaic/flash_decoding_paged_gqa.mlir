@@ -15,7 +15,7 @@ module attributes {stable_mosaic.version = 15 : i64} {
     %c0 = arith.constant 0 : index
     %cst_5 = arith.constant dense<0.000000e+00> : vector<8x128xf32>
     %cst_6 = arith.constant dense<0.000000e+00> : vector<8x1xf32>
-    %cst_7 = arith.constant dense<0xFF800000> : vector<8x1xf32>
+    %cst_7 = arith.constant dense<-1.000000e+30> : vector<8x1xf32>
     %c0_i32 = arith.constant 0 : i32
     %0 = arith.index_cast %arg0 : i32 to index
     %1 = memref.load %arg4[%0] : memref<2xi32, #tpu.memory_space<smem>>
@@ -354,25 +354,23 @@ module attributes {stable_mosaic.version = 15 : i64} {
         %43 = vector.multi_reduction <maximumf>, %33, %cst_2 [1] : vector<8x256xf32> to vector<8xf32>
         %44 = vector.shape_cast %43 : vector<8xf32> to vector<8x1xf32>
         %45 = arith.maximumf %40, %44 : vector<8x1xf32>
-        %46 = arith.cmpf oeq, %45, %cst_7 : vector<8x1xf32>
-        %47 = arith.select %46, %cst_6, %45 : vector<8x1xi1>, vector<8x1xf32>
-        %48 = vector.broadcast %47 : vector<8x1xf32> to vector<8x256xf32>
-        %49 = arith.subf %33, %48 : vector<8x256xf32>
-        %50 = math.exp %49 : vector<8x256xf32>
-        %51 = arith.subf %40, %47 : vector<8x1xf32>
-        %52 = math.exp %51 : vector<8x1xf32>
-        %53 = arith.mulf %52, %41 : vector<8x1xf32>
-        %54 = vector.multi_reduction <add>, %50, %cst_1 [1] : vector<8x256xf32> to vector<8xf32>
-        %55 = vector.shape_cast %54 : vector<8xf32> to vector<8x1xf32>
-        %56 = arith.addf %53, %55 : vector<8x1xf32>
-        %57 = vector.broadcast %52 : vector<8x1xf32> to vector<8x128xf32>
-        %58 = arith.mulf %42, %57 : vector<8x128xf32>
-        %59 = arith.truncf %50 : vector<8x256xf32> to vector<8x256xbf16>
-        %60 = "tpu.matmul"(%59, %39, %cst_5) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [0], [0], [1], [0, 0, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<8x256xbf16>, vector<256x128xbf16>, vector<8x128xf32>) -> vector<8x128xf32>
-        %61 = arith.addf %58, %60 : vector<8x128xf32>
+        %46 = vector.broadcast %45 : vector<8x1xf32> to vector<8x256xf32>
+        %47 = arith.subf %33, %46 : vector<8x256xf32>
+        %48 = math.exp %47 : vector<8x256xf32>
+        %49 = arith.subf %40, %45 : vector<8x1xf32>
+        %50 = math.exp %49 : vector<8x1xf32>
+        %51 = arith.mulf %50, %41 : vector<8x1xf32>
+        %52 = vector.multi_reduction <add>, %48, %cst_1 [1] : vector<8x256xf32> to vector<8xf32>
+        %53 = vector.shape_cast %52 : vector<8xf32> to vector<8x1xf32>
+        %54 = arith.addf %51, %53 : vector<8x1xf32>
+        %55 = vector.broadcast %50 : vector<8x1xf32> to vector<8x128xf32>
+        %56 = arith.mulf %42, %55 : vector<8x128xf32>
+        %57 = arith.truncf %48 : vector<8x256xf32> to vector<8x256xbf16>
+        %58 = "tpu.matmul"(%57, %39, %cst_5) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [0], [0], [1], [0, 0, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<8x256xbf16>, vector<256x128xbf16>, vector<8x128xf32>) -> vector<8x128xf32>
+        %59 = arith.addf %56, %58 : vector<8x128xf32>
         "tpu.vector_store"(%45, %arg12, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x1xf32>, memref<8x1xf32, #tpu.memory_space<vmem>>, index, index) -> ()
-        "tpu.vector_store"(%56, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x1xf32>, memref<8x1xf32, #tpu.memory_space<vmem>>, index, index) -> ()
-        "tpu.vector_store"(%61, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xf32>, memref<8x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+        "tpu.vector_store"(%54, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x1xf32>, memref<8x1xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+        "tpu.vector_store"(%59, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xf32>, memref<8x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
       }
     }
     %16 = arith.cmpi eq, %arg3, %c1_i32 : i32

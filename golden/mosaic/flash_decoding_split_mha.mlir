@@ -12,7 +12,7 @@ module attributes {stable_mosaic.version = 15 : i64} {
     %c0 = arith.constant 0 : index
     %cst_5 = arith.constant dense<0.000000e+00> : vector<8x128xf32>
     %cst_6 = arith.constant dense<0.000000e+00> : vector<8x1xf32>
-    %cst_7 = arith.constant dense<0xFF800000> : vector<8x1xf32>
+    %cst_7 = arith.constant dense<-1.000000e+30> : vector<8x1xf32>
     %c0_i32 = arith.constant 0 : i32
     %0 = arith.index_cast %arg0 : i32 to index
     %1 = memref.load %arg4[%0] : memref<8xi32, #tpu.memory_space<smem>>
@@ -84,25 +84,23 @@ module attributes {stable_mosaic.version = 15 : i64} {
         %31 = vector.multi_reduction <maximumf>, %21, %cst_2 [1] : vector<8x256xf32> to vector<8xf32>
         %32 = vector.shape_cast %31 : vector<8xf32> to vector<8x1xf32>
         %33 = arith.maximumf %28, %32 : vector<8x1xf32>
-        %34 = arith.cmpf oeq, %33, %cst_7 : vector<8x1xf32>
-        %35 = arith.select %34, %cst_6, %33 : vector<8x1xi1>, vector<8x1xf32>
-        %36 = vector.broadcast %35 : vector<8x1xf32> to vector<8x256xf32>
-        %37 = arith.subf %21, %36 : vector<8x256xf32>
-        %38 = math.exp %37 : vector<8x256xf32>
-        %39 = arith.subf %28, %35 : vector<8x1xf32>
-        %40 = math.exp %39 : vector<8x1xf32>
-        %41 = arith.mulf %40, %29 : vector<8x1xf32>
-        %42 = vector.multi_reduction <add>, %38, %cst_1 [1] : vector<8x256xf32> to vector<8xf32>
-        %43 = vector.shape_cast %42 : vector<8xf32> to vector<8x1xf32>
-        %44 = arith.addf %41, %43 : vector<8x1xf32>
-        %45 = vector.broadcast %40 : vector<8x1xf32> to vector<8x128xf32>
-        %46 = arith.mulf %30, %45 : vector<8x128xf32>
-        %47 = arith.truncf %38 : vector<8x256xf32> to vector<8x256xbf16>
-        %48 = "tpu.matmul"(%47, %27, %cst_5) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [0], [0], [1], [0, 0, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<8x256xbf16>, vector<256x128xbf16>, vector<8x128xf32>) -> vector<8x128xf32>
-        %49 = arith.addf %46, %48 : vector<8x128xf32>
+        %34 = vector.broadcast %33 : vector<8x1xf32> to vector<8x256xf32>
+        %35 = arith.subf %21, %34 : vector<8x256xf32>
+        %36 = math.exp %35 : vector<8x256xf32>
+        %37 = arith.subf %28, %33 : vector<8x1xf32>
+        %38 = math.exp %37 : vector<8x1xf32>
+        %39 = arith.mulf %38, %29 : vector<8x1xf32>
+        %40 = vector.multi_reduction <add>, %36, %cst_1 [1] : vector<8x256xf32> to vector<8xf32>
+        %41 = vector.shape_cast %40 : vector<8xf32> to vector<8x1xf32>
+        %42 = arith.addf %39, %41 : vector<8x1xf32>
+        %43 = vector.broadcast %38 : vector<8x1xf32> to vector<8x128xf32>
+        %44 = arith.mulf %30, %43 : vector<8x128xf32>
+        %45 = arith.truncf %36 : vector<8x256xf32> to vector<8x256xbf16>
+        %46 = "tpu.matmul"(%45, %27, %cst_5) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [0], [0], [1], [0, 0, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<8x256xbf16>, vector<256x128xbf16>, vector<8x128xf32>) -> vector<8x128xf32>
+        %47 = arith.addf %44, %46 : vector<8x128xf32>
         "tpu.vector_store"(%33, %arg11, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x1xf32>, memref<8x1xf32, #tpu.memory_space<vmem>>, index, index) -> ()
-        "tpu.vector_store"(%44, %arg12, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x1xf32>, memref<8x1xf32, #tpu.memory_space<vmem>>, index, index) -> ()
-        "tpu.vector_store"(%49, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xf32>, memref<8x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+        "tpu.vector_store"(%42, %arg12, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x1xf32>, memref<8x1xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+        "tpu.vector_store"(%47, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<8x128xf32>, memref<8x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
       }
     }
     %7 = arith.cmpi eq, %arg3, %c1_i32 : i32

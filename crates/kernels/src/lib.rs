@@ -13,3 +13,4 @@
 pub mod flash_attention;
 pub mod flash_decoding;
 pub mod matmul;
+pub mod online_softmax;
