@@ -20,7 +20,7 @@
 //! [`lower`] validates the kernel first (an invalid kernel never reaches MLIR:
 //! [`CodegenError::Invalid`]), then relies on what validation proved. It never panics:
 //! a construct without a lowering rule is [`CodegenError::Unsupported`] naming the
-//! statement's path (`when[3].let[0]`), and an op MLIR's verifier rejects is
+//! statement's path in validation's format (`body[3] when / body[0] %7 = exp`), and an op MLIR's verifier rejects is
 //! [`CodegenError::Verifier`] naming the same path.
 //!
 //! The module follows JAX 0.10.2's layout (docs/design.md §3): the kernel `func.func` takes grid

@@ -66,7 +66,21 @@ pub fn lower(kernel: &impl Validated) -> Result<MosaicModule> {
     let em = Emitter::new(ctx);
     for (i, operand) in kernel.inputs.iter().chain(&kernel.outputs).enumerate() {
         if let Some(window) = &operand.spec.window {
-            transform::lower(&em, &body, kernel, &transform::symbol(i), &window.index_map)?;
+            // Named as validation names it: "index map of input `x`".
+            let side = if i < kernel.inputs.len() {
+                "input"
+            } else {
+                "output"
+            };
+            let at = format!("index map of {side} `{}`", operand.name);
+            transform::lower(
+                &em,
+                &body,
+                kernel,
+                &transform::symbol(i),
+                &window.index_map,
+                &at,
+            )?;
         }
     }
     verify(&mlir, &module)?;
@@ -112,7 +126,7 @@ mod tests {
         let ctx = &mlir.context;
         let module = Module::new(Location::unknown(ctx));
         let mut em = Emitter::new(ctx);
-        em.at("when[2].let[0]");
+        em.at("body[2] when / body[0] %1 = add");
         let block = Block::new(&[]);
         let int = em.const_i32(&block, 1).unwrap();
         // `arith.addf` on integers: a type error MLIR's verifier reports.
@@ -143,7 +157,7 @@ mod tests {
         let Err(CodegenError::Verifier { op, message }) = verify(&mlir, &module) else {
             panic!("the verifier accepted addf on i32")
         };
-        assert_eq!(op, "when[2].let[0]", "{message}");
+        assert_eq!(op, "body[2] when / body[0] %1 = add", "{message}");
         assert!(message.contains("arith.addf"), "{message}");
     }
 }
