@@ -70,8 +70,9 @@ fn compile(args: &Args) -> Result<(), String> {
         write_artifacts(dir, &output)?;
     }
     // Cycles → seconds at the clock of the topology's chip (the same profile `compile` uses).
-    let clock_hz = pallas_flash::codegen::Target::tpu(&args.topology)
-        .chip()
+    let clock_hz = args
+        .topology
+        .parse::<pallas_flash::tiling::Target>()
         .map_err(|e| e.to_string())?
         .clock_hz();
     if args.json {

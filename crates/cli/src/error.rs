@@ -14,6 +14,10 @@ pub enum CliError {
     #[error("{0}")]
     Flag(String),
 
+    /// A kernel family refused to build (its own error, with its numbers).
+    #[error("{0}")]
+    Build(String),
+
     #[error("{0}")]
     Target(#[from] TargetError),
 

@@ -10,7 +10,7 @@
 //! memory-bound estimate may beat the spec roofline; one below the model floor is a
 //! profiler artifact (e.g. scalar-prefetch values read as 0 skip work), never a win.
 
-use pallas_flash::tiling::Target;
+use pallas_flash::tiling::{BuiltKernel, KernelFamily, Target};
 use serde::Serialize;
 
 /// How much faster libtpu's static model can stream HBM than the chip's spec rate: the
@@ -23,6 +23,16 @@ pub const MODEL_HBM_SPEEDUP: f64 = 2.9e12 / 819e9;
 pub struct Work {
     pub flops: f64,
     pub min_hbm_bytes: f64,
+}
+
+impl Work {
+    /// The work of one call of `family`, whose kernels are `built`.
+    pub fn of(family: &dyn KernelFamily, built: &[BuiltKernel]) -> Work {
+        Work {
+            flops: family.flops(built),
+            min_hbm_bytes: family.min_hbm_bytes(built),
+        }
+    }
 }
 
 /// What the roofline says about `work` on `chip`.

@@ -1,23 +1,27 @@
 //! Compiles through libtpu in a worker process: this binary itself, run as its hidden
 //! `__compile-worker` subcommand, so a libtpu abort never takes the command down.
 
-use pallas_flash::codegen::{lower, used_scoped_memory, Program, TpuCustomCall};
+use pallas_flash::codegen::{chain_program, lower, used_scoped_memory, TpuCustomCall};
 use pallas_flash::hlo::lint::{lint, LintOptions, Report};
 use pallas_flash::hlo::HloModule;
-use pallas_flash::kernels::flash_attention::backward_program;
 use pallas_flash::runtime::{
     CompileOptions, CompileRequest, IsolatedCompiler, Program as PjrtProgram, WorkerOutput,
 };
 
-use crate::catalog::{Built, BuiltKernel, Wiring};
+use pallas_flash::tiling::{BuiltKernel, Target};
+
 use crate::error::CliError;
 
-/// A compiler whose workers are this executable.
+/// A compiler whose workers are this executable when it is a `main_with` binary (which
+/// serves the worker subcommand), else the `pallas-flash-worker` binary.
 pub fn compiler() -> Result<IsolatedCompiler, CliError> {
+    if !crate::cli::is_self_worker() {
+        return Ok(IsolatedCompiler::new()?);
+    }
     let exe = std::env::current_exe().map_err(CliError::io("cannot locate this executable"))?;
     Ok(IsolatedCompiler::with_worker(
         exe,
-        &[crate::WORKER_SUBCOMMAND],
+        &[crate::cli::WORKER_SUBCOMMAND],
     ))
 }
 
@@ -33,7 +37,7 @@ pub fn compile_program(
     Ok(compiler()?.compile(&request)?)
 }
 
-/// A catalog problem after libtpu.
+/// A problem's kernels after libtpu.
 pub struct CompiledKernel {
     /// Every kernel's Mosaic, one after the other.
     pub mosaic_text: String,
@@ -44,32 +48,25 @@ pub struct CompiledKernel {
     pub used_vmem_bytes: Option<u64>,
 }
 
-/// Lowers the kernels to Mosaic, wires them into one StableHLO program and compiles it.
+/// Lowers the kernels to Mosaic, chains them into one StableHLO program (by operand name,
+/// [`chain_program`]) and compiles it for `target`'s topology.
 pub fn compile_kernel(
-    built: &Built,
-    topology: &str,
+    built: &[BuiltKernel],
+    target: &Target,
     static_profile: bool,
 ) -> Result<CompiledKernel, CliError> {
     let mut mosaic_text = String::new();
     let mut calls = Vec::new();
-    for BuiltKernel { kernel, .. } in &built.kernels {
+    for BuiltKernel { kernel, .. } in built {
         let mosaic = lower(kernel)?;
         calls.push(TpuCustomCall::new(kernel, &mosaic)?);
         mosaic_text.push_str(&mosaic.text);
     }
-    let stablehlo = match (built.wiring, calls.as_slice()) {
-        (Wiring::Single, [call]) => Program::single_kernel(call)?,
-        (Wiring::AttentionBackward, [dq, dkv]) => backward_program(dq, dkv)?,
-        (wiring, calls) => {
-            return Err(CliError::Flag(format!(
-                "{wiring:?} wiring does not take {} kernels (a catalog bug)",
-                calls.len()
-            )))
-        }
-    };
+    let chain: Vec<_> = built.iter().map(|b| &b.kernel).zip(&calls).collect();
+    let stablehlo = chain_program(&chain)?;
     let output = compile_program(
         stablehlo.clone().into_bytes(),
-        topology,
+        &target.topology,
         CompileOptions::default(),
         static_profile,
     )?;

@@ -11,19 +11,20 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use pallas_flash::runtime::pinned;
-use pallas_flash::tiling::search::{evaluate, search, Blocks, Candidate, SearchResult};
+use pallas_flash::tiling::search::{evaluate, search, Candidate, SearchResult};
 use pallas_flash::tiling::Bytes;
+use pallas_flash::tiling::{Blocks, Target};
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{KernelName, Problem, ShapeArgs};
+use crate::catalog::{Catalog, Problem, ShapeArgs};
 use crate::error::CliError;
 use crate::estimate::{Estimate, Work};
 use crate::libtpu::compile_kernel;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Kernel from the catalog.
-    pub kernel: KernelName,
+    /// Kernel from the catalog (`pallas-flash kernels` lists them).
+    pub kernel: String,
     #[command(flatten)]
     pub shape: ShapeArgs,
     /// How many of the roofline's best candidates libtpu estimates.
@@ -84,7 +85,7 @@ pub struct TuneResult {
     pub chosen: Option<usize>,
 }
 
-pub fn run(args: &Args) -> Result<(), CliError> {
+pub fn run(catalog: &Catalog, args: &Args) -> Result<(), CliError> {
     let s = &args.shape;
     let given: Vec<&str> = [
         ("--block-m", s.block_m),
@@ -106,8 +107,8 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     if args.top == 0 || args.jobs == 0 {
         return Err(CliError::Flag("--top and --jobs must be at least 1".into()));
     }
-    let problem = Problem::from_args(args.kernel, s)?;
-    let key = cache_key(&problem, &s.target.topology, args.top);
+    let problem = catalog.problem(&args.kernel, s)?;
+    let key = cache_key(&problem, &s.target, args.top);
     let dir = args.cache_dir.clone().unwrap_or_else(default_cache_dir);
     let path = dir.join(format!("{key}.json"));
     let cached = if args.fresh { None } else { read_cache(&path) };
@@ -140,21 +141,25 @@ pub fn run(args: &Args) -> Result<(), CliError> {
 }
 
 /// Readable and stable: problem, topology, candidate count, libtpu, this tool's version.
-fn cache_key(problem: &Problem, topology: &str, top: usize) -> String {
-    let (before, after) = key_parts(problem, topology);
+fn cache_key(problem: &Problem, target: &Target, top: usize) -> String {
+    let (before, after) = key_parts(problem, target);
     format!("{before}{top}{after}")
 }
 
 /// The key around the candidate count: `<problem>-<topology>[-vmem<N>]-top` and
 /// `-<libtpu>-v<version>`, as file-name-safe text.
-fn key_parts(problem: &Problem, topology: &str) -> (String, String) {
+fn key_parts(problem: &Problem, target: &Target) -> (String, String) {
     let libtpu = match std::env::var(pinned::LIBTPU.env_var) {
         Ok(path) => format!("libtpu-{}", path.replace(['/', '.'], "_")),
         Err(_) => format!("libtpu{}", pinned::LIBTPU.version),
     };
+    // The scoped VMEM limit the default kernels ask for (`--vmem-limit-mib`, or the kernel's own).
     let limit = problem
-        .vmem_limit_bytes()
+        .build(target, &problem.blocks(target))
+        .ok()
+        .and_then(|built| built.iter().filter_map(|b| b.kernel.vmem_limit_bytes).max())
         .map_or(String::new(), |b| format!("-vmem{b}"));
+    let topology = &target.topology;
     let safe = |raw: String| {
         raw.chars()
             .map(|c| {
@@ -175,9 +180,9 @@ fn key_parts(problem: &Problem, topology: &str) -> (String, String) {
     )
 }
 
-/// Bumped when a search changes what it compiles (2: the kernel default always runs), so
-/// older cached choices are not reused.
-const CACHE_SCHEMA: u32 = 2;
+/// Bumped when a search changes what it compiles (2: the kernel default always runs; 3:
+/// candidates are the real kernels), so older cached choices are not reused.
+const CACHE_SCHEMA: u32 = 3;
 
 /// Where tune results live unless `--cache-dir` says otherwise.
 pub fn default_cache_dir() -> PathBuf {
@@ -186,8 +191,8 @@ pub fn default_cache_dir() -> PathBuf {
 
 /// The blocks a previous `tune` chose for `problem` on `topology` (any `--top`; the widest
 /// search wins), from the cache in `dir`.
-pub fn cached_choice(dir: &Path, problem: &Problem, topology: &str) -> Option<Blocks> {
-    let (before, after) = key_parts(problem, topology);
+pub fn cached_choice(dir: &Path, problem: &Problem, target: &Target) -> Option<Blocks> {
+    let (before, after) = key_parts(problem, target);
     let entries = std::fs::read_dir(dir).ok()?;
     let widest = entries
         .flatten()
@@ -204,7 +209,7 @@ pub fn cached_choice(dir: &Path, problem: &Problem, topology: &str) -> Option<Bl
         .max_by_key(|(top, _)| *top)?;
     let result = read_cache(&widest.1)?;
     let row = result.rows.get(result.chosen?)?;
-    let names = problem.blocks();
+    let names = problem.blocks(target);
     // Map the cached names back to the catalog's static names.
     Some(
         names
@@ -235,15 +240,10 @@ fn write_cache(path: &Path, result: &TuneResult) -> Result<(), CliError> {
 }
 
 fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliError> {
-    let chip = &args.shape.target.chip;
+    let chip = &args.shape.target;
     let found = candidates(chip, problem, args.top)?;
-    let default = problem.blocks();
-    let considered = problem
-        .family()
-        .ladders()
-        .iter()
-        .map(|(_, sizes)| sizes.len())
-        .product();
+    let default = problem.blocks(chip);
+    let considered = found.considered;
     let bar = if args.json {
         ProgressBar::hidden()
     } else {
@@ -304,17 +304,12 @@ fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliEr
 
 /// The roofline's `top` candidates, then the kernel's default blocks if they are not among
 /// them (unless the alignment rules or the budget refuse them).
-fn candidates(
-    chip: &pallas_flash::tiling::Target,
-    problem: &Problem,
-    top: usize,
-) -> Result<SearchResult, CliError> {
-    let mut found = search(chip, &problem.family(), problem.vmem_limit_bytes(), top)?;
-    let default = problem.blocks();
+fn candidates(chip: &Target, problem: &Problem, top: usize) -> Result<SearchResult, CliError> {
+    let family = problem.family.as_ref();
+    let mut found = search(chip, family, top)?;
+    let default = problem.blocks(chip);
     if !found.ranked.iter().any(|c| c.blocks == default) {
-        let sizes: Vec<usize> = default.iter().map(|(_, v)| *v).collect();
-        if let Ok(candidate) = evaluate(chip, &problem.family(), &sizes, problem.vmem_limit_bytes())
-        {
+        if let Ok(candidate) = evaluate(chip, family, &default) {
             found.ranked.push(candidate);
         }
     }
@@ -327,28 +322,19 @@ fn estimate_candidate(
     candidate: &Candidate,
     kernel_default: bool,
 ) -> Row {
-    let chip = &args.shape.target.chip;
-    let configured = problem.with_blocks(&candidate.blocks);
-    let outcome = configured
-        .build()
-        .and_then(|built| compile_kernel(&built, &args.shape.target.topology, true))
-        .and_then(|compiled| {
-            compiled
-                .output
-                .profile
-                .map(|p| p.total_cycles())
-                .ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
-        });
+    let chip = &args.shape.target;
+    let outcome = problem.build(chip, &candidate.blocks).and_then(|built| {
+        let compiled = compile_kernel(&built, chip, true)?;
+        let cycles = compiled
+            .output
+            .profile
+            .map(|p| p.total_cycles())
+            .ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))?;
+        Ok((cycles, Work::of(problem.family.as_ref(), &built)))
+    });
     let outcome = match outcome {
-        Ok(cycles) => {
-            let e = Estimate::new(
-                chip,
-                cycles,
-                Work {
-                    flops: problem.flops(),
-                    min_hbm_bytes: problem.min_hbm_bytes(),
-                },
-            );
+        Ok((cycles, work)) => {
+            let e = Estimate::new(chip, cycles, work);
             Outcome::Estimated {
                 cycles,
                 seconds: e.estimated_seconds,
@@ -373,7 +359,7 @@ fn estimate_candidate(
             .iter()
             .map(|(n, v)| (n.to_string(), *v))
             .collect(),
-        vmem_model_bytes: candidate.budget.total(),
+        vmem_model_bytes: candidate.vmem_bytes(),
         roofline_model_seconds: candidate.roofline.seconds,
         kernel_default,
         outcome,
@@ -444,14 +430,16 @@ fn print_table(result: &TuneResult, source: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::TargetSpec;
     use pallas_flash::kernels::matmul::MatmulConfig;
+
+    fn matmul(m: usize, n: usize, k: usize) -> Problem {
+        Problem::new("matmul", MatmulConfig::new(m, n, k))
+    }
 
     #[test]
     fn cache_keys_are_file_names_that_separate_problems_and_targets() {
-        let a = Problem::Matmul(MatmulConfig::new(512, 512, 512));
-        let b = Problem::Matmul(MatmulConfig::new(512, 512, 1024));
-        let v5e = "v5e".parse::<TargetSpec>().unwrap().topology;
+        let (a, b) = (matmul(512, 512, 512), matmul(512, 512, 1024));
+        let v5e = Target::v5e();
         let key = cache_key(&a, &v5e, 4);
         assert!(
             key.starts_with("matmul-512x512x512-bf16-v5e-1x1-top4-libtpu"),
@@ -459,7 +447,7 @@ mod tests {
         );
         assert!(!key.contains('/') && !key.contains(' '));
         assert_ne!(key, cache_key(&b, &v5e, 4));
-        assert_ne!(key, cache_key(&a, "v6e:1x1", 4));
+        assert_ne!(key, cache_key(&a, &Target::v6e(), 4));
         assert_ne!(key, cache_key(&a, &v5e, 5));
         let (before, after) = key_parts(&a, &v5e);
         assert_eq!(key, format!("{before}4{after}"));
@@ -467,21 +455,21 @@ mod tests {
 
     #[test]
     fn the_kernel_default_is_always_a_candidate() {
-        use pallas_flash::kernels::flash_attention::FlashAttentionConfig;
+        use pallas_flash::kernels::flash_attention::{FlashAttentionConfig, Forward};
         let v5e = pallas_flash::tiling::Target::v5e();
         let mut appended = 0;
         for n in [512, 1024, 2048, 4096, 8192] {
-            let problem =
-                Problem::FlashAttention(FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true));
-            let best = search(&v5e, &problem.family(), problem.vmem_limit_bytes(), 1)
-                .unwrap()
-                .ranked;
+            let problem = Problem::new(
+                "flash-attention",
+                Forward(FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true)),
+            );
+            let best = search(&v5e, problem.family.as_ref(), 1).unwrap().ranked;
             let found = candidates(&v5e, &problem, 1).unwrap().ranked;
             assert_eq!(found[0].blocks, best[0].blocks, "the roofline's best first");
             assert_eq!(
                 found
                     .iter()
-                    .filter(|c| c.blocks == problem.blocks())
+                    .filter(|c| c.blocks == problem.blocks(&v5e))
                     .count(),
                 1,
                 "N={n}: the default, once"
@@ -497,8 +485,8 @@ mod tests {
     #[test]
     fn bench_finds_the_widest_cached_choice() {
         let dir = tempfile::tempdir().unwrap();
-        let problem = Problem::Matmul(MatmulConfig::new(512, 512, 512));
-        let v5e = "v5e:1x1";
+        let problem = matmul(512, 512, 512);
+        let v5e = &Target::v5e();
         assert_eq!(cached_choice(dir.path(), &problem, v5e), None);
         let estimated = Outcome::Estimated {
             cycles: 10,
@@ -517,7 +505,7 @@ mod tests {
             let result = TuneResult {
                 key: cache_key(&problem, v5e, top),
                 problem: problem.describe(),
-                topology: v5e.into(),
+                topology: v5e.topology.clone(),
                 candidates_considered: 1,
                 candidates_rejected: 0,
                 rows: vec![row],
@@ -529,6 +517,6 @@ mod tests {
             cached_choice(dir.path(), &problem, v5e),
             Some(vec![("bm", 256), ("bk", 512), ("bn", 128)])
         );
-        assert_eq!(cached_choice(dir.path(), &problem, "v6e:1x1"), None);
+        assert_eq!(cached_choice(dir.path(), &problem, &Target::v6e()), None);
     }
 }

@@ -7,8 +7,11 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use pallas_flash_codegen::{compile_for_tpu, compile_program, Program, Target, TensorType};
+use pallas_flash_codegen::{
+    compile_for_tpu, compile_program, CompileSettings, Program, TensorType,
+};
 use pallas_flash_ir::DType::{Bf16, F32};
+use pallas_flash_tiling::Target;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<usize> = std::env::args()
@@ -22,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut kernel = common::matmul(n, n, n, bm, bn, bk);
     kernel.vmem_limit_bytes = Some(64 << 20);
-    let target = Target::v5e().with_static_profile();
+    let target = CompileSettings::new(Target::v5e()).with_static_profile();
     let ours = compile_for_tpu(&kernel, &target)?;
     let ours_cycles = ours.estimated_cycles().unwrap_or_default();
 

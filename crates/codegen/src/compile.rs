@@ -6,6 +6,7 @@ use pallas_flash_runtime::{
     CompileOptions, CompileReport, CompileRequest, IsolatedCompiler, Program as PjrtProgram,
     StaticProfile,
 };
+use pallas_flash_tiling::Target;
 use serde::{Deserialize, Serialize};
 
 use crate::custom_call::TpuCustomCall;
@@ -13,11 +14,12 @@ use crate::error::Result;
 use crate::program::Program;
 use crate::{lower, MosaicModule};
 
-/// What to compile for.
+/// How to compile for a target: the chip and topology ([`Target`], the one target
+/// concept), libtpu's options and what to take back.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Target {
-    /// A TPU topology name such as `v5e:1x1` (see `pallas_flash_runtime::Topology::tpu`).
-    pub topology: String,
+pub struct CompileSettings {
+    /// The chip profile and the topology to compile for (`v5e:1x1`, `v5e:2x2`, …).
+    pub target: Target,
     pub options: CompileOptions,
     /// Take libtpu's static cycle estimate (slower; docs/design.md §8 lists its caveats).
     pub static_profile: bool,
@@ -29,20 +31,17 @@ pub struct Target {
     pub check_vmem_budget: bool,
 }
 
-impl Target {
-    pub fn tpu(topology: &str) -> Self {
-        Target {
-            topology: topology.to_string(),
+impl CompileSettings {
+    /// Default options for `target`: no static profile, the kernel's VMEM limit, our budget
+    /// checked first.
+    pub fn new(target: Target) -> Self {
+        CompileSettings {
+            target,
             options: CompileOptions::default(),
             static_profile: false,
             vmem_limit_override: None,
             check_vmem_budget: true,
         }
-    }
-
-    /// One v5e chip.
-    pub fn v5e() -> Self {
-        Self::tpu("v5e:1x1")
     }
 
     pub fn with_static_profile(mut self) -> Self {
@@ -61,11 +60,11 @@ impl Target {
         self.check_vmem_budget = false;
         self
     }
+}
 
-    /// The chip profile for the topology's chip (`v5e:2x2` → v5e).
-    pub fn chip(&self) -> Result<pallas_flash_tiling::Target> {
-        let chip = self.topology.split(':').next().unwrap_or_default();
-        Ok(chip.parse::<pallas_flash_tiling::Target>()?)
+impl From<Target> for CompileSettings {
+    fn from(target: Target) -> Self {
+        CompileSettings::new(target)
     }
 }
 
@@ -111,7 +110,10 @@ impl CompiledKernel {
 /// budget, lowers it, wraps it in a single-kernel program and
 /// compiles it with libtpu in a worker process (an abort becomes `pallas_flash_runtime::Error::CompileCrashed`; VMEM
 /// overflow `VmemOom`, see [`crate::CodegenError::is_vmem_oom`]).
-pub fn compile_for_tpu(kernel: &impl Validated, target: &Target) -> Result<CompiledKernel> {
+pub fn compile_for_tpu(
+    kernel: &impl Validated,
+    target: &CompileSettings,
+) -> Result<CompiledKernel> {
     let valid = kernel.validated()?;
     if target.check_vmem_budget {
         check_budget(&valid, target)?;
@@ -134,21 +136,21 @@ pub fn compile_for_tpu(kernel: &impl Validated, target: &Target) -> Result<Compi
 }
 
 /// The VMEM budget of `kernel` under the limit it will be compiled with.
-fn check_budget(valid: &ValidKernel, target: &Target) -> Result<()> {
+fn check_budget(valid: &ValidKernel, target: &CompileSettings) -> Result<()> {
     let mut planned = valid.kernel().clone();
     if let Some(limit) = target.vmem_limit_override {
         planned.vmem_limit_bytes = limit;
     }
-    Ok(pallas_flash_tiling::VmemBudget::of(&target.chip()?, &planned, valid.info()).check()?)
+    Ok(pallas_flash_tiling::VmemBudget::of(&target.target, &planned, valid.info()).check()?)
 }
 
 /// Compiles any StableHLO program text for `target` in a worker process.
 pub fn compile_program(
     program: &str,
-    target: &Target,
+    target: &CompileSettings,
 ) -> Result<(CompileReport, Option<StaticProfile>)> {
     let mut request = CompileRequest::new(
-        &target.topology,
+        &target.target.topology,
         &PjrtProgram::mlir_text(program),
         target.options.clone(),
     );

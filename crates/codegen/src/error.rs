@@ -26,12 +26,10 @@ pub enum CodegenError {
     Mlir { context: String, message: String },
 
     /// The kernel's VMEM plan exceeds its scoped limit (checked before libtpu sees it).
-    #[error("{0} (to let libtpu judge anyway, compile with Target::without_budget_check)")]
+    #[error(
+        "{0} (to let libtpu judge anyway, compile with CompileSettings::without_budget_check)"
+    )]
     Budget(#[from] pallas_flash_tiling::BudgetError),
-
-    /// The topology names a chip the tiling crate has no profile for.
-    #[error(transparent)]
-    UnknownChip(#[from] pallas_flash_tiling::TargetError),
 
     /// A StableHLO program was assembled from inconsistent pieces.
     #[error("StableHLO program: {0}")]

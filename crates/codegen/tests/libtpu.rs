@@ -4,14 +4,16 @@
 mod common;
 
 use pallas_flash_codegen::{
-    compile_for_tpu, compile_program, CompiledKernel, Program, Target, TensorType, TpuCustomCall,
+    compile_for_tpu, compile_program, CompileSettings, CompiledKernel, Program, TensorType,
+    TpuCustomCall,
 };
 use pallas_flash_ir::DType::*;
+use pallas_flash_tiling::Target;
 
 /// One v5e chip, with the compile worker built if it is missing.
-fn v5e() -> Target {
+fn v5e() -> CompileSettings {
     pallas_flash_test_support::worker::ensure_worker();
-    Target::v5e()
+    CompileSettings::new(Target::v5e())
 }
 
 /// Opcodes of the ENTRY computation of optimized HLO text.

@@ -4,17 +4,18 @@
 mod common;
 
 use pallas_flash_codegen::{
-    compile_program, lower, Mesh, Program, Reduction, Sharding, Target, TensorType, TpuCustomCall,
+    compile_program, lower, CompileSettings, Mesh, Program, Reduction, Sharding, TensorType,
+    TpuCustomCall,
 };
 use pallas_flash_ir::DType::*;
 use pallas_flash_runtime::CompileOptions;
 
 /// Four v5e chips, with the compile worker built if it is missing.
-fn v5e_2x2() -> Target {
+fn v5e_2x2() -> CompileSettings {
     pallas_flash_test_support::worker::ensure_worker();
-    Target {
+    CompileSettings {
         options: CompileOptions::spmd(4),
-        ..Target::tpu("v5e:2x2")
+        ..CompileSettings::new("v5e:2x2".parse().expect("a known topology"))
     }
 }
 

@@ -13,9 +13,10 @@
 
 use std::process::ExitCode;
 
-use pallas_flash_codegen::{compile_for_tpu, Target};
+use pallas_flash_codegen::{compile_for_tpu, CompileSettings};
 use pallas_flash_ir::Kernel;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 
 const CLOCK_HZ: f64 = 1.5e9;
 const PEAK_FLOPS: f64 = 197e12;
@@ -83,8 +84,11 @@ fn parse() -> Result<Args, String> {
 
 /// Estimated cycles of one kernel, or why it failed.
 fn cycles(kernel: &Kernel) -> Result<u64, String> {
-    let compiled =
-        compile_for_tpu(kernel, &Target::v5e().with_static_profile()).map_err(|e| e.to_string())?;
+    let compiled = compile_for_tpu(
+        kernel,
+        &CompileSettings::new(Target::v5e()).with_static_profile(),
+    )
+    .map_err(|e| e.to_string())?;
     compiled
         .estimated_cycles()
         .ok_or_else(|| "no static profile".to_string())
@@ -112,12 +116,14 @@ fn main() -> ExitCode {
         if let Some(mib) = args.vmem_mib {
             cfg = cfg.vmem_limit_bytes(mib << 20);
         }
-        let blocks = cfg.blocks.unwrap_or_else(|| cfg.default_blocks());
+        let blocks = cfg
+            .blocks
+            .unwrap_or_else(|| cfg.default_blocks(&Target::v5e()));
         let fwd_flops = 2.0
             * (REPORTED_HEADS * n * n * args.head_dim) as f64
             * if args.causal { 1.0 } else { 2.0 };
         let (name, kernels, flops) = if args.backward {
-            match backward(&cfg) {
+            match backward(&cfg, &Target::v5e()) {
                 Ok(b) => ("bwd (dq + dkv)", vec![b.dq, b.dkv], 2.5 * fwd_flops),
                 Err(e) => {
                     println!("| bwd | {n} | {heads} | {blocks:?} | | error: {e} | | |");
@@ -125,7 +131,7 @@ fn main() -> ExitCode {
                 }
             }
         } else {
-            match forward(&cfg) {
+            match forward(&cfg, &Target::v5e()) {
                 Ok(k) => ("fwd", vec![k], fwd_flops),
                 Err(e) => {
                     println!("| fwd | {n} | {heads} | {blocks:?} | | error: {e} | | |");
@@ -167,7 +173,7 @@ fn main() -> ExitCode {
             blocks.block_kv,
             blocks.block_kv_compute,
             blocks.block_q_compute,
-            cfg.vmem_limit_bytes.unwrap_or_else(|| cfg.default_vmem_limit()) >> 20,
+            cfg.vmem_limit_bytes.unwrap_or_else(|| cfg.default_vmem_limit(&Target::v5e())) >> 20,
             scaled,
             floor,
             mfu * 100.0

@@ -25,7 +25,7 @@
 //! (the scalar-prefetch trap); the bench prints it as refused and exits non-zero.
 
 use pallas_flash_codegen::{
-    compile_for_tpu, compile_program, lower, Program, Target, Tensor, TpuCustomCall,
+    compile_for_tpu, compile_program, lower, CompileSettings, Program, Tensor, TpuCustomCall,
 };
 use pallas_flash_ir::{
     BlockDim::*, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
@@ -35,6 +35,7 @@ use pallas_flash_kernels::flash_decoding::{
     KvLengths,
 };
 use pallas_flash_runtime::CompileOptions;
+use pallas_flash_tiling::Target;
 
 const CLOCK_HZ: f64 = 1.5e9;
 /// docs/design.md §8's streaming figure, printed as a conversion only (see the module docs).
@@ -45,8 +46,11 @@ const D: usize = 128;
 const CHIPS: usize = 4;
 
 fn cycles(kernel: &Kernel) -> u64 {
-    let compiled = compile_for_tpu(kernel, &Target::v5e().with_static_profile())
-        .unwrap_or_else(|e| panic!("{}: {e}", kernel.name));
+    let compiled = compile_for_tpu(
+        kernel,
+        &CompileSettings::new(Target::v5e()).with_static_profile(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", kernel.name));
     compiled
         .estimated_cycles()
         .unwrap_or_else(|| panic!("{}: no static estimate", kernel.name))
@@ -107,7 +111,11 @@ fn combine_cycles(cfg: &FlashDecodingConfig, glue: bool) -> Result<u64, String> 
     let custom_call = |kernel: &Kernel| {
         TpuCustomCall::new(kernel, &lower(kernel).expect("lowers")).expect("custom call")
     };
-    let split = custom_call(&split_kernel(cfg).expect("split kernel builds").0);
+    let split = custom_call(
+        &split_kernel(cfg, &Target::v5e())
+            .expect("split kernel builds")
+            .0,
+    );
     let mut program = Program::new();
     let partials: Vec<Tensor> = split
         .results
@@ -124,7 +132,7 @@ fn combine_cycles(cfg: &FlashDecodingConfig, glue: bool) -> Result<u64, String> 
         .expect("glue builds")
     } else {
         let combine = custom_call(
-            &combine_kernel(cfg, DType::Bf16, CombineOutputs::Output)
+            &combine_kernel(cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e())
                 .expect("combine builds")
                 .0,
         );
@@ -134,16 +142,19 @@ fn combine_cycles(cfg: &FlashDecodingConfig, glue: bool) -> Result<u64, String> 
             .remove(0)
     };
     let text = program.finish(&[&out]);
-    let (_, profile) =
-        compile_program(&text, &Target::v5e().with_static_profile()).map_err(|e| {
-            let e = e.to_string();
-            e.lines()
-                .find(|l| l.contains("failed:"))
-                .unwrap_or(&e)
-                .chars()
-                .take(160)
-                .collect::<String>()
-        })?;
+    let (_, profile) = compile_program(
+        &text,
+        &CompileSettings::new(Target::v5e()).with_static_profile(),
+    )
+    .map_err(|e| {
+        let e = e.to_string();
+        e.lines()
+            .find(|l| l.contains("failed:"))
+            .unwrap_or(&e)
+            .chars()
+            .take(160)
+            .collect::<String>()
+    })?;
     Ok(profile.ok_or("no static profile")?.total_cycles())
 }
 
@@ -186,7 +197,11 @@ fn main() {
                 .map(|&bkv| {
                     (
                         bkv,
-                        cycles(&split_kernel(&config(1, hq, hkv, n, 1, bkv)).unwrap().0),
+                        cycles(
+                            &split_kernel(&config(1, hq, hkv, n, 1, bkv), &Target::v5e())
+                                .unwrap()
+                                .0,
+                        ),
                     )
                 })
                 .collect();
@@ -200,10 +215,10 @@ fn main() {
                 let cfg = config(b, hq, hkv, n, 1, bkv);
                 let split = match sweep.iter().find(|(blk, _)| b == 1 && *blk == bkv) {
                     Some((_, c)) => *c,
-                    None => cycles(&split_kernel(&cfg).unwrap().0),
+                    None => cycles(&split_kernel(&cfg, &Target::v5e()).unwrap().0),
                 };
                 let kernel = cycles(
-                    &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output)
+                    &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e())
                         .unwrap()
                         .0,
                 );
@@ -250,9 +265,9 @@ fn splits(lengths: &[usize], report: &mut Report) {
         let splits: &[usize] = if n <= 32768 { &[1, 2, 4, 8] } else { &[1, 4] };
         for &s in splits {
             let cfg = config(1, 8, 8, n, s, 4096);
-            let split = cycles(&split_kernel(&cfg).unwrap().0);
+            let split = cycles(&split_kernel(&cfg, &Target::v5e()).unwrap().0);
             let combine = cycles(
-                &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output)
+                &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e())
                     .unwrap()
                     .0,
             );
@@ -308,11 +323,16 @@ fn mesh(lengths: &[usize], report: &mut Report) {
         for (hq, hkv) in [(8, 8), (32, 8)] {
             for b in [1, 8] {
                 let cfg = config(b, hq, hkv, local, 1, 8192);
-                let split = cycles(&split_kernel(&cfg).unwrap().0);
+                let split = cycles(&split_kernel(&cfg, &Target::v5e()).unwrap().0);
                 let combine = cycles(
-                    &combine_kernel(&cfg, DType::F32, CombineOutputs::OutputAndLse)
-                        .unwrap()
-                        .0,
+                    &combine_kernel(
+                        &cfg,
+                        DType::F32,
+                        CombineOutputs::OutputAndLse,
+                        &Target::v5e(),
+                    )
+                    .unwrap()
+                    .0,
                 );
                 let floor = cycles(&stream_kernel(b, hkv, local, 8192)) as f64;
                 // all-reduce max(lse), sum(w·o), sum(w): ring all-reduce moves 2(C-1)/C of
@@ -332,10 +352,11 @@ fn mesh(lengths: &[usize], report: &mut Report) {
         }
     }
     let cfg = FlashDecodingConfig::new(1, 8, 8, D, 8192);
-    let text = mesh_program(&cfg, CHIPS).expect("mesh program builds");
-    let target = Target {
+    let text = mesh_program(&cfg, &format!("v5e:2x{}", CHIPS / 2).parse().unwrap())
+        .expect("mesh program builds");
+    let target = CompileSettings {
         options: CompileOptions::spmd(CHIPS as u32),
-        ..Target::tpu("v5e:2x2")
+        ..CompileSettings::new("v5e:2x2".parse().expect("a known topology"))
     }
     .with_static_profile();
     let (compiled, profile) = compile_program(&text, &target).expect("mesh program compiles");

@@ -23,6 +23,10 @@
 use pallas_flash_ir::{
     DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, ValidationError,
 };
+use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::roofline::{mxu_padded, Work};
+use pallas_flash_tiling::search::ladder;
+use pallas_flash_tiling::Target;
 use thiserror::Error;
 
 /// Block sizes along M, N and K.
@@ -226,6 +230,81 @@ impl MatmulConfig {
         let last = k.eq(k_step, last_index);
         k.when(last, |k| k.write(o, sum));
         Ok(k.build()?)
+    }
+}
+
+impl KernelFamily for MatmulConfig {
+    fn describe(&self) -> String {
+        format!(
+            "matmul {}x{}x{} {}",
+            self.m,
+            self.n,
+            self.k,
+            self.dtype.name()
+        )
+    }
+
+    fn default_blocks(&self, _: &Target) -> Blocks {
+        vec![
+            ("bm", self.blocks.bm),
+            ("bk", self.blocks.bk),
+            ("bn", self.blocks.bn),
+        ]
+    }
+
+    fn candidate_blocks(&self) -> Vec<(&'static str, Vec<usize>)> {
+        vec![
+            ("bm", ladder(self.m)),
+            ("bk", ladder(self.k)),
+            ("bn", ladder(self.n)),
+        ]
+    }
+
+    fn build(&self, _: &Target, blocks: &Blocks) -> Result<Vec<BuiltKernel>, BuildError> {
+        Ok(vec![self.blocks(self.named_blocks(blocks)).build()?.into()])
+    }
+
+    fn flops(&self, _: &[BuiltKernel]) -> f64 {
+        MatmulConfig::flops(self)
+    }
+
+    fn min_hbm_bytes(&self, _: &[BuiltKernel]) -> f64 {
+        MatmulConfig::min_hbm_bytes(self)
+    }
+
+    /// x is re-read for every column block, y for every row block.
+    fn work(&self, target: &Target, blocks: &Blocks, _: &[BuiltKernel]) -> Work {
+        let MatmulBlocks { bm, bn, bk } = self.named_blocks(blocks);
+        let (m, n, k) = (self.m, self.n, self.k);
+        let (gm, gk, gn) = (m / bm.max(1), k / bk.max(1), n / bn.max(1));
+        let steps = (gm * gk * gn) as f64;
+        let edge = target.mxu_edge();
+        Work {
+            mxu_flops: 2.0
+                * mxu_padded(bm, edge)
+                * mxu_padded(bk, edge)
+                * mxu_padded(bn, edge)
+                * steps,
+            hbm_bytes: f64::from(self.dtype.byte_size()) * (m * k * gn + k * n * gm) as f64
+                + 4.0 * (m * n) as f64,
+            vpu_elements: (bm * bn) as f64 * steps,
+            transcendentals: 0.0,
+            steps,
+        }
+    }
+}
+
+impl MatmulConfig {
+    /// The blocks named `bm`, `bn`, `bk` in `blocks`; missing names keep the configured ones.
+    fn named_blocks(&self, blocks: &Blocks) -> MatmulBlocks {
+        let get = |name: &str, current: usize| {
+            blocks
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(current, |(_, v)| *v)
+        };
+        let b = self.blocks;
+        MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))
     }
 }
 

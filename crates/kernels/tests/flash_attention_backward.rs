@@ -9,6 +9,7 @@ use flash_attention_common::{
 use pallas_flash_interpret::{interpret, HostArray};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 
 /// Errors of dq, dk, dv against the reference.
@@ -16,12 +17,12 @@ fn backward_errors(cfg: FlashAttentionConfig, seed: u64) -> [f64; 3] {
     let problem = Problem::new(cfg, seed);
     let c = &problem.cfg;
     let fwd = interpret(
-        &forward(c).expect("forward kernel"),
+        &forward(c, &Target::v5e()).expect("forward kernel"),
         &problem.forward_inputs(),
     )
     .expect("forward");
     let d_out = data([c.batch, c.q_heads, c.seq_q, c.head_dim], seed + 3, c.dtype);
-    let kernels = backward(c).expect("backward kernels");
+    let kernels = backward(c, &Target::v5e()).expect("backward kernels");
 
     let (q, k, v, o, lse) = (
         problem.host(&problem.q),

@@ -8,12 +8,13 @@ use flash_attention_common::{
 use pallas_flash_interpret::interpret;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 
 /// Runs the forward kernel and returns (output error, logsumexp error).
 fn forward_errors(cfg: FlashAttentionConfig, seed: u64) -> (f64, f64) {
     let problem = Problem::new(cfg, seed);
-    let kernel = forward(&problem.cfg).expect("forward kernel");
+    let kernel = forward(&problem.cfg, &Target::v5e()).expect("forward kernel");
     let out = interpret(&kernel, &problem.forward_inputs()).expect("interpret");
     let [o, lse] = problem.reference_forward();
     (
@@ -152,14 +153,14 @@ fn configuration_errors() {
         }),
     ];
     for (cfg, expected) in cases {
-        let err = forward(&cfg).expect_err("invalid config");
+        let err = forward(&cfg, &Target::v5e()).expect_err("invalid config");
         assert!(expected(&err), "{cfg:?}: unexpected {err}");
-        assert!(backward(&cfg).is_err());
+        assert!(backward(&cfg, &Target::v5e()).is_err());
         assert!(!err.to_string().is_empty());
     }
     let short = FlashAttentionConfig::new(1, 1, 1, 200, 200, 64);
     assert!(
-        forward(&short).is_ok() && backward(&short).is_ok(),
+        forward(&short, &Target::v5e()).is_ok() && backward(&short, &Target::v5e()).is_ok(),
         "default blocks fit a short sequence"
     );
 }
@@ -170,7 +171,7 @@ fn default_blocks() {
     let blocks = |n| {
         FlashAttentionConfig::new(1, 8, 8, n, n, 128)
             .causal(true)
-            .default_blocks()
+            .default_blocks(&Target::v5e())
     };
     let measured = BlockSizes::new(2048, 2048).compute(2048).q_compute(128);
     for n in [2048, 8192, 32768] {

@@ -1,14 +1,15 @@
 //! Every shipped kernel configuration compiles through libtpu for v5e (deviceless, in the
 //! isolated worker), at small shapes.
 
-use pallas_flash_codegen::{compile_for_tpu, Target};
+use pallas_flash_codegen::{compile_for_tpu, CompileSettings};
 use pallas_flash_ir::{DType, Kernel};
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 
 /// One v5e chip, with the compile worker built if it is missing.
-fn v5e() -> Target {
+fn v5e() -> CompileSettings {
     pallas_flash_test_support::worker::ensure_worker();
-    Target::v5e()
+    CompileSettings::new(Target::v5e())
 }
 
 fn compiles(name: &str, kernel: &Kernel) {
@@ -45,14 +46,17 @@ fn configs() -> Vec<(&'static str, FlashAttentionConfig)> {
 #[test]
 fn forward_compiles_for_v5e() {
     for (name, cfg) in configs() {
-        compiles(name, &forward(&cfg).expect("forward kernel"));
+        compiles(
+            name,
+            &forward(&cfg, &Target::v5e()).expect("forward kernel"),
+        );
     }
 }
 
 #[test]
 fn backward_compiles_for_v5e() {
     for (name, cfg) in configs() {
-        let kernels = backward(&cfg).expect("backward kernels");
+        let kernels = backward(&cfg, &Target::v5e()).expect("backward kernels");
         compiles(name, &kernels.dq);
         compiles(name, &kernels.dkv);
     }
@@ -60,7 +64,7 @@ fn backward_compiles_for_v5e() {
 
 /// The copy-trap lint over libtpu's optimized HLO of a single-kernel program.
 fn copy_trap_ops(cfg: &FlashAttentionConfig) -> Vec<String> {
-    let kernel = forward(cfg).expect("forward kernel");
+    let kernel = forward(cfg, &Target::v5e()).expect("forward kernel");
     let compiled = compile_for_tpu(&kernel, &v5e()).expect("compiles");
     let text = compiled.report.optimized_hlo_text.expect("optimized HLO");
     let module = pallas_flash_hlo::HloModule::parse(&text).expect("parses");

@@ -12,12 +12,13 @@ use pallas_flash_kernels::flash_decoding::{
     combine_kernel, combine_partials, paged_kernel, shard_lengths, split_kernel, untile_output,
     CombineOutputs, DecodeBlocks, FlashDecodingConfig, FlashDecodingError, KvLengths, PagedCache,
 };
+use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 
 #[test]
 fn bad_configurations_are_errors() {
     let ok = FlashDecodingConfig::new(2, 8, 2, 128, 1024).with_splits(2, 256);
-    assert!(split_kernel(&ok).is_ok());
+    assert!(split_kernel(&ok, &Target::v5e()).is_ok());
     let cases: Vec<(FlashDecodingConfig, &str)> = vec![
         (
             FlashDecodingConfig {
@@ -71,12 +72,14 @@ fn bad_configurations_are_errors() {
         ),
     ];
     for (cfg, message) in cases {
-        let error = split_kernel(&cfg).expect_err(message).to_string();
+        let error = split_kernel(&cfg, &Target::v5e())
+            .expect_err(message)
+            .to_string();
         assert!(
             error.contains(message),
             "{error:?} should mention {message:?}"
         );
-        assert!(combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output).is_err());
+        assert!(combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e()).is_err());
     }
 }
 
@@ -101,7 +104,7 @@ fn default_blocks_follow_the_measured_table() {
             "max_kv_len {n}"
         );
         assert_eq!((cfg.splits, cfg.block_kv), (1, block_kv));
-        assert!(split_kernel(&cfg).is_ok());
+        assert!(split_kernel(&cfg, &Target::v5e()).is_ok());
     }
 }
 
@@ -109,11 +112,11 @@ fn default_blocks_follow_the_measured_table() {
 fn blocks_that_do_not_fit_vmem_are_an_error_and_big_ones_raise_the_limit() {
     // 4 × 8192 × 1024 × 2 B = 64 MiB of double-buffered K/V: over the 16 MiB default.
     let big = FlashDecodingConfig::new(1, 8, 8, 1024, 16384).with_splits(1, 8192);
-    let (kernel, _) = split_kernel(&big).unwrap();
+    let (kernel, _) = split_kernel(&big, &Target::v5e()).unwrap();
     assert!(kernel.vmem_limit_bytes.is_some_and(|l| l >= 64 << 20));
     let huge = FlashDecodingConfig::new(1, 8, 8, 2048, 16384).with_splits(1, 16384);
     assert!(matches!(
-        split_kernel(&huge),
+        split_kernel(&huge, &Target::v5e()),
         Err(FlashDecodingError::Vmem(_))
     ));
 }
@@ -126,7 +129,7 @@ fn the_kernels_validate_for_the_shipped_shapes() {
         (64, 8, 1, 4096, 2, 512),
     ] {
         let cfg = FlashDecodingConfig::new(b, hq, hkv, 128, n).with_splits(s, bkv);
-        let (kernel, info) = split_kernel(&cfg).unwrap();
+        let (kernel, info) = split_kernel(&cfg, &Target::v5e()).unwrap();
         assert_eq!(info.grid_steps as usize, b * hkv * n / bkv);
         assert_eq!(kernel.grid.grid, vec![b, hkv, s, n / bkv / s]);
         // One partial per split: S × B × H_kv × tile_rows × D floats (H_q rows padded to
@@ -135,7 +138,13 @@ fn the_kernels_validate_for_the_shipped_shapes() {
             info.outputs[0].array_bytes as usize,
             s * b * hkv * (hq / hkv).next_multiple_of(8) * 128 * 4
         );
-        let (_, info) = combine_kernel(&cfg, DType::Bf16, CombineOutputs::OutputAndLse).unwrap();
+        let (_, info) = combine_kernel(
+            &cfg,
+            DType::Bf16,
+            CombineOutputs::OutputAndLse,
+            &Target::v5e(),
+        )
+        .unwrap();
         assert_eq!(info.grid_steps as usize, b * hkv);
     }
 }
@@ -153,7 +162,8 @@ fn check_case(case: &Case) {
         &format!("{case:?} host combine"),
     );
 
-    let (combine, _) = combine_kernel(&cfg, DType::F32, CombineOutputs::Output).unwrap();
+    let (combine, _) =
+        combine_kernel(&cfg, DType::F32, CombineOutputs::Output, &Target::v5e()).unwrap();
     let out = Interpreter::new(&combine).unwrap().run(&partials).unwrap();
     let o = out[0].to_f64().into_dimensionality::<Ix4>().unwrap();
     assert_close(
@@ -196,7 +206,13 @@ fn empty_rows_give_zeros() {
     };
     let cfg = case.config();
     let [o_part, m_part, l_part] = run_split(&cfg, &case.data());
-    let (combine, _) = combine_kernel(&cfg, DType::F32, CombineOutputs::OutputAndLse).unwrap();
+    let (combine, _) = combine_kernel(
+        &cfg,
+        DType::F32,
+        CombineOutputs::OutputAndLse,
+        &Target::v5e(),
+    )
+    .unwrap();
     let out = Interpreter::new(&combine)
         .unwrap()
         .run(&[o_part, m_part, l_part])
@@ -232,7 +248,7 @@ fn uniform_lengths_match_the_prefetch_kernel() {
     };
     let cfg = case.config().with_lengths(KvLengths::Uniform(700));
     let data = case.data();
-    let (kernel, _) = split_kernel(&cfg).unwrap();
+    let (kernel, _) = split_kernel(&cfg, &Target::v5e()).unwrap();
     let without_lengths: Vec<HostArray> = data.args().into_iter().skip(1).collect();
     let out = Interpreter::new(&kernel)
         .unwrap()
@@ -334,6 +350,7 @@ fn check_paged(case: &Case, page_size: usize) {
             page_size,
             num_pages,
         },
+        &Target::v5e(),
     )
     .unwrap();
     let out = Interpreter::new(&kernel).unwrap().run(&args).unwrap();
@@ -376,6 +393,7 @@ fn bad_page_sizes_are_errors() {
                 page_size,
                 num_pages,
             },
+            &Target::v5e(),
         )
         .unwrap_err();
         assert!(
@@ -449,7 +467,7 @@ fn sharded_partials_combine_to_the_reference() {
         ..case.clone()
     };
     let cfg = shard.config();
-    let (kernel, _) = split_kernel(&cfg).unwrap();
+    let (kernel, _) = split_kernel(&cfg, &Target::v5e()).unwrap();
     let interpreter = Interpreter::new(&kernel).unwrap();
     let mut partials: Vec<[ndarray::ArrayD<f64>; 3]> = Vec::new();
     for (c, lengths) in shard_lengths(&data.lengths, chips, shard_len)

@@ -6,7 +6,8 @@
 //! `cargo build -p pallas-flash-runtime --bin pallas-flash-worker`.
 
 use pallas_flash_codegen::{
-    compile_for_tpu, compile_program, lower, Program, Target, Tensor, TensorType, TpuCustomCall,
+    compile_for_tpu, compile_program, lower, CompileSettings, Program, Tensor, TensorType,
+    TpuCustomCall,
 };
 use pallas_flash_hlo::lint::{lint, LintOptions};
 use pallas_flash_hlo::HloModule;
@@ -16,11 +17,12 @@ use pallas_flash_kernels::flash_decoding::{
     FlashDecodingConfig, KvCacheDtype, PagedCache,
 };
 use pallas_flash_runtime::CompileOptions;
+use pallas_flash_tiling::Target;
 
 /// One v5e chip, with the compile worker built if it is missing.
-fn v5e() -> Target {
+fn v5e() -> CompileSettings {
     pallas_flash_test_support::worker::ensure_worker();
-    Target::v5e()
+    CompileSettings::new(Target::v5e())
 }
 
 fn small(q_len: usize, q_heads: usize, kv_heads: usize) -> FlashDecodingConfig {
@@ -47,10 +49,16 @@ fn split_kernels_compile_for_v5e() {
         small(4, 8, 2),
         small(1, 8, 1).with_kv_dtype(KvCacheDtype::Int8),
     ] {
-        let (kernel, _) = split_kernel(&cfg).unwrap();
+        let (kernel, _) = split_kernel(&cfg, &Target::v5e()).unwrap();
         let vmem = compiles(&kernel);
         assert!(vmem > 0, "{}: no scoped VMEM reported", kernel.name);
-        let (combine, _) = combine_kernel(&cfg, DType::Bf16, CombineOutputs::OutputAndLse).unwrap();
+        let (combine, _) = combine_kernel(
+            &cfg,
+            DType::Bf16,
+            CombineOutputs::OutputAndLse,
+            &Target::v5e(),
+        )
+        .unwrap();
         compiles(&combine);
         let (paged, _) = paged_kernel(
             &cfg,
@@ -58,6 +66,7 @@ fn split_kernels_compile_for_v5e() {
                 page_size: 64,
                 num_pages: 80,
             },
+            &Target::v5e(),
         )
         .unwrap();
         compiles(&paged);
@@ -70,7 +79,7 @@ fn custom_call(kernel: &Kernel) -> TpuCustomCall {
 
 /// `main(lengths, q, k, v)`: the split kernel, then the combine as a kernel or as glue.
 fn decode_program(cfg: &FlashDecodingConfig, glue: bool) -> String {
-    let (split, _) = split_kernel(cfg).unwrap();
+    let (split, _) = split_kernel(cfg, &Target::v5e()).unwrap();
     let split = custom_call(&split);
     let mut program = Program::new();
     let params: Vec<Tensor> = split
@@ -90,7 +99,8 @@ fn decode_program(cfg: &FlashDecodingConfig, glue: bool) -> String {
         )
         .unwrap()
     } else {
-        let (combine, _) = combine_kernel(cfg, DType::Bf16, CombineOutputs::Output).unwrap();
+        let (combine, _) =
+            combine_kernel(cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e()).unwrap();
         let combine = custom_call(&combine);
         program
             .call(&combine, &partials.iter().collect::<Vec<_>>())
@@ -133,9 +143,9 @@ fn mha_decode_is_copy_free() {
             .with_splits(4, 256)
             .with_q_len(q_len);
         assert_eq!(cfg.tile_rows(), 8);
-        compiles(&split_kernel(&cfg).unwrap().0);
+        compiles(&split_kernel(&cfg, &Target::v5e()).unwrap().0);
         compiles(
-            &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output)
+            &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e())
                 .unwrap()
                 .0,
         );
@@ -163,11 +173,11 @@ fn clean_hlo(hlo: Option<String>, what: &str) -> String {
 #[test]
 fn the_mesh_program_compiles_for_v5e_2x2_with_all_reduces() {
     let cfg = small(2, 16, 4);
-    let text = mesh_program(&cfg, 4).unwrap();
+    let text = mesh_program(&cfg, &"v5e:2x2".parse().unwrap()).unwrap();
     pallas_flash_test_support::worker::ensure_worker();
-    let target = Target {
+    let target = CompileSettings {
         options: CompileOptions::spmd(4),
-        ..Target::tpu("v5e:2x2")
+        ..CompileSettings::new("v5e:2x2".parse().expect("a known topology"))
     };
     let (report, _) = compile_program(&text, &target).unwrap_or_else(|e| panic!("{e}\n{text}"));
     let hlo = clean_hlo(report.optimized_hlo_text, "mesh");

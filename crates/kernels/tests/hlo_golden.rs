@@ -5,19 +5,20 @@
 //!
 //! Builds the `pallas-flash-worker` binary first if it is missing.
 
-use pallas_flash_codegen::{compile_for_tpu, Target};
+use pallas_flash_codegen::{compile_for_tpu, CompileSettings};
 use pallas_flash_hlo::golden::{facts, Golden, GOLDEN_DIR};
 use pallas_flash_hlo::lint::{lint, LintOptions};
 use pallas_flash_hlo::HloModule;
+use pallas_flash_tiling::Target;
 
 mod shipped;
 
 use shipped::shipped;
 
 /// One v5e chip, with the compile worker built if it is missing.
-fn v5e() -> Target {
+fn v5e() -> CompileSettings {
     pallas_flash_test_support::worker::ensure_worker();
-    Target::v5e()
+    CompileSettings::new(Target::v5e())
 }
 
 #[test]

@@ -14,8 +14,8 @@ mod xla;
 use std::path::PathBuf;
 
 use pallas_flash::ir::DType;
-use pallas_flash::kernels::flash_attention::FlashAttentionConfig;
-use pallas_flash::kernels::flash_decoding::{FlashDecodingConfig, KvLengths};
+use pallas_flash::kernels::flash_attention::{FlashAttentionConfig, Forward};
+use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths};
 use pallas_flash::kernels::matmul::MatmulConfig;
 use pallas_flash::runtime::CompileOptions;
 use pallas_flash::tiling::Target;
@@ -23,8 +23,9 @@ use serde::Serialize;
 
 use crate::catalog::Problem;
 use crate::error::CliError;
-use crate::estimate::{Estimate, Work};
+use crate::estimate::Estimate;
 use crate::libtpu::{compile_kernel, compile_program};
+use pallas_flash::tiling::Blocks;
 use xla::AttentionShape;
 
 /// Google Cloud's published on-demand price of one TPU v5e chip-hour (US regions), USD:
@@ -63,6 +64,9 @@ pub struct Args {
 struct Workload {
     id: String,
     ours: Problem,
+    /// Tokens one call processes (economics): rows of a matmul, query positions of
+    /// attention, new tokens of decoding.
+    tokens: f64,
     /// Our StableHLO for the plain-XLA version, and what it is.
     xla: String,
     xla_label: &'static str,
@@ -99,7 +103,11 @@ fn workloads(quick: bool) -> Vec<Workload> {
     };
     let mut list = vec![Workload {
         id: format!("matmul-{matmul_dim}"),
-        ours: Problem::Matmul(MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim)),
+        ours: Problem::new(
+            "matmul",
+            MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim),
+        ),
+        tokens: matmul_dim as f64,
         xla: xla::matmul(matmul_dim, matmul_dim, matmul_dim, DType::Bf16),
         xla_label: "one dot_general",
         xla_scale: 1,
@@ -108,9 +116,11 @@ fn workloads(quick: bool) -> Vec<Workload> {
         let per_head = seq >= LONG_SEQ;
         list.push(Workload {
             id: format!("attention-fwd-causal-b1-h{heads}-n{seq}-d128"),
-            ours: Problem::FlashAttention(
-                FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true),
+            ours: Problem::new(
+                "flash-attention",
+                Forward(FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)),
             ),
+            tokens: seq as f64,
             xla: xla::attention(
                 AttentionShape {
                     batch: 1,
@@ -135,10 +145,15 @@ fn workloads(quick: bool) -> Vec<Workload> {
         let per_row = batch > 1;
         list.push(Workload {
             id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
-            ours: Problem::FlashDecoding(
-                FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
-                    .with_lengths(KvLengths::Uniform(kv_len)),
+            ours: Problem::new(
+                "flash-decoding",
+                Decoding {
+                    cfg: FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
+                        .with_lengths(KvLengths::Uniform(kv_len)),
+                    paged: None,
+                },
             ),
+            tokens: batch as f64,
             xla: xla::attention(
                 AttentionShape {
                     batch: if per_row { 1 } else { batch },
@@ -191,7 +206,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         peers::read(&args.peer_records)
     };
     for w in &workloads {
-        let work = work_of(&w.ours);
+        let work = w.ours.work(&chip)?;
         for r in peer_run.records.iter().filter(|r| r.workload == w.id) {
             let recorded = if args.peer_records.is_empty() {
                 ""
@@ -208,7 +223,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
                         .is_none()
                         .then(|| "the script gave no estimate".to_string())
                 }),
-                tokens_per_call: w.ours.tokens(),
+                tokens_per_call: w.tokens,
             });
         }
     }
@@ -254,16 +269,8 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     Ok(())
 }
 
-fn work_of(problem: &Problem) -> Work {
-    Work {
-        flops: problem.flops(),
-        min_hbm_bytes: problem.min_hbm_bytes(),
-    }
-}
-
-fn blocks_text(problem: &Problem) -> String {
-    problem
-        .blocks()
+fn blocks_text(blocks: &Blocks) -> String {
+    blocks
         .iter()
         .map(|(n, v)| format!("{n}={v}"))
         .collect::<Vec<_>>()
@@ -272,15 +279,13 @@ fn blocks_text(problem: &Problem) -> String {
 
 fn ours_row(chip: &Target, w: &Workload) -> Row {
     // The blocks a previous `pallas-flash tune` chose, when it ran for this problem.
-    let tuned =
-        crate::tune::cached_choice(&crate::tune::default_cache_dir(), &w.ours, chip.topology);
-    let problem = tuned
-        .as_ref()
-        .map_or_else(|| w.ours.clone(), |blocks| w.ours.with_blocks(blocks));
-    let estimate = problem
-        .build()
-        .and_then(|built| built.check(chip).map(|_| built))
-        .and_then(|built| compile_kernel(&built, chip.topology, true))
+    let tuned = crate::tune::cached_choice(&crate::tune::default_cache_dir(), &w.ours, chip);
+    let blocks = tuned.clone().unwrap_or_else(|| w.ours.blocks(chip));
+    let estimate = w
+        .ours
+        .build(chip, &blocks)
+        .and_then(|built| crate::catalog::check(chip, &built).map(|_| built))
+        .and_then(|built| compile_kernel(&built, chip, true))
         .and_then(|c| {
             c.output
                 .profile
@@ -289,26 +294,20 @@ fn ours_row(chip: &Target, w: &Workload) -> Row {
         });
     let config = format!(
         "{}{}",
-        blocks_text(&problem),
+        blocks_text(&blocks),
         if tuned.is_some() {
             " (tuned)"
         } else {
             " (default blocks; `tune` to improve)"
         }
     );
-    row(
-        chip,
-        w,
-        format!("ours ({})", w.ours.kernel_name().as_str()),
-        config,
-        estimate,
-    )
+    row(chip, w, format!("ours ({})", w.ours.name), config, estimate)
 }
 
 fn xla_row(chip: &Target, w: &Workload) -> Row {
     let estimate = compile_program(
         w.xla.clone().into_bytes(),
-        chip.topology,
+        &chip.topology,
         CompileOptions::default(),
         true,
     )
@@ -328,7 +327,10 @@ fn row(
     cycles: Result<u64, CliError>,
 ) -> Row {
     let (estimate, note) = match cycles {
-        Ok(c) => (Some(Estimate::new(chip, c, work_of(&w.ours))), None),
+        Ok(c) => match w.ours.work(chip) {
+            Ok(work) => (Some(Estimate::new(chip, c, work)), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
         Err(e) => (
             None,
             Some(e.to_string().lines().next().unwrap_or_default().to_string()),
@@ -340,7 +342,7 @@ fn row(
         config,
         estimate,
         note,
-        tokens_per_call: w.ours.tokens(),
+        tokens_per_call: w.tokens,
     }
 }
 
@@ -484,17 +486,21 @@ fn memory_wall(quick: bool) -> Result<WallReport, CliError> {
     let beyond: &[usize] = if quick { &[131072] } else { &[131072, 262144] };
     let mut ours = Vec::new();
     for &seq in beyond {
-        let problem = Problem::FlashAttention(FlashAttentionConfig::new(
-            1,
-            WALL_HEADS,
-            WALL_HEADS,
-            seq,
-            seq,
-            WALL_HEAD_DIM,
-        ));
+        let v5e = Target::v5e();
+        let problem = Problem::new(
+            "flash-attention",
+            Forward(FlashAttentionConfig::new(
+                1,
+                WALL_HEADS,
+                WALL_HEADS,
+                seq,
+                seq,
+                WALL_HEAD_DIM,
+            )),
+        );
         let compiled = problem
-            .build()
-            .and_then(|b| compile_kernel(&b, "v5e:1x1", false));
+            .build(&v5e, &problem.blocks(&v5e))
+            .and_then(|b| compile_kernel(&b, &v5e, false));
         let p = probe(seq, compiled.map(|c| c.output.report.memory_stats))?;
         eprintln!(
             "               ours N={seq}: {}",
@@ -590,7 +596,8 @@ mod tests {
         assert_eq!(list[0].id, "matmul-1024");
         assert!(list
             .iter()
-            .all(|w| w.ours.flops() < 1e10 && w.xla.contains("func.func public @main")));
+            .all(|w| w.ours.work(&Target::v5e()).unwrap().flops < 1e10
+                && w.xla.contains("func.func public @main")));
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use pallas_flash_ir::{
     ds, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, RefId, Value,
 };
+use pallas_flash_tiling::Target;
 
 use super::config::{BlockSizes, FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
@@ -29,13 +30,17 @@ pub struct BackwardKernels {
     pub dkv: Kernel,
 }
 
-/// Builds both backward kernels for the same configuration as [`super::forward`].
-pub fn backward(cfg: &FlashAttentionConfig) -> Result<BackwardKernels, FlashAttentionError> {
+/// Builds both backward kernels for the same configuration as [`super::forward`], for
+/// `target`.
+pub fn backward(
+    cfg: &FlashAttentionConfig,
+    target: &Target,
+) -> Result<BackwardKernels, FlashAttentionError> {
     cfg.check()?;
-    let blocks = cfg.checked_blocks()?;
+    let blocks = cfg.checked_blocks(target)?;
     Ok(BackwardKernels {
-        dq: dq_kernel(cfg, blocks)?,
-        dkv: dkv_kernel(cfg, blocks)?,
+        dq: dq_kernel(cfg, blocks, target)?,
+        dkv: dkv_kernel(cfg, blocks, target)?,
     })
 }
 
@@ -92,6 +97,7 @@ fn grads_of(
 fn dq_kernel(
     cfg: &FlashAttentionConfig,
     blocks: BlockSizes,
+    target: &Target,
 ) -> Result<Kernel, FlashAttentionError> {
     let plan = QMajor::new(cfg, blocks);
     let (bq, d, dtype) = (blocks.block_q, cfg.head_dim, cfg.dtype);
@@ -157,7 +163,7 @@ fn dq_kernel(
         let out = convert(k, out, DType::F32, dtype);
         k.write(dq, out);
     });
-    finish(k, cfg)
+    finish(k, cfg, target)
 }
 
 /// The query-side refs of the dQ kernel (`d` = head dim).
@@ -311,6 +317,7 @@ const KEY_TILE: usize = 256;
 fn dkv_kernel(
     cfg: &FlashAttentionConfig,
     blocks: BlockSizes,
+    target: &Target,
 ) -> Result<Kernel, FlashAttentionError> {
     let (bq, bkv, d, dtype) = (blocks.block_q, blocks.block_kv, cfg.head_dim, cfg.dtype);
     let key_tile = match blocks.block_kv_compute.is_multiple_of(KEY_TILE) {
@@ -458,5 +465,5 @@ fn dkv_kernel(
         let dv_val = convert(k, dv_acc, DType::F32, dtype);
         k.write(dv, dv_val);
     });
-    finish(k, cfg)
+    finish(k, cfg, target)
 }

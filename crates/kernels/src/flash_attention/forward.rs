@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use pallas_flash_ir::{ds, DType, Kernel, KernelBuilder, RefId, Value};
+use pallas_flash_tiling::Target;
 
 use super::config::{FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
@@ -11,16 +12,16 @@ use super::mask::{Masking, StaticTile};
 use super::q_major::{QMajor, Resident};
 use crate::online_softmax::{self, MAX_FLOOR};
 
-/// Builds the forward kernel.
+/// Builds the forward kernel for `target` (its VMEM budget is checked there).
 ///
 /// Inputs: `q` `[B, H_q, N_q, D]`, `k`, `v` `[B, H_kv, N_kv, D]` (the config's dtype), then
 /// `q_segment_ids` `[B, 1, N_q]` and `kv_segment_ids` `[B, 1, N_kv]` (`i32`) when
 /// `segment_ids` is set. Outputs: `o` `[B, H_q, N_q, D]` (dtype) and `lse`
 /// `[B, H_q, N_q, 128]` f32, the natural-log logsumexp of each row's scaled, masked scores
 /// replicated over the 128 lanes (`-inf` for a row that sees no key; its output is 0).
-pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError> {
+pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, FlashAttentionError> {
     cfg.check()?;
-    let plan = QMajor::new(cfg, cfg.checked_blocks()?);
+    let plan = QMajor::new(cfg, cfg.checked_blocks(target)?);
     let (bq, d, dtype) = (plan.blocks.block_q, cfg.head_dim, cfg.dtype);
     let mut k = KernelBuilder::new("flash_attention_fwd", plan.grid());
     let qkv = plan.declare_qkv(&mut k);
@@ -85,7 +86,7 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
         let wide = lanes_wide(k, row_lse, bq);
         k.write(lse, wide);
     });
-    finish(k, cfg)
+    finish(k, cfg, target)
 }
 
 /// The running statistics in scratch: max `m` and sum `l` (`[block_q, 1]`), accumulator

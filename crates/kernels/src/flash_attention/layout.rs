@@ -76,14 +76,15 @@ impl Shapes {
     }
 }
 
-/// Sets the VMEM limit, validates, and checks the VMEM budget on v5e.
+/// Sets the VMEM limit, validates, and checks the VMEM budget on `target`.
 pub(crate) fn finish(
     mut k: KernelBuilder,
     cfg: &FlashAttentionConfig,
+    target: &Target,
 ) -> Result<Kernel, FlashAttentionError> {
-    k.vmem_limit_bytes(cfg.vmem_limit());
+    k.vmem_limit_bytes(cfg.vmem_limit(target));
     let (kernel, info) = k.build()?;
-    VmemBudget::of(&Target::v5e(), &kernel, &info).check()?;
+    VmemBudget::of(target, &kernel, &info).check()?;
     Ok(kernel)
 }
 

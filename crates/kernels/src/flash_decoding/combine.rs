@@ -16,6 +16,8 @@ use pallas_flash_ir::{
     ReduceOp,
 };
 
+use pallas_flash_tiling::Target;
+
 use super::common::{finish, kernel_name};
 use super::config::{FlashDecodingConfig, FlashDecodingError};
 use super::online_softmax::STAT_LANES;
@@ -36,6 +38,7 @@ pub fn combine_kernel(
     cfg: &FlashDecodingConfig,
     out_dtype: DType,
     outputs: CombineOutputs,
+    target: &Target,
 ) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     cfg.check()?;
     let (b, hkv, s, rows, d) = (
@@ -114,5 +117,5 @@ pub fn combine_kernel(
         let wide = k.broadcast(value, [rows, STAT_LANES]);
         k.write(lse, wide);
     }
-    finish(k)
+    finish(k, target)
 }

@@ -51,16 +51,18 @@ pub(super) fn last_block(len: IndexExpr, block: usize) -> IndexExpr {
 }
 
 /// Validates the kernel and fits its VMEM: raises the scoped limit when the buffers need
-/// more than v5e's default, and fails when they need more than the chip has.
-pub(super) fn finish(k: KernelBuilder) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
+/// more than `target`'s default, and fails when they need more than the chip has.
+pub(super) fn finish(
+    k: KernelBuilder,
+    target: &Target,
+) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     let (mut kernel, info) = k.build()?;
-    let target = Target::v5e();
-    let budget = VmemBudget::of(&target, &kernel, &info);
+    let budget = VmemBudget::of(target, &kernel, &info);
     if budget.check().is_ok() {
         return Ok((kernel, info));
     }
     kernel.vmem_limit_bytes = budget.required_limit();
-    VmemBudget::of(&target, &kernel, &info).check()?;
+    VmemBudget::of(target, &kernel, &info).check()?;
     Ok((kernel, info))
 }
 

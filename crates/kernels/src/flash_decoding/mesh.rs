@@ -19,6 +19,7 @@ use pallas_flash_codegen::{
     lower, CodegenError, Mesh, Program, Reduction, Sharding, TensorType, TpuCustomCall,
 };
 use pallas_flash_ir::{DType, Kernel};
+use pallas_flash_tiling::Target;
 
 use super::combine::{combine_kernel, CombineOutputs};
 use super::config::{FlashDecodingConfig, FlashDecodingError, KvLengths};
@@ -50,18 +51,20 @@ pub fn shard_lengths(lengths: &[i32], chips: usize, shard_len: usize) -> Vec<Vec
         .collect()
 }
 
-/// The SPMD program over `chips` devices (compile with `CompileOptions::spmd(chips)`):
+/// The SPMD program over the chips of `target`'s topology (`v5e:2x2`: 4; compile with
+/// `CompileOptions::spmd(chips)`):
 ///
 /// `main(local_lengths: i32[C, B] split on dim 0, q: bf16[B, H_kv, R, D]
 /// replicated, k, v: [B, H_kv, C · max_kv_len, D] split on dim 2) -> o: bf16[B, H_kv,
 /// R, D]` replicated (int8 caches add replicated `k_scale`, `v_scale`). `cfg`
 /// describes one chip's shard.
-pub fn mesh_program(cfg: &FlashDecodingConfig, chips: usize) -> Result<String, MeshError> {
+pub fn mesh_program(cfg: &FlashDecodingConfig, target: &Target) -> Result<String, MeshError> {
     if cfg.lengths != KvLengths::Prefetch {
         return Err(MeshError::UniformLengths);
     }
-    let (split, _) = split_kernel(cfg)?;
-    let (combine, _) = combine_kernel(cfg, DType::F32, CombineOutputs::OutputAndLse)?;
+    let chips = target.chips();
+    let (split, _) = split_kernel(cfg, target)?;
+    let (combine, _) = combine_kernel(cfg, DType::F32, CombineOutputs::OutputAndLse, target)?;
     let custom_call = |kernel: &Kernel| TpuCustomCall::new(kernel, &lower(kernel)?);
     let (split, combine) = (custom_call(&split)?, custom_call(&combine)?);
     let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.tile_rows(), cfg.head_dim);

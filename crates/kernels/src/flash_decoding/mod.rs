@@ -114,6 +114,7 @@
 mod combine;
 mod common;
 mod config;
+mod family;
 #[cfg(feature = "program")]
 mod glue;
 mod host;
@@ -128,6 +129,7 @@ pub use config::{
     DecodeBlocks, FlashDecodingConfig, FlashDecodingError, KvCacheDtype, KvLengths, MAX_Q_LEN,
     QUERY_ROW_TILE,
 };
+pub use family::Decoding;
 #[cfg(feature = "program")]
 pub use glue::glue_combine;
 pub use host::{combine_partials, query_tile, untile_output};

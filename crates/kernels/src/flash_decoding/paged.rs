@@ -20,6 +20,7 @@ use pallas_flash_ir::{
     at, ds, BlockSpec, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, RefId,
     Value,
 };
+use pallas_flash_tiling::Target;
 
 use super::common::{
     as_bf16, declare_partials, declare_query, declare_scales, finish, kernel_name, load_query,
@@ -51,6 +52,7 @@ pub struct PagedCache {
 pub fn paged_kernel(
     cfg: &FlashDecodingConfig,
     cache: PagedCache,
+    target: &Target,
 ) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     cfg.check()?;
     let PagedCache {
@@ -154,7 +156,7 @@ pub fn paged_kernel(
     k.when(last, |k| {
         softmax.finalize(k, o, m, l, scales.map(|(_, vs)| vs))
     });
-    finish(k)
+    finish(k, target)
 }
 
 #[derive(Clone, Copy)]

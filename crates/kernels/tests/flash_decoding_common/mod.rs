@@ -8,6 +8,7 @@ use pallas_flash_interpret::{reference::decode_attention, HostArray, Interpreter
 use pallas_flash_kernels::flash_decoding::{
     combine_partials, query_tile, split_kernel, untile_output, FlashDecodingConfig, KvCacheDtype,
 };
+use pallas_flash_tiling::Target;
 
 /// One random decode step.
 #[derive(Clone, Debug)]
@@ -181,7 +182,7 @@ impl Data {
 
 /// Runs the split kernel in the interpreter: `[o_part, m_part, l_part]`.
 pub fn run_split(cfg: &FlashDecodingConfig, data: &Data) -> [HostArray; 3] {
-    let (kernel, _) = split_kernel(cfg).unwrap();
+    let (kernel, _) = split_kernel(cfg, &Target::v5e()).unwrap();
     let out = Interpreter::new(&kernel)
         .unwrap()
         .run(&data.args())

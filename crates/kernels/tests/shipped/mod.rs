@@ -7,6 +7,7 @@ use pallas_flash_kernels::flash_decoding::{
     combine_kernel, paged_kernel, split_kernel, CombineOutputs, FlashDecodingConfig, PagedCache,
 };
 use pallas_flash_kernels::matmul::{MatmulBlocks, MatmulConfig};
+use pallas_flash_tiling::Target;
 
 /// The shipped kernel families, each at a small configuration, named as their golden file.
 pub fn shipped() -> Vec<(&'static str, Kernel)> {
@@ -16,7 +17,7 @@ pub fn shipped() -> Vec<(&'static str, Kernel)> {
     let decoding = FlashDecodingConfig::new(2, 8, 2, 128, 2048).with_splits(4, 256);
     // MHA: one query row per KV head, padded to the 8-row tile (the copy-trap case).
     let mha = FlashDecodingConfig::new(8, 8, 8, 128, 2048).with_splits(4, 256);
-    let backward = backward(&attention).expect("shipped FA backward builds");
+    let backward = backward(&attention, &Target::v5e()).expect("shipped FA backward builds");
     vec![
         (
             "matmul_bf16_512",
@@ -28,23 +29,32 @@ pub fn shipped() -> Vec<(&'static str, Kernel)> {
         ),
         (
             "flash_attention_fwd_causal_gqa",
-            forward(&attention).expect("shipped FA forward builds"),
+            forward(&attention, &Target::v5e()).expect("shipped FA forward builds"),
         ),
         ("flash_attention_bwd_dq_causal_gqa", backward.dq),
         ("flash_attention_bwd_dkv_causal_gqa", backward.dkv),
         (
             "flash_decoding_split_gqa",
-            split_kernel(&decoding).expect("split kernel builds").0,
+            split_kernel(&decoding, &Target::v5e())
+                .expect("split kernel builds")
+                .0,
         ),
         (
             "flash_decoding_split_mha",
-            split_kernel(&mha).expect("MHA split kernel builds").0,
+            split_kernel(&mha, &Target::v5e())
+                .expect("MHA split kernel builds")
+                .0,
         ),
         (
             "flash_decoding_combine",
-            combine_kernel(&decoding, DType::Bf16, CombineOutputs::OutputAndLse)
-                .expect("combine builds")
-                .0,
+            combine_kernel(
+                &decoding,
+                DType::Bf16,
+                CombineOutputs::OutputAndLse,
+                &Target::v5e(),
+            )
+            .expect("combine builds")
+            .0,
         ),
         (
             "flash_decoding_paged_gqa",
@@ -54,6 +64,7 @@ pub fn shipped() -> Vec<(&'static str, Kernel)> {
                     page_size: 64,
                     num_pages: 80,
                 },
+                &Target::v5e(),
             )
             .expect("paged builds")
             .0,

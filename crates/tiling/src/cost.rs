@@ -1,6 +1,6 @@
-//! The analytic cost estimate XLA's scheduler reads from the custom call (`cost_estimate`):
-//! MXU flops, transcendentals and HBM bytes, counted from the IR when the kernel does not
-//! state its own.
+//! A kernel's work counted from its IR: MXU flops, transcendentals and HBM bytes. XLA's
+//! scheduler reads it from the custom call (`cost_estimate`), and it is the work floor of
+//! any kernel that does not state its own ([`crate::family::KernelFamily`]).
 
 use pallas_flash_ir::{CostEstimate, Dim, Expr, Kernel, KernelInfo, Stmt, Value};
 
