@@ -2,8 +2,7 @@
 //! did with the same shapes (`tests/data/*.jsonl`, written by `probes/probe_tiling.py`).
 
 use pallas_flash_ir::{
-    BlockDim, DType, DimensionSemantics::*, DotDims, GridSpec, IndexExpr, Kernel, KernelBuilder,
-    KernelInfo,
+    BlockDim, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo,
 };
 use pallas_flash_tiling::budget::{padded_bytes, VmemBudget};
 use pallas_flash_tiling::{copy_trap, rules, Target};
