@@ -81,7 +81,15 @@ def _row_major(rank: int) -> tuple[int, ...]:
 def _tpu_lowering(ctx, *operands, kernel: _Kernel):
     k = kernel.call
     result_types = [mlir.aval_to_ir_type(ctx.module_context, a) for a in ctx.avals_out]
-    op = mlir.custom_call(
+    # XLA names the HLO instruction after the location: dumps and the copy-trap lint
+    # show the kernel's name.
+    with ir.Location.name(k.name):
+        op = _tpu_custom_call(k, result_types, operands)
+    return op.results
+
+
+def _tpu_custom_call(k, result_types, operands):
+    return mlir.custom_call(
         "tpu_custom_call",
         result_types=result_types,
         operands=operands,
@@ -92,10 +100,6 @@ def _tpu_lowering(ctx, *operands, kernel: _Kernel):
         result_layouts=[_row_major(len(r.shape)) for r in k.results],
         extra_attributes=dict(kernel_name=ir.StringAttr.get(k.name)),
     )
-    # XLA names the HLO instruction after the location: dumps and the copy-trap lint
-    # show the kernel's name.
-    op.location = ir.Location.name(k.name, ctx.module_context.context)
-    return op.results
 
 
 def _interpret_lowering(ctx, *operands, kernel: _Kernel):

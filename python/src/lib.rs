@@ -7,6 +7,8 @@
 //! Every Rust error reaches Python as `ValueError` carrying the Rust message unchanged.
 
 use pallas_flash::codegen::{lower, TpuCustomCall};
+use pallas_flash::hlo::lint::{lint, LintOptions};
+use pallas_flash::hlo::HloModule;
 use pallas_flash::interpret::lower_to_stablehlo;
 use pallas_flash::ir::{DType, Kernel};
 use pallas_flash::kernels::flash_attention::{Backward, BlockSizes, FlashAttentionConfig, Forward};
@@ -235,11 +237,22 @@ fn flash_decoding(
     kernels_of(&Decoding { cfg, paged: None }, &target)
 }
 
+/// The copy-trap lint of `pallas-flash hlo-check` over one optimized-HLO text (XLA's
+/// `*after_optimizations.txt`, or a compiled JAX program's `as_text()`): the report as JSON
+/// (`{"module", "kernels": [{…, "findings": […]}]}`) over every `tpu_custom_call`.
+#[pyfunction]
+fn hlo_check(optimized_hlo: &str) -> PyResult<String> {
+    let module = HloModule::parse(optimized_hlo).map_err(value_error)?;
+    let report = lint(&module, &LintOptions::default());
+    serde_json::to_string(&report).map_err(value_error)
+}
+
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Operand>()?;
     m.add_class::<KernelCall>()?;
     m.add_function(wrap_pyfunction!(flash_attention, m)?)?;
     m.add_function(wrap_pyfunction!(flash_decoding, m)?)?;
+    m.add_function(wrap_pyfunction!(hlo_check, m)?)?;
     Ok(())
 }
