@@ -295,7 +295,9 @@ def flash_decoding(
     tile = q.reshape(batch, kv_heads, group, head_dim)
     tile = jnp.pad(tile, ((0, 0), (0, 0), (0, rows - group), (0, 0)))
     o_part, m_part, l_part = call(spec, jnp.asarray(lengths, jnp.int32), tile, k_cache, v_cache)
-    m, l = m_part[..., :1], l_part[..., :1]  # [B, H_kv, S, R, 1], lanes replicated
+    # [B, H_kv, S, R, 1]: the statistics are replicated over the lanes; a max over them (not
+    # a lane slice, which XLA makes a data-movement fusion around the kernel) reads one.
+    m, l = (jnp.max(x, axis=-1, keepdims=True) for x in (m_part, l_part))
     top = jnp.max(m, axis=2, keepdims=True)
     alpha = jnp.exp(m - jnp.where(jnp.isfinite(top), top, 0.0))
     total = jnp.sum(alpha * l, axis=2)
