@@ -3,6 +3,7 @@
 //! * `setup`    — apt packages for MLIR 22 and the pinned PJRT plugin wheels (idempotent).
 //! * `test`     — setup, then `cargo fmt --check`, `cargo clippy -D warnings`, every test of the workspace, and the Python package's pytest suite.
 //! * `wheel`    — setup, then build the `pallas-flash` Python wheel (maturin, pinned venv) into `target/wheels/`.
+//! * `pytest`   — setup, wheel, install it into the pinned venv, run `python/tests` (the end of `test`).
 //! * `demo`     — setup, then the main job (compile FA2 and FlashDecoding for v5e, hlo-check, recorded table).
 //! * `bindings` — regenerate `crates/runtime/src/sys/bindings.rs` from the pinned CPU plugin's header.
 
@@ -21,6 +22,7 @@ fn main() -> ExitCode {
         Some("test") => setup().and_then(|()| test(&args[1..])),
         Some("demo") => setup().and_then(|()| demo(&args[1..])),
         Some("wheel") => setup().and_then(|()| python::wheel().map(|_| ())),
+        Some("pytest") => setup().and_then(|()| python::test()),
         Some("bindings") => bindings::regenerate(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{}", HELP);
@@ -45,6 +47,7 @@ usage: cargo xtask <command>
              Python package's pytest suite in its pinned venv
              (extra args go to `cargo test`)
   wheel      setup + build the pallas-flash Python wheel (pyo3 + maturin) into target/wheels/
+  pytest     setup + wheel + install it into the pinned venv + the Python tests (part of `test`)
   demo       setup + compile FlashAttention-2 and FlashDecoding for TPU v5e, check their HLO,
              show the recorded peer table
              (extra args run `pallas-flash <args>` instead)

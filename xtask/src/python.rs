@@ -79,6 +79,9 @@ pub fn wheel() -> Result<PathBuf, String> {
             .arg(root.join("python/Cargo.toml"))
             .arg("--interpreter")
             .arg(&python)
+            // A wheel for this machine's kind (Debian 12, libzstd from the MLIR packages), not
+            // a manylinux one: bundling libzstd would need patchelf.
+            .args(["--compatibility", "linux", "--auditwheel", "skip"])
             .arg("--out")
             .arg(&out),
     )?;
