@@ -10,8 +10,8 @@ use std::process::Command;
 
 use pallas_flash_runtime::pinned;
 
-use crate::plugins::{self, Wheel};
 use crate::cmd;
+use crate::plugins::{self, Wheel};
 
 /// What the venv holds besides maturin and libtpu (the versions the package is tested with).
 const PINS: [&str; 7] = [
@@ -45,7 +45,12 @@ pub fn ensure_venv() -> Result<PathBuf, String> {
     let venv = venv_dir();
     let python = venv.join("bin/python");
     let marker = venv.join(".pallas-flash-pins");
-    let wanted = format!("{} {} {}", PINS.join(" "), maturin().sha256, pinned::LIBTPU.sha256);
+    let wanted = format!(
+        "{} {} {}",
+        PINS.join(" "),
+        maturin().sha256,
+        pinned::LIBTPU.sha256
+    );
     if std::fs::read_to_string(&marker).is_ok_and(|s| s == wanted) && python.is_file() {
         println!("python: venv present in {}", venv.display());
         return Ok(python);
@@ -62,7 +67,8 @@ pub fn ensure_venv() -> Result<PathBuf, String> {
             .arg(&maturin)
             .arg(&libtpu),
     )?;
-    std::fs::write(&marker, wanted).map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+    std::fs::write(&marker, wanted)
+        .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     Ok(python)
 }
 
@@ -101,10 +107,26 @@ pub fn test() -> Result<(), String> {
     let python = ensure_venv()?;
     cmd::run(
         Command::new(&python)
-            .args(["-m", "pip", "install", "--quiet", "--no-deps", "--force-reinstall"])
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--force-reinstall",
+            ])
             .arg(&built),
     )?;
-    cmd::cargo(&["build", "--package", "pallas-flash", "--bin", "pallas-flash"], &[])?;
+    cmd::cargo(
+        &[
+            "build",
+            "--package",
+            "pallas-flash",
+            "--bin",
+            "pallas-flash",
+        ],
+        &[],
+    )?;
     let root = plugins::repo_root();
     // From the tests' directory, so `import pallas_flash` is the installed wheel, not the
     // source tree.
