@@ -652,6 +652,20 @@ mod tests {
     }
 
     #[test]
+    fn catalog_kernels_raise_no_profiler_trap() {
+        // They all profile (the bench's estimates); a warning here would be a false alarm.
+        let v5e = Target::v5e();
+        for (name, flags) in SHAPES {
+            let p = problem(name, flags).unwrap();
+            for b in p.build(&v5e, &p.blocks(&v5e)).unwrap() {
+                let traps =
+                    pallas_flash::tiling::profiler_traps::profiler_traps(&b.kernel, &b.info);
+                assert!(traps.is_empty(), "{name}: {traps:?}");
+            }
+        }
+    }
+
+    #[test]
     fn default_blocks_plan_against_the_target() {
         // The same attention problem asks for half of each chip's VMEM.
         let limit = |target: &str| {

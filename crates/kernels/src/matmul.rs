@@ -23,7 +23,7 @@
 use pallas_flash_ir::{
     DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, ValidationError,
 };
-use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
 use pallas_flash_tiling::roofline::{mxu_padded, Work};
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
@@ -297,12 +297,7 @@ impl KernelFamily for MatmulConfig {
 impl MatmulConfig {
     /// The blocks named `bm`, `bn`, `bk` in `blocks`; missing names keep the configured ones.
     fn named_blocks(&self, blocks: &Blocks) -> MatmulBlocks {
-        let get = |name: &str, current: usize| {
-            blocks
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(current, |(_, v)| *v)
-        };
+        let get = |name: &str, current: usize| named(blocks, name).unwrap_or(current);
         let b = self.blocks;
         MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))
     }
