@@ -1,7 +1,9 @@
 //! `cargo xtask <command>`: everything a fresh Debian 12 machine needs, in one place.
 //!
 //! * `setup`    — apt packages for MLIR 22 and the pinned PJRT plugin wheels (idempotent).
-//! * `test`     — setup, then `cargo fmt --check`, `cargo clippy -D warnings`, and every test of the workspace.
+//! * `test`     — setup, then `cargo fmt --check`, `cargo clippy -D warnings`, every test of the workspace, and the Python package's pytest suite.
+//! * `wheel`    — setup, then build the `pallas-flash` Python wheel (maturin, pinned venv) into `target/wheels/`.
+//! * `pytest`   — setup, wheel, install it into the pinned venv, run `python/tests` (the end of `test`).
 //! * `demo`     — setup, then the main job (compile FA2 and FlashDecoding for v5e, hlo-check, recorded table).
 //! * `bindings` — regenerate `crates/runtime/src/sys/bindings.rs` from the pinned CPU plugin's header.
 
@@ -9,6 +11,7 @@ mod apt;
 mod bindings;
 mod cmd;
 mod plugins;
+mod python;
 
 use std::process::ExitCode;
 
@@ -18,6 +21,8 @@ fn main() -> ExitCode {
         Some("setup") => setup(),
         Some("test") => setup().and_then(|()| test(&args[1..])),
         Some("demo") => setup().and_then(|()| demo(&args[1..])),
+        Some("wheel") => setup().and_then(|()| python::wheel().map(|_| ())),
+        Some("pytest") => setup().and_then(|()| python::test()),
         Some("bindings") => bindings::regenerate(),
         Some("help") | Some("--help") | Some("-h") | None => {
             print!("{}", HELP);
@@ -38,8 +43,11 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
   setup      install the MLIR 22 apt packages and the pinned PJRT plugins (idempotent)
-  test       setup + fmt check + clippy -D warnings + every test in the workspace
+  test       setup + fmt check + clippy -D warnings + every test in the workspace, then the
+             Python package's pytest suite in its pinned venv
              (extra args go to `cargo test`)
+  wheel      setup + build the pallas-flash Python wheel (pyo3 + maturin) into target/wheels/
+  pytest     setup + wheel + install it into the pinned venv + the Python tests (part of `test`)
   demo       setup + compile FlashAttention-2 and FlashDecoding for TPU v5e, check their HLO,
              show the recorded peer table
              (extra args run `pallas-flash <args>` instead)
@@ -84,7 +92,9 @@ fn test(extra: &[String]) -> Result<(), String> {
     cmd::cargo(&["test", "--workspace", "--benches", "--no-run"], &[])?;
     let mut args = vec!["test", "--workspace"];
     args.extend(extra.iter().map(String::as_str));
-    cmd::cargo(&args, &[])
+    cmd::cargo(&args, &[])?;
+    // The Python package: wheel, installed into its pinned venv, pytest.
+    python::test()
 }
 
 /// The main job: with no args, the representative subset of the issue tracker's demo

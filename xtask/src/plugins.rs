@@ -54,8 +54,37 @@ fn ensure(plugin: &PinnedPlugin) -> Result<(), String> {
         .map_err(|e| format!("cannot write {}: {e}", marker.display()))
 }
 
-/// Returns the verified wheel, downloading it with pip when absent or corrupt.
+/// A wheel from PyPI pinned by file name and sha256 (a plugin's, or a tool's).
+pub struct Wheel {
+    pub project: &'static str,
+    pub version: &'static str,
+    pub wheel: &'static str,
+    pub sha256: &'static str,
+    /// `pip download --python-version/--platform`, for a wheel of another interpreter.
+    pub target: Option<(&'static str, &'static str)>,
+    /// What to do when the file on PyPI is not the pinned build.
+    pub remedy: String,
+}
+
+impl From<&PinnedPlugin> for Wheel {
+    fn from(plugin: &PinnedPlugin) -> Wheel {
+        Wheel {
+            project: plugin.project,
+            version: plugin.version,
+            wheel: plugin.wheel,
+            sha256: plugin.sha256,
+            target: Some((plugin.python_version, plugin.platform)),
+            remedy: format!("point {} at a plugin you trust", plugin.env_var),
+        }
+    }
+}
+
 fn download(plugin: &PinnedPlugin) -> Result<PathBuf, String> {
+    pinned_wheel(&Wheel::from(plugin))
+}
+
+/// Returns the verified wheel in the cache, downloading it with pip when absent or corrupt.
+pub fn pinned_wheel(plugin: &Wheel) -> Result<PathBuf, String> {
     let wheels = pinned::cache_dir().join("wheels");
     let wheel = wheels.join(plugin.wheel);
     if wheel.is_file() && sha256_of(&wheel)? == plugin.sha256 {
@@ -83,12 +112,9 @@ fn download(plugin: &PinnedPlugin) -> Result<PathBuf, String> {
                 "--progress-bar",
                 "on",
             ])
-            .args([
-                "--python-version",
-                plugin.python_version,
-                "--platform",
-                plugin.platform,
-            ])
+            .args(plugin.target.iter().flat_map(|(python, platform)| {
+                ["--python-version", python, "--platform", platform]
+            }))
             .arg("--dest")
             .arg(&wheels)
             .arg(format!("{}=={}", plugin.project, plugin.version)),
@@ -105,10 +131,10 @@ fn download(plugin: &PinnedPlugin) -> Result<PathBuf, String> {
         return Err(format!(
             "sha256 mismatch for {}: expected {}, got {actual}. The file was removed; a proxy or \
              mirror may have served a different build. Run `cargo xtask setup` again, and if it \
-             persists, point {} at a plugin you trust",
+             persists, {}",
             wheel.display(),
             plugin.sha256,
-            plugin.env_var
+            plugin.remedy
         ))
         .inspect_err(|_| {
             let _ = std::fs::remove_file(&wheel);

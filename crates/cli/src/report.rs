@@ -19,7 +19,7 @@ use std::path::Path;
 use pallas_flash_tiling::budget::VmemBudget;
 use pallas_flash_tiling::family::{Blocks, BuiltKernel, KernelFamily};
 use pallas_flash_tiling::profiler_traps::profiler_traps;
-use pallas_flash_tiling::report::Bytes;
+use pallas_flash_tiling::Bytes;
 use pallas_flash_tiling::{copy_trap, rules, Target};
 use serde_json::json;
 

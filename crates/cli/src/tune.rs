@@ -11,8 +11,8 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use pallas_flash::runtime::pinned;
-use pallas_flash::tiling::report::Bytes;
 use pallas_flash::tiling::search::{evaluate, search, Candidate, SearchResult};
+use pallas_flash::tiling::Bytes;
 use pallas_flash::tiling::{Blocks, Target};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! DSL → libtpu in one call: lower, wrap, compile in an isolated worker, and read back what
 //! libtpu did (optimized HLO, memory stats, scoped VMEM used, static cycle estimate).
 
-use pallas_flash_ir::Kernel;
+use pallas_flash_ir::{ValidKernel, Validated};
 use pallas_flash_runtime::{
     CompileOptions, CompileReport, CompileRequest, IsolatedCompiler, Program as PjrtProgram,
     StaticProfile,
@@ -106,15 +106,20 @@ impl CompiledKernel {
     }
 }
 
-/// Checks the VMEM budget, lowers `kernel`, wraps it in a single-kernel program and
+/// Validates `kernel` once (unless it is a [`ValidKernel`] already), checks the VMEM
+/// budget, lowers it, wraps it in a single-kernel program and
 /// compiles it with libtpu in a worker process (an abort becomes `pallas_flash_runtime::Error::CompileCrashed`; VMEM
 /// overflow `VmemOom`, see [`crate::CodegenError::is_vmem_oom`]).
-pub fn compile_for_tpu(kernel: &Kernel, target: &CompileSettings) -> Result<CompiledKernel> {
+pub fn compile_for_tpu(
+    kernel: &impl Validated,
+    target: &CompileSettings,
+) -> Result<CompiledKernel> {
+    let valid = kernel.validated()?;
     if target.check_vmem_budget {
-        check_budget(kernel, target)?;
+        check_budget(&valid, target)?;
     }
-    let mosaic = lower(kernel)?;
-    let mut call = TpuCustomCall::new(kernel, &mosaic)?;
+    let mosaic = lower(&*valid)?;
+    let mut call = TpuCustomCall::new(&*valid, &mosaic)?;
     if let Some(limit) = target.vmem_limit_override {
         call = call.with_vmem_limit(limit);
     }
@@ -131,13 +136,12 @@ pub fn compile_for_tpu(kernel: &Kernel, target: &CompileSettings) -> Result<Comp
 }
 
 /// The VMEM budget of `kernel` under the limit it will be compiled with.
-fn check_budget(kernel: &Kernel, target: &CompileSettings) -> Result<()> {
-    let info = pallas_flash_ir::validate(kernel)?;
-    let mut planned = kernel.clone();
+fn check_budget(valid: &ValidKernel, target: &CompileSettings) -> Result<()> {
+    let mut planned = valid.kernel().clone();
     if let Some(limit) = target.vmem_limit_override {
         planned.vmem_limit_bytes = limit;
     }
-    Ok(pallas_flash_tiling::VmemBudget::of(&target.target, &planned, &info).check()?)
+    Ok(pallas_flash_tiling::VmemBudget::of(&target.target, &planned, valid.info()).check()?)
 }
 
 /// Compiles any StableHLO program text for `target` in a worker process.

@@ -11,7 +11,7 @@
 use std::fmt;
 
 use base64::Engine;
-use pallas_flash_ir::{Alias, CostEstimate, DType, Kernel};
+use pallas_flash_ir::{Alias, CostEstimate, DType, Validated};
 use serde_json::json;
 
 use crate::error::{CodegenError, Result};
@@ -77,8 +77,9 @@ pub struct TpuCustomCall {
 impl TpuCustomCall {
     /// The custom call of a lowered kernel; the cost estimate is [`crate::cost_estimate`]
     /// and the VMEM limit the kernel's own `vmem_limit_bytes`.
-    pub fn new(kernel: &Kernel, mosaic: &MosaicModule) -> Result<Self> {
-        let info = pallas_flash_ir::validate(kernel)?;
+    pub fn new(kernel: &impl Validated, mosaic: &MosaicModule) -> Result<Self> {
+        let valid = kernel.validated()?;
+        let (kernel, info) = (valid.kernel(), valid.info());
         let prefetch = kernel
             .scalar_prefetch
             .iter()
@@ -98,7 +99,7 @@ impl TpuCustomCall {
                 .map(|o| TensorType::new(o.shape.clone(), o.dtype))
                 .collect(),
             aliases: kernel.aliases.clone(),
-            cost_estimate: crate::cost_estimate(kernel, &info),
+            cost_estimate: crate::cost_estimate(kernel, info),
             vmem_limit_bytes: kernel.vmem_limit_bytes,
             allow_input_fusion: None,
         })

@@ -21,7 +21,7 @@
 //! [`lower`] validates the kernel first (an invalid kernel never reaches MLIR:
 //! [`CodegenError::Invalid`]), then relies on what validation proved. It never panics:
 //! a construct without a lowering rule is [`CodegenError::Unsupported`] naming the
-//! statement's path (`when[3].let[0]`), and an op MLIR's verifier rejects is
+//! statement's path in validation's format (`body[3] when / body[0] %7 = exp`), and an op MLIR's verifier rejects is
 //! [`CodegenError::Verifier`] naming the same path.
 //!
 //! The module follows JAX 0.10.2's layout (docs/design.md §3): the kernel `func.func` takes grid
@@ -81,7 +81,6 @@ mod custom_call;
 mod error;
 pub mod mosaic;
 mod program;
-mod serde;
 pub mod spmd;
 
 pub use chain::chain_program;
@@ -91,8 +90,7 @@ pub use compile::{
 };
 pub use custom_call::{TensorType, TpuCustomCall};
 pub use error::{CodegenError, Result};
-pub use mosaic::{lower, MosaicModule, MOSAIC_VERSION};
+pub use mosaic::{lower, MosaicModule, MOSAIC_VERSION, SERDE_PREFIX};
 pub use pallas_flash_tiling::cost::cost_estimate;
 pub use program::{Program, Tensor};
-pub use serde::SERDE_PREFIX;
 pub use spmd::{Mesh, Reduction, Sharding};

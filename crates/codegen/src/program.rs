@@ -42,14 +42,14 @@ impl Program {
         }
     }
 
-    pub(crate) fn with_mesh(mesh: Mesh) -> Self {
+    fn with_mesh(mesh: Mesh) -> Self {
         Program {
             mesh: Some(mesh),
             ..Program::default()
         }
     }
 
-    pub(crate) fn sharded_parameter(&mut self, ty: TensorType, sharding: Sharding) -> Tensor {
+    fn sharded_parameter(&mut self, ty: TensorType, sharding: Sharding) -> Tensor {
         self.parameters.push((ty.clone(), Some(sharding)));
         Tensor {
             name: format!("%arg{}", self.parameters.len() - 1),
@@ -62,12 +62,12 @@ impl Program {
         format!("%{}", self.next - 1)
     }
 
-    pub(crate) fn push_line(&mut self, line: String) {
+    fn push_line(&mut self, line: String) {
         self.lines.push(line);
     }
 
     /// A program for the body of a region, continuing this program's counters.
-    pub(crate) fn region(&self, arguments: &[TensorType]) -> Program {
+    fn region(&self, arguments: &[TensorType]) -> Program {
         let mut region = Program {
             next: self.next,
             channels: self.channels,
@@ -84,12 +84,12 @@ impl Program {
         region
     }
 
-    pub(crate) fn region_arguments(&self) -> &[Tensor] {
+    fn region_arguments(&self) -> &[Tensor] {
         &self.region_arguments
     }
 
     /// Takes the counters back from a finished region and returns its body lines.
-    pub(crate) fn absorb(&mut self, region: Program) -> Vec<String> {
+    fn absorb(&mut self, region: Program) -> Vec<String> {
         self.next = region.next;
         self.channels = region.channels;
         region.lines
@@ -264,5 +264,104 @@ impl Program {
             .collect();
         let results = program.call(kernel, &operands.iter().collect::<Vec<_>>())?;
         Ok(program.finish(&results.iter().collect::<Vec<_>>()))
+    }
+}
+
+/// SPMD programs (see [`crate::spmd`] for the mesh and sharding vocabulary).
+impl Program {
+    /// An SPMD program over `mesh` (compile with `CompileOptions::spmd(mesh.devices)`).
+    pub fn spmd(mesh: Mesh) -> Self {
+        Program::with_mesh(mesh)
+    }
+
+    /// A parameter of `main` holding a global array laid out as `sharding`.
+    pub fn parameter_sharded(&mut self, global: TensorType, sharding: Sharding) -> Tensor {
+        self.sharded_parameter(global, sharding)
+    }
+
+    /// Runs `body` once per device on local shards (`sdy.manual_computation`, JAX's
+    /// `shard_map`): each input is cut as its sharding says; the body's results are
+    /// per-device values, assembled into global results by `out`. Inside, call kernels and
+    /// [`Program::all_reduce`].
+    pub fn shard_map(
+        &mut self,
+        inputs: &[(&Tensor, Sharding)],
+        out: &[Sharding],
+        body: impl FnOnce(&mut Program, Vec<Tensor>) -> Result<Vec<Tensor>>,
+    ) -> Result<Vec<Tensor>> {
+        let mesh = self.mesh.clone().ok_or_else(|| {
+            CodegenError::Program(
+                "shard_map needs an SPMD program: build it with Program::spmd".into(),
+            )
+        })?;
+        let local_types = inputs
+            .iter()
+            .map(|(t, s)| s.local(&t.ty, &mesh))
+            .collect::<Result<Vec<_>>>()?;
+        let mut region = self.region(&local_types);
+        let arguments = region.region_arguments().to_vec();
+        let results = body(&mut region, arguments.clone())?;
+        if results.len() != out.len() {
+            return Err(CodegenError::Program(format!(
+                "shard_map body returned {} values for {} out shardings",
+                results.len(),
+                out.len()
+            )));
+        }
+        let globals = results
+            .iter()
+            .zip(out)
+            .map(|(t, s)| s.global(&t.ty, &mesh))
+            .collect::<Result<Vec<_>>>()?;
+        let result_names: Vec<&str> = results.iter().map(|t| t.name.as_str()).collect();
+        let result_locals: Vec<String> = results.iter().map(|t| t.ty.to_string()).collect();
+        let body_lines = self.absorb(region);
+        let base = self.fresh();
+        let lhs = if globals.len() == 1 {
+            base.clone()
+        } else {
+            format!("{base}:{}", globals.len())
+        };
+        let join = |items: Vec<String>| items.join(", ");
+        let mut text = format!(
+            "{lhs} = sdy.manual_computation({}) in_shardings=[{}] out_shardings=[{}] manual_axes={{\"{}\"}} ({}) {{\n",
+            join(inputs.iter().map(|(t, _)| t.name.clone()).collect()),
+            join(inputs.iter().map(|(t, s)| s.attribute(&mesh, t.ty.shape.len())).collect()),
+            join(globals.iter().zip(out).map(|(t, s)| s.attribute(&mesh, t.shape.len())).collect()),
+            mesh.axis,
+            join(arguments.iter().map(|a| format!("{}: {}", a.name, a.ty)).collect()),
+        );
+        for line in body_lines {
+            text.push_str(&format!("      {line}\n"));
+        }
+        text.push_str(&format!(
+            "      sdy.return {} : {}\n    }} : ({}) -> ({})",
+            result_names.join(", "),
+            result_locals.join(", "),
+            join(inputs.iter().map(|(t, _)| t.ty.to_string()).collect()),
+            join(globals.iter().map(|t| t.to_string()).collect()),
+        ));
+        self.push_line(text);
+        Ok(match globals.len() {
+            1 => vec![Tensor {
+                name: base,
+                ty: globals[0].clone(),
+            }],
+            _ => globals
+                .into_iter()
+                .enumerate()
+                .map(|(i, ty)| Tensor {
+                    name: format!("{base}#{i}"),
+                    ty,
+                })
+                .collect(),
+        })
+    }
+
+    /// The module text of an SPMD program, with each result's sharding.
+    pub fn finish_sharded(&self, results: &[(&Tensor, Sharding)]) -> String {
+        let annotated: Vec<(&Tensor, Option<Sharding>)> =
+            results.iter().map(|(t, s)| (*t, Some(*s))).collect();
+        self.print(&annotated)
     }
 }

@@ -37,7 +37,7 @@ fn a_construct_without_a_rule_is_one_error_naming_the_statement() {
         panic!("{error}")
     };
     assert!(what.contains("stride 2"), "{what}");
-    assert_eq!(at, "let[0]");
+    assert_eq!(at, "body[0] %0 = load");
     assert!(error.to_string().contains("rules.rs"), "{error}");
 }
 

@@ -6,19 +6,13 @@ mod common;
 
 #[test]
 fn printed_mosaic_matches_the_golden_files() {
-    let bless = std::env::var_os("UPDATE_GOLDEN").is_some();
-    let mut stale = Vec::new();
-    for (name, kernel) in common::catalog() {
+    let files = common::catalog().into_iter().map(|(name, kernel)| {
         let text = pallas_flash_codegen::lower(&kernel)
             .expect("catalog kernels lower")
             .text;
-        let path = common::golden_dir().join(format!("{name}.mlir"));
-        if bless {
-            std::fs::write(&path, &text).expect("writing a golden file");
-        } else if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            stale.push(path.display().to_string());
-        }
-    }
+        (common::golden_dir().join(format!("{name}.mlir")), text)
+    });
+    let stale = pallas_flash_test_support::golden::stale_goldens(files);
     assert!(stale.is_empty(), "printed Mosaic differs from {stale:?}: review with UPDATE_GOLDEN=1 and `git diff golden/mosaic`");
 }
 

@@ -10,6 +10,12 @@ use pallas_flash_codegen::{
 use pallas_flash_ir::DType::*;
 use pallas_flash_tiling::Target;
 
+/// One v5e chip, with the compile worker built if it is missing.
+fn v5e() -> CompileSettings {
+    pallas_flash_test_support::worker::ensure_worker();
+    CompileSettings::new(Target::v5e())
+}
+
 /// Opcodes of the ENTRY computation of optimized HLO text.
 fn entry_opcodes(hlo: &str) -> Vec<String> {
     let entry = hlo
@@ -29,7 +35,7 @@ fn entry_opcodes(hlo: &str) -> Vec<String> {
 }
 
 fn compile(kernel: &pallas_flash_ir::Kernel) -> CompiledKernel {
-    compile_for_tpu(kernel, &CompileSettings::new(Target::v5e()))
+    compile_for_tpu(kernel, &v5e())
         .unwrap_or_else(|e| panic!("{} did not compile: {e}", kernel.name))
 }
 
@@ -55,6 +61,22 @@ fn blocked_matmul_compiles_at_several_block_sizes_with_nothing_around_the_kernel
             "blocks {bm}x{bn}x{bk}:\n{hlo}"
         );
         assert!(compiled.report.compile_seconds < 30.0);
+    }
+}
+
+#[test]
+fn slice_pad_concatenate_mean_and_lane_reductions_compile() {
+    for dtype in [F32, Bf16] {
+        let compiled = compile(&pallas_flash_test_support::kernels::value_ops(dtype));
+        let text = &compiled.mosaic.text;
+        for op in [
+            "vector.extract_strided_slice",
+            "tpu.concatenate",
+            "arith.divf",
+            "vector.multi_reduction <maximumf>",
+        ] {
+            assert!(text.contains(op), "{dtype}: no {op} in\n{text}");
+        }
     }
 }
 
@@ -87,7 +109,7 @@ fn a_raised_vmem_limit_reaches_libtpu_and_the_used_vmem_is_reported() {
 #[test]
 fn blocks_over_the_vmem_limit_are_rejected_by_the_budget_then_by_libtpu_e1001() {
     let kernel = common::big_window(5120);
-    let error = compile_for_tpu(&kernel, &CompileSettings::new(Target::v5e())).unwrap_err();
+    let error = compile_for_tpu(&kernel, &v5e()).unwrap_err();
     assert!(
         matches!(error, pallas_flash_codegen::CodegenError::Budget(_)),
         "{error}"
@@ -96,11 +118,7 @@ fn blocks_over_the_vmem_limit_are_rejected_by_the_budget_then_by_libtpu_e1001() 
         error.to_string().contains("set vmem_limit_bytes to"),
         "{error}"
     );
-    let error = compile_for_tpu(
-        &kernel,
-        &CompileSettings::new(Target::v5e()).without_budget_check(),
-    )
-    .unwrap_err();
+    let error = compile_for_tpu(&kernel, &v5e().without_budget_check()).unwrap_err();
     assert!(error.is_vmem_oom(), "{error}");
     assert!(error.to_string().contains("E1001"), "{error}");
 }
@@ -123,7 +141,7 @@ fn two_kernels_and_stablehlo_glue_compile_as_one_program() {
         TensorType::new([256, 256], F32),
     );
     let text = program.finish(&[&sum]);
-    let (report, _) = compile_program(&text, &CompileSettings::new(Target::v5e())).unwrap();
+    let (report, _) = compile_program(&text, &v5e()).unwrap();
     let hlo = report.optimized_hlo_text.unwrap();
     assert_eq!(
         hlo.matches("custom_call_target=\"tpu_custom_call\"")
@@ -137,7 +155,7 @@ fn two_kernels_and_stablehlo_glue_compile_as_one_program() {
 fn static_estimate_of_a_small_matmul_is_above_its_flop_floor() {
     let compiled = compile_for_tpu(
         &common::matmul(512, 512, 512, 256, 256, 256),
-        &CompileSettings::new(Target::v5e()).with_static_profile(),
+        &v5e().with_static_profile(),
     )
     .unwrap();
     let cycles = compiled.estimated_cycles().expect("profile requested");

@@ -10,7 +10,9 @@ use pallas_flash_codegen::{
 use pallas_flash_ir::DType::*;
 use pallas_flash_runtime::CompileOptions;
 
+/// Four v5e chips, with the compile worker built if it is missing.
 fn v5e_2x2() -> CompileSettings {
+    pallas_flash_test_support::worker::ensure_worker();
     CompileSettings {
         options: CompileOptions::spmd(4),
         ..CompileSettings::new("v5e:2x2".parse().expect("a known topology"))

@@ -2,7 +2,7 @@
 //! N = 1024, D = 128, one head, 128×128 blocks (64 grid steps), f32 and bf16, on the
 //! CPU plugin. Compilation happens once, outside the timed loop, as in real use.
 
-#[allow(dead_code)] // the bench uses one of the shared kernels
+#[allow(dead_code, unused_imports)] // the bench uses one of the shared kernels
 #[path = "../tests/common/kernels.rs"]
 mod kernels;
 

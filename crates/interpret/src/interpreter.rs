@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use pallas_flash_ir::{validate, DType, Kernel, KernelInfo, Operand};
+use pallas_flash_ir::{DType, Kernel, Operand, Validated};
 use pallas_flash_runtime::{Client, CompileOptions, LoadedExecutable, Plugin, Program};
 
 use crate::lower::window::padded_shape;
@@ -28,23 +28,23 @@ fn cpu_client() -> Result<Client, Error> {
 
 /// Validates `kernel` and returns its StableHLO program: `@main(prefetch…, inputs…)`
 /// returns the outputs and then the `i32[6]` diagnostic record. Needs no plugin.
-pub fn lower_to_stablehlo(kernel: &Kernel) -> Result<String, Error> {
-    let info = check(kernel)?;
-    Ok(lower::lower(kernel, &info))
-}
-
-/// Validation plus what the interpreter itself needs: host dtypes and i32 offsets.
-fn check(kernel: &Kernel) -> Result<KernelInfo, Error> {
-    let info = validate(kernel).map_err(|error| Error::Invalid {
-        kernel: kernel.name.clone(),
+pub fn lower_to_stablehlo(kernel: &impl Validated) -> Result<String, Error> {
+    let valid = kernel.validated().map_err(|error| Error::Invalid {
+        kernel: kernel.as_ref().name.clone(),
         error,
     })?;
+    check(valid.kernel())?;
+    Ok(lower::lower(valid.kernel(), valid.info()))
+}
+
+/// What the interpreter needs beyond validation: host dtypes and i32 offsets.
+fn check(kernel: &Kernel) -> Result<(), Error> {
     let operands = (kernel.inputs.iter().map(|o| ("input", o)))
         .chain(kernel.outputs.iter().map(|o| ("output", o)));
     for (what, operand) in operands {
         check_operand(what, operand)?;
     }
-    Ok(info)
+    Ok(())
 }
 
 fn check_operand(what: &'static str, operand: &Operand) -> Result<(), Error> {
@@ -72,14 +72,15 @@ fn check_operand(what: &'static str, operand: &Operand) -> Result<(), Error> {
 }
 
 impl Interpreter {
-    /// Validates, lowers and compiles `kernel` on the CPU plugin.
-    pub fn new(kernel: &Kernel) -> Result<Interpreter, Error> {
+    /// Validates (unless it is a `ValidKernel` already), lowers and compiles `kernel` on
+    /// the CPU plugin.
+    pub fn new(kernel: &impl Validated) -> Result<Interpreter, Error> {
         let stablehlo = lower_to_stablehlo(kernel)?;
         let client = cpu_client()?;
         let program = Program::mlir_text(stablehlo.clone());
         let executable = client.compile(&program, &CompileOptions::default())?;
         Ok(Interpreter {
-            kernel: kernel.clone(),
+            kernel: kernel.as_ref().clone(),
             stablehlo,
             executable,
             client,
@@ -156,6 +157,6 @@ impl Interpreter {
 
 /// Runs `kernel` once on `args` (compiles it first; use [`Interpreter`] to run a
 /// kernel several times).
-pub fn interpret(kernel: &Kernel, args: &[HostArray]) -> Result<Vec<HostArray>, Error> {
+pub fn interpret(kernel: &impl Validated, args: &[HostArray]) -> Result<Vec<HostArray>, Error> {
     Interpreter::new(kernel)?.run(args)
 }

@@ -431,3 +431,49 @@ fn scratch_persists_across_the_grid() {
         &ndarray::arr2(&[[1, 2, 3], [4, 5, 6]]).into_dyn()
     );
 }
+
+/// The value ops (slice, pad, concatenate, mean, lane-keeping max) against an f64
+/// reference written with ndarray, in f32 and in bf16 (inputs rounded to bf16 first).
+#[test]
+fn slice_pad_concatenate_mean_and_lane_reductions_match_f64() {
+    use pallas_flash_test_support::{data, kernels, max_relative_error};
+    let [rows, lanes] = kernels::VALUE_OPS_SHAPE;
+    for (dtype, tolerance) in [(F32, 1e-6), (Bf16, 1e-2)] {
+        let x32 = data(&kernels::VALUE_OPS_SHAPE, 7);
+        let arg = match dtype {
+            Bf16 => HostArray::from(x32.mapv(bf16::from_f32)),
+            _ => HostArray::from(x32),
+        };
+        let x = arg.to_f64().into_dimensionality::<ndarray::Ix2>().unwrap();
+        let out = interpret(&kernels::value_ops(dtype), &[arg]).unwrap();
+
+        let sliced = x.slice(s![8..16, 128..256]).to_owned();
+        let mut padded = Array2::from_elem((rows, lanes), -1.0);
+        padded
+            .slice_mut(s![8..16, 0..128])
+            .assign(&x.slice(s![0..8, 0..128]));
+        let joined = ndarray::concatenate![
+            ndarray::Axis(1),
+            x.slice(s![.., 128..]),
+            x.slice(s![.., ..128])
+        ];
+        let lane_column = |f: &dyn Fn(ndarray::ArrayView1<f64>) -> f64| {
+            Array2::from_shape_fn((rows, 128), |(r, _)| f(x.row(r)))
+        };
+        let mean = lane_column(&|row| row.sum() / lanes as f64);
+        let row_max = lane_column(&|row| row.fold(f64::NEG_INFINITY, |m, v| m.max(*v)));
+        for (name, got, expected) in [
+            ("sliced", &out[0], sliced),
+            ("padded", &out[1], padded),
+            ("joined", &out[2], joined),
+            ("mean", &out[3], mean),
+            ("row_max", &out[4], row_max),
+        ] {
+            let error = max_relative_error(&got.to_f64(), &expected.into_dyn());
+            assert!(
+                error <= tolerance,
+                "{dtype} {name}: max relative error {error}"
+            );
+        }
+    }
+}

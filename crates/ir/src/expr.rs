@@ -122,6 +122,35 @@ pub enum Expr {
         axes: Vec<usize>,
         keep_dims: bool,
     },
+    /// Reduces the last axis and repeats the result over `lanes` positions: `[.., n]` becomes
+    /// `[.., lanes]`, every lane holding the row's reduction. A per-row statistic kept this
+    /// way (`lanes = 128`) is lane-shaped: it meets `[rows, 128]` operands without a
+    /// broadcast and is stored as whole (8, 128) tiles (FlashAttention's `m`, `l`, `lse`).
+    ReduceLanes {
+        op: ReduceOp,
+        x: Value,
+        lanes: usize,
+    },
+    /// The static window `start[d] .. start[d] + size[d]` of every dim (`x[a:b, c:d]`).
+    Slice {
+        x: Value,
+        start: Vec<usize>,
+        size: Vec<usize>,
+    },
+    /// `low[d]` copies of `value` before and `high[d]` after every dim
+    /// (`jnp.pad(x, [(low, high), …], constant_values=value)`).
+    Pad {
+        x: Value,
+        low: Vec<usize>,
+        high: Vec<usize>,
+        value: Scalar,
+    },
+    /// `parts` joined along `axis` (`jnp.concatenate(parts, axis)`); every other dim and the
+    /// dtype agree.
+    Concatenate {
+        parts: Vec<Value>,
+        axis: usize,
+    },
     /// Matrix product on the MXU, accumulated and returned in `out_dtype` (f32 for
     /// float inputs, i32 for i8).
     Dot {
@@ -156,6 +185,10 @@ impl Expr {
             Expr::Transpose { .. } => "transpose",
             Expr::Iota { .. } => "iota",
             Expr::Reduce { .. } => "reduce",
+            Expr::ReduceLanes { .. } => "reduce_lanes",
+            Expr::Slice { .. } => "slice",
+            Expr::Pad { .. } => "pad",
+            Expr::Concatenate { .. } => "concatenate",
             Expr::Dot { .. } => "dot",
             Expr::LoopIndex => "loop_index",
             Expr::LoopCarry => "loop_carry",
@@ -179,7 +212,11 @@ impl Expr {
             | Expr::Broadcast { x, .. }
             | Expr::Reshape { x, .. }
             | Expr::Transpose { x, .. }
-            | Expr::Reduce { x, .. } => vec![*x],
+            | Expr::Reduce { x, .. }
+            | Expr::ReduceLanes { x, .. }
+            | Expr::Slice { x, .. }
+            | Expr::Pad { x, .. } => vec![*x],
+            Expr::Concatenate { parts, .. } => parts.clone(),
             Expr::Binary { lhs, rhs, .. }
             | Expr::Compare { lhs, rhs, .. }
             | Expr::Dot { lhs, rhs, .. } => {

@@ -162,4 +162,4 @@ pub use ops::{BinaryOp, CompareOp, ReduceOp, UnaryOp};
 pub use ref_view::{at, ds, Dim, Indexer, RefId, RefView};
 pub use stmt::{Block, Carry, Dma, ForiLoop, Stmt};
 pub use types::{RefType, Shape, ValueType};
-pub use valid::{validate, KernelInfo, ValidationError};
+pub use valid::{validate, KernelInfo, ValidKernel, Validated, ValidationError};

@@ -62,6 +62,8 @@ pub enum ReduceOp {
     Sum,
     Max,
     Min,
+    /// Floats only: the sum divided by the number of reduced elements (`jnp.mean`).
+    Mean,
 }
 
 impl UnaryOp {
@@ -142,6 +144,7 @@ impl ReduceOp {
             ReduceOp::Sum => "sum",
             ReduceOp::Max => "max",
             ReduceOp::Min => "min",
+            ReduceOp::Mean => "mean",
         }
     }
 }

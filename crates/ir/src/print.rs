@@ -266,6 +266,18 @@ impl Kernel {
                 let keep = if *keep_dims { " keep_dims" } else { "" };
                 format!("reduce_{op} {x} axes {axes:?}{keep}")
             }
+            Expr::ReduceLanes { op, x, lanes } => format!("reduce_lanes_{op} {x} lanes {lanes}"),
+            Expr::Slice { x, start, size } => format!("slice {x} start {start:?} size {size:?}"),
+            Expr::Pad {
+                x,
+                low,
+                high,
+                value,
+            } => format!("pad {x} low {low:?} high {high:?} value {value}"),
+            Expr::Concatenate { parts, axis } => {
+                let parts: Vec<String> = parts.iter().map(ToString::to_string).collect();
+                format!("concatenate {} axis {axis}", parts.join(", "))
+            }
             Expr::Dot {
                 lhs,
                 rhs,

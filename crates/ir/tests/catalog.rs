@@ -75,3 +75,17 @@ fn value_types_are_recorded() {
         .0;
     assert_eq!(info.value_type(dot).unwrap().to_string(), "f32[128, 128]");
 }
+
+#[test]
+fn a_valid_kernel_carries_its_info_and_is_not_validated_again() {
+    use pallas_flash_ir::{validate, ValidKernel, Validated};
+    use std::borrow::Cow;
+    let kernel = common::matmul();
+    let valid = ValidKernel::new(kernel.clone()).expect("the catalog matmul is valid");
+    assert_eq!(valid.info(), &validate(&kernel).unwrap());
+    assert!(matches!(valid.validated(), Ok(Cow::Borrowed(_))));
+    assert!(matches!(kernel.validated(), Ok(Cow::Owned(_))));
+    let mut broken = kernel;
+    broken.outputs.clear();
+    assert!(ValidKernel::new(broken).is_err());
+}

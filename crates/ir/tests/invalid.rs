@@ -649,6 +649,162 @@ fn reduce_axes_sorted_and_in_range() {
 }
 
 #[test]
+fn mean_needs_floats() {
+    let k = body(|k, _, _| {
+        let i = k.iota([8, 128], 1);
+        k.mean(i, 1);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::Dtype { op: "mean", .. }),
+        "at body[1] %1 = reduce: mean does not apply to i32; it takes floats"
+    );
+}
+
+#[test]
+fn reduce_lanes_needs_a_vector() {
+    let k = body(|k, _, _| {
+        let one = k.scalar(F32, 1.0);
+        k.reduce_lanes(pallas_flash_ir::ReduceOp::Max, one, 128);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ReduceLanesScalar { .. }),
+        "at body[1] %1 = reduce_lanes: reduce_lanes of a scalar f32"
+    );
+}
+
+#[test]
+fn reduce_lanes_keeps_at_least_one_lane() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        k.reduce_lanes(pallas_flash_ir::ReduceOp::Sum, a, 0);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ZeroDim { .. }),
+        "shape [8, 0] has a zero dim"
+    );
+}
+
+#[test]
+fn slice_gives_one_start_and_size_per_dim() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        k.slice(a, [0], [8]);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::WindowRank { rank: 2, .. }),
+        "slice of f32[8, 128] gives start [0] and size [8]; give one start and one size per dim (2)"
+    );
+}
+
+#[test]
+fn slice_stays_inside_the_value() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        k.slice(a, [4, 0], [8, 128]);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::SliceBounds {
+            dim: 0,
+            end: 12,
+            extent: 8,
+            ..
+        }),
+        "at body[1] %1 = slice: slice of f32[8, 128] dim 0 takes 4..12, past its extent 8"
+    );
+}
+
+#[test]
+fn slice_is_not_empty() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        k.slice(a, [0, 0], [0, 128]);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ZeroDim { .. }),
+        "shape [0, 128] has a zero dim"
+    );
+}
+
+#[test]
+fn pad_value_fits_the_dtype() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        k.pad(a, [0, 0], [8, 0], 1i64);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ConstantKind { dtype: F32, .. }),
+        "does not fit dtype f32"
+    );
+}
+
+#[test]
+fn pad_gives_one_low_and_high_per_dim() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        k.pad(a, [0, 0, 0], [8, 0, 0], 0.0);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::WindowRank {
+            op: "pad",
+            rank: 2,
+            ..
+        }),
+        "pad of f32[8, 128] gives start [0, 0, 0] and size [8, 0, 0]"
+    );
+}
+
+#[test]
+fn concatenate_parts_agree_off_the_axis() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        let b = k.slice(a, [0, 0], [4, 64]);
+        k.concatenate([a, b], 0);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ConcatenateMismatch {
+            index: 1,
+            axis: 0,
+            ..
+        }),
+        "at body[2] %2 = concatenate: concatenate part 1 is f32[4, 64] but part 0 is f32[8, 128]"
+    );
+}
+
+#[test]
+fn concatenate_axis_in_range_and_parts_present() {
+    let k = body(|k, x, _| {
+        let a = k.read(x);
+        k.concatenate([a, a], 2);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ConcatenateAxis {
+            axis: 2,
+            rank: 2,
+            ..
+        }),
+        "concatenate axis 2 is not a dim of f32[8, 128] (rank 2)"
+    );
+    let k = body(|k, _, _| {
+        k.concatenate(Vec::new(), 0);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::ConcatenateEmpty),
+        "concatenate needs at least one part"
+    );
+}
+
+#[test]
 fn transcendentals_need_floats() {
     let k = body(|k, _, _| {
         let i = k.iota([8, 128], 0);

@@ -56,3 +56,38 @@ fn loops_dma_and_index_maps_text() {
     assert!(decode.contains(map), "{decode}");
     assert!(decode.contains("  %1 = load @lengths[%0]\n"), "{decode}");
 }
+
+#[test]
+fn value_ops_text() {
+    use pallas_flash_ir::{DType::F32, GridSpec, KernelBuilder, ReduceOp};
+    let mut k = KernelBuilder::new("value_ops", GridSpec::new([1]));
+    let x = k.input(
+        "x",
+        [16, 256],
+        F32,
+        k.vmem_block([16, 256], |_| [0.into(), 0.into()]),
+    );
+    let o = k.output(
+        "o",
+        [16, 256],
+        F32,
+        k.vmem_block([16, 256], |_| [0.into(), 0.into()]),
+    );
+    let v = k.read(x);
+    let s = k.slice(v, [0, 0], [8, 256]);
+    let p = k.pad(s, [0, 0], [8, 0], 0.0);
+    k.mean(p, 1);
+    let r = k.reduce_lanes(ReduceOp::Max, p, 128);
+    let j = k.concatenate([r, r], 1);
+    k.write(o, j);
+    let text = k.build().expect("valid").0.to_string();
+    for line in [
+        "  %1 = slice %0 start [0, 0] size [8, 256]\n",
+        "  %2 = pad %1 low [0, 0] high [8, 0] value 0.0\n",
+        "  %3 = reduce_mean %2 axes [1] keep_dims\n",
+        "  %4 = reduce_lanes_max %2 lanes 128\n",
+        "  %5 = concatenate %4, %4 axis 1\n",
+    ] {
+        assert!(text.contains(line), "missing {line:?} in\n{text}");
+    }
+}

@@ -18,4 +18,5 @@ pub mod flash_attention;
 pub mod flash_decoding;
 pub mod matmul;
 pub mod memory_priority;
+pub mod online_softmax;
 pub mod retrieval;

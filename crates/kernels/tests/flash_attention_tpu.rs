@@ -6,9 +6,14 @@ use pallas_flash_ir::{DType, Kernel};
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
 use pallas_flash_tiling::Target;
 
+/// One v5e chip, with the compile worker built if it is missing.
+fn v5e() -> CompileSettings {
+    pallas_flash_test_support::worker::ensure_worker();
+    CompileSettings::new(Target::v5e())
+}
+
 fn compiles(name: &str, kernel: &Kernel) {
-    let compiled = compile_for_tpu(kernel, &CompileSettings::new(Target::v5e()))
-        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let compiled = compile_for_tpu(kernel, &v5e()).unwrap_or_else(|e| panic!("{name}: {e}"));
     let used = compiled.used_vmem_bytes().unwrap_or(0);
     println!(
         "{name}: {} ok, scoped VMEM used {used} bytes, {:.2} s",
@@ -60,8 +65,7 @@ fn backward_compiles_for_v5e() {
 /// The copy-trap lint over libtpu's optimized HLO of a single-kernel program.
 fn copy_trap_ops(cfg: &FlashAttentionConfig) -> Vec<String> {
     let kernel = forward(cfg, &Target::v5e()).expect("forward kernel");
-    let compiled =
-        compile_for_tpu(&kernel, &CompileSettings::new(Target::v5e())).expect("compiles");
+    let compiled = compile_for_tpu(&kernel, &v5e()).expect("compiles");
     let text = compiled.report.optimized_hlo_text.expect("optimized HLO");
     let module = pallas_flash_hlo::HloModule::parse(&text).expect("parses");
     let report =

@@ -19,6 +19,12 @@ use pallas_flash_kernels::flash_decoding::{
 use pallas_flash_runtime::CompileOptions;
 use pallas_flash_tiling::Target;
 
+/// One v5e chip, with the compile worker built if it is missing.
+fn v5e() -> CompileSettings {
+    pallas_flash_test_support::worker::ensure_worker();
+    CompileSettings::new(Target::v5e())
+}
+
 fn small(q_len: usize, q_heads: usize, kv_heads: usize) -> FlashDecodingConfig {
     FlashDecodingConfig::new(2, q_heads, kv_heads, 128, 2048)
         .with_splits(4, 256)
@@ -28,7 +34,7 @@ fn small(q_len: usize, q_heads: usize, kv_heads: usize) -> FlashDecodingConfig {
 /// Compiles `kernel` alone, checks the optimized HLO has no copy trap around it and
 /// returns the scoped VMEM it used.
 fn compiles(kernel: &Kernel) -> u64 {
-    let compiled = compile_for_tpu(kernel, &CompileSettings::new(Target::v5e()))
+    let compiled = compile_for_tpu(kernel, &v5e())
         .unwrap_or_else(|e| panic!("{} did not compile: {e}", kernel.name));
     let vmem = compiled.used_vmem_bytes().unwrap_or_default();
     clean_hlo(compiled.report.optimized_hlo_text, &kernel.name);
@@ -116,8 +122,8 @@ fn both_combine_programs_compile_without_a_copy_trap() {
     for glue in [false, true] {
         let cfg = small(2, 16, 4);
         let text = decode_program(&cfg, glue);
-        let (report, _) = compile_program(&text, &CompileSettings::new(Target::v5e()))
-            .unwrap_or_else(|e| panic!("glue={glue}: {e}"));
+        let (report, _) =
+            compile_program(&text, &v5e()).unwrap_or_else(|e| panic!("glue={glue}: {e}"));
         let hlo = clean_hlo(report.optimized_hlo_text, &format!("glue={glue}"));
         let kernels = hlo
             .matches("custom_call_target=\"tpu_custom_call\"")
@@ -144,11 +150,7 @@ fn mha_decode_is_copy_free() {
                 .0,
         );
         for glue in [false, true] {
-            let (report, _) = compile_program(
-                &decode_program(&cfg, glue),
-                &CompileSettings::new(Target::v5e()),
-            )
-            .unwrap();
+            let (report, _) = compile_program(&decode_program(&cfg, glue), &v5e()).unwrap();
             clean_hlo(
                 report.optimized_hlo_text,
                 &format!("MHA q_len {q_len} glue={glue}"),
@@ -172,6 +174,7 @@ fn clean_hlo(hlo: Option<String>, what: &str) -> String {
 fn the_mesh_program_compiles_for_v5e_2x2_with_all_reduces() {
     let cfg = small(2, 16, 4);
     let text = mesh_program(&cfg, &"v5e:2x2".parse().unwrap()).unwrap();
+    pallas_flash_test_support::worker::ensure_worker();
     let target = CompileSettings {
         options: CompileOptions::spmd(4),
         ..CompileSettings::new("v5e:2x2".parse().expect("a known topology"))

@@ -20,13 +20,9 @@ fn data(rows: usize, cols: usize, seed: u32) -> Array2<f32> {
     })
 }
 
+/// [`pallas_flash_test_support::max_relative_error`] of an f32 result.
 fn max_relative_error(actual: &ArrayD<f32>, expected: &ArrayD<f64>) -> f64 {
-    let scale = expected.iter().fold(0.0f64, |m, v| m.max(v.abs()));
-    actual
-        .iter()
-        .zip(expected)
-        .map(|(&a, &e)| (f64::from(a) - e).abs() / scale)
-        .fold(0.0, f64::max)
+    pallas_flash_test_support::max_relative_error(&actual.mapv(f64::from), expected)
 }
 
 #[test]

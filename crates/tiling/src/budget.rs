@@ -22,7 +22,7 @@ use std::collections::HashMap;
 use pallas_flash_ir::{DType, Expr, Kernel, KernelInfo, MemorySpace, ScratchKind, Value};
 use thiserror::Error;
 
-use crate::report::Bytes;
+use crate::bytes::Bytes;
 use crate::rules::labelled_operands;
 use crate::Target;
 

@@ -19,7 +19,7 @@ use std::fmt;
 
 use pallas_flash_ir::{BlockDim, DType, Kernel};
 
-use crate::report::Bytes;
+use crate::bytes::Bytes;
 use crate::rules::labelled_operands;
 use crate::Target;
 

@@ -52,6 +52,7 @@
 //! ```
 
 pub mod budget;
+mod bytes;
 pub mod copy_trap;
 pub mod cost;
 pub mod family;
@@ -64,6 +65,7 @@ pub mod search;
 pub mod target;
 
 pub use budget::{BudgetError, VmemBudget};
+pub use bytes::Bytes;
 pub use copy_trap::CopyTrap;
 pub use family::{Blocks, BuildError, BuiltKernel, KernelFamily};
 pub use rules::AlignmentError;

@@ -2,8 +2,7 @@
 //! did with the same shapes (`tests/data/*.jsonl`, written by `probes/probe_tiling.py`).
 
 use pallas_flash_ir::{
-    BlockDim, DType, DimensionSemantics::*, DotDims, GridSpec, IndexExpr, Kernel, KernelBuilder,
-    KernelInfo,
+    BlockDim, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo,
 };
 use pallas_flash_tiling::budget::{padded_bytes, VmemBudget};
 use pallas_flash_tiling::{copy_trap, rules, Target};
@@ -145,6 +144,7 @@ fn copy_trap_predictions_match_libtpu() {
     }
 }
 
+/// The shared blocked matmul (`pallas_flash_test_support::kernels::matmul`) and its info.
 fn matmul(
     m: usize,
     kk: usize,
@@ -154,38 +154,9 @@ fn matmul(
     bn: usize,
     dt: DType,
 ) -> (Kernel, KernelInfo) {
-    let acc_dt = if dt == DType::I8 {
-        DType::I32
-    } else {
-        DType::F32
-    };
-    let grid = GridSpec::new([m / bm, n / bn, kk / bk]).semantics([Parallel, Parallel, Arbitrary]);
-    let mut k = KernelBuilder::new("matmul", grid);
-    let x = k.input(
-        "x",
-        [m, kk],
-        dt,
-        k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
-    );
-    let y = k.input(
-        "y",
-        [kk, n],
-        dt,
-        k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
-    );
-    let o = k.output(
-        "o",
-        [m, n],
-        acc_dt,
-        k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
-    );
-    let acc = k.scratch_vmem("acc", [bm, bn], acc_dt);
-    let (a, b, prev) = (k.read(x), k.read(y), k.read(acc));
-    let prod = k.dot_general(a, b, DotDims::NN, acc_dt);
-    let sum = k.add(prev, prod);
-    k.write(acc, sum);
-    k.write(o, sum);
-    k.build().expect("valid matmul")
+    let kernel = pallas_flash_test_support::kernels::matmul(m, n, kk, (bm, bn, bk), dt);
+    let info = pallas_flash_ir::validate(&kernel).expect("valid matmul");
+    (kernel, info)
 }
 
 fn attention(h: usize, n: usize, d: usize, bq: usize, bkv: usize) -> (Kernel, KernelInfo) {

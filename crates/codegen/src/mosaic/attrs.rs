@@ -2,7 +2,7 @@
 //! assembly text) and the few builtin attributes every op needs.
 
 use melior::ir::attribute::{
-    BoolAttribute, DenseI32ArrayAttribute, DenseI64ArrayAttribute, IntegerAttribute,
+    ArrayAttribute, BoolAttribute, DenseI32ArrayAttribute, DenseI64ArrayAttribute, IntegerAttribute,
 };
 use melior::ir::r#type::IntegerType;
 use melior::ir::Attribute;
@@ -116,6 +116,13 @@ pub(crate) fn bool_attr(ctx: &Context, value: bool) -> Attribute<'_> {
 
 pub(crate) fn i64_array<'c>(ctx: &'c Context, values: &[i64]) -> Attribute<'c> {
     DenseI64ArrayAttribute::new(ctx, values).into()
+}
+
+/// `[a, b, …]` of `i64` integer attributes (the older array form, e.g. the offsets of
+/// `vector.extract_strided_slice`).
+pub(crate) fn i64_list<'c>(ctx: &'c Context, values: &[usize]) -> Attribute<'c> {
+    let items: Vec<Attribute> = values.iter().map(|v| i64_attr(ctx, to_i64(*v))).collect();
+    ArrayAttribute::new(ctx, &items).into()
 }
 
 pub(crate) fn i32_array<'c>(ctx: &'c Context, values: &[i32]) -> Attribute<'c> {

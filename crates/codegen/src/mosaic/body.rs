@@ -3,6 +3,7 @@
 //! accesses to [`super::refs`].
 
 use melior::ir::{Block, BlockLike, Location, Region, RegionLike, Type, ValueLike};
+use pallas_flash_ir::valid::{OpPath, PathSegment};
 use pallas_flash_ir::{
     Block as Stmts, Dim, Dma, ForiLoop, Kernel, KernelInfo, RefId, Stmt, Value, ValueType,
 };
@@ -20,7 +21,8 @@ pub(crate) struct BodyLowering<'c, 'k> {
     values: Vec<Option<Raw>>,
     grid_args: Vec<Raw>,
     ref_args: Vec<Raw>,
-    path: Vec<String>,
+    /// The statement being lowered, in validation's format (`body[4] fori_loop / body[2] %17 = dot`).
+    path: OpPath,
 }
 
 impl<'c, 'k> BodyLowering<'c, 'k> {
@@ -36,16 +38,16 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
             values: vec![None; kernel.exprs.len()],
             grid_args,
             ref_args,
-            path: Vec::new(),
+            path: OpPath::default(),
         }
     }
 
     /// Where lowering is, for errors and op locations.
     pub fn here(&self) -> String {
-        if self.path.is_empty() {
+        if self.path.segments.is_empty() {
             "kernel signature".to_string()
         } else {
-            self.path.join(".")
+            self.path.to_string()
         }
     }
 
@@ -107,10 +109,12 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
     /// Lowers `stmts` into `block` (without a terminator).
     pub fn block(&mut self, block: &Block<'c>, stmts: &Stmts) -> Result<()> {
         for (i, stmt) in stmts.iter().enumerate() {
-            self.path.push(format!("{}[{i}]", stmt_name(stmt)));
+            self.path
+                .segments
+                .push(PathSegment::new(self.kernel, i, stmt));
             self.em.at(&self.here());
             let done = self.stmt(block, stmt);
-            self.path.pop();
+            self.path.segments.pop();
             done?;
         }
         Ok(())
@@ -241,16 +245,5 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
                 ],
             )
         }
-    }
-}
-
-fn stmt_name(stmt: &Stmt) -> &'static str {
-    match stmt {
-        Stmt::Let(_) => "let",
-        Stmt::Store { .. } => "store",
-        Stmt::When { .. } => "when",
-        Stmt::ForiLoop(_) => "fori_loop",
-        Stmt::DmaStart(_) => "dma_start",
-        Stmt::DmaWait(_) => "dma_wait",
     }
 }

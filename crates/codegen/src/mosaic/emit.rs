@@ -24,7 +24,7 @@ pub(crate) fn value<'c, 'a>(raw: Raw) -> Value<'c, 'a> {
     unsafe { Value::from_raw(raw) }
 }
 
-/// Builds ops at the current location (an IR path such as `body[3].when[0]`, so verifier
+/// Builds ops at the current location (an IR path such as `body[3] when / body[0] %7 = exp`, so verifier
 /// errors name the statement that produced the op).
 pub(crate) struct Emitter<'c> {
     pub ctx: &'c Context,

@@ -6,7 +6,8 @@
 //!
 //! One concept per module: `attrs` and `types` spell tpu attributes and memrefs,
 //! `kernel_fn` the kernel signature, `transform` the index maps, `body` statements,
-//! `refs` ref accesses and `rules` the expression rule table; `emit` builds every op.
+//! `refs` ref accesses and `rules` the expression rule table; `emit` builds every op;
+//! `serde` writes the serialized form libtpu reads.
 
 mod attrs;
 mod body;
@@ -15,17 +16,19 @@ pub(crate) mod emit;
 mod kernel_fn;
 mod refs;
 mod rules;
+mod serde;
 mod transform;
 mod types;
 
 use melior::ir::operation::{OperationLike, OperationMutLike};
 use melior::ir::{Location, Module};
 use melior::pass::{transform as passes, PassManager};
-use pallas_flash_ir::{validate, Kernel};
+use pallas_flash_ir::Validated;
 
 use crate::error::{CodegenError, Result};
 use context::MlirContext;
 use emit::Emitter;
+pub use serde::SERDE_PREFIX;
 
 /// The `stable_mosaic.version` this crate emits: what JAX 0.10.2 writes; libtpu 0.0.52
 /// accepts up to 20.
@@ -43,13 +46,14 @@ pub struct MosaicModule {
     pub bytecode: Vec<u8>,
 }
 
-/// Validates `kernel` and lowers it to Mosaic.
+/// Lowers a kernel to Mosaic, validating it first unless it is a [`pallas_flash_ir::ValidKernel`].
 ///
 /// Errors: [`CodegenError::Invalid`] before any MLIR is built; [`CodegenError::Unsupported`]
 /// for a construct without a rule; [`CodegenError::Verifier`] naming the IR path of an op
 /// MLIR rejects. Never panics on any kernel.
-pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
-    let info = validate(kernel)?;
+pub fn lower(kernel: &impl Validated) -> Result<MosaicModule> {
+    let valid = kernel.validated()?;
+    let (kernel, info) = (valid.kernel(), valid.info());
     let mlir = MlirContext::new();
     let ctx = &mlir.context;
     let mut module = Module::new(Location::unknown(ctx));
@@ -58,11 +62,25 @@ pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
         attrs::i64_attr(ctx, MOSAIC_VERSION),
     );
     let body = module.body();
-    kernel_fn::lower(Emitter::new(ctx), &body, kernel, &info)?;
+    kernel_fn::lower(Emitter::new(ctx), &body, kernel, info)?;
     let em = Emitter::new(ctx);
     for (i, operand) in kernel.inputs.iter().chain(&kernel.outputs).enumerate() {
         if let Some(window) = &operand.spec.window {
-            transform::lower(&em, &body, kernel, &transform::symbol(i), &window.index_map)?;
+            // Named as validation names it: "index map of input `x`".
+            let side = if i < kernel.inputs.len() {
+                "input"
+            } else {
+                "output"
+            };
+            let at = format!("index map of {side} `{}`", operand.name);
+            transform::lower(
+                &em,
+                &body,
+                kernel,
+                &transform::symbol(i),
+                &window.index_map,
+                &at,
+            )?;
         }
     }
     verify(&mlir, &module)?;
@@ -74,7 +92,7 @@ pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
     })?;
     verify(&mlir, &module)?;
     let text = module.as_operation().to_string();
-    let bytecode = crate::serde::serialize(ctx, &module)?;
+    let bytecode = serde::serialize(ctx, &module)?;
     Ok(MosaicModule {
         name: kernel.name.clone(),
         text,
@@ -108,7 +126,7 @@ mod tests {
         let ctx = &mlir.context;
         let module = Module::new(Location::unknown(ctx));
         let mut em = Emitter::new(ctx);
-        em.at("when[2].let[0]");
+        em.at("body[2] when / body[0] %1 = add");
         let block = Block::new(&[]);
         let int = em.const_i32(&block, 1).unwrap();
         // `arith.addf` on integers: a type error MLIR's verifier reports.
@@ -139,7 +157,7 @@ mod tests {
         let Err(CodegenError::Verifier { op, message }) = verify(&mlir, &module) else {
             panic!("the verifier accepted addf on i32")
         };
-        assert_eq!(op, "when[2].let[0]", "{message}");
+        assert_eq!(op, "body[2] when / body[0] %1 = add", "{message}");
         assert!(message.contains("arith.addf"), "{message}");
     }
 }

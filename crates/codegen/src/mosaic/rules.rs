@@ -143,6 +143,31 @@ impl<'c> BodyLowering<'c, '_> {
                 )
             }
             Expr::Reduce { op, x, axes, .. } => self.reduce(block, *op, *x, axes, ty),
+            Expr::ReduceLanes { op, x, .. } => {
+                // As JAX: reduce the last axis, `shape_cast` it back as a unit dim, broadcast.
+                let last = self.ty(*x)?.shape.len() - 1;
+                let mut column = ty.clone();
+                column.shape[last] = 1;
+                let reduced = self.reduce(block, *op, *x, &[last], &column)?;
+                self.reshape_to(block, reduced, &column, ty)
+            }
+            Expr::Slice { x, start, .. } => {
+                let raw = self.get(*x)?;
+                self.extract_slice(block, raw, start, ty)
+            }
+            Expr::Pad {
+                x,
+                low,
+                high,
+                value,
+            } => self.pad(block, *x, low, high, *value),
+            Expr::Concatenate { parts, axis } => {
+                let raws = parts
+                    .iter()
+                    .map(|p| self.get(*p))
+                    .collect::<Result<Vec<_>>>()?;
+                self.concatenate(block, &raws, *axis, ty)
+            }
             Expr::Dot { lhs, rhs, dims, .. } => self.dot(block, *lhs, *rhs, dims, ty),
             Expr::LoopIndex | Expr::LoopCarry | Expr::LoopResult => Err(self.unsupported(format!(
                 "`{}` outside the fori_loop that defines it",
@@ -209,7 +234,14 @@ impl<'c> BodyLowering<'c, '_> {
                 let ones = self.constant(block, ones, ty)?;
                 return self.arith(block, "arith.xori", &[raw, ones], ty);
             }
-            (op, _) => return Err(self.unsupported(format!("`{op}` on {}", ty.dtype))),
+            // Listed, not a catch-all: a new op must get a rule or an entry here.
+            (
+                UnaryOp::Exp | UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::Rsqrt | UnaryOp::Tanh,
+                false,
+            )
+            | (UnaryOp::Not, true) => {
+                return Err(self.unsupported(format!("`{op}` on {}", ty.dtype)))
+            }
         };
         self.arith(block, name, &[raw], ty)
     }
@@ -312,14 +344,19 @@ impl<'c> BodyLowering<'c, '_> {
     ) -> Result<Raw> {
         let (raw, from) = (self.get(x)?, self.ty(x)?);
         let dtype = from.dtype;
+        let unsupported = || self.unsupported(format!("reduce `{op}` over {dtype}"));
+        // Floats, then integers with their range; `i1` has neither.
         let (kind, identity) = match (op, dtype.is_float(), dtype.int_range()) {
-            (ReduceOp::Sum, true, _) => ("add", Scalar::Float(0.0)),
+            (ReduceOp::Sum | ReduceOp::Mean, true, _) => ("add", Scalar::Float(0.0)),
             (ReduceOp::Max, true, _) => ("maximumf", Scalar::Float(f64::NEG_INFINITY)),
             (ReduceOp::Min, true, _) => ("minimumf", Scalar::Float(f64::INFINITY)),
             (ReduceOp::Sum, false, Some(_)) => ("add", Scalar::Int(0)),
             (ReduceOp::Max, false, Some((lo, _))) => ("maxsi", Scalar::Int(lo)),
             (ReduceOp::Min, false, Some((_, hi))) => ("minsi", Scalar::Int(hi)),
-            (op, _, None) => return Err(self.unsupported(format!("reduce `{op}` over {dtype}"))),
+            (ReduceOp::Mean, false, _) => return Err(unsupported()),
+            (ReduceOp::Sum | ReduceOp::Max | ReduceOp::Min, false, None) => {
+                return Err(unsupported())
+            }
         };
         let reduced_shape: Vec<usize> = from
             .shape
@@ -343,7 +380,90 @@ impl<'c> BodyLowering<'c, '_> {
                 ("reduction_dims", attrs::i64_array(ctx, &dims)),
             ],
         )?;
-        self.reshape_to(block, out, &reduced, ty)
+        let kept = self.reshape_to(block, out, &reduced, ty)?;
+        if op != ReduceOp::Mean {
+            return Ok(kept);
+        }
+        // `jnp.mean`: the sum divided by the reduced count, as JAX emits it.
+        let count: usize = axes.iter().map(|a| from.shape[*a]).product();
+        let count = self.constant(block, Scalar::Float(count as f64), ty)?;
+        self.arith(block, "arith.divf", &[kept, count], ty)
+    }
+
+    /// `vector.extract_strided_slice` of the window at `start` with `ty`'s shape.
+    fn extract_slice(
+        &self,
+        block: &Block<'c>,
+        raw: Raw,
+        start: &[usize],
+        ty: &ValueType,
+    ) -> Result<Raw> {
+        let ctx = self.em.ctx;
+        let attributes = [
+            ("offsets", attrs::i64_list(ctx, start)),
+            ("sizes", attrs::i64_list(ctx, &ty.shape)),
+            ("strides", attrs::i64_list(ctx, &vec![1; start.len()])),
+        ];
+        self.em.value(
+            block,
+            "vector.extract_strided_slice",
+            &[raw],
+            types::value(ctx, ty),
+            &attributes,
+        )
+    }
+
+    /// `tpu.concatenate` along `axis`; `ty` is the joined type.
+    fn concatenate(
+        &self,
+        block: &Block<'c>,
+        parts: &[Raw],
+        axis: usize,
+        ty: &ValueType,
+    ) -> Result<Raw> {
+        if let [one] = parts {
+            return Ok(*one);
+        }
+        let dimension = attrs::i32_attr(self.em.ctx, i32::try_from(axis).unwrap_or(i32::MAX));
+        self.em.value(
+            block,
+            "tpu.concatenate",
+            parts,
+            types::value(self.em.ctx, ty),
+            &[("dimension", dimension)],
+        )
+    }
+
+    /// As JAX lowers `lax.pad`: per padded dim, splat constants joined before and after
+    /// with `tpu.concatenate`.
+    fn pad(
+        &self,
+        block: &Block<'c>,
+        x: Value,
+        low: &[usize],
+        high: &[usize],
+        value: Scalar,
+    ) -> Result<Raw> {
+        let (mut raw, mut current) = (self.get(x)?, self.ty(x)?.clone());
+        for (axis, (&before, &after)) in low.iter().zip(high).enumerate() {
+            let mut parts = Vec::new();
+            let mut joined = current.clone();
+            for (extent, is_operand) in
+                [(before, false), (current.shape[axis], true), (after, false)]
+            {
+                if is_operand {
+                    parts.push(raw);
+                } else if extent > 0 {
+                    let mut splat = current.clone();
+                    splat.shape[axis] = extent;
+                    parts.push(self.constant(block, value, &splat)?);
+                }
+            }
+            joined.shape[axis] += before + after;
+            raw = self.concatenate(block, &parts, axis, &joined)?;
+            current = joined;
+        }
+        Ok(raw)
     }
 
     /// `tpu.matmul(lhs, rhs, zeros)` with explicit dimension numbers (transposed operands

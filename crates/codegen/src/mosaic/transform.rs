@@ -22,9 +22,9 @@ pub(crate) fn symbol(index: usize) -> String {
 pub(crate) fn argument_types<'c>(em: &Emitter<'c>, kernel: &Kernel) -> Result<Vec<Type<'c>>> {
     let mut args = vec![types::i32(em.ctx); kernel.grid.rank()];
     for i in 0..kernel.scalar_prefetch.len() {
-        let ty = kernel
-            .ref_type(RefId::Prefetch(i))
-            .ok_or_else(|| CodegenError::unsupported("a missing prefetch ref", "signature"))?;
+        let ty = kernel.ref_type(RefId::Prefetch(i)).ok_or_else(|| {
+            CodegenError::unsupported("a missing prefetch ref", "kernel signature")
+        })?;
         args.push(types::reference(em.ctx, &ty)?);
     }
     Ok(args)
@@ -37,6 +37,7 @@ pub(crate) fn lower<'c>(
     kernel: &Kernel,
     name: &str,
     map: &IndexMap,
+    at: &str,
 ) -> Result<()> {
     let ctx = em.ctx;
     let inputs = argument_types(em, kernel)?;
@@ -53,7 +54,12 @@ pub(crate) fn lower<'c>(
     let results = map
         .results
         .iter()
-        .map(|e| index_expr(em, &block, &args, e))
+        .map(|e| {
+            index_expr(em, &block, &args, e).map_err(|error| match error {
+                CodegenError::Unsupported { what, .. } => CodegenError::unsupported(what, at),
+                other => other,
+            })
+        })
         .collect::<Result<Vec<_>>>()?;
     em.effect(&block, "func.return", &results, &[])?;
     let region = Region::new();

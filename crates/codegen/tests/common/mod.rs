@@ -8,45 +8,7 @@ use pallas_flash_ir::{
 
 /// Blocked matmul: bf16 in, f32 out, f32 VMEM accumulator, grid (M/bm, N/bn, K/bk).
 pub fn matmul(m: usize, n: usize, kk: usize, bm: usize, bn: usize, bk: usize) -> Kernel {
-    let grid = GridSpec::new([m / bm, n / bn, kk / bk]).semantics([Parallel, Parallel, Arbitrary]);
-    let mut k = KernelBuilder::new("matmul", grid);
-    let x = k.input(
-        "x",
-        [m, kk],
-        Bf16,
-        k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
-    );
-    let y = k.input(
-        "y",
-        [kk, n],
-        Bf16,
-        k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
-    );
-    let o = k.output(
-        "o",
-        [m, n],
-        F32,
-        k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
-    );
-    let acc = k.scratch_vmem("acc", [bm, bn], F32);
-    let step = k.program_id(2);
-    let zero = k.i32(0);
-    let first = k.eq(step, zero);
-    k.when(first, |k| {
-        let z = k.full([bm, bn], F32, 0.0);
-        k.write(acc, z);
-    });
-    let (a, b, prev) = (k.read(x), k.read(y), k.read(acc));
-    let prod = k.dot(a, b);
-    let sum = k.add(prev, prod);
-    k.write(acc, sum);
-    let last_step = k.i32((kk / bk - 1) as i32);
-    let last = k.eq(step, last_step);
-    k.when(last, |k| {
-        let r = k.read(acc);
-        k.write(o, r);
-    });
-    k.build().expect("valid matmul").0
+    pallas_flash_test_support::kernels::matmul(m, n, kk, (bm, bn, bk), Bf16)
 }
 
 /// One FlashAttention-2 forward step per grid point (the ir crate's doctest kernel).

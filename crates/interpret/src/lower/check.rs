@@ -34,7 +34,7 @@ impl Lowering<'_> {
         }
         fields.extend([value.clone(), limit, step]);
         let fields: Vec<Val> = fields.iter().map(|f| self.w.reshape(f, &[1])).collect();
-        let entry = self.w.concatenate(&fields);
+        let entry = self.w.concatenate(&fields, 0);
         let record = self.w.select(&now, &entry, &record);
         self.state.insert(Slot::Diag, record);
     }

@@ -126,6 +126,32 @@ impl Lowering<'_> {
                 let reduced = self.reduce(*op, &x, axes);
                 self.w.reshape(&reduced, &ty.shape)
             }
+            Expr::ReduceLanes { op, x, .. } => {
+                let x = self.value(*x);
+                let rows = x.ty.shape.len() - 1;
+                let reduced = self.reduce(*op, &x, &[rows]);
+                let dims: Vec<usize> = (0..rows).collect();
+                self.w.broadcast_in_dim(&reduced, &dims, &ty.shape)
+            }
+            Expr::Slice { x, start, size } => {
+                let x = self.value(*x);
+                let limit: Vec<usize> = start.iter().zip(size).map(|(s, n)| s + n).collect();
+                self.w.slice(&x, start, &limit, &vec![1; start.len()])
+            }
+            Expr::Pad {
+                x,
+                low,
+                high,
+                value,
+            } => {
+                let x = self.value(*x);
+                let fill = self.constant(*value, &ValueType::scalar(ty.dtype), ty.dtype);
+                self.w.pad(&x, &fill, [low, high, &vec![0; low.len()]])
+            }
+            Expr::Concatenate { parts, axis } => {
+                let parts: Vec<Val> = parts.iter().map(|p| self.value(*p)).collect();
+                self.w.concatenate(&parts, *axis)
+            }
             Expr::Dot { lhs, rhs, dims, .. } => {
                 let accumulator = if ty.dtype == DType::I32 {
                     DType::I32
@@ -171,20 +197,22 @@ impl Lowering<'_> {
         self.w.compare("NE", x, &zero)
     }
 
-    /// Reduces `axes` away (the caller restores kept dims); floats through f32.
+    /// Reduces `axes` away (the caller restores kept dims); floats through f32, and a mean
+    /// divides the f32 sum by the reduced count before rounding.
     fn reduce(&mut self, op: ReduceOp, x: &Val, axes: &[usize]) -> Val {
         let dtype = x.ty.dtype;
         let work = if widened(dtype) { DType::F32 } else { dtype };
         let init = match (op, work.int_range()) {
-            (ReduceOp::Sum, None) => Scalar::Float(0.0),
+            (ReduceOp::Sum | ReduceOp::Mean, None) => Scalar::Float(0.0),
             (ReduceOp::Sum, Some(_)) => Scalar::Int(0),
             (ReduceOp::Max, None) => Scalar::Float(f64::NEG_INFINITY),
             (ReduceOp::Max, Some((min, _))) => Scalar::Int(min),
             (ReduceOp::Min, None) => Scalar::Float(f64::INFINITY),
             (ReduceOp::Min, Some((_, max))) => Scalar::Int(max),
+            (ReduceOp::Mean, Some(_)) => unreachable!("validation keeps mean to floats"),
         };
         let name = match op {
-            ReduceOp::Sum => "add",
+            ReduceOp::Sum | ReduceOp::Mean => "add",
             ReduceOp::Max => "maximum",
             ReduceOp::Min => "minimum",
         };
@@ -192,7 +220,15 @@ impl Lowering<'_> {
         let init = self
             .w
             .constant(ValueType::scalar(work), &literal(init, work));
-        let reduced = self.w.reduce(name, &wide, &init, axes);
+        let mut reduced = self.w.reduce(name, &wide, &init, axes);
+        if op == ReduceOp::Mean {
+            let count: usize = axes.iter().map(|a| x.ty.shape[*a]).product();
+            let count = self.w.constant(
+                reduced.ty.clone(),
+                &literal(Scalar::Float(count as f64), work),
+            );
+            reduced = self.w.elementwise("divide", &[reduced, count], work);
+        }
         self.w.convert(&reduced, dtype)
     }
 }

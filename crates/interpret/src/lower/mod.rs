@@ -357,6 +357,7 @@ impl<'k> Lowering<'k> {
         }
         let fill = self.unspecified(x.ty.dtype, &[]);
         let high: Vec<usize> = shape.iter().zip(&x.ty.shape).map(|(p, s)| p - s).collect();
-        self.w.pad(x, &fill, &high, &vec![0; shape.len()])
+        let zeros = vec![0; shape.len()];
+        self.w.pad(x, &fill, [&zeros, &high, &zeros])
     }
 }

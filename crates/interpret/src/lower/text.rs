@@ -310,12 +310,13 @@ impl Writer {
         self.op("v", x.ty.clone(), &rhs)
     }
 
-    /// Rank-1 values joined end to end.
-    pub fn concatenate(&mut self, parts: &[Val]) -> Val {
-        let len = parts.iter().map(|p| p.ty.shape[0]).sum::<usize>();
-        let ty = ValueType::new(parts[0].ty.dtype, [len]);
+    /// Values joined along `axis`; every other dim agrees.
+    pub fn concatenate(&mut self, parts: &[Val], axis: usize) -> Val {
+        let mut shape = parts[0].ty.shape.clone();
+        shape[axis] = parts.iter().map(|p| p.ty.shape[axis]).sum::<usize>();
+        let ty = ValueType::new(parts[0].ty.dtype, shape);
         let rhs = format!(
-            "stablehlo.concatenate {}, dim = 0 : ({}) -> {}",
+            "stablehlo.concatenate {}, dim = {axis} : ({}) -> {}",
             names(parts),
             types(parts),
             tensor(&ty)
@@ -323,17 +324,18 @@ impl Writer {
         self.op("v", ty, &rhs)
     }
 
-    /// Pads with the scalar `value`: `high` elements after each dim, `interior` between.
-    pub fn pad(&mut self, x: &Val, value: &Val, high: &[usize], interior: &[usize]) -> Val {
+    /// Pads with the scalar `value`: `low` elements before each dim, `high` after,
+    /// `interior` between neighbours.
+    pub fn pad(&mut self, x: &Val, value: &Val, [low, high, interior]: [&[usize]; 3]) -> Val {
         let shape: Vec<usize> = (0..high.len())
-            .map(|d| x.ty.shape[d] + high[d] + (x.ty.shape[d] - 1) * interior[d])
+            .map(|d| low[d] + x.ty.shape[d] + high[d] + (x.ty.shape[d] - 1) * interior[d])
             .collect();
         let ty = ValueType::new(x.ty.dtype, shape);
         let rhs = format!(
             "stablehlo.pad {}, {}, low = [{}], high = [{}], interior = [{}] : ({}, {}) -> {}",
             x.name,
             value.name,
-            list(&vec![0; high.len()]),
+            list(low),
             list(high),
             list(interior),
             tensor(&x.ty),

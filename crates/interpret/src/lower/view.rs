@@ -97,9 +97,8 @@ impl Lowering<'_> {
         let current = self.w.dynamic_slice(base, starts, &sizes);
         let interior: Vec<usize> = spans.iter().map(|s| s.stride - 1).collect();
         let filler = self.unspecified(update.ty.dtype, &[]);
-        let spread = self
-            .w
-            .pad(update, &filler, &vec![0; sizes.len()], &interior);
+        let zeros = vec![0; sizes.len()];
+        let spread = self.w.pad(update, &filler, [&zeros, &zeros, &interior]);
         let mut mask: Option<Val> = None;
         for (dim, s) in spans.iter().enumerate().filter(|(_, s)| s.stride > 1) {
             let position = self.w.iota(&sizes, dim);

@@ -4,56 +4,7 @@ use pallas_flash_ir::{
     BlockDim::*, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
 };
 
-/// `o = x @ y` over `(bm, bn, bk)` blocks, accumulated in an f32 scratch; `k` must be a
-/// multiple of `bk` (a partial K block would add padding), `m` and `n` need not be.
-pub fn matmul(
-    m: usize,
-    n: usize,
-    k: usize,
-    (bm, bn, bk): (usize, usize, usize),
-    dtype: DType,
-) -> Kernel {
-    let grid = GridSpec::new([m.div_ceil(bm), n.div_ceil(bn), k / bk])
-        .semantics([Parallel, Parallel, Arbitrary]);
-    let mut kb = KernelBuilder::new("matmul", grid);
-    let x = kb.input(
-        "x",
-        [m, k],
-        dtype,
-        kb.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
-    );
-    let y = kb.input(
-        "y",
-        [k, n],
-        dtype,
-        kb.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
-    );
-    let o = kb.output(
-        "o",
-        [m, n],
-        DType::F32,
-        kb.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
-    );
-    let acc = kb.scratch_vmem("acc", [bm, bn], DType::F32);
-    let step = kb.program_id(2);
-    let zero = kb.i32(0);
-    let first = kb.eq(step, zero);
-    kb.when(first, |kb| {
-        let z = kb.full([bm, bn], DType::F32, 0.0);
-        kb.write(acc, z);
-    });
-    let (a, b, prev) = (kb.read(x), kb.read(y), kb.read(acc));
-    let prod = kb.dot(a, b);
-    let sum = kb.add(prev, prod);
-    kb.write(acc, sum);
-    let last_step = kb.i32((k / bk - 1) as i32);
-    let last = kb.eq(step, last_step);
-    kb.when(last, |kb| {
-        let r = kb.read(acc);
-        kb.write(o, r);
-    });
-    kb.finish()
-}
+pub use pallas_flash_test_support::kernels::matmul;
 
 /// `o = tanh(x) * z + exp(-|z|)` over `block`-shaped windows; partial blocks allowed.
 pub fn elementwise(shape: [usize; 2], block: [usize; 2]) -> Kernel {

@@ -213,6 +213,56 @@ impl KernelBuilder {
         self.reduce(ReduceOp::Min, x, [axis], true)
     }
 
+    /// `x.mean(axis, keepdims=True)`; floats only.
+    pub fn mean(&mut self, x: Value, axis: usize) -> Value {
+        self.reduce(ReduceOp::Mean, x, [axis], true)
+    }
+
+    /// Reduces the last axis into `lanes` identical lanes ([`Expr::ReduceLanes`]):
+    /// `reduce_lanes(ReduceOp::Max, s, 128)` is the row max of `s: [bq, bkv]` as a
+    /// lane-replicated `[bq, 128]` statistic.
+    pub fn reduce_lanes(&mut self, op: ReduceOp, x: Value, lanes: usize) -> Value {
+        self.emit(Expr::ReduceLanes { op, x, lanes })
+    }
+
+    /// `x[start[0]:start[0]+size[0], …]`: a static window of every dim.
+    pub fn slice(
+        &mut self,
+        x: Value,
+        start: impl Into<Vec<usize>>,
+        size: impl Into<Vec<usize>>,
+    ) -> Value {
+        self.emit(Expr::Slice {
+            x,
+            start: start.into(),
+            size: size.into(),
+        })
+    }
+
+    /// `jnp.pad(x, list(zip(low, high)), constant_values=value)`.
+    pub fn pad(
+        &mut self,
+        x: Value,
+        low: impl Into<Vec<usize>>,
+        high: impl Into<Vec<usize>>,
+        value: impl Into<Scalar>,
+    ) -> Value {
+        self.emit(Expr::Pad {
+            x,
+            low: low.into(),
+            high: high.into(),
+            value: value.into(),
+        })
+    }
+
+    /// `jnp.concatenate(parts, axis)`.
+    pub fn concatenate(&mut self, parts: impl Into<Vec<Value>>, axis: usize) -> Value {
+        self.emit(Expr::Concatenate {
+            parts: parts.into(),
+            axis,
+        })
+    }
+
     /// `lax.dot_general(lhs, rhs, dims, preferred_element_type=out_dtype)`.
     pub fn dot_general(
         &mut self,

@@ -98,10 +98,9 @@ impl Walker<'_> {
 
     fn stmts(&mut self, block: &Block, scope: &mut Vec<Value>) -> Result<(), ValidationError> {
         for (index, stmt) in block.iter().enumerate() {
-            self.path.segments.push(PathSegment {
-                index,
-                label: self.label(stmt),
-            });
+            self.path
+                .segments
+                .push(PathSegment::new(self.kernel, index, stmt));
             self.stmt(stmt, scope)?;
             self.path.segments.pop();
         }
@@ -120,20 +119,6 @@ impl Walker<'_> {
         ValidationError::Body {
             path: self.path.clone(),
             error: Box::new(error.into()),
-        }
-    }
-
-    fn label(&self, stmt: &Stmt) -> String {
-        match stmt {
-            Stmt::Let(value) => {
-                let op = self.kernel.exprs.get(*value).map_or("?", Expr::name);
-                format!("{value} = {op}")
-            }
-            Stmt::Store { .. } => "store".into(),
-            Stmt::When { .. } => "when".into(),
-            Stmt::ForiLoop(_) => "fori_loop".into(),
-            Stmt::DmaStart(_) => "dma_start".into(),
-            Stmt::DmaWait(_) => "dma_wait".into(),
         }
     }
 
@@ -290,6 +275,18 @@ impl Walker<'_> {
                 axes,
                 keep_dims,
             } => expr::reduce(*op, ty(*x), axes, *keep_dims)?,
+            Expr::ReduceLanes { op, x, lanes } => expr::reduce_lanes(*op, ty(*x), *lanes)?,
+            Expr::Slice { x, start, size } => expr::slice(ty(*x), start, size)?,
+            Expr::Pad {
+                x,
+                low,
+                high,
+                value,
+            } => expr::pad(ty(*x), low, high, *value)?,
+            Expr::Concatenate { parts, axis } => {
+                let parts: Vec<&ValueType> = parts.iter().map(|p| ty(*p)).collect();
+                expr::concatenate(&parts, *axis)?
+            }
             Expr::Dot {
                 lhs,
                 rhs,

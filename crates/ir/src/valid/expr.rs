@@ -60,6 +60,39 @@ pub enum ExprError {
         x: ValueType,
         rank: usize,
     },
+    #[error("reduce_lanes of a scalar {x}: it reduces the last axis, so give it a value of rank 1 or more")]
+    ReduceLanesScalar { x: ValueType },
+    #[error("{op} of {x} gives start {start:?} and size {size:?}; give one start and one size per dim ({rank})")]
+    WindowRank {
+        op: &'static str,
+        x: ValueType,
+        start: Vec<usize>,
+        size: Vec<usize>,
+        rank: usize,
+    },
+    #[error("slice of {x} dim {dim} takes {start}..{end}, past its extent {extent}; keep start + size within the dim")]
+    SliceBounds {
+        x: ValueType,
+        dim: usize,
+        start: usize,
+        end: usize,
+        extent: usize,
+    },
+    #[error("concatenate needs at least one part")]
+    ConcatenateEmpty,
+    #[error("concatenate axis {axis} is not a dim of {first} (rank {rank})")]
+    ConcatenateAxis {
+        axis: usize,
+        first: ValueType,
+        rank: usize,
+    },
+    #[error("concatenate part {index} is {part} but part 0 is {first}; along axis {axis}, parts agree in dtype, rank and every other dim")]
+    ConcatenateMismatch {
+        index: usize,
+        part: ValueType,
+        first: ValueType,
+        axis: usize,
+    },
     #[error("dot operands have ranks {lhs_rank} and {rhs_rank} with {batch} batch dims; each needs exactly 2 non-batch dims (batch 0 or 1)")]
     DotRank {
         lhs_rank: usize,
@@ -267,13 +300,7 @@ pub(super) fn reduce(
     axes: &[usize],
     keep_dims: bool,
 ) -> Result<ValueType, ExprError> {
-    if x.dtype.is_bool() {
-        return Err(ExprError::Dtype {
-            op: op.name(),
-            dtype: x.dtype,
-            expected: "floats or integers",
-        });
-    }
+    reduce_dtype(op, x)?;
     let rank = x.shape.len();
     let sorted = axes.windows(2).all(|w| w[0] < w[1]);
     if axes.is_empty() || !sorted || axes.iter().any(|&a| a >= rank) {
@@ -294,6 +321,131 @@ pub(super) fn reduce(
         })
         .collect();
     Ok(ValueType::new(x.dtype, shape))
+}
+
+fn reduce_dtype(op: ReduceOp, x: &ValueType) -> Result<(), ExprError> {
+    let (ok, expected) = match op {
+        ReduceOp::Mean => (x.dtype.is_float(), "floats"),
+        _ => (!x.dtype.is_bool(), "floats or integers"),
+    };
+    if !ok {
+        return Err(ExprError::Dtype {
+            op: op.name(),
+            dtype: x.dtype,
+            expected,
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn reduce_lanes(
+    op: ReduceOp,
+    x: &ValueType,
+    lanes: usize,
+) -> Result<ValueType, ExprError> {
+    reduce_dtype(op, x)?;
+    let Some((_, rows)) = x.shape.split_last() else {
+        return Err(ExprError::ReduceLanesScalar { x: x.clone() });
+    };
+    let mut shape = rows.to_vec();
+    shape.push(lanes);
+    self::shape(&shape)?;
+    Ok(ValueType::new(x.dtype, shape))
+}
+
+/// One entry per dim in each list.
+fn window_rank(
+    op: &'static str,
+    x: &ValueType,
+    start: &[usize],
+    size: &[usize],
+) -> Result<(), ExprError> {
+    let rank = x.shape.len();
+    if start.len() != rank || size.len() != rank {
+        return Err(ExprError::WindowRank {
+            op,
+            x: x.clone(),
+            start: start.to_vec(),
+            size: size.to_vec(),
+            rank,
+        });
+    }
+    Ok(())
+}
+
+pub(super) fn slice(
+    x: &ValueType,
+    start: &[usize],
+    size: &[usize],
+) -> Result<ValueType, ExprError> {
+    window_rank("slice", x, start, size)?;
+    shape(size)?;
+    for (dim, ((&start, &size), &extent)) in start.iter().zip(size).zip(&x.shape).enumerate() {
+        let end = start.saturating_add(size);
+        if end > extent {
+            return Err(ExprError::SliceBounds {
+                x: x.clone(),
+                dim,
+                start,
+                end,
+                extent,
+            });
+        }
+    }
+    Ok(ValueType::new(x.dtype, size))
+}
+
+pub(super) fn pad(
+    x: &ValueType,
+    low: &[usize],
+    high: &[usize],
+    value: Scalar,
+) -> Result<ValueType, ExprError> {
+    window_rank("pad", x, low, high)?;
+    if !value.fits(x.dtype) {
+        return Err(ExprError::ConstantKind {
+            value,
+            dtype: x.dtype,
+        });
+    }
+    let padded: Vec<usize> = (x.shape.iter().zip(low).zip(high))
+        .map(|((&d, &l), &h)| d.saturating_add(l).saturating_add(h))
+        .collect();
+    shape(&padded)?;
+    Ok(ValueType::new(x.dtype, padded))
+}
+
+pub(super) fn concatenate(parts: &[&ValueType], axis: usize) -> Result<ValueType, ExprError> {
+    let (first, rest) = parts.split_first().ok_or(ExprError::ConcatenateEmpty)?;
+    let rank = first.shape.len();
+    if axis >= rank {
+        return Err(ExprError::ConcatenateAxis {
+            axis,
+            first: (*first).clone(),
+            rank,
+        });
+    }
+    let others = |ty: &ValueType| {
+        let mut shape = ty.shape.clone();
+        shape.remove(axis);
+        (ty.dtype, shape)
+    };
+    let mut extent = first.shape[axis];
+    for (index, part) in rest.iter().enumerate() {
+        if part.shape.len() != rank || others(part) != others(first) {
+            return Err(ExprError::ConcatenateMismatch {
+                index: index + 1,
+                part: (*part).clone(),
+                first: (*first).clone(),
+                axis,
+            });
+        }
+        extent = extent.saturating_add(part.shape[axis]);
+    }
+    let mut shape = first.shape.clone();
+    shape[axis] = extent;
+    self::shape(&shape)?;
+    Ok(ValueType::new(first.dtype, shape))
 }
 
 pub(super) fn dot(

@@ -16,6 +16,8 @@ mod info;
 mod path;
 mod signature;
 
+use std::borrow::Cow;
+
 use thiserror::Error;
 
 pub use access::AccessError;
@@ -73,4 +75,65 @@ pub fn validate(kernel: &Kernel) -> Result<KernelInfo, ValidationError> {
     }
     let value_types = body::check(kernel)?;
     Ok(KernelInfo::new(kernel, value_types))
+}
+
+/// A kernel that passed [`validate`], carrying the [`KernelInfo`] it produced.
+///
+/// Backends (Mosaic lowering, the custom-call wrapper, the interpreter) take one through
+/// [`Validated`], so a pipeline validates once (`ValidKernel::new`) however many passes
+/// read the kernel; each still accepts a plain [`Kernel`], validated on the spot.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ValidKernel {
+    kernel: Kernel,
+    info: KernelInfo,
+}
+
+impl ValidKernel {
+    /// Validates `kernel`.
+    pub fn new(kernel: Kernel) -> Result<Self, ValidationError> {
+        let info = validate(&kernel)?;
+        Ok(ValidKernel { kernel, info })
+    }
+
+    pub fn kernel(&self) -> &Kernel {
+        &self.kernel
+    }
+
+    pub fn info(&self) -> &KernelInfo {
+        &self.info
+    }
+
+    pub fn into_parts(self) -> (Kernel, KernelInfo) {
+        (self.kernel, self.info)
+    }
+}
+
+/// What a backend accepts: a [`ValidKernel`] as it is, or a [`Kernel`] validated now
+/// (`as_ref` gives the kernel either way, e.g. for its name in an error).
+pub trait Validated: AsRef<Kernel> {
+    fn validated(&self) -> Result<Cow<'_, ValidKernel>, ValidationError>;
+}
+
+impl AsRef<Kernel> for ValidKernel {
+    fn as_ref(&self) -> &Kernel {
+        &self.kernel
+    }
+}
+
+impl AsRef<Kernel> for Kernel {
+    fn as_ref(&self) -> &Kernel {
+        self
+    }
+}
+
+impl Validated for ValidKernel {
+    fn validated(&self) -> Result<Cow<'_, ValidKernel>, ValidationError> {
+        Ok(Cow::Borrowed(self))
+    }
+}
+
+impl Validated for Kernel {
+    fn validated(&self) -> Result<Cow<'_, ValidKernel>, ValidationError> {
+        ValidKernel::new(self.clone()).map(Cow::Owned)
+    }
 }

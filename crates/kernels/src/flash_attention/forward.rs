@@ -10,11 +10,7 @@ use super::error::FlashAttentionError;
 use super::layout::{convert, finish, lanes_wide};
 use super::mask::{Masking, StaticTile};
 use super::q_major::{QMajor, Resident};
-
-/// The running max starts here instead of `-inf`: masked scores are `-inf`, so
-/// `exp(score - max)` is exactly 0 for them and `exp(old_max - new_max)` is never
-/// `exp(-inf + inf)`, even for a row that has seen no key yet.
-pub(crate) const MAX_FLOOR: f64 = -1e30;
+use crate::online_softmax::{self, MAX_FLOOR};
 
 /// Builds the forward kernel for `target` (its VMEM budget is checked there).
 ///
@@ -60,7 +56,7 @@ pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, Fl
             let s = k.dot_nt(q, t.k);
             let s = t.mask.map_or(s, |mask| masked(k, mask, s, [rows, cols]));
             let prev = stats.load(k, t.row, rows, d);
-            let next = online_softmax(k, s, [rows, cols, d], prev, t.v, dtype);
+            let next = online_softmax::step(k, s, [rows, cols, d], prev, t.v, dtype);
             stats.store(k, t.row, rows, d, next);
         });
     };
@@ -130,34 +126,6 @@ fn masked(k: &mut KernelBuilder, mask: Value, s: Value, shape: [usize; 2]) -> Va
     k.select(mask, s, minus_inf)
 }
 
-/// One online-softmax step: folds the scores `s` (`[rows, cols]` f32) and the values `v`
-/// (`[cols, d]`, `dtype`) into the statistics `[m, l, acc]`.
-fn online_softmax(
-    k: &mut KernelBuilder,
-    s: Value,
-    [rows, cols, d]: [usize; 3],
-    [m_prev, l_prev, acc_prev]: [Value; 3],
-    v: Value,
-    dtype: DType,
-) -> [Value; 3] {
-    let m_cur = k.reduce_max(s, 1);
-    let m_new = k.max(m_prev, m_cur);
-    let m_wide = k.broadcast(m_new, [rows, cols]);
-    let centered = k.sub(s, m_wide);
-    let p = k.exp(centered);
-    let m_diff = k.sub(m_prev, m_new);
-    let alpha = k.exp(m_diff);
-    let l_kept = k.mul(alpha, l_prev);
-    let p_sum = k.sum(p, 1);
-    let l_new = k.add(l_kept, p_sum);
-    let alpha_wide = k.broadcast(alpha, [rows, d]);
-    let acc_kept = k.mul(acc_prev, alpha_wide);
-    let p_low = convert(k, p, DType::F32, dtype);
-    let pv = k.dot(p_low, v);
-    let acc_new = k.add(acc_kept, pv);
-    [m_new, l_new, acc_new]
-}
-
 /// Emits `tiles` (row by row, classes known at build time) as straight-line code: a row's
 /// statistics are loaded before its first tile and stored after its last, carried as
 /// values in between, and each tile's `q · kᵀ` is emitted before the previous tile's
@@ -187,7 +155,7 @@ fn pipelined(
             None => stats.load(k, tile.row, tile.rows, d),
         };
         let (_, v) = operands.kv(k, tile);
-        let state = online_softmax(k, s, [tile.rows, tile.cols, d], prev, v, plan.cfg.dtype);
+        let state = online_softmax::step(k, s, [tile.rows, tile.cols, d], prev, v, plan.cfg.dtype);
         match next {
             Some(t) if t.row == tile.row => carried = Some(state),
             _ => stats.store(k, tile.row, tile.rows, d, state),

@@ -20,7 +20,7 @@ use pallas_flash_tiling::Target;
 
 use super::common::{finish, kernel_name};
 use super::config::{FlashDecodingConfig, FlashDecodingError};
-use super::online_softmax::{finite_or_zero, STAT_LANES};
+use super::online_softmax::STAT_LANES;
 
 /// What the combine returns besides the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,8 +91,9 @@ pub fn combine_kernel(
     // Lane 0 of the statistics: [S, rows, 1].
     let lane0 = [ds(0, s), ds(0, rows), ds(0, 1)];
     let (m, l) = (k.load(m_part, lane0), k.load(l_part, lane0));
-    let m_max = k.reduce(ReduceOp::Max, m, [0], false);
-    let shift = finite_or_zero(&mut k, m_max, [rows, 1]);
+    // Every partial max is at least `MAX_FLOOR` (crate::online_softmax), so the largest
+    // is a finite shift even for a row no split saw a key for.
+    let shift = k.reduce(ReduceOp::Max, m, [0], false);
     let shift_wide = k.broadcast(shift, [s, rows, 1]);
     let centered = k.sub(m, shift_wide);
     let alpha = k.exp(centered);

@@ -31,10 +31,10 @@ pub fn glue_combine(
     let ms: Vec<Tensor> = (0..cfg.splits)
         .map(|s| split(&mut g, m_part, s, 1, &stat))
         .collect();
-    let m_max = (ms[1..].iter()).fold(ms[0].clone(), |acc, m| {
+    // Partial maxima start at `MAX_FLOOR` (crate::online_softmax): the largest is finite.
+    let shift = (ms[1..].iter()).fold(ms[0].clone(), |acc, m| {
         g.binary("stablehlo.maximum", &acc, m)
     });
-    let shift = g.finite_or_zero(&m_max);
     // α_s · l_s and α_s · acc_s of split `s`.
     let terms = |g: &mut Glue, s: usize| {
         let centered = g.binary("stablehlo.subtract", &ms[s], &shift);
@@ -62,7 +62,8 @@ pub(super) struct Glue<'p> {
 }
 
 impl Glue<'_> {
-    /// `x` where it is not `-inf`, else 0: the shift of a row that saw nothing.
+    /// `x` where it is not `-inf`, else 0: the shift of a row that saw nothing (a
+    /// logsumexp of such a row is `-inf`).
     pub fn finite_or_zero(&mut self, x: &Tensor) -> Tensor {
         let minus_inf = self.splat(&x.ty, "0xFF800000");
         let zero = self.splat(&x.ty, "0.000000e+00");

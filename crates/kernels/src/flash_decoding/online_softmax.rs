@@ -1,15 +1,18 @@
 //! The per-block work shared by the contiguous and the paged kernel: one step of the
-//! online softmax over a block of KV positions, with its running (max, sum, accumulator)
-//! in VMEM scratch.
+//! online softmax over a block of KV positions ([`crate::online_softmax::step`], the
+//! same step as FlashAttention's), with its running (max, sum, accumulator) in VMEM
+//! scratch.
 
 use pallas_flash_ir::{DType, KernelBuilder, RefId, Value};
+
+use crate::online_softmax::{self, MAX_FLOOR};
 
 use super::config::FlashDecodingConfig;
 
 /// Scratch refs and static sizes of the running softmax of one query tile.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct OnlineSoftmax {
-    /// Running max per query row, `[rows, 1]` f32.
+    /// Running max per query row, `[rows, 1]` f32, from [`MAX_FLOOR`].
     pub m: RefId,
     /// Running sum of `exp(s - m)` per row, `[rows, 1]` f32.
     pub l: RefId,
@@ -49,12 +52,12 @@ impl OnlineSoftmax {
         }
     }
 
-    /// `m = -inf, l = 0, acc = 0`.
+    /// `m = MAX_FLOOR, l = 0, acc = 0`.
     pub fn init(&self, k: &mut KernelBuilder) {
-        let minus_inf = k.full([self.rows, 1], DType::F32, f64::NEG_INFINITY);
+        let floor = k.full([self.rows, 1], DType::F32, MAX_FLOOR);
         let zero = k.full([self.rows, 1], DType::F32, 0.0);
         let acc = k.full([self.rows, self.head_dim], DType::F32, 0.0);
-        k.write(self.m, minus_inf);
+        k.write(self.m, floor);
         k.write(self.l, zero);
         k.write(self.acc, acc);
     }
@@ -110,28 +113,9 @@ impl OnlineSoftmax {
             let zero = k.full([bkv, d], DType::Bf16, 0.0);
             vb = k.select(valid, vb, zero);
         }
-        let (m_prev, l_prev, acc_prev) = (k.read(self.m), k.read(self.l), k.read(self.acc));
-        let m_cur = k.reduce_max(s, 1);
-        let m_new = k.max(m_prev, m_cur);
-        // A row that has seen nothing yet keeps m = -inf; shift by 0 so exp gives 0, not NaN.
-        let shift = if mask.is_some() {
-            finite_or_zero(k, m_new, [rows, 1])
-        } else {
-            m_new
-        };
-        let shift_wide = k.broadcast(shift, [rows, bkv]);
-        let centered = k.sub(s, shift_wide);
-        let p = k.exp(centered);
-        let m_diff = k.sub(m_prev, shift);
-        let alpha = k.exp(m_diff);
-        let l_old = k.mul(alpha, l_prev);
-        let p_sum = k.sum(p, 1);
-        let l_new = k.add(l_old, p_sum);
-        let alpha_wide = k.broadcast(alpha, [rows, d]);
-        let acc_old = k.mul(acc_prev, alpha_wide);
-        let p16 = k.cast(p, DType::Bf16);
-        let pv = k.dot(p16, vb);
-        let acc_new = k.add(acc_old, pv);
+        let prev = [k.read(self.m), k.read(self.l), k.read(self.acc)];
+        let [m_new, l_new, acc_new] =
+            online_softmax::step(k, s, [rows, bkv, d], prev, vb, DType::Bf16);
         k.write(self.m, m_new);
         k.write(self.l, l_new);
         k.write(self.acc, acc_new);
@@ -195,14 +179,6 @@ impl OnlineSoftmax {
 
 /// Lanes of the `m` and `l` partials: a full vreg row, so their HBM layout is plain.
 pub const STAT_LANES: usize = 128;
-
-/// `x` where finite-from-below, 0 where it is `-inf`.
-pub(super) fn finite_or_zero(k: &mut KernelBuilder, x: Value, shape: [usize; 2]) -> Value {
-    let minus_inf = k.full(shape, DType::F32, f64::NEG_INFINITY);
-    let empty = k.eq(x, minus_inf);
-    let zero = k.full(shape, DType::F32, 0.0);
-    k.select(empty, zero, x)
-}
 
 /// Sizes here were checked against `i32` by [`FlashDecodingConfig::check`].
 pub(super) fn i32_of(n: usize) -> i32 {

@@ -20,7 +20,8 @@ use super::online_softmax::{i32_of, BlockBounds, OnlineSoftmax};
 /// - inputs `q: bf16[B, H_kv, R, D]`; `k`, `v`: `[B, H_kv, max_kv_len, D]` in the
 ///   cache dtype; for an int8 cache `k_scale`, `v_scale: f32[H_kv, 1, D]`;
 /// - outputs `o_part: f32[B, H_kv, S, R, D]` (unnormalized), `m_part`, `l_part`:
-///   `f32[B, H_kv, S, R, 128]` (the value repeated over the lanes).
+///   `f32[B, H_kv, S, R, 128]` (the value repeated over the lanes; a split that saw no
+///   key for a row leaves `m` at `MAX_FLOOR` and `l` at 0, see [`crate::online_softmax`]).
 ///
 /// Blocks past a row's length map to the row's last valid block, so the pipeline
 /// fetches nothing new for them, and a `when` skips their compute.

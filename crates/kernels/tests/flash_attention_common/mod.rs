@@ -148,25 +148,7 @@ impl Problem {
     }
 }
 
-/// Largest `|actual - expected|` relative to the largest finite `|expected|` (at least 1).
-/// Equal infinities (a row that sees no key has logsumexp `-inf`) count as exact; NaN or
-/// a mismatched infinity is an infinite error.
-pub fn max_relative_error(actual: &ArrayD<f64>, expected: &ArrayD<f64>) -> f64 {
-    assert_eq!(actual.shape(), expected.shape());
-    let scale = expected
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(1.0f64, |m, v| m.max(v.abs()));
-    actual
-        .iter()
-        .zip(expected)
-        .map(|(&a, &e)| match (a.is_finite(), e.is_finite()) {
-            (true, true) => (a - e).abs() / scale,
-            _ if a == e => 0.0,
-            _ => f64::INFINITY,
-        })
-        .fold(0.0, f64::max)
-}
+pub use pallas_flash_test_support::max_relative_error;
 
 /// Column 0 of a lane-replicated `[B, H, N, 128]` statistic, and a check that every lane
 /// agrees.

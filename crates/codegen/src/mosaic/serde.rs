@@ -15,8 +15,8 @@ use melior::ir::{
 };
 use melior::Context;
 
+use super::MOSAIC_VERSION;
 use crate::error::{CodegenError, Result};
-use crate::mosaic::MOSAIC_VERSION;
 
 /// Prefix libtpu's deserializer expects on every op name.
 pub const SERDE_PREFIX: &str = "stable_mosaic.";
@@ -85,10 +85,7 @@ fn clone_op<'c: 'a, 'a>(
         .operands()
         .map(|v| mapped(values, v.to_raw()))
         .collect::<Result<Vec<_>>>()?;
-    let operands: Vec<_> = operands
-        .into_iter()
-        .map(crate::mosaic::emit::value)
-        .collect();
+    let operands: Vec<_> = operands.into_iter().map(super::emit::value).collect();
     let results: Vec<Type> = op.results().map(|r| r.r#type()).collect();
     let attributes: Vec<_> = op.attributes().collect();
     let regions = op

@@ -1,0 +1,53 @@
+//! One online-softmax step, shared by FlashAttention and FlashDecoding, and the one
+//! policy for rows that see no key.
+//!
+//! **The policy.** The running max starts at [`MAX_FLOOR`] (`-1e30`) instead of `-inf`.
+//! Masked scores are `-inf`, so `exp(score - max)` is exactly 0 for them, and
+//! `exp(old_max - new_max)` is never `exp(-inf + inf)` = NaN, even for a row that has seen
+//! no key yet. It costs nothing per step: no compare-and-select on the max, which is what a
+//! NaN-safe shift (`max` where finite, else 0) needs on every masked step. A row that sees
+//! no key ends with `l = 0`, so the kernels normalize its output to 0 and its logsumexp
+//! `m + log(l)` is `-inf`, as the references define; a combine of partials (split-KV
+//! decoding) needs no shift either, since every partial max is finite.
+
+use pallas_flash_ir::{DType, KernelBuilder, Value};
+
+/// Where the running max starts (see the module docs).
+pub const MAX_FLOOR: f64 = -1e30;
+
+/// The running statistics of a tile of query rows: max `m` and sum `l` (`[rows, 1]`),
+/// unnormalized output `acc` (`[rows, d]`), all f32.
+pub(crate) type Stats = [Value; 3];
+
+/// Folds the scores `s` (`[rows, cols]` f32, masked entries `-inf`) and the values `v`
+/// (`[cols, d]` in `dtype`) into `[m, l, acc]`, returning the new statistics.
+pub(crate) fn step(
+    k: &mut KernelBuilder,
+    s: Value,
+    [rows, cols, d]: [usize; 3],
+    [m_prev, l_prev, acc_prev]: Stats,
+    v: Value,
+    dtype: DType,
+) -> Stats {
+    let m_cur = k.reduce_max(s, 1);
+    let m_new = k.max(m_prev, m_cur);
+    let m_wide = k.broadcast(m_new, [rows, cols]);
+    let centered = k.sub(s, m_wide);
+    let p = k.exp(centered);
+    let m_diff = k.sub(m_prev, m_new);
+    // Rescales what was accumulated so far.
+    let alpha = k.exp(m_diff);
+    let l_kept = k.mul(alpha, l_prev);
+    let p_sum = k.sum(p, 1);
+    let l_new = k.add(l_kept, p_sum);
+    let alpha_wide = k.broadcast(alpha, [rows, d]);
+    let acc_kept = k.mul(acc_prev, alpha_wide);
+    let p_low = if dtype == DType::F32 {
+        p
+    } else {
+        k.cast(p, dtype)
+    };
+    let pv = k.dot(p_low, v);
+    let acc_new = k.add(acc_kept, pv);
+    [m_new, l_new, acc_new]
+}

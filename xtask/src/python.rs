@@ -1,0 +1,140 @@
+//! The Python package (`python/`): its pinned venv, `cargo xtask wheel` (maturin) and the
+//! pytest run of `cargo xtask test`.
+//!
+//! The venv lives in the plugin cache (`<cache>/python/jax-0.10.2`) and is made once from
+//! pinned versions; maturin is installed from its wheel checked by sha256; libtpu from the
+//! wheel `cargo xtask setup` already verified.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use pallas_flash_runtime::pinned;
+
+use crate::cmd;
+use crate::plugins::{self, Wheel};
+
+/// What the venv holds besides maturin and libtpu (the versions the package is tested with).
+const PINS: [&str; 7] = [
+    "jax==0.10.2",
+    "jaxlib==0.10.2",
+    "numpy==2.4.6",
+    "pytest==8.3.4",
+    "pluggy==1.5.0",
+    "iniconfig==2.0.0",
+    "packaging==24.2",
+];
+
+/// The maturin wheel, by version and sha256.
+fn maturin() -> Wheel {
+    Wheel {
+        project: "maturin",
+        version: "1.16.0",
+        wheel: "maturin-1.16.0-py3-none-manylinux2010_x86_64.manylinux_2_12_x86_64.musllinux_1_1_x86_64.whl",
+        sha256: "837db2f4d93d4899c3ac393fb3cc9eebf35b6002336e5d574f4a4fb6c49fe283",
+        target: None,
+        remedy: "install maturin 1.16.0 yourself and build with `maturin build -m python/Cargo.toml`".into(),
+    }
+}
+
+fn venv_dir() -> PathBuf {
+    pinned::cache_dir().join("python").join("jax-0.10.2")
+}
+
+/// The venv's python, creating the venv on first use.
+pub fn ensure_venv() -> Result<PathBuf, String> {
+    let venv = venv_dir();
+    let python = venv.join("bin/python");
+    let marker = venv.join(".pallas-flash-pins");
+    let wanted = format!(
+        "{} {} {}",
+        PINS.join(" "),
+        maturin().sha256,
+        pinned::LIBTPU.sha256
+    );
+    if std::fs::read_to_string(&marker).is_ok_and(|s| s == wanted) && python.is_file() {
+        println!("python: venv present in {}", venv.display());
+        return Ok(python);
+    }
+    println!("python: creating the pinned venv in {}", venv.display());
+    let _ = std::fs::remove_dir_all(&venv);
+    cmd::run(Command::new("python3").args(["-m", "venv"]).arg(&venv))?;
+    let maturin = plugins::pinned_wheel(&maturin())?;
+    let libtpu = plugins::pinned_wheel(&Wheel::from(&pinned::LIBTPU))?;
+    cmd::run(
+        Command::new(&python)
+            .args(["-m", "pip", "install", "--quiet"])
+            .args(PINS)
+            .arg(&maturin)
+            .arg(&libtpu),
+    )?;
+    std::fs::write(&marker, wanted)
+        .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+    Ok(python)
+}
+
+/// `cargo xtask wheel`: builds the `pallas-flash` wheel with maturin (a debug build) into
+/// `target/wheels/` and returns its path.
+pub fn wheel() -> Result<PathBuf, String> {
+    let python = ensure_venv()?;
+    let root = plugins::repo_root();
+    let out = root.join("target/wheels");
+    let _ = std::fs::remove_dir_all(&out);
+    cmd::run(
+        Command::new(python.with_file_name("maturin"))
+            .args(["build", "--manifest-path"])
+            .arg(root.join("python/Cargo.toml"))
+            .arg("--interpreter")
+            .arg(&python)
+            // A wheel for this machine's kind (Debian 12, libzstd from the MLIR packages), not
+            // a manylinux one: bundling libzstd would need patchelf.
+            .args(["--compatibility", "linux", "--auditwheel", "skip"])
+            .arg("--out")
+            .arg(&out),
+    )?;
+    let built = std::fs::read_dir(&out)
+        .map_err(|e| format!("cannot read {}: {e}", out.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.extension().is_some_and(|x| x == "whl"))
+        .ok_or_else(|| format!("maturin left no wheel in {}", out.display()))?;
+    println!("wheel: {}", built.display());
+    Ok(built)
+}
+
+/// Builds and installs the wheel into the venv, then runs the package's pytest suite (the
+/// byte-identity test runs this checkout's `pallas-flash` binary, built here too).
+pub fn test() -> Result<(), String> {
+    let built = wheel()?;
+    let python = ensure_venv()?;
+    cmd::run(
+        Command::new(&python)
+            .args([
+                "-m",
+                "pip",
+                "install",
+                "--quiet",
+                "--no-deps",
+                "--force-reinstall",
+            ])
+            .arg(&built),
+    )?;
+    cmd::cargo(
+        &[
+            "build",
+            "--package",
+            "pallas-flash",
+            "--bin",
+            "pallas-flash",
+        ],
+        &[],
+    )?;
+    let root = plugins::repo_root();
+    // From the tests' directory, so `import pallas_flash` is the installed wheel, not the
+    // source tree.
+    cmd::run(
+        Command::new(&python)
+            .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+            .arg(root.join("python/tests"))
+            .current_dir(root.join("python/tests"))
+            .env("PALLAS_FLASH_BIN", root.join("target/debug/pallas-flash")),
+    )
+}
