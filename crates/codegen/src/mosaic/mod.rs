@@ -41,6 +41,9 @@ pub struct MosaicModule {
     pub text: String,
     /// The serialized ("serde") form as MLIR bytecode v0: the custom call's `body`.
     pub bytecode: Vec<u8>,
+    /// The same serde module as MLIR generic text with locations (`stable_mosaic.*` op
+    /// names): what `pallas-flash-emulator` executes.
+    pub serde_text: String,
 }
 
 /// Validates `kernel` and lowers it to Mosaic.
@@ -69,8 +72,8 @@ pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
     manager.run(&mut module).map_err(|e| CodegenError::mlir("canonicalize + cse", format!("{e}: {}", mlir.take_errors())))?;
     verify(&mlir, &module)?;
     let text = module.as_operation().to_string();
-    let bytecode = crate::serde::serialize(ctx, &module)?;
-    Ok(MosaicModule { name: kernel.name.clone(), text, bytecode })
+    let (bytecode, serde_text) = crate::serde::serialize(ctx, &module)?;
+    Ok(MosaicModule { name: kernel.name.clone(), text, bytecode, serde_text })
 }
 
 /// Runs MLIR's verifier; a failure names the op's location (its IR path).
