@@ -41,11 +41,23 @@ pub enum CliError {
     #[error(transparent)]
     Runtime(#[from] runtime::Error),
 
-    #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    #[error("emulator: {0}")]
+    Emulator(#[from] pallas_flash::emulator::Error),
+
+    #[error(transparent)]
+    Interpret(#[from] pallas_flash::interpret::Error),
 
     #[error("{context}: {source}")]
-    Json { context: String, source: serde_json::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
+
+    #[error("{context}: {source}")]
+    Json {
+        context: String,
+        source: serde_json::Error,
+    },
 }
 
 impl CliError {
@@ -61,7 +73,11 @@ impl CliError {
 
     /// libtpu's compile-time HBM OOM (E1000), however it reached us.
     pub fn is_hbm_oom(&self) -> bool {
-        matches!(self, CliError::Runtime(runtime::Error::HbmOom { .. }) | CliError::Codegen(CodegenError::Compile(runtime::Error::HbmOom { .. })))
+        matches!(
+            self,
+            CliError::Runtime(runtime::Error::HbmOom { .. })
+                | CliError::Codegen(CodegenError::Compile(runtime::Error::HbmOom { .. }))
+        )
     }
 }
 

@@ -24,3 +24,6 @@ pub use pallas_flash_interpret as interpret;
 
 /// The catalog kernels: matmul, FlashAttention-2, FlashDecoding.
 pub use pallas_flash_kernels as kernels;
+
+/// Runs Mosaic (ours or JAX's) on the CPU with TPU semantics.
+pub use pallas_flash_emulator as emulator;

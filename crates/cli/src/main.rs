@@ -8,6 +8,8 @@ mod error;
 mod estimate;
 mod hlo_check;
 mod libtpu;
+mod run;
+mod run_mosaic;
 mod tune;
 
 use clap::{Parser, Subcommand};
@@ -39,6 +41,10 @@ enum Command {
     HloCheck(hlo_check::Args),
     /// Compile a StableHLO program for a TPU topology (no TPU needed) and print its report.
     CompileStablehlo(compile_stablehlo::Args),
+    /// Run a catalog kernel's Mosaic on the CPU (the emulator) and compare it with interpret.
+    Run(run::Args),
+    /// Run any Mosaic module (generic-form text, ours or dumped from JAX) on the CPU.
+    RunMosaic(run_mosaic::Args),
     /// Internal: the isolated compile worker (reads a request on stdin).
     #[command(name = WORKER_SUBCOMMAND, hide = true)]
     Worker,
@@ -54,6 +60,10 @@ fn main() -> ExitCode {
         Command::Bench(args) => error::exit_code(bench::run(&args)),
         Command::HloCheck(args) => hlo_check::run(&args),
         Command::CompileStablehlo(args) => compile_stablehlo::run(&args),
-        Command::Worker => ExitCode::from(u8::try_from(pallas_flash::runtime::worker::serve()).unwrap_or(2)),
+        Command::Run(args) => error::exit_code(run::run(&args)),
+        Command::RunMosaic(args) => error::exit_code(run_mosaic::run(&args)),
+        Command::Worker => {
+            ExitCode::from(u8::try_from(pallas_flash::runtime::worker::serve()).unwrap_or(2))
+        }
     }
 }
