@@ -447,3 +447,42 @@ fn poison(mem: &mut Memory, block: usize) {
         v.fill(POISON);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn abi(grid: Vec<usize>, parallel: Vec<bool>) -> KernelAbi {
+        KernelAbi {
+            kernel: "k".into(),
+            grid,
+            parallel,
+            prefetch: vec![],
+            operands: vec![],
+            windows: vec![],
+            scratch: vec![],
+        }
+    }
+
+    #[test]
+    fn shuffled_steps_permute_parallel_tuples_and_keep_arbitrary_axes_in_order() {
+        let abi = abi(vec![4, 3, 5], vec![true, true, false]);
+        let in_order = steps(&abi, GridOrder::InOrder);
+        let shuffled = steps(&abi, GridOrder::Shuffled(1));
+        assert_eq!(in_order.len(), 60);
+        assert_ne!(shuffled, in_order);
+        let mut sorted = shuffled.clone();
+        sorted.sort();
+        assert_eq!(sorted, in_order, "a permutation of the grid");
+        for chunk in shuffled.chunks(5) {
+            assert!(
+                chunk.iter().all(|s| s[..2] == chunk[0][..2]),
+                "one parallel tuple at a time"
+            );
+            assert!(
+                chunk.iter().enumerate().all(|(k, s)| s[2] == k as i64),
+                "arbitrary axis in order"
+            );
+        }
+    }
+}

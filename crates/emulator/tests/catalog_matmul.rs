@@ -3,9 +3,10 @@
 
 mod common;
 
-use common::{assert_agrees_with_interpret, emulate, relative_error};
+use common::{assert_agrees_with_interpret, emulate, emulate_text, mosaic, relative_error};
 use half::bf16;
 use ndarray::{Array2, ArrayD};
+use pallas_flash_emulator::GridOrder;
 use pallas_flash_interpret::HostArray;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::matmul::{MatmulBlocks, MatmulConfig};
@@ -49,6 +50,12 @@ fn check(cfg: MatmulConfig, seed: u64) {
         "{cfg:?}: error {err:.2e} against the f64 product"
     );
     assert_agrees_with_interpret(&kernel, &args, &out, 1e-5);
+    // Parallel (M, N) blocks in another order: the K accumulation is order-independent.
+    let shuffled = emulate_text(&kernel, &mosaic(&kernel), &args, GridOrder::Shuffled(seed));
+    assert_eq!(
+        shuffled, out,
+        "{cfg:?}: the result depends on the order of parallel steps"
+    );
 }
 
 proptest! {

@@ -255,21 +255,26 @@ pub fn describe_location(raw: &str, aliases: &HashMap<String, Alias>) -> String 
         .step_by(2)
         .filter(|s| !s.is_empty())
         .collect();
-    let name = quoted.first().copied();
-    let file = expanded
+    let after_quotes = expanded.split('"').skip(2).step_by(2);
+    let file_at = expanded
         .split('"')
         .skip(1)
         .step_by(2)
-        .zip(expanded.split('"').skip(2).step_by(2))
+        .zip(after_quotes)
         .find_map(|(path, after)| {
             let line: String = after
                 .strip_prefix(':')?
                 .chars()
                 .take_while(|ch| ch.is_ascii_digit())
                 .collect();
-            (!line.is_empty())
-                .then(|| format!("{}:{line}", path.rsplit('/').next().unwrap_or(path)))
+            (!line.is_empty()).then_some((path, line))
         });
+    let name = quoted
+        .iter()
+        .find(|q| file_at.as_ref().is_none_or(|(path, _)| path != *q))
+        .copied();
+    let file =
+        file_at.map(|(path, line)| format!("{}:{line}", path.rsplit('/').next().unwrap_or(path)));
     match (name, file) {
         (Some(n), Some(f)) => format!("{n} ({f})"),
         (Some(n), None) => n.to_string(),
