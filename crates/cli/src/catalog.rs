@@ -5,9 +5,7 @@
 
 use pallas_flash::ir::{validate, DType, Kernel, KernelInfo};
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
-use pallas_flash::kernels::flash_decoding::{
-    paged_kernel, split_kernel, FlashDecodingConfig, KvLengths, PagedCache,
-};
+use pallas_flash::kernels::flash_decoding::{paged_kernel, split_kernel, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
 use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::search::{Attention, Blocks, Family};
@@ -65,20 +63,10 @@ impl std::str::FromStr for TargetSpec {
         };
         let chip: Target = chip_name.parse()?;
         let topology = match shape {
-            Some(shape)
-                if !shape.is_empty()
-                    && shape
-                        .split('x')
-                        .all(|d| d.parse::<u32>().is_ok_and(|d| d > 0)) =>
-            {
+            Some(shape) if !shape.is_empty() && shape.split('x').all(|d| d.parse::<u32>().is_ok_and(|d| d > 0)) => {
                 format!("{}:{shape}", chip.name)
             }
-            Some(shape) => {
-                return Err(CliError::Flag(format!(
-                    "bad topology shape `{shape}` in `{text}`: use e.g. {}:2x2",
-                    chip.name
-                )))
-            }
+            Some(shape) => return Err(CliError::Flag(format!("bad topology shape `{shape}` in `{text}`: use e.g. {}:2x2", chip.name))),
             None => chip.topology.to_string(),
         };
         Ok(TargetSpec { chip, topology })
@@ -89,11 +77,7 @@ impl TargetSpec {
     /// Chips in the topology (`v5e:2x2` is 4).
     pub fn chips(&self) -> usize {
         let shape = self.topology.split_once(':').map_or("", |(_, shape)| shape);
-        shape
-            .split('x')
-            .filter_map(|d| d.parse::<usize>().ok())
-            .product::<usize>()
-            .max(1)
+        shape.split('x').filter_map(|d| d.parse::<usize>().ok()).product::<usize>().max(1)
     }
 }
 
@@ -219,29 +203,15 @@ impl Problem {
     pub fn from_args(kernel: KernelName, args: &ShapeArgs) -> Result<Problem, CliError> {
         match kernel {
             KernelName::Matmul => matmul(args).map(Problem::Matmul),
-            KernelName::FlashAttention => {
-                attention("flash-attention", args).map(Problem::FlashAttention)
-            }
-            KernelName::FlashAttentionBackward => {
-                attention("flash-attention-backward", args).map(Problem::FlashAttentionBackward)
-            }
-            KernelName::FlashDecoding => {
-                decoding("flash-decoding", args).map(Problem::FlashDecoding)
-            }
+            KernelName::FlashAttention => attention("flash-attention", args).map(Problem::FlashAttention),
+            KernelName::FlashAttentionBackward => attention("flash-attention-backward", args).map(Problem::FlashAttentionBackward),
+            KernelName::FlashDecoding => decoding("flash-decoding", args).map(Problem::FlashDecoding),
             KernelName::PagedDecoding => {
                 let cfg = decoding("paged-decoding", args)?;
-                let page_size = args
-                    .page_size
-                    .unwrap_or(DEFAULT_PAGE_SIZE.min(cfg.block_kv));
+                let page_size = args.page_size.unwrap_or(DEFAULT_PAGE_SIZE.min(cfg.block_kv));
                 // Exactly the pages the batch needs: every row at --kv-len.
                 let num_pages = cfg.batch * cfg.max_kv_len.div_ceil(page_size.max(1));
-                Ok(Problem::PagedDecoding(
-                    cfg,
-                    PagedCache {
-                        page_size,
-                        num_pages,
-                    },
-                ))
+                Ok(Problem::PagedDecoding(cfg, PagedCache { page_size, num_pages }))
             }
         }
     }
@@ -261,71 +231,44 @@ impl Problem {
         let attention = |name: &str, c: &FlashAttentionConfig| {
             let causal = if c.causal { " causal" } else { "" };
             let d = c.dtype.name();
-            format!(
-                "{name}{causal} b{} h{} kvh{} n{} kv{} d{} {d}",
-                c.batch, c.q_heads, c.kv_heads, c.seq_q, c.seq_kv, c.head_dim
-            )
+            format!("{name}{causal} b{} h{} kvh{} n{} kv{} d{} {d}", c.batch, c.q_heads, c.kv_heads, c.seq_q, c.seq_kv, c.head_dim)
         };
         let decoding = |name: &str, c: &FlashDecodingConfig| {
-            format!(
-                "{name} b{} h{} kvh{} kv{} d{} splits{}",
-                c.batch, c.q_heads, c.kv_heads, c.max_kv_len, c.head_dim, c.splits
-            )
+            format!("{name} b{} h{} kvh{} kv{} d{} splits{}", c.batch, c.q_heads, c.kv_heads, c.max_kv_len, c.head_dim, c.splits)
         };
         match self {
             Problem::Matmul(c) => format!("matmul {}x{}x{} {}", c.m, c.n, c.k, c.dtype.name()),
             Problem::FlashAttention(c) => attention("flash-attention", c),
             Problem::FlashAttentionBackward(c) => attention("flash-attention-backward", c),
             Problem::FlashDecoding(c) => decoding("flash-decoding", c),
-            Problem::PagedDecoding(c, cache) => {
-                format!("{} page{}", decoding("paged-decoding", c), cache.page_size)
-            }
+            Problem::PagedDecoding(c, cache) => format!("{} page{}", decoding("paged-decoding", c), cache.page_size),
         }
     }
 
     /// Current block sizes, named as the tiling search names them.
     pub fn blocks(&self) -> Blocks {
         match self {
-            Problem::Matmul(c) => vec![
-                ("bm", c.blocks.bm),
-                ("bk", c.blocks.bk),
-                ("bn", c.blocks.bn),
-            ],
+            Problem::Matmul(c) => vec![("bm", c.blocks.bm), ("bk", c.blocks.bk), ("bn", c.blocks.bn)],
             Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => {
                 let b = c.blocks.unwrap_or_else(|| c.default_blocks());
                 vec![("block_q", b.block_q), ("block_kv", b.block_kv)]
             }
-            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
-                vec![("block_kv", c.block_kv)]
-            }
+            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => vec![("block_kv", c.block_kv)],
         }
     }
 
     /// The same problem with `blocks` (named as [`Problem::blocks`] names them).
     pub fn with_blocks(&self, blocks: &Blocks) -> Problem {
-        let get = |name: &str, current: usize| {
-            blocks
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(current, |(_, v)| *v)
-        };
+        let get = |name: &str, current: usize| blocks.iter().find(|(n, _)| *n == name).map_or(current, |(_, v)| *v);
         let attention = |c: &FlashAttentionConfig| {
             let b = c.blocks.unwrap_or_else(|| c.default_blocks());
-            c.clone().blocks(BlockSizes::measured(
-                get("block_q", b.block_q),
-                get("block_kv", b.block_kv),
-            ))
+            c.clone().blocks(BlockSizes::measured(get("block_q", b.block_q), get("block_kv", b.block_kv)))
         };
-        let decoding =
-            |c: &FlashDecodingConfig| c.clone().with_splits(c.splits, get("block_kv", c.block_kv));
+        let decoding = |c: &FlashDecodingConfig| c.clone().with_splits(c.splits, get("block_kv", c.block_kv));
         match self {
             Problem::Matmul(c) => {
                 let b = c.blocks;
-                Problem::Matmul(c.blocks(MatmulBlocks::new(
-                    get("bm", b.bm),
-                    get("bn", b.bn),
-                    get("bk", b.bk),
-                )))
+                Problem::Matmul(c.blocks(MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))))
             }
             Problem::FlashAttention(c) => Problem::FlashAttention(attention(c)),
             Problem::FlashAttentionBackward(c) => Problem::FlashAttentionBackward(attention(c)),
@@ -346,13 +289,7 @@ impl Problem {
             causal: c.causal,
         };
         match self {
-            Problem::Matmul(c) => Family::Matmul {
-                m: c.m,
-                k: c.k,
-                n: c.n,
-                dtype: c.dtype,
-                out_dtype: DType::F32,
-            },
+            Problem::Matmul(c) => Family::Matmul { m: c.m, k: c.k, n: c.n, dtype: c.dtype, out_dtype: DType::F32 },
             Problem::FlashAttention(c) => Family::FlashFwd(attention(c)),
             Problem::FlashAttentionBackward(c) => Family::FlashBwd(attention(c)),
             Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => Family::Decode {
@@ -369,9 +306,7 @@ impl Problem {
     pub fn vmem_limit_bytes(&self) -> Option<u64> {
         match self {
             Problem::Matmul(c) => c.vmem_limit_bytes,
-            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => {
-                Some(c.vmem_limit_bytes.unwrap_or_else(|| c.default_vmem_limit()))
-            }
+            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => Some(c.vmem_limit_bytes.unwrap_or_else(|| c.default_vmem_limit())),
             Problem::FlashDecoding(_) | Problem::PagedDecoding(..) => None,
         }
     }
@@ -384,9 +319,7 @@ impl Problem {
             // dQ, dK, dV and the recomputed scores and dP: 2.5× the forward (docs/design.md §8).
             Problem::FlashAttentionBackward(c) => 2.5 * attention_flops(c),
             Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
-                4.0 * (c.batch * c.q_heads * c.q_len) as f64
-                    * c.max_kv_len as f64
-                    * c.head_dim as f64
+                4.0 * (c.batch * c.q_heads * c.q_len) as f64 * c.max_kv_len as f64 * c.head_dim as f64
             }
         }
     }
@@ -406,9 +339,7 @@ impl Problem {
             Problem::FlashAttentionBackward(c) => attention(c, 4.0, 4.0),
             // The KV cache dominates: k and v once; q and the output are a few rows.
             Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
-                let kv = 2.0
-                    * (c.batch * c.kv_heads * c.max_kv_len * c.head_dim) as f64
-                    * f64::from(c.kv_dtype.dtype().byte_size());
+                let kv = 2.0 * (c.batch * c.kv_heads * c.max_kv_len * c.head_dim) as f64 * f64::from(c.kv_dtype.dtype().byte_size());
                 kv + 2.0 * (c.batch * c.q_heads * c.q_len * c.head_dim) as f64 * 2.0
             }
         }
@@ -420,9 +351,7 @@ impl Problem {
     pub fn tokens(&self) -> f64 {
         match self {
             Problem::Matmul(c) => c.m as f64,
-            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => {
-                (c.batch * c.seq_q) as f64
-            }
+            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => (c.batch * c.seq_q) as f64,
             Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => (c.batch * c.q_len) as f64,
         }
     }
@@ -432,25 +361,13 @@ impl Problem {
             let info = validate(&kernel).map_err(flash_attention::FlashAttentionError::from)?;
             Ok::<_, CliError>(BuiltKernel { kernel, info })
         };
-        let single = |(kernel, info)| Built {
-            kernels: vec![BuiltKernel { kernel, info }],
-            wiring: Wiring::Single,
-        };
+        let single = |(kernel, info)| Built { kernels: vec![BuiltKernel { kernel, info }], wiring: Wiring::Single };
         Ok(match self {
             Problem::Matmul(c) => single(c.build()?),
-            Problem::FlashAttention(c) => Built {
-                kernels: vec![attention_kernel(flash_attention::forward(c)?)?],
-                wiring: Wiring::Single,
-            },
+            Problem::FlashAttention(c) => Built { kernels: vec![attention_kernel(flash_attention::forward(c)?)?], wiring: Wiring::Single },
             Problem::FlashAttentionBackward(c) => {
                 let kernels = flash_attention::backward(c)?;
-                Built {
-                    kernels: vec![
-                        attention_kernel(kernels.dq)?,
-                        attention_kernel(kernels.dkv)?,
-                    ],
-                    wiring: Wiring::AttentionBackward,
-                }
+                Built { kernels: vec![attention_kernel(kernels.dq)?, attention_kernel(kernels.dkv)?], wiring: Wiring::AttentionBackward }
             }
             Problem::FlashDecoding(c) => single(split_kernel(c)?),
             Problem::PagedDecoding(c, cache) => single(paged_kernel(c, *cache)?),
@@ -460,36 +377,16 @@ impl Problem {
 
 /// Causal attention keeps half the pairs; two matmuls of `2·N_q·N_kv·D` per head.
 fn attention_flops(c: &FlashAttentionConfig) -> f64 {
-    let full =
-        4.0 * (c.batch * c.q_heads) as f64 * c.seq_q as f64 * c.seq_kv as f64 * c.head_dim as f64;
-    if c.causal {
-        full / 2.0
-    } else {
-        full
-    }
+    let full = 4.0 * (c.batch * c.q_heads) as f64 * c.seq_q as f64 * c.seq_kv as f64 * c.head_dim as f64;
+    if c.causal { full / 2.0 } else { full }
 }
 
 fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
-    args.only(
-        "matmul",
-        &[
-            "--m",
-            "--n",
-            "--k",
-            "--block-m",
-            "--block-n",
-            "--block-k",
-            "--vmem-limit-mib",
-        ],
-    )?;
+    args.only("matmul", &["--m", "--n", "--k", "--block-m", "--block-n", "--block-k", "--vmem-limit-mib"])?;
     let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
     let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
     let b = cfg.blocks;
-    cfg = cfg.blocks(MatmulBlocks::new(
-        args.block_m.unwrap_or(b.bm),
-        args.block_n.unwrap_or(b.bn),
-        args.block_k.unwrap_or(b.bk),
-    ));
+    cfg = cfg.blocks(MatmulBlocks::new(args.block_m.unwrap_or(b.bm), args.block_n.unwrap_or(b.bn), args.block_k.unwrap_or(b.bk)));
     if let Some(mib) = args.vmem_limit_mib {
         cfg = cfg.vmem_limit_bytes(mib << 20);
     }
@@ -497,18 +394,7 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
 }
 
 fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliError> {
-    let takes = [
-        "--batch",
-        "--heads",
-        "--kv-heads",
-        "--seq",
-        "--kv-len",
-        "--head-dim",
-        "--causal",
-        "--block-q",
-        "--block-kv",
-        "--vmem-limit-mib",
-    ];
+    let takes = ["--batch", "--heads", "--kv-heads", "--seq", "--kv-len", "--head-dim", "--causal", "--block-q", "--block-kv", "--vmem-limit-mib"];
     args.only(name, &takes)?;
     let (batch, heads, seq, head_dim) = ATTENTION_DEFAULTS;
     let heads = args.heads.unwrap_or(heads);
@@ -525,10 +411,7 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
     .causal(args.causal);
     if args.block_q.is_some() || args.block_kv.is_some() {
         let d = cfg.default_blocks();
-        cfg = cfg.blocks(BlockSizes::measured(
-            args.block_q.unwrap_or(d.block_q),
-            args.block_kv.unwrap_or(d.block_kv),
-        ));
+        cfg = cfg.blocks(BlockSizes::measured(args.block_q.unwrap_or(d.block_q), args.block_kv.unwrap_or(d.block_kv)));
     }
     if let Some(mib) = args.vmem_limit_mib {
         cfg = cfg.vmem_limit_bytes(mib << 20);
@@ -539,41 +422,19 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
 /// The decode problem of `flash-decoding` and `paged-decoding`: every row at `--kv-len`,
 /// as static lengths, so libtpu's profiler sees every block (docs/design.md §8).
 fn decoding(name: &str, args: &ShapeArgs) -> Result<FlashDecodingConfig, CliError> {
-    let takes = [
-        "--batch",
-        "--heads",
-        "--kv-heads",
-        "--kv-len",
-        "--head-dim",
-        "--block-kv",
-        "--splits",
-        "--page-size",
-    ];
+    let takes = ["--batch", "--heads", "--kv-heads", "--kv-len", "--head-dim", "--block-kv", "--splits", "--page-size"];
     let paged = name == "paged-decoding";
     args.only(name, &takes[..takes.len() - usize::from(!paged)])?;
     if args.dtype != DType::Bf16 {
-        return Err(CliError::Flag(format!(
-            "{name} takes a bf16 cache (int8 caches are a library option, not a flag yet)"
-        )));
+        return Err(CliError::Flag(format!("{name} takes a bf16 cache (int8 caches are a library option, not a flag yet)")));
     }
     let (batch, heads, kv_len, head_dim) = DECODE_DEFAULTS;
     let heads = args.heads.unwrap_or(heads);
     let kv_len = args.kv_len.unwrap_or(kv_len);
-    let cfg = FlashDecodingConfig::new(
-        args.batch.unwrap_or(batch),
-        heads,
-        args.kv_heads.unwrap_or(heads),
-        args.head_dim.unwrap_or(head_dim),
-        kv_len,
-    );
+    let cfg = FlashDecodingConfig::new(args.batch.unwrap_or(batch), heads, args.kv_heads.unwrap_or(heads), args.head_dim.unwrap_or(head_dim), kv_len);
     let measured = cfg.default_blocks();
-    let (splits, block_kv) = (
-        args.splits.unwrap_or(measured.splits),
-        args.block_kv.unwrap_or(measured.block_kv),
-    );
-    Ok(cfg
-        .with_splits(splits, block_kv)
-        .with_lengths(KvLengths::Uniform(kv_len)))
+    let (splits, block_kv) = (args.splits.unwrap_or(measured.splits), args.block_kv.unwrap_or(measured.block_kv));
+    Ok(cfg.with_splits(splits, block_kv).with_lengths(KvLengths::Uniform(kv_len)))
 }
 
 impl ShapeArgs {
@@ -598,11 +459,7 @@ impl ShapeArgs {
             ("--splits", self.splits),
             ("--page-size", self.page_size),
         ];
-        let mut given: Vec<&'static str> = sizes
-            .iter()
-            .filter(|(_, v)| v.is_some())
-            .map(|(name, _)| *name)
-            .collect();
+        let mut given: Vec<&'static str> = sizes.iter().filter(|(_, v)| v.is_some()).map(|(name, _)| *name).collect();
         given.extend(self.causal.then_some("--causal"));
         given.extend(self.vmem_limit_mib.is_some().then_some("--vmem-limit-mib"));
         given
@@ -610,18 +467,10 @@ impl ShapeArgs {
 
     /// An error naming every given flag `kernel` does not take, and the ones it does.
     fn only(&self, kernel: &str, takes: &[&str]) -> Result<(), CliError> {
-        let extra: Vec<&str> = self
-            .given()
-            .into_iter()
-            .filter(|flag| !takes.contains(flag))
-            .collect();
+        let extra: Vec<&str> = self.given().into_iter().filter(|flag| !takes.contains(flag)).collect();
         match extra.is_empty() {
             true => Ok(()),
-            false => Err(CliError::Flag(format!(
-                "{} do(es) not apply to {kernel}: it takes {}",
-                extra.join(", "),
-                takes.join(" ")
-            ))),
+            false => Err(CliError::Flag(format!("{} do(es) not apply to {kernel}: it takes {}", extra.join(", "), takes.join(" ")))),
         }
     }
 }
@@ -658,105 +507,44 @@ mod tests {
     }
 
     fn problem(args: &[&str]) -> Result<Problem, String> {
-        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied()))
-            .map_err(|e| e.to_string())?;
+        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied())).map_err(|e| e.to_string())?;
         Problem::from_args(KernelName::Matmul, &cli.shape).map_err(|e| e.to_string())
     }
 
     #[test]
     fn targets_name_a_chip_and_optionally_a_topology() {
         let spec: TargetSpec = "v5e:2x2".parse().unwrap();
-        assert_eq!(
-            (spec.chip.name, spec.topology.as_str(), spec.chips()),
-            ("v5e", "v5e:2x2", 4)
-        );
+        assert_eq!((spec.chip.name, spec.topology.as_str(), spec.chips()), ("v5e", "v5e:2x2", 4));
         assert_eq!("v5e".parse::<TargetSpec>().unwrap().chips(), 1);
         assert_eq!("v6e".parse::<TargetSpec>().unwrap().topology, "v6e:1x1");
-        assert!("v5e:2xq"
-            .parse::<TargetSpec>()
-            .unwrap_err()
-            .to_string()
-            .contains("use e.g. v5e:2x2"));
-        assert!("v9"
-            .parse::<TargetSpec>()
-            .unwrap_err()
-            .to_string()
-            .contains("known targets"));
+        assert!("v5e:2xq".parse::<TargetSpec>().unwrap_err().to_string().contains("use e.g. v5e:2x2"));
+        assert!("v9".parse::<TargetSpec>().unwrap_err().to_string().contains("known targets"));
     }
 
     #[test]
     fn matmul_flags_set_the_config_and_attention_flags_are_refused() {
-        let Ok(Problem::Matmul(c)) =
-            problem(&["--m", "1024", "--block-k", "256", "--dtype", "f32"])
-        else {
-            panic!("a matmul")
-        };
-        assert_eq!(
-            (c.m, c.n, c.k, c.blocks.bk, c.dtype),
-            (1024, 2048, 2048, 256, DType::F32)
-        );
+        let Ok(Problem::Matmul(c)) = problem(&["--m", "1024", "--block-k", "256", "--dtype", "f32"]) else { panic!("a matmul") };
+        assert_eq!((c.m, c.n, c.k, c.blocks.bk, c.dtype), (1024, 2048, 2048, 256, DType::F32));
         let err = problem(&["--seq", "128", "--causal"]).unwrap_err();
-        assert!(
-            err.contains("--seq, --causal do(es) not apply to matmul"),
-            "{err}"
-        );
+        assert!(err.contains("--seq, --causal do(es) not apply to matmul"), "{err}");
     }
 
     #[test]
     fn attention_flags_fill_the_config_and_matmul_flags_are_refused() {
-        let cli = Cli::try_parse_from([
-            "x",
-            "--seq",
-            "1024",
-            "--heads",
-            "4",
-            "--kv-heads",
-            "2",
-            "--causal",
-            "--block-q",
-            "256",
-        ])
-        .unwrap();
-        let Ok(Problem::FlashAttention(c)) =
-            Problem::from_args(KernelName::FlashAttention, &cli.shape)
-        else {
-            panic!("an attention problem")
-        };
-        assert_eq!(
-            (c.q_heads, c.kv_heads, c.seq_kv, c.causal),
-            (4, 2, 1024, true)
-        );
+        let cli = Cli::try_parse_from(["x", "--seq", "1024", "--heads", "4", "--kv-heads", "2", "--causal", "--block-q", "256"]).unwrap();
+        let Ok(Problem::FlashAttention(c)) = Problem::from_args(KernelName::FlashAttention, &cli.shape) else { panic!("an attention problem") };
+        assert_eq!((c.q_heads, c.kv_heads, c.seq_kv, c.causal), (4, 2, 1024, true));
         assert_eq!(c.blocks.map(|b| b.block_q), Some(256));
         let cli = Cli::try_parse_from(["x", "--m", "128"]).unwrap();
         let err = Problem::from_args(KernelName::FlashAttention, &cli.shape).unwrap_err();
-        assert!(
-            err.to_string()
-                .contains("--m do(es) not apply to flash-attention"),
-            "{err}"
-        );
+        assert!(err.to_string().contains("--m do(es) not apply to flash-attention"), "{err}");
     }
 
     #[test]
     fn decoding_uses_static_lengths_so_the_profiler_sees_every_block() {
-        let cli = Cli::try_parse_from([
-            "x",
-            "--kv-len",
-            "4096",
-            "--block-kv",
-            "1024",
-            "--splits",
-            "2",
-        ])
-        .unwrap();
-        let Ok(Problem::FlashDecoding(c)) =
-            Problem::from_args(KernelName::FlashDecoding, &cli.shape)
-        else {
-            panic!("a decode problem")
-        };
-        assert_eq!(
-            (c.max_kv_len, c.block_kv, c.splits, c.lengths),
-            (4096, 1024, 2, KvLengths::Uniform(4096))
-        );
+        let cli = Cli::try_parse_from(["x", "--kv-len", "4096", "--block-kv", "1024", "--splits", "2"]).unwrap();
+        let Ok(Problem::FlashDecoding(c)) = Problem::from_args(KernelName::FlashDecoding, &cli.shape) else { panic!("a decode problem") };
+        assert_eq!((c.max_kv_len, c.block_kv, c.splits, c.lengths), (4096, 1024, 2, KvLengths::Uniform(4096)));
         let cli = Cli::try_parse_from(["x", "--causal"]).unwrap();
         assert!(Problem::from_args(KernelName::FlashDecoding, &cli.shape).is_err());
     }
@@ -766,14 +554,8 @@ mod tests {
         for n in [512, 2048, 8192] {
             let cfg = FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true);
             let problem = Problem::FlashAttention(cfg.clone());
-            let Problem::FlashAttention(tuned) = problem.with_blocks(&problem.blocks()) else {
-                panic!("attention")
-            };
-            assert_eq!(
-                tuned.blocks,
-                Some(cfg.default_blocks()),
-                "N={n}: the default's row in `tune` is the real default"
-            );
+            let Problem::FlashAttention(tuned) = problem.with_blocks(&problem.blocks()) else { panic!("attention") };
+            assert_eq!(tuned.blocks, Some(cfg.default_blocks()), "N={n}: the default's row in `tune` is the real default");
         }
     }
 
@@ -787,26 +569,9 @@ mod tests {
     #[test]
     fn misaligned_and_oversized_blocks_fail_the_target_check() {
         let v5e = Target::v5e();
-        let built = problem(&["--m", "512", "--block-m", "4"])
-            .unwrap()
-            .build()
-            .unwrap();
+        let built = problem(&["--m", "512", "--block-m", "4"]).unwrap().build().unwrap();
         assert!(matches!(built.check(&v5e), Err(CliError::Alignment(_))));
-        let big = problem(&[
-            "--m",
-            "4096",
-            "--n",
-            "4096",
-            "--k",
-            "4096",
-            "--block-m",
-            "4096",
-            "--block-n",
-            "4096",
-            "--block-k",
-            "512",
-        ])
-        .unwrap();
+        let big = problem(&["--m", "4096", "--n", "4096", "--k", "4096", "--block-m", "4096", "--block-n", "4096", "--block-k", "512"]).unwrap();
         let err = big.build().unwrap().check(&v5e).unwrap_err();
         assert!(matches!(err, CliError::Budget(_)), "{err}");
     }

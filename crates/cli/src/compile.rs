@@ -36,66 +36,28 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let built = problem.build()?;
     let chip = &args.shape.target.chip;
     let budgets = built.check(chip)?;
-    let predicted: Vec<String> = built
-        .kernels
-        .iter()
-        .flat_map(|k| copy_trap::predict(chip, &k.kernel))
-        .map(|t| t.to_string())
-        .collect();
+    let predicted: Vec<String> = built.kernels.iter().flat_map(|k| copy_trap::predict(chip, &k.kernel)).map(|t| t.to_string()).collect();
     if !args.json {
         print_plan(&problem, &args.shape.target, &budgets, &predicted);
     }
     let compiled = compile_kernel(&built, &args.shape.target.topology, !args.no_profile)?;
-    let work = Work {
-        flops: problem.flops(),
-        min_hbm_bytes: problem.min_hbm_bytes(),
-    };
-    let estimate = compiled
-        .output
-        .profile
-        .as_ref()
-        .map(|p| Estimate::new(chip, p.total_cycles(), work));
+    let work = Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() };
+    let estimate = compiled.output.profile.as_ref().map(|p| Estimate::new(chip, p.total_cycles(), work));
     let verdict = CopyTrapVerdict::of(&compiled.output);
-    let report = json_report(
-        &problem,
-        args,
-        &budgets,
-        &compiled,
-        estimate.as_ref(),
-        &verdict,
-        &predicted,
-    );
+    let report = json_report(&problem, args, &budgets, &compiled, estimate.as_ref(), &verdict, &predicted);
     if let Some(dir) = &args.out {
         write_artifacts(dir, &compiled, &report)?;
     }
     if args.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(CliError::json("encoding the report"))?
-        );
+        println!("{}", serde_json::to_string_pretty(&report).map_err(CliError::json("encoding the report"))?);
     } else {
-        print_result(
-            &compiled,
-            estimate.as_ref(),
-            &verdict,
-            &budgets,
-            args.out.as_deref(),
-        );
+        print_result(&compiled, estimate.as_ref(), &verdict, &budgets, args.out.as_deref());
     }
     Ok(())
 }
 
-fn print_plan(
-    problem: &Problem,
-    target: &TargetSpec,
-    budgets: &[VmemBudget],
-    predicted: &[String],
-) {
-    let blocks: Vec<String> = problem
-        .blocks()
-        .iter()
-        .map(|(n, v)| format!("{n}={v}"))
-        .collect();
+fn print_plan(problem: &Problem, target: &TargetSpec, budgets: &[VmemBudget], predicted: &[String]) {
+    let blocks: Vec<String> = problem.blocks().iter().map(|(n, v)| format!("{n}={v}")).collect();
     println!("kernel       {} on {}", problem.describe(), target.topology);
     if target.chips() > 1 {
         println!(
@@ -104,18 +66,11 @@ fn print_plan(
         );
     }
     for budget in budgets {
-        println!(
-            "tiling       {}: grid {:?}, blocks {}, alignment ok",
-            budget.kernel,
-            budget.grid,
-            blocks.join(" ")
-        );
+        println!("tiling       {}: grid {:?}, blocks {}, alignment ok", budget.kernel, budget.grid, blocks.join(" "));
     }
     match predicted {
         [] => println!("relayouts    none predicted (every operand row-major and tile-aligned)"),
-        traps => traps
-            .iter()
-            .for_each(|t| println!("relayouts    predicted: {t}")),
+        traps => traps.iter().for_each(|t| println!("relayouts    predicted: {t}")),
     }
     for budget in budgets {
         println!();
@@ -129,20 +84,10 @@ fn peak_model(budgets: &[VmemBudget]) -> u64 {
     budgets.iter().map(VmemBudget::total).max().unwrap_or(0)
 }
 
-fn print_result(
-    c: &CompiledKernel,
-    estimate: Option<&Estimate>,
-    verdict: &CopyTrapVerdict,
-    budgets: &[VmemBudget],
-    out: Option<&Path>,
-) {
+fn print_result(c: &CompiledKernel, estimate: Option<&Estimate>, verdict: &CopyTrapVerdict, budgets: &[VmemBudget], out: Option<&Path>) {
     let r = &c.output.report;
     let m = &r.memory_stats;
-    println!(
-        "compiled     {} in {:.0} ms (libtpu, deviceless)",
-        r.name,
-        r.compile_seconds * 1e3
-    );
+    println!("compiled     {} in {:.0} ms (libtpu, deviceless)", r.name, r.compile_seconds * 1e3);
     println!(
         "HBM          arguments {}, outputs {}, temporaries {}, code {}",
         human(m.argument_bytes),
@@ -213,37 +158,22 @@ fn json_report(
     })
 }
 
-fn write_artifacts(
-    dir: &Path,
-    c: &CompiledKernel,
-    report: &serde_json::Value,
-) -> Result<(), CliError> {
-    std::fs::create_dir_all(dir)
-        .map_err(CliError::io(format!("cannot create {}", dir.display())))?;
-    let report_text =
-        serde_json::to_string_pretty(report).map_err(CliError::json("encoding the report"))?;
+fn write_artifacts(dir: &Path, c: &CompiledKernel, report: &serde_json::Value) -> Result<(), CliError> {
+    std::fs::create_dir_all(dir).map_err(CliError::io(format!("cannot create {}", dir.display())))?;
+    let report_text = serde_json::to_string_pretty(report).map_err(CliError::json("encoding the report"))?;
     // Named like XLA's dumps, so `pallas-flash hlo-check <dir>` finds it.
     let hlo_name = format!("kernel.{}", pallas_flash::hlo::dump::OPTIMIZED_SUFFIX);
     let files: [(&str, &[u8]); 6] = [
         ("kernel.mosaic.mlir", c.mosaic_text.as_bytes()),
         ("program.stablehlo.mlir", c.stablehlo.as_bytes()),
-        (
-            &hlo_name,
-            c.output
-                .report
-                .optimized_hlo_text
-                .as_deref()
-                .unwrap_or_default()
-                .as_bytes(),
-        ),
+        (&hlo_name, c.output.report.optimized_hlo_text.as_deref().unwrap_or_default().as_bytes()),
         ("hlo_module.pb", &c.output.report.hlo_module_proto),
         ("executable.bin", &c.output.report.serialized),
         ("report.json", report_text.as_bytes()),
     ];
     for (name, bytes) in files {
         let path = dir.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(CliError::io(format!("cannot write {}", path.display())))?;
+        std::fs::write(&path, bytes).map_err(CliError::io(format!("cannot write {}", path.display())))?;
     }
     Ok(())
 }

@@ -48,16 +48,10 @@ pub enum CliError {
     Interpret(#[from] pallas_flash::interpret::Error),
 
     #[error("{context}: {source}")]
-    Io {
-        context: String,
-        source: std::io::Error,
-    },
+    Io { context: String, source: std::io::Error },
 
     #[error("{context}: {source}")]
-    Json {
-        context: String,
-        source: serde_json::Error,
-    },
+    Json { context: String, source: serde_json::Error },
 }
 
 impl CliError {
@@ -73,11 +67,7 @@ impl CliError {
 
     /// libtpu's compile-time HBM OOM (E1000), however it reached us.
     pub fn is_hbm_oom(&self) -> bool {
-        matches!(
-            self,
-            CliError::Runtime(runtime::Error::HbmOom { .. })
-                | CliError::Codegen(CodegenError::Compile(runtime::Error::HbmOom { .. }))
-        )
+        matches!(self, CliError::Runtime(runtime::Error::HbmOom { .. }) | CliError::Codegen(CodegenError::Compile(runtime::Error::HbmOom { .. })))
     }
 }
 

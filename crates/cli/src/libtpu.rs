@@ -5,9 +5,7 @@ use pallas_flash::codegen::{lower, used_scoped_memory, Program, TpuCustomCall};
 use pallas_flash::hlo::lint::{lint, LintOptions, Report};
 use pallas_flash::hlo::HloModule;
 use pallas_flash::kernels::flash_attention::backward_program;
-use pallas_flash::runtime::{
-    CompileOptions, CompileRequest, IsolatedCompiler, Program as PjrtProgram, WorkerOutput,
-};
+use pallas_flash::runtime::{CompileOptions, CompileRequest, IsolatedCompiler, Program as PjrtProgram, WorkerOutput};
 
 use crate::catalog::{Built, BuiltKernel, Wiring};
 use crate::error::CliError;
@@ -15,19 +13,11 @@ use crate::error::CliError;
 /// A compiler whose workers are this executable.
 pub fn compiler() -> Result<IsolatedCompiler, CliError> {
     let exe = std::env::current_exe().map_err(CliError::io("cannot locate this executable"))?;
-    Ok(IsolatedCompiler::with_worker(
-        exe,
-        &[crate::WORKER_SUBCOMMAND],
-    ))
+    Ok(IsolatedCompiler::with_worker(exe, &[crate::WORKER_SUBCOMMAND]))
 }
 
 /// Compiles StableHLO (text or bytecode) for `topology` in a worker.
-pub fn compile_program(
-    code: Vec<u8>,
-    topology: &str,
-    options: CompileOptions,
-    static_profile: bool,
-) -> Result<WorkerOutput, CliError> {
+pub fn compile_program(code: Vec<u8>, topology: &str, options: CompileOptions, static_profile: bool) -> Result<WorkerOutput, CliError> {
     let mut request = CompileRequest::new(topology, &PjrtProgram::mlir_bytecode(code), options);
     request.static_profile = static_profile;
     Ok(compiler()?.compile(&request)?)
@@ -45,11 +35,7 @@ pub struct CompiledKernel {
 }
 
 /// Lowers the kernels to Mosaic, wires them into one StableHLO program and compiles it.
-pub fn compile_kernel(
-    built: &Built,
-    topology: &str,
-    static_profile: bool,
-) -> Result<CompiledKernel, CliError> {
+pub fn compile_kernel(built: &Built, topology: &str, static_profile: bool) -> Result<CompiledKernel, CliError> {
     let mut mosaic_text = String::new();
     let mut calls = Vec::new();
     for BuiltKernel { kernel, .. } in &built.kernels {
@@ -60,31 +46,15 @@ pub fn compile_kernel(
     let stablehlo = match (built.wiring, calls.as_slice()) {
         (Wiring::Single, [call]) => Program::single_kernel(call)?,
         (Wiring::AttentionBackward, [dq, dkv]) => backward_program(dq, dkv)?,
-        (wiring, calls) => {
-            return Err(CliError::Flag(format!(
-                "{wiring:?} wiring does not take {} kernels (a catalog bug)",
-                calls.len()
-            )))
-        }
+        (wiring, calls) => return Err(CliError::Flag(format!("{wiring:?} wiring does not take {} kernels (a catalog bug)", calls.len()))),
     };
-    let output = compile_program(
-        stablehlo.clone().into_bytes(),
-        topology,
-        CompileOptions::default(),
-        static_profile,
-    )?;
-    let used_vmem_bytes =
-        used_scoped_memory(&String::from_utf8_lossy(&output.report.hlo_module_proto))
-            .iter()
-            .filter(|m| m.memory_space == 1)
-            .map(|m| m.size)
-            .max();
-    Ok(CompiledKernel {
-        mosaic_text,
-        stablehlo,
-        output,
-        used_vmem_bytes,
-    })
+    let output = compile_program(stablehlo.clone().into_bytes(), topology, CompileOptions::default(), static_profile)?;
+    let used_vmem_bytes = used_scoped_memory(&String::from_utf8_lossy(&output.report.hlo_module_proto))
+        .iter()
+        .filter(|m| m.memory_space == 1)
+        .map(|m| m.size)
+        .max();
+    Ok(CompiledKernel { mosaic_text, stablehlo, output, used_vmem_bytes })
 }
 
 /// The copy-trap lint over a compile's optimized HLO.
@@ -108,9 +78,7 @@ impl CopyTrapVerdict {
     /// Number of findings, when the lint ran.
     pub fn findings(&self) -> Option<usize> {
         match self {
-            CopyTrapVerdict::Checked(report) => {
-                Some(report.kernels.iter().map(|k| k.findings.len()).sum())
-            }
+            CopyTrapVerdict::Checked(report) => Some(report.kernels.iter().map(|k| k.findings.len()).sum()),
             _ => None,
         }
     }
@@ -120,21 +88,12 @@ impl std::fmt::Display for CopyTrapVerdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CopyTrapVerdict::NoHloText => f.write_str("not checked (libtpu returned no HLO text)"),
-            CopyTrapVerdict::Unparsable(e) => {
-                write!(f, "not checked (optimized HLO did not parse: {e})")
-            }
-            CopyTrapVerdict::Checked(report) => {
-                match (report.kernels.len(), self.findings().unwrap_or(0)) {
-                    (0, _) => f.write_str("no tpu_custom_call in the program"),
-                    (kernels, 0) => write!(
-                        f,
-                        "clean ({kernels} kernel(s), no copy/pad/transpose/slice around them)"
-                    ),
-                    (kernels, n) => {
-                        write!(f, "{n} finding(s) around {kernels} kernel(s):\n{report}")
-                    }
-                }
-            }
+            CopyTrapVerdict::Unparsable(e) => write!(f, "not checked (optimized HLO did not parse: {e})"),
+            CopyTrapVerdict::Checked(report) => match (report.kernels.len(), self.findings().unwrap_or(0)) {
+                (0, _) => f.write_str("no tpu_custom_call in the program"),
+                (kernels, 0) => write!(f, "clean ({kernels} kernel(s), no copy/pad/transpose/slice around them)"),
+                (kernels, n) => write!(f, "{n} finding(s) around {kernels} kernel(s):\n{report}"),
+            },
         }
     }
 }

@@ -62,8 +62,6 @@ fn main() -> ExitCode {
         Command::CompileStablehlo(args) => compile_stablehlo::run(&args),
         Command::Run(args) => error::exit_code(run::run(&args)),
         Command::RunMosaic(args) => error::exit_code(run_mosaic::run(&args)),
-        Command::Worker => {
-            ExitCode::from(u8::try_from(pallas_flash::runtime::worker::serve()).unwrap_or(2))
-        }
+        Command::Worker => ExitCode::from(u8::try_from(pallas_flash::runtime::worker::serve()).unwrap_or(2)),
     }
 }

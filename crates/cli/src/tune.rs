@@ -47,15 +47,8 @@ pub struct Args {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
-    Estimated {
-        cycles: u64,
-        seconds: f64,
-        mfu: f64,
-        below_floor: bool,
-    },
-    Failed {
-        error: String,
-    },
+    Estimated { cycles: u64, seconds: f64, mfu: f64, below_floor: bool },
+    Failed { error: String },
 }
 
 /// One row of the results table.
@@ -86,22 +79,13 @@ pub struct TuneResult {
 
 pub fn run(args: &Args) -> Result<(), CliError> {
     let s = &args.shape;
-    let given: Vec<&str> = [
-        ("--block-m", s.block_m),
-        ("--block-n", s.block_n),
-        ("--block-k", s.block_k),
-        ("--block-q", s.block_q),
-        ("--block-kv", s.block_kv),
-    ]
-    .iter()
-    .filter(|(_, v)| v.is_some())
-    .map(|(n, _)| *n)
-    .collect();
+    let given: Vec<&str> = [("--block-m", s.block_m), ("--block-n", s.block_n), ("--block-k", s.block_k), ("--block-q", s.block_q), ("--block-kv", s.block_kv)]
+        .iter()
+        .filter(|(_, v)| v.is_some())
+        .map(|(n, _)| *n)
+        .collect();
     if !given.is_empty() {
-        return Err(CliError::Flag(format!(
-            "tune searches the block sizes itself: drop {}",
-            given.join(", ")
-        )));
+        return Err(CliError::Flag(format!("tune searches the block sizes itself: drop {}", given.join(", "))));
     }
     if args.top == 0 || args.jobs == 0 {
         return Err(CliError::Flag("--top and --jobs must be at least 1".into()));
@@ -112,10 +96,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     let path = dir.join(format!("{key}.json"));
     let cached = if args.fresh { None } else { read_cache(&path) };
     let (result, source) = match cached {
-        Some(result) => (
-            result,
-            format!("cached ({}); --fresh to re-run", path.display()),
-        ),
+        Some(result) => (result, format!("cached ({}); --fresh to re-run", path.display())),
         None => {
             let result = tune(&problem, args, key)?;
             write_cache(&path, &result)?;
@@ -124,18 +105,13 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     };
     if args.json {
         let doc = serde_json::json!({ "result": result, "cache": source });
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&doc).map_err(CliError::json("encoding the result"))?
-        );
+        println!("{}", serde_json::to_string_pretty(&doc).map_err(CliError::json("encoding the result"))?);
     } else {
         print_table(&result, &source);
     }
     match result.chosen {
         Some(_) => Ok(()),
-        None => Err(CliError::Flag(
-            "no candidate compiled to a credible estimate (see the table)".into(),
-        )),
+        None => Err(CliError::Flag("no candidate compiled to a credible estimate (see the table)".into())),
     }
 }
 
@@ -152,27 +128,9 @@ fn key_parts(problem: &Problem, topology: &str) -> (String, String) {
         Ok(path) => format!("libtpu-{}", path.replace(['/', '.'], "_")),
         Err(_) => format!("libtpu{}", pinned::LIBTPU.version),
     };
-    let limit = problem
-        .vmem_limit_bytes()
-        .map_or(String::new(), |b| format!("-vmem{b}"));
-    let safe = |raw: String| {
-        raw.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
-                    c
-                } else {
-                    '-'
-                }
-            })
-            .collect()
-    };
-    (
-        safe(format!("{}-{topology}{limit}-top", problem.describe())),
-        safe(format!(
-            "-{libtpu}-v{}-s{CACHE_SCHEMA}",
-            env!("CARGO_PKG_VERSION")
-        )),
-    )
+    let limit = problem.vmem_limit_bytes().map_or(String::new(), |b| format!("-vmem{b}"));
+    let safe = |raw: String| raw.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '-' }).collect();
+    (safe(format!("{}-{topology}{limit}-top", problem.describe())), safe(format!("-{libtpu}-v{}-s{CACHE_SCHEMA}", env!("CARGO_PKG_VERSION"))))
 }
 
 /// Bumped when a search changes what it compiles (2: the kernel default always runs), so
@@ -193,12 +151,7 @@ pub fn cached_choice(dir: &Path, problem: &Problem, topology: &str) -> Option<Bl
         .flatten()
         .filter_map(|e| {
             let name = e.file_name().into_string().ok()?;
-            let top: usize = name
-                .strip_prefix(&before)?
-                .strip_suffix(".json")?
-                .strip_suffix(&after)?
-                .parse()
-                .ok()?;
+            let top: usize = name.strip_prefix(&before)?.strip_suffix(".json")?.strip_suffix(&after)?.parse().ok()?;
             Some((top, e.path()))
         })
         .max_by_key(|(top, _)| *top)?;
@@ -206,17 +159,7 @@ pub fn cached_choice(dir: &Path, problem: &Problem, topology: &str) -> Option<Bl
     let row = result.rows.get(result.chosen?)?;
     let names = problem.blocks();
     // Map the cached names back to the catalog's static names.
-    Some(
-        names
-            .iter()
-            .filter_map(|(name, _)| {
-                row.blocks
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| (*name, *v))
-            })
-            .collect(),
-    )
+    Some(names.iter().filter_map(|(name, _)| row.blocks.iter().find(|(n, _)| n == name).map(|(_, v)| (*name, *v))).collect())
 }
 
 fn read_cache(path: &Path) -> Option<TuneResult> {
@@ -226,11 +169,9 @@ fn read_cache(path: &Path) -> Option<TuneResult> {
 
 fn write_cache(path: &Path, result: &TuneResult) -> Result<(), CliError> {
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(CliError::io(format!("cannot create {}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(CliError::io(format!("cannot create {}", dir.display())))?;
     }
-    let text =
-        serde_json::to_string_pretty(result).map_err(CliError::json("encoding the tune result"))?;
+    let text = serde_json::to_string_pretty(result).map_err(CliError::json("encoding the tune result"))?;
     std::fs::write(path, text).map_err(CliError::io(format!("cannot write {}", path.display())))
 }
 
@@ -238,30 +179,16 @@ fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliEr
     let chip = &args.shape.target.chip;
     let found = candidates(chip, problem, args.top)?;
     let default = problem.blocks();
-    let considered = problem
-        .family()
-        .ladders()
-        .iter()
-        .map(|(_, sizes)| sizes.len())
-        .product();
-    let bar = if args.json {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(found.ranked.len() as u64)
-    };
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
+    let considered = problem.family().ladders().iter().map(|(_, sizes)| sizes.len()).product();
+    let bar = if args.json { ProgressBar::hidden() } else { ProgressBar::new(found.ranked.len() as u64) };
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} {elapsed} {msg}").unwrap_or_else(|_| ProgressStyle::default_bar()));
     let next = AtomicUsize::new(0);
     let rows: Mutex<Vec<Option<Row>>> = Mutex::new(vec![None; found.ranked.len()]);
     std::thread::scope(|scope| {
         for _ in 0..args.jobs.min(found.ranked.len()) {
             scope.spawn(|| loop {
                 let index = next.fetch_add(1, Ordering::SeqCst);
-                let Some(candidate) = found.ranked.get(index) else {
-                    break;
-                };
+                let Some(candidate) = found.ranked.get(index) else { break };
                 bar.set_message(blocks_text(&candidate.blocks));
                 let row = estimate_candidate(problem, args, candidate, candidate.blocks == default);
                 if let Ok(mut rows) = rows.lock() {
@@ -272,21 +199,12 @@ fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliEr
         }
     });
     bar.finish_and_clear();
-    let rows: Vec<Row> = rows
-        .into_inner()
-        .unwrap_or_default()
-        .into_iter()
-        .flatten()
-        .collect();
+    let rows: Vec<Row> = rows.into_inner().unwrap_or_default().into_iter().flatten().collect();
     let chosen = rows
         .iter()
         .enumerate()
         .filter_map(|(i, r)| match r.outcome {
-            Outcome::Estimated {
-                cycles,
-                below_floor: false,
-                ..
-            } => Some((i, cycles)),
+            Outcome::Estimated { cycles, below_floor: false, .. } => Some((i, cycles)),
             _ => None,
         })
         .min_by_key(|(_, cycles)| *cycles)
@@ -304,75 +222,36 @@ fn tune(problem: &Problem, args: &Args, key: String) -> Result<TuneResult, CliEr
 
 /// The roofline's `top` candidates, then the kernel's default blocks if they are not among
 /// them (unless the alignment rules or the budget refuse them).
-fn candidates(
-    chip: &pallas_flash::tiling::Target,
-    problem: &Problem,
-    top: usize,
-) -> Result<SearchResult, CliError> {
+fn candidates(chip: &pallas_flash::tiling::Target, problem: &Problem, top: usize) -> Result<SearchResult, CliError> {
     let mut found = search(chip, &problem.family(), problem.vmem_limit_bytes(), top)?;
     let default = problem.blocks();
     if !found.ranked.iter().any(|c| c.blocks == default) {
         let sizes: Vec<usize> = default.iter().map(|(_, v)| *v).collect();
-        if let Ok(candidate) = evaluate(chip, &problem.family(), &sizes, problem.vmem_limit_bytes())
-        {
+        if let Ok(candidate) = evaluate(chip, &problem.family(), &sizes, problem.vmem_limit_bytes()) {
             found.ranked.push(candidate);
         }
     }
     Ok(found)
 }
 
-fn estimate_candidate(
-    problem: &Problem,
-    args: &Args,
-    candidate: &Candidate,
-    kernel_default: bool,
-) -> Row {
+fn estimate_candidate(problem: &Problem, args: &Args, candidate: &Candidate, kernel_default: bool) -> Row {
     let chip = &args.shape.target.chip;
     let configured = problem.with_blocks(&candidate.blocks);
     let outcome = configured
         .build()
         .and_then(|built| compile_kernel(&built, &args.shape.target.topology, true))
         .and_then(|compiled| {
-            compiled
-                .output
-                .profile
-                .map(|p| p.total_cycles())
-                .ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
+            compiled.output.profile.map(|p| p.total_cycles()).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
         });
     let outcome = match outcome {
         Ok(cycles) => {
-            let e = Estimate::new(
-                chip,
-                cycles,
-                Work {
-                    flops: problem.flops(),
-                    min_hbm_bytes: problem.min_hbm_bytes(),
-                },
-            );
-            Outcome::Estimated {
-                cycles,
-                seconds: e.estimated_seconds,
-                mfu: e.mfu,
-                below_floor: e.below_floor,
-            }
+            let e = Estimate::new(chip, cycles, Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() });
+            Outcome::Estimated { cycles, seconds: e.estimated_seconds, mfu: e.mfu, below_floor: e.below_floor }
         }
-        Err(e) => Outcome::Failed {
-            error: e
-                .to_string()
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-                .chars()
-                .take(220)
-                .collect(),
-        },
+        Err(e) => Outcome::Failed { error: e.to_string().split_whitespace().collect::<Vec<_>>().join(" ").chars().take(220).collect() },
     };
     Row {
-        blocks: candidate
-            .blocks
-            .iter()
-            .map(|(n, v)| (n.to_string(), *v))
-            .collect(),
+        blocks: candidate.blocks.iter().map(|(n, v)| (n.to_string(), *v)).collect(),
         vmem_model_bytes: candidate.budget.total(),
         roofline_model_seconds: candidate.roofline.seconds,
         kernel_default,
@@ -381,11 +260,7 @@ fn estimate_candidate(
 }
 
 fn blocks_text<S: AsRef<str>>(blocks: &[(S, usize)]) -> String {
-    blocks
-        .iter()
-        .map(|(n, v)| format!("{}={v}", n.as_ref()))
-        .collect::<Vec<_>>()
-        .join(" ")
+    blocks.iter().map(|(n, v)| format!("{}={v}", n.as_ref())).collect::<Vec<_>>().join(" ")
 }
 
 fn print_table(result: &TuneResult, source: &str) {
@@ -397,45 +272,22 @@ fn print_table(result: &TuneResult, source: &str) {
         result.rows.len()
     );
     println!();
-    println!(
-        "{:<2} {:<38} {:>10} {:>12} {:>14} {:>11} {:>7}",
-        "", "blocks", "VMEM", "model µs", "libtpu cycles", "est. µs", "MFU"
-    );
+    println!("{:<2} {:<38} {:>10} {:>12} {:>14} {:>11} {:>7}", "", "blocks", "VMEM", "model µs", "libtpu cycles", "est. µs", "MFU");
     for (i, row) in result.rows.iter().enumerate() {
         let mark = if result.chosen == Some(i) { "*" } else { "" };
         let name = blocks_text(&row.blocks) + if row.kernel_default { " (default)" } else { "" };
-        let head = format!(
-            "{mark:<2} {name:<38} {:>10} {:>12.1}",
-            Bytes(row.vmem_model_bytes).to_string(),
-            row.roofline_model_seconds * 1e6
-        );
+        let head = format!("{mark:<2} {name:<38} {:>10} {:>12.1}", Bytes(row.vmem_model_bytes).to_string(), row.roofline_model_seconds * 1e6);
         match &row.outcome {
-            Outcome::Estimated {
-                cycles,
-                seconds,
-                mfu,
-                below_floor,
-            } => {
-                let flag = if *below_floor {
-                    "  below floor: profiler artifact"
-                } else {
-                    ""
-                };
-                println!(
-                    "{head} {cycles:>14} {:>11.1} {:>6.1}%{flag}",
-                    seconds * 1e6,
-                    mfu * 100.0
-                );
+            Outcome::Estimated { cycles, seconds, mfu, below_floor } => {
+                let flag = if *below_floor { "  below floor: profiler artifact" } else { "" };
+                println!("{head} {cycles:>14} {:>11.1} {:>6.1}%{flag}", seconds * 1e6, mfu * 100.0);
             }
             Outcome::Failed { error } => println!("{head}  failed: {error}"),
         }
     }
     println!();
     match result.chosen.and_then(|i| result.rows.get(i)) {
-        Some(row) => println!(
-            "chosen       {} (libtpu static estimate, not a measurement)",
-            blocks_text(&row.blocks)
-        ),
+        Some(row) => println!("chosen       {} (libtpu static estimate, not a measurement)", blocks_text(&row.blocks)),
         None => println!("chosen       none: no candidate compiled to a credible estimate"),
     }
     println!("cache        {source}");
@@ -453,10 +305,7 @@ mod tests {
         let b = Problem::Matmul(MatmulConfig::new(512, 512, 1024));
         let v5e = "v5e".parse::<TargetSpec>().unwrap().topology;
         let key = cache_key(&a, &v5e, 4);
-        assert!(
-            key.starts_with("matmul-512x512x512-bf16-v5e-1x1-top4-libtpu"),
-            "{key}"
-        );
+        assert!(key.starts_with("matmul-512x512x512-bf16-v5e-1x1-top4-libtpu"), "{key}");
         assert!(!key.contains('/') && !key.contains(' '));
         assert_ne!(key, cache_key(&b, &v5e, 4));
         assert_ne!(key, cache_key(&a, "v6e:1x1", 4));
@@ -471,27 +320,14 @@ mod tests {
         let v5e = pallas_flash::tiling::Target::v5e();
         let mut appended = 0;
         for n in [512, 1024, 2048, 4096, 8192] {
-            let problem =
-                Problem::FlashAttention(FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true));
-            let best = search(&v5e, &problem.family(), problem.vmem_limit_bytes(), 1)
-                .unwrap()
-                .ranked;
+            let problem = Problem::FlashAttention(FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true));
+            let best = search(&v5e, &problem.family(), problem.vmem_limit_bytes(), 1).unwrap().ranked;
             let found = candidates(&v5e, &problem, 1).unwrap().ranked;
             assert_eq!(found[0].blocks, best[0].blocks, "the roofline's best first");
-            assert_eq!(
-                found
-                    .iter()
-                    .filter(|c| c.blocks == problem.blocks())
-                    .count(),
-                1,
-                "N={n}: the default, once"
-            );
+            assert_eq!(found.iter().filter(|c| c.blocks == problem.blocks()).count(), 1, "N={n}: the default, once");
             appended += found.len() - 1;
         }
-        assert!(
-            appended > 0,
-            "some default lies outside the roofline's top (else this test proves nothing)"
-        );
+        assert!(appended > 0, "some default lies outside the roofline's top (else this test proves nothing)");
     }
 
     #[test]
@@ -500,35 +336,13 @@ mod tests {
         let problem = Problem::Matmul(MatmulConfig::new(512, 512, 512));
         let v5e = "v5e:1x1";
         assert_eq!(cached_choice(dir.path(), &problem, v5e), None);
-        let estimated = Outcome::Estimated {
-            cycles: 10,
-            seconds: 1e-6,
-            mfu: 0.5,
-            below_floor: false,
-        };
+        let estimated = Outcome::Estimated { cycles: 10, seconds: 1e-6, mfu: 0.5, below_floor: false };
         for (top, bm) in [(2, 128), (6, 256)] {
-            let row = Row {
-                blocks: vec![("bm".into(), bm), ("bk".into(), 512), ("bn".into(), 128)],
-                vmem_model_bytes: 0,
-                roofline_model_seconds: 0.0,
-                kernel_default: false,
-                outcome: estimated.clone(),
-            };
-            let result = TuneResult {
-                key: cache_key(&problem, v5e, top),
-                problem: problem.describe(),
-                topology: v5e.into(),
-                candidates_considered: 1,
-                candidates_rejected: 0,
-                rows: vec![row],
-                chosen: Some(0),
-            };
+            let row = Row { blocks: vec![("bm".into(), bm), ("bk".into(), 512), ("bn".into(), 128)], vmem_model_bytes: 0, roofline_model_seconds: 0.0, kernel_default: false, outcome: estimated.clone() };
+            let result = TuneResult { key: cache_key(&problem, v5e, top), problem: problem.describe(), topology: v5e.into(), candidates_considered: 1, candidates_rejected: 0, rows: vec![row], chosen: Some(0) };
             write_cache(&dir.path().join(format!("{}.json", result.key)), &result).unwrap();
         }
-        assert_eq!(
-            cached_choice(dir.path(), &problem, v5e),
-            Some(vec![("bm", 256), ("bk", 512), ("bn", 128)])
-        );
+        assert_eq!(cached_choice(dir.path(), &problem, v5e), Some(vec![("bm", 256), ("bk", 512), ("bn", 128)]));
         assert_eq!(cached_choice(dir.path(), &problem, "v6e:1x1"), None);
     }
 }

@@ -22,12 +22,20 @@ fn operand(shape: [usize; 4], seed: u64) -> HostArray {
 fn flash_attention_forward(c: &mut Criterion) {
     let cfg = FlashAttentionConfig::new(1, 2, 2, 1024, 1024, 128).causal(true);
     let kernel = forward(&cfg).expect("forward kernel");
-    let text = pallas_flash_codegen::lower(&kernel).expect("lowering").serde_text;
+    let text = pallas_flash_codegen::lower(&kernel)
+        .expect("lowering")
+        .serde_text;
     let emulator = Emulator::parse(&text).expect("parse");
-    let inputs = [operand([1, 2, 1024, 128], 1), operand([1, 2, 1024, 128], 2), operand([1, 2, 1024, 128], 3)];
+    let inputs = [
+        operand([1, 2, 1024, 128], 1),
+        operand([1, 2, 1024, 128], 2),
+        operand([1, 2, 1024, 128], 3),
+    ];
     let mut group = c.benchmark_group("emulator");
     group.sample_size(10);
-    group.bench_function("fa2_fwd_b1_h2_n1024_d128_causal", |b| b.iter(|| emulator.run(&inputs).expect("run")));
+    group.bench_function("fa2_fwd_b1_h2_n1024_d128_causal", |b| {
+        b.iter(|| emulator.run(&inputs).expect("run"))
+    });
     group.finish();
 }
 

@@ -393,7 +393,7 @@ fn rows(
     }
 }
 
-fn two<'a>(mem: &'a mut Memory, a: usize, b: usize) -> (&'a mut Data, &'a mut Data) {
+fn two(mem: &mut Memory, a: usize, b: usize) -> (&mut Data, &mut Data) {
     assert_ne!(a, b, "distinct buffers");
     if a < b {
         let (lo, hi) = mem.buffers.split_at_mut(b);

@@ -33,7 +33,7 @@ fn from_emulator(a: &Array, dtype: DType) -> HostArray {
     };
     match dtype {
         DType::F32 => array(values).mapv(|v| v as f32).into(),
-        DType::Bf16 => array(values).mapv(|v| bf16::from_f64(v)).into(),
+        DType::Bf16 => array(values).mapv(bf16::from_f64).into(),
         DType::I8 => array(values).mapv(|v| v as i8).into(),
         _ => array(values).mapv(|v| v as i32).into(),
     }
