@@ -8,9 +8,21 @@ const OUTPUT: &str = "crates/runtime/src/sys/bindings.rs";
 #[cfg(not(feature = "bindgen"))]
 pub fn regenerate() -> Result<(), String> {
     crate::plugins::ensure_all()?;
-    let env = [("LIBCLANG_PATH".to_string(), "/usr/lib/llvm-22/lib".to_string())];
+    let env = [(
+        "LIBCLANG_PATH".to_string(),
+        "/usr/lib/llvm-22/lib".to_string(),
+    )];
     crate::cmd::cargo(
-        &["run", "--quiet", "--package", "xtask", "--features", "bindgen", "--", "bindings"],
+        &[
+            "run",
+            "--quiet",
+            "--package",
+            "xtask",
+            "--features",
+            "bindgen",
+            "--",
+            "bindings",
+        ],
         &env,
     )
 }

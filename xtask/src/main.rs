@@ -1,7 +1,7 @@
 //! `cargo xtask <command>`: everything a fresh Debian 12 machine needs, in one place.
 //!
 //! * `setup`    — apt packages for MLIR 22 and the pinned PJRT plugin wheels (idempotent).
-//! * `test`     — setup, then build and run every test of the workspace.
+//! * `test`     — setup, then `cargo fmt --check`, `cargo clippy -D warnings`, and every test of the workspace.
 //! * `demo`     — setup, then the main job (compile FA2 and FlashDecoding for v5e, hlo-check, recorded table).
 //! * `bindings` — regenerate `crates/runtime/src/sys/bindings.rs` from the pinned CPU plugin's header.
 
@@ -38,7 +38,8 @@ const HELP: &str = "\
 usage: cargo xtask <command>
 
   setup      install the MLIR 22 apt packages and the pinned PJRT plugins (idempotent)
-  test       setup + build + run every test in the workspace (extra args go to `cargo test`)
+  test       setup + fmt check + clippy -D warnings + every test in the workspace
+             (extra args go to `cargo test`)
   demo       setup + compile FlashAttention-2 and FlashDecoding for TPU v5e, check their HLO,
              show the recorded peer table
              (extra args run `pallas-flash <args>` instead)
@@ -46,13 +47,39 @@ usage: cargo xtask <command>
 ";
 
 fn setup() -> Result<(), String> {
+    ensure_style_tools()?;
     apt::ensure_packages()?;
     plugins::ensure_all()?;
     println!("setup: done");
     Ok(())
 }
 
+/// `cargo xtask test` gates on rustfmt and clippy; say so up front if the toolchain lacks them.
+fn ensure_style_tools() -> Result<(), String> {
+    for tool in ["fmt", "clippy"] {
+        if !cmd::available("cargo", &[tool, "--version"]) {
+            return Err(format!(
+                "`cargo {tool}` is not installed; run `rustup component add rustfmt clippy`, then run this command again"
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn test(extra: &[String]) -> Result<(), String> {
+    // Style gates first: they are cheap, and a red one means nothing lands.
+    cmd::cargo(&["fmt", "--all", "--", "--check"], &[])?;
+    cmd::cargo(
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+        &[],
+    )?;
     // Benches are compiled (never run) so that they cannot rot.
     cmd::cargo(&["test", "--workspace", "--benches", "--no-run"], &[])?;
     let mut args = vec!["test", "--workspace"];
@@ -73,10 +100,31 @@ fn demo(extra: &[String]) -> Result<(), String> {
         pallas_flash(step)?;
     }
     // A downstream crate (runtime only, no MLIR) loads the compiled artifact.
-    cmd::cargo(&["build", "--quiet", "--package", "pallas-flash-runtime", "--bin", "pallas-flash-worker"], &[])?;
-    cmd::cargo(&["run", "--quiet", "--package", "pallas-flash-downstream-example", "--", "target/demo/flash-attention"], &[])?;
+    cmd::cargo(
+        &[
+            "build",
+            "--quiet",
+            "--package",
+            "pallas-flash-runtime",
+            "--bin",
+            "pallas-flash-worker",
+        ],
+        &[],
+    )?;
+    cmd::cargo(
+        &[
+            "run",
+            "--quiet",
+            "--package",
+            "pallas-flash-downstream-example",
+            "--",
+            "target/demo/flash-attention",
+        ],
+        &[],
+    )?;
     let recorded = plugins::repo_root().join(RECORDED_BENCH);
-    let text = std::fs::read_to_string(&recorded).map_err(|e| format!("cannot read {}: {e}", recorded.display()))?;
+    let text = std::fs::read_to_string(&recorded)
+        .map_err(|e| format!("cannot read {}: {e}", recorded.display()))?;
     println!("\n{text}");
     Ok(())
 }
@@ -91,8 +139,29 @@ fn pallas_flash(args: &[&str]) -> Result<(), String> {
 /// FlashAttention-2 and FlashDecoding for one v5e chip (tiling plan, VMEM budget, libtpu
 /// compile, copy-trap verdict, static estimate), then the copy-trap lint over their HLO.
 const DEMO_STEPS: &[&[&str]] = &[
-    &["compile", "flash-attention", "--seq", "2048", "--causal", "--out", "target/demo/flash-attention"],
-    &["compile", "flash-decoding", "--batch", "8", "--heads", "32", "--kv-heads", "8", "--kv-len", "32768", "--out", "target/demo/flash-decoding"],
+    &[
+        "compile",
+        "flash-attention",
+        "--seq",
+        "2048",
+        "--causal",
+        "--out",
+        "target/demo/flash-attention",
+    ],
+    &[
+        "compile",
+        "flash-decoding",
+        "--batch",
+        "8",
+        "--heads",
+        "32",
+        "--kv-heads",
+        "8",
+        "--kv-len",
+        "32768",
+        "--out",
+        "target/demo/flash-decoding",
+    ],
     &["hlo-check", "target/demo"],
 ];
 

@@ -27,20 +27,31 @@ fn ensure(plugin: &PinnedPlugin) -> Result<(), String> {
     if std::fs::read_to_string(&marker).is_ok_and(|s| s.trim() == plugin.sha256)
         && unpacked.join(plugin.library).is_file()
     {
-        println!("setup: {}=={} present in {}", plugin.project, plugin.version, unpacked.display());
+        println!(
+            "setup: {}=={} present in {}",
+            plugin.project,
+            plugin.version,
+            unpacked.display()
+        );
         return Ok(());
     }
     let wheel = download(plugin)?;
-    println!("setup: unpacking {} into {}", plugin.wheel, unpacked.display());
+    println!(
+        "setup: unpacking {} into {}",
+        plugin.wheel,
+        unpacked.display()
+    );
     let _ = std::fs::remove_dir_all(&unpacked);
-    std::fs::create_dir_all(&unpacked).map_err(|e| format!("cannot create {}: {e}", unpacked.display()))?;
+    std::fs::create_dir_all(&unpacked)
+        .map_err(|e| format!("cannot create {}: {e}", unpacked.display()))?;
     cmd::run(
         Command::new("python3")
             .args(["-m", "zipfile", "-e"])
             .arg(&wheel)
             .arg(&unpacked),
     )?;
-    std::fs::write(&marker, plugin.sha256).map_err(|e| format!("cannot write {}: {e}", marker.display()))
+    std::fs::write(&marker, plugin.sha256)
+        .map_err(|e| format!("cannot write {}: {e}", marker.display()))
 }
 
 /// Returns the verified wheel, downloading it with pip when absent or corrupt.
@@ -51,15 +62,33 @@ fn download(plugin: &PinnedPlugin) -> Result<PathBuf, String> {
         return Ok(wheel);
     }
     if !cmd::available("python3", &["-m", "pip", "--version"]) {
-        return Err("pip is not available (`python3 -m pip --version` failed): install it with \
+        return Err(
+            "pip is not available (`python3 -m pip --version` failed): install it with \
                     `apt-get install python3-pip`, then run `cargo xtask setup` again"
-            .into());
+                .into(),
+        );
     }
-    println!("setup: downloading {}=={} ({}) from PyPI ...", plugin.project, plugin.version, plugin.wheel);
+    println!(
+        "setup: downloading {}=={} ({}) from PyPI ...",
+        plugin.project, plugin.version, plugin.wheel
+    );
     cmd::run(
         Command::new("python3")
-            .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--progress-bar", "on"])
-            .args(["--python-version", plugin.python_version, "--platform", plugin.platform])
+            .args([
+                "-m",
+                "pip",
+                "download",
+                "--no-deps",
+                "--only-binary=:all:",
+                "--progress-bar",
+                "on",
+            ])
+            .args([
+                "--python-version",
+                plugin.python_version,
+                "--platform",
+                plugin.platform,
+            ])
             .arg("--dest")
             .arg(&wheels)
             .arg(format!("{}=={}", plugin.project, plugin.version)),
@@ -90,9 +119,11 @@ fn download(plugin: &PinnedPlugin) -> Result<PathBuf, String> {
 }
 
 fn sha256_of(path: &Path) -> Result<String, String> {
-    let mut file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    std::io::copy(&mut file, &mut hasher)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(hasher
         .finalize()
         .iter()
@@ -103,5 +134,7 @@ fn sha256_of(path: &Path) -> Result<String, String> {
 /// Path of the header the bindings come from, after setup.
 #[cfg(feature = "bindgen")]
 pub fn pjrt_header() -> PathBuf {
-    pinned::XLA_CPU.unpack_dir().join(pinned::HEADER_IN_CPU_WHEEL)
+    pinned::XLA_CPU
+        .unpack_dir()
+        .join(pinned::HEADER_IN_CPU_WHEEL)
 }

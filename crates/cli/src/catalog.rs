@@ -1,88 +1,27 @@
-//! The kernel catalog: the flags a user types, turned into one kernel configuration.
+//! The kernel catalog: kernel names, and the flags a user types turned into one
+//! [`KernelFamily`] problem.
 //!
-//! Every command (`compile`, `tune`, `bench`) builds kernels through [`Problem`], so a
-//! kernel added here is compiled, tuned and benchmarked the same way.
+//! Every command (`compile`, `tune`, `bench`) builds kernels through a [`Problem`], so a
+//! kernel added here — one [`Entry`] in [`Catalog::builtin`] — is compiled, tuned and
+//! benchmarked the same way. A user's own kernels join through [`Catalog::with_kernel`]
+//! and [`crate::cli::main_with`].
 
-use pallas_flash::ir::{validate, DType, Kernel, KernelInfo};
+use std::sync::Arc;
+
+use pallas_flash::ir::DType;
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
-use pallas_flash::kernels::flash_decoding::{paged_kernel, split_kernel, FlashDecodingConfig, KvLengths, PagedCache};
+use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
 use pallas_flash::tiling::budget::VmemBudget;
-use pallas_flash::tiling::search::{Attention, Blocks, Family};
+use pallas_flash::tiling::family::{Blocks, BuiltKernel, KernelFamily};
 use pallas_flash::tiling::{rules, Target};
 
 use crate::error::CliError;
+use crate::estimate::Work;
 
-/// A kernel of the catalog.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum KernelName {
-    /// Blocked matmul, bf16 or f32 operands, f32 accumulator and output.
-    Matmul,
-    /// FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).
-    FlashAttention,
-    /// FlashAttention-2 backward: the dQ kernel (which also emits delta) feeding the dK/dV
-    /// kernel, in one program.
-    FlashAttentionBackward,
-    /// Split-KV FlashDecoding, one new token per sequence: the split kernel (partials; the
-    /// log-sum-exp combine is a separate small kernel), every row at --kv-len.
-    FlashDecoding,
-    /// FlashDecoding over a paged KV cache (--page-size positions per page, page table in
-    /// SMEM, double-buffered page copies), every row at --kv-len.
-    PagedDecoding,
-}
-
-impl KernelName {
-    /// The name as typed on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KernelName::Matmul => "matmul",
-            KernelName::FlashAttention => "flash-attention",
-            KernelName::FlashAttentionBackward => "flash-attention-backward",
-            KernelName::FlashDecoding => "flash-decoding",
-            KernelName::PagedDecoding => "paged-decoding",
-        }
-    }
-}
-
-/// A chip and the libtpu topology to compile for: `v5e` (one chip, `v5e:1x1`) or a
-/// topology such as `v5e:2x2`.
-#[derive(Clone, Debug, PartialEq)]
-pub struct TargetSpec {
-    pub chip: Target,
-    pub topology: String,
-}
-
-impl std::str::FromStr for TargetSpec {
-    type Err = CliError;
-
-    fn from_str(text: &str) -> Result<Self, CliError> {
-        let (chip_name, shape) = match text.split_once(':') {
-            Some((chip, shape)) => (chip, Some(shape)),
-            None => (text, None),
-        };
-        let chip: Target = chip_name.parse()?;
-        let topology = match shape {
-            Some(shape) if !shape.is_empty() && shape.split('x').all(|d| d.parse::<u32>().is_ok_and(|d| d > 0)) => {
-                format!("{}:{shape}", chip.name)
-            }
-            Some(shape) => return Err(CliError::Flag(format!("bad topology shape `{shape}` in `{text}`: use e.g. {}:2x2", chip.name))),
-            None => chip.topology.to_string(),
-        };
-        Ok(TargetSpec { chip, topology })
-    }
-}
-
-impl TargetSpec {
-    /// Chips in the topology (`v5e:2x2` is 4).
-    pub fn chips(&self) -> usize {
-        let shape = self.topology.split_once(':').map_or("", |(_, shape)| shape);
-        shape.split('x').filter_map(|d| d.parse::<usize>().ok()).product::<usize>().max(1)
-    }
-}
-
-fn parse_target(text: &str) -> Result<TargetSpec, String> {
-    text.parse().map_err(|e: CliError| e.to_string())
+fn parse_target(text: &str) -> Result<Target, String> {
+    text.parse()
+        .map_err(|e: pallas_flash::tiling::TargetError| e.to_string())
 }
 
 fn parse_dtype(text: &str) -> Result<DType, String> {
@@ -98,7 +37,7 @@ fn parse_dtype(text: &str) -> Result<DType, String> {
 pub struct ShapeArgs {
     /// Chip or topology: v5e, v6e, v5e:2x2, …
     #[arg(long, default_value = "v5e", value_parser = parse_target)]
-    pub target: TargetSpec,
+    pub target: Target,
     /// Batch size (attention, decoding).
     #[arg(long)]
     pub batch: Option<usize>,
@@ -167,226 +106,182 @@ const DECODE_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 32768, 128);
 /// Default page size of paged-decoding: tpu-inference's ragged paged attention default.
 const DEFAULT_PAGE_SIZE: usize = 128;
 
-/// One configured kernel of the catalog.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Problem {
-    Matmul(MatmulConfig),
-    FlashAttention(FlashAttentionConfig),
-    FlashAttentionBackward(FlashAttentionConfig),
-    FlashDecoding(FlashDecodingConfig),
-    PagedDecoding(FlashDecodingConfig, PagedCache),
-}
-
-/// How the kernels of a [`Built`] problem form one program.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Wiring {
-    /// One kernel; `main` takes its operands and returns its results.
-    Single,
-    /// FlashAttention's dQ kernel feeding `delta` to its dK/dV kernel.
-    AttentionBackward,
-}
-
-/// Built kernels (one, or the two of a backward pass) and how they form a program.
-pub struct Built {
-    pub kernels: Vec<BuiltKernel>,
-    pub wiring: Wiring,
-}
-
-/// One kernel and its validated facts.
-pub struct BuiltKernel {
-    pub kernel: Kernel,
-    pub info: KernelInfo,
+/// One configured kernel: a [`KernelFamily`] and the name it is known by.
+#[derive(Clone)]
+pub struct Problem {
+    /// The catalog name (`flash-attention`, or a user kernel's).
+    pub name: String,
+    pub family: Arc<dyn KernelFamily>,
 }
 
 impl Problem {
-    /// The configuration the flags describe; flags the kernel does not take are errors.
-    pub fn from_args(kernel: KernelName, args: &ShapeArgs) -> Result<Problem, CliError> {
-        match kernel {
-            KernelName::Matmul => matmul(args).map(Problem::Matmul),
-            KernelName::FlashAttention => attention("flash-attention", args).map(Problem::FlashAttention),
-            KernelName::FlashAttentionBackward => attention("flash-attention-backward", args).map(Problem::FlashAttentionBackward),
-            KernelName::FlashDecoding => decoding("flash-decoding", args).map(Problem::FlashDecoding),
-            KernelName::PagedDecoding => {
-                let cfg = decoding("paged-decoding", args)?;
-                let page_size = args.page_size.unwrap_or(DEFAULT_PAGE_SIZE.min(cfg.block_kv));
-                // Exactly the pages the batch needs: every row at --kv-len.
-                let num_pages = cfg.batch * cfg.max_kv_len.div_ceil(page_size.max(1));
-                Ok(Problem::PagedDecoding(cfg, PagedCache { page_size, num_pages }))
-            }
-        }
-    }
-
-    pub fn kernel_name(&self) -> KernelName {
-        match self {
-            Problem::Matmul(_) => KernelName::Matmul,
-            Problem::FlashAttention(_) => KernelName::FlashAttention,
-            Problem::FlashAttentionBackward(_) => KernelName::FlashAttentionBackward,
-            Problem::FlashDecoding(_) => KernelName::FlashDecoding,
-            Problem::PagedDecoding(..) => KernelName::PagedDecoding,
+    pub fn new(name: impl Into<String>, family: impl KernelFamily + 'static) -> Problem {
+        Problem {
+            name: name.into(),
+            family: Arc::new(family),
         }
     }
 
     /// One line naming the problem (tables, cache keys).
     pub fn describe(&self) -> String {
-        let attention = |name: &str, c: &FlashAttentionConfig| {
-            let causal = if c.causal { " causal" } else { "" };
-            let d = c.dtype.name();
-            format!("{name}{causal} b{} h{} kvh{} n{} kv{} d{} {d}", c.batch, c.q_heads, c.kv_heads, c.seq_q, c.seq_kv, c.head_dim)
-        };
-        let decoding = |name: &str, c: &FlashDecodingConfig| {
-            format!("{name} b{} h{} kvh{} kv{} d{} splits{}", c.batch, c.q_heads, c.kv_heads, c.max_kv_len, c.head_dim, c.splits)
-        };
-        match self {
-            Problem::Matmul(c) => format!("matmul {}x{}x{} {}", c.m, c.n, c.k, c.dtype.name()),
-            Problem::FlashAttention(c) => attention("flash-attention", c),
-            Problem::FlashAttentionBackward(c) => attention("flash-attention-backward", c),
-            Problem::FlashDecoding(c) => decoding("flash-decoding", c),
-            Problem::PagedDecoding(c, cache) => format!("{} page{}", decoding("paged-decoding", c), cache.page_size),
-        }
+        self.family.describe()
     }
 
-    /// Current block sizes, named as the tiling search names them.
-    pub fn blocks(&self) -> Blocks {
-        match self {
-            Problem::Matmul(c) => vec![("bm", c.blocks.bm), ("bk", c.blocks.bk), ("bn", c.blocks.bn)],
-            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => {
-                let b = c.blocks.unwrap_or_else(|| c.default_blocks());
-                vec![("block_q", b.block_q), ("block_kv", b.block_kv)]
-            }
-            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => vec![("block_kv", c.block_kv)],
-        }
+    /// The blocks the kernel uses on `target` unless told otherwise.
+    pub fn blocks(&self, target: &Target) -> Blocks {
+        self.family.default_blocks(target)
     }
 
-    /// The same problem with `blocks` (named as [`Problem::blocks`] names them).
-    pub fn with_blocks(&self, blocks: &Blocks) -> Problem {
-        let get = |name: &str, current: usize| blocks.iter().find(|(n, _)| *n == name).map_or(current, |(_, v)| *v);
-        let attention = |c: &FlashAttentionConfig| {
-            let b = c.blocks.unwrap_or_else(|| c.default_blocks());
-            c.clone().blocks(BlockSizes::measured(get("block_q", b.block_q), get("block_kv", b.block_kv)))
-        };
-        let decoding = |c: &FlashDecodingConfig| c.clone().with_splits(c.splits, get("block_kv", c.block_kv));
-        match self {
-            Problem::Matmul(c) => {
-                let b = c.blocks;
-                Problem::Matmul(c.blocks(MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))))
-            }
-            Problem::FlashAttention(c) => Problem::FlashAttention(attention(c)),
-            Problem::FlashAttentionBackward(c) => Problem::FlashAttentionBackward(attention(c)),
-            Problem::FlashDecoding(c) => Problem::FlashDecoding(decoding(c)),
-            Problem::PagedDecoding(c, cache) => Problem::PagedDecoding(decoding(c), *cache),
-        }
+    /// The work of one call on `target` (at the default blocks).
+    pub fn work(&self, target: &Target) -> Result<Work, CliError> {
+        Ok(Work::of(
+            self.family.as_ref(),
+            &self.build(target, &self.blocks(target))?,
+        ))
     }
 
-    /// The tiling search family of this problem.
-    pub fn family(&self) -> Family {
-        let attention = |c: &FlashAttentionConfig| Attention {
-            batch: c.batch,
-            heads: c.q_heads,
-            seq_q: c.seq_q,
-            seq_kv: c.seq_kv,
-            head_dim: c.head_dim,
-            dtype: c.dtype,
-            causal: c.causal,
-        };
-        match self {
-            Problem::Matmul(c) => Family::Matmul { m: c.m, k: c.k, n: c.n, dtype: c.dtype, out_dtype: DType::F32 },
-            Problem::FlashAttention(c) => Family::FlashFwd(attention(c)),
-            Problem::FlashAttentionBackward(c) => Family::FlashBwd(attention(c)),
-            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => Family::Decode {
-                batch: c.batch,
-                heads: c.q_heads,
-                kv_heads: c.kv_heads,
-                seq_kv: c.max_kv_len,
-                head_dim: c.head_dim,
-                dtype: c.kv_dtype.dtype(),
-            },
-        }
-    }
-
-    pub fn vmem_limit_bytes(&self) -> Option<u64> {
-        match self {
-            Problem::Matmul(c) => c.vmem_limit_bytes,
-            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => Some(c.vmem_limit_bytes.unwrap_or_else(|| c.default_vmem_limit())),
-            Problem::FlashDecoding(_) | Problem::PagedDecoding(..) => None,
-        }
-    }
-
-    /// Useful flops of one call.
-    pub fn flops(&self) -> f64 {
-        match self {
-            Problem::Matmul(c) => c.flops(),
-            Problem::FlashAttention(c) => attention_flops(c),
-            // dQ, dK, dV and the recomputed scores and dP: 2.5× the forward (docs/design.md §8).
-            Problem::FlashAttentionBackward(c) => 2.5 * attention_flops(c),
-            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
-                4.0 * (c.batch * c.q_heads * c.q_len) as f64 * c.max_kv_len as f64 * c.head_dim as f64
-            }
-        }
-    }
-
-    /// The fewest HBM bytes one call can move.
-    pub fn min_hbm_bytes(&self) -> f64 {
-        let attention = |c: &FlashAttentionConfig, q_side: f64, kv_side: f64| {
-            let e = f64::from(c.dtype.byte_size()) * (c.batch * c.head_dim) as f64;
-            e * (q_side * (c.q_heads * c.seq_q) as f64 + kv_side * (c.kv_heads * c.seq_kv) as f64)
-        };
-        match self {
-            Problem::Matmul(c) => c.min_hbm_bytes(),
-            // q and o once per query head, k and v once per kv head.
-            Problem::FlashAttention(c) => attention(c, 2.0, 2.0),
-            // q, o, do read and dq written per query head (lse and delta are 1/D of that
-            // per lane row, left out); k, v read and dk, dv written per kv head.
-            Problem::FlashAttentionBackward(c) => attention(c, 4.0, 4.0),
-            // The KV cache dominates: k and v once; q and the output are a few rows.
-            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => {
-                let kv = 2.0 * (c.batch * c.kv_heads * c.max_kv_len * c.head_dim) as f64 * f64::from(c.kv_dtype.dtype().byte_size());
-                kv + 2.0 * (c.batch * c.q_heads * c.q_len * c.head_dim) as f64 * 2.0
-            }
-        }
-    }
-
-    /// Tokens one call processes, for the economics columns: the rows of `x` for a matmul
-    /// (one token through one projection), the query positions for attention, the new
-    /// tokens for decoding.
-    pub fn tokens(&self) -> f64 {
-        match self {
-            Problem::Matmul(c) => c.m as f64,
-            Problem::FlashAttention(c) | Problem::FlashAttentionBackward(c) => (c.batch * c.seq_q) as f64,
-            Problem::FlashDecoding(c) | Problem::PagedDecoding(c, _) => (c.batch * c.q_len) as f64,
-        }
-    }
-
-    pub fn build(&self) -> Result<Built, CliError> {
-        let attention_kernel = |kernel: Kernel| {
-            let info = validate(&kernel).map_err(flash_attention::FlashAttentionError::from)?;
-            Ok::<_, CliError>(BuiltKernel { kernel, info })
-        };
-        let single = |(kernel, info)| Built { kernels: vec![BuiltKernel { kernel, info }], wiring: Wiring::Single };
-        Ok(match self {
-            Problem::Matmul(c) => single(c.build()?),
-            Problem::FlashAttention(c) => Built { kernels: vec![attention_kernel(flash_attention::forward(c)?)?], wiring: Wiring::Single },
-            Problem::FlashAttentionBackward(c) => {
-                let kernels = flash_attention::backward(c)?;
-                Built { kernels: vec![attention_kernel(kernels.dq)?, attention_kernel(kernels.dkv)?], wiring: Wiring::AttentionBackward }
-            }
-            Problem::FlashDecoding(c) => single(split_kernel(c)?),
-            Problem::PagedDecoding(c, cache) => single(paged_kernel(c, *cache)?),
-        })
+    /// The kernels of one call, built for `target` with `blocks`.
+    pub fn build(&self, target: &Target, blocks: &Blocks) -> Result<Vec<BuiltKernel>, CliError> {
+        self.family
+            .build(target, blocks)
+            .map_err(|e| CliError::Build(e.to_string()))
     }
 }
 
-/// Causal attention keeps half the pairs; two matmuls of `2·N_q·N_kv·D` per head.
-fn attention_flops(c: &FlashAttentionConfig) -> f64 {
-    let full = 4.0 * (c.batch * c.q_heads) as f64 * c.seq_q as f64 * c.seq_kv as f64 * c.head_dim as f64;
-    if c.causal { full / 2.0 } else { full }
+/// Turns the command line's flags into a problem (flags the kernel does not take are errors).
+type MakeProblem = dyn Fn(&ShapeArgs) -> Result<Problem, CliError> + Send + Sync;
+
+/// A kernel the commands know by name.
+pub struct Entry {
+    pub name: String,
+    /// One line for `--help` and error messages.
+    pub about: String,
+    make: Box<MakeProblem>,
+}
+
+/// The kernels the commands know: the built-in catalog, a user's own, or both.
+pub struct Catalog {
+    entries: Vec<Entry>,
+}
+
+impl Catalog {
+    /// No kernels (start a user's own catalog here, or from [`Catalog::builtin`]).
+    pub fn empty() -> Catalog {
+        Catalog {
+            entries: Vec::new(),
+        }
+    }
+
+    /// The project's kernels.
+    pub fn builtin() -> Catalog {
+        Catalog::empty()
+            .with_entry("matmul", "Blocked matmul, bf16 or f32 operands, f32 accumulator and output.", |a| Ok(Problem::new("matmul", matmul(a)?)))
+            .with_entry("flash-attention", "FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).", |a| {
+                Ok(Problem::new("flash-attention", flash_attention::Forward(attention("flash-attention", a)?)))
+            })
+            .with_entry(
+                "flash-attention-backward",
+                "FlashAttention-2 backward: the dQ kernel (which also emits delta) feeding the dK/dV kernel, in one program.",
+                |a| Ok(Problem::new("flash-attention-backward", flash_attention::Backward(attention("flash-attention-backward", a)?))),
+            )
+            .with_entry(
+                "flash-decoding",
+                "Split-KV FlashDecoding, one new token per sequence: the split kernel (partials; the log-sum-exp combine is a separate small kernel), every row at --kv-len.",
+                |a| Ok(Problem::new("flash-decoding", Decoding { cfg: decoding("flash-decoding", a, &DECODE_FLAGS)?, paged: None })),
+            )
+            .with_entry(
+                "paged-decoding",
+                "FlashDecoding over a paged KV cache (--page-size positions per page, page table in SMEM, double-buffered page copies), every row at --kv-len.",
+                |a| {
+                    let cfg = decoding("paged-decoding", a, &[DECODE_FLAGS.as_slice(), &["--page-size"]].concat())?;
+                    let page_size = a.page_size.unwrap_or(DEFAULT_PAGE_SIZE.min(cfg.block_kv));
+                    // Exactly the pages the batch needs: every row at --kv-len.
+                    let num_pages = cfg.batch * cfg.max_kv_len.div_ceil(page_size.max(1));
+                    Ok(Problem::new("paged-decoding", Decoding { cfg, paged: Some(PagedCache { page_size, num_pages }) }))
+                },
+            )
+    }
+
+    /// Adds a kernel whose problem the shape flags describe.
+    pub fn with_entry(
+        mut self,
+        name: impl Into<String>,
+        about: impl Into<String>,
+        make: impl Fn(&ShapeArgs) -> Result<Problem, CliError> + Send + Sync + 'static,
+    ) -> Catalog {
+        self.entries.push(Entry {
+            name: name.into(),
+            about: about.into(),
+            make: Box::new(make),
+        });
+        self
+    }
+
+    /// Adds a kernel of one fixed problem: it takes `--target` and no shape flags.
+    pub fn with_kernel(
+        self,
+        name: impl Into<String>,
+        family: impl KernelFamily + Clone + 'static,
+    ) -> Catalog {
+        let name = name.into();
+        let about = family.describe();
+        let (entry_name, kernel) = (name.clone(), family);
+        self.with_entry(name, about, move |args| {
+            args.only(&entry_name, &[])?;
+            Ok(Problem::new(entry_name.clone(), kernel.clone()))
+        })
+    }
+
+    pub fn entries(&self) -> &[Entry] {
+        &self.entries
+    }
+
+    /// The problem `name` and the flags describe.
+    pub fn problem(&self, name: &str, args: &ShapeArgs) -> Result<Problem, CliError> {
+        match self.entries.iter().find(|e| e.name == name) {
+            Some(entry) => (entry.make)(args),
+            None => Err(CliError::Flag(format!(
+                "no kernel `{name}` in the catalog; known kernels: {}",
+                self.entries
+                    .iter()
+                    .map(|e| e.name.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
+    /// `name  about` lines for help text.
+    pub fn help(&self) -> String {
+        self.entries
+            .iter()
+            .map(|e| format!("  {:<26} {}", e.name, e.about))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
 }
 
 fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
-    args.only("matmul", &["--m", "--n", "--k", "--block-m", "--block-n", "--block-k", "--vmem-limit-mib"])?;
+    args.only(
+        "matmul",
+        &[
+            "--m",
+            "--n",
+            "--k",
+            "--block-m",
+            "--block-n",
+            "--block-k",
+            "--vmem-limit-mib",
+        ],
+    )?;
     let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
     let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
     let b = cfg.blocks;
-    cfg = cfg.blocks(MatmulBlocks::new(args.block_m.unwrap_or(b.bm), args.block_n.unwrap_or(b.bn), args.block_k.unwrap_or(b.bk)));
+    cfg = cfg.blocks(MatmulBlocks::new(
+        args.block_m.unwrap_or(b.bm),
+        args.block_n.unwrap_or(b.bn),
+        args.block_k.unwrap_or(b.bk),
+    ));
     if let Some(mib) = args.vmem_limit_mib {
         cfg = cfg.vmem_limit_bytes(mib << 20);
     }
@@ -394,7 +289,18 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
 }
 
 fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliError> {
-    let takes = ["--batch", "--heads", "--kv-heads", "--seq", "--kv-len", "--head-dim", "--causal", "--block-q", "--block-kv", "--vmem-limit-mib"];
+    let takes = [
+        "--batch",
+        "--heads",
+        "--kv-heads",
+        "--seq",
+        "--kv-len",
+        "--head-dim",
+        "--causal",
+        "--block-q",
+        "--block-kv",
+        "--vmem-limit-mib",
+    ];
     args.only(name, &takes)?;
     let (batch, heads, seq, head_dim) = ATTENTION_DEFAULTS;
     let heads = args.heads.unwrap_or(heads);
@@ -409,32 +315,56 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
     )
     .dtype(args.dtype)
     .causal(args.causal);
-    if args.block_q.is_some() || args.block_kv.is_some() {
-        let d = cfg.default_blocks();
-        cfg = cfg.blocks(BlockSizes::measured(args.block_q.unwrap_or(d.block_q), args.block_kv.unwrap_or(d.block_kv)));
-    }
     if let Some(mib) = args.vmem_limit_mib {
         cfg = cfg.vmem_limit_bytes(mib << 20);
+    }
+    if args.block_q.is_some() || args.block_kv.is_some() {
+        let d = cfg.default_blocks(&args.target);
+        cfg = cfg.blocks(BlockSizes::measured(
+            args.block_q.unwrap_or(d.block_q),
+            args.block_kv.unwrap_or(d.block_kv),
+        ));
     }
     Ok(cfg)
 }
 
+/// The flags `flash-decoding` takes (`paged-decoding` adds `--page-size`).
+const DECODE_FLAGS: [&str; 6] = [
+    "--batch",
+    "--heads",
+    "--kv-heads",
+    "--kv-len",
+    "--head-dim",
+    "--block-kv",
+];
+
 /// The decode problem of `flash-decoding` and `paged-decoding`: every row at `--kv-len`,
 /// as static lengths, so libtpu's profiler sees every block (docs/design.md §8).
-fn decoding(name: &str, args: &ShapeArgs) -> Result<FlashDecodingConfig, CliError> {
-    let takes = ["--batch", "--heads", "--kv-heads", "--kv-len", "--head-dim", "--block-kv", "--splits", "--page-size"];
-    let paged = name == "paged-decoding";
-    args.only(name, &takes[..takes.len() - usize::from(!paged)])?;
+fn decoding(name: &str, args: &ShapeArgs, takes: &[&str]) -> Result<FlashDecodingConfig, CliError> {
+    args.only(name, &[takes, &["--splits"]].concat())?;
     if args.dtype != DType::Bf16 {
-        return Err(CliError::Flag(format!("{name} takes a bf16 cache (int8 caches are a library option, not a flag yet)")));
+        return Err(CliError::Flag(format!(
+            "{name} takes a bf16 cache (int8 caches are a library option, not a flag yet)"
+        )));
     }
     let (batch, heads, kv_len, head_dim) = DECODE_DEFAULTS;
     let heads = args.heads.unwrap_or(heads);
     let kv_len = args.kv_len.unwrap_or(kv_len);
-    let cfg = FlashDecodingConfig::new(args.batch.unwrap_or(batch), heads, args.kv_heads.unwrap_or(heads), args.head_dim.unwrap_or(head_dim), kv_len);
+    let cfg = FlashDecodingConfig::new(
+        args.batch.unwrap_or(batch),
+        heads,
+        args.kv_heads.unwrap_or(heads),
+        args.head_dim.unwrap_or(head_dim),
+        kv_len,
+    );
     let measured = cfg.default_blocks();
-    let (splits, block_kv) = (args.splits.unwrap_or(measured.splits), args.block_kv.unwrap_or(measured.block_kv));
-    Ok(cfg.with_splits(splits, block_kv).with_lengths(KvLengths::Uniform(kv_len)))
+    let (splits, block_kv) = (
+        args.splits.unwrap_or(measured.splits),
+        args.block_kv.unwrap_or(measured.block_kv),
+    );
+    Ok(cfg
+        .with_splits(splits, block_kv)
+        .with_lengths(KvLengths::Uniform(kv_len)))
 }
 
 impl ShapeArgs {
@@ -459,46 +389,56 @@ impl ShapeArgs {
             ("--splits", self.splits),
             ("--page-size", self.page_size),
         ];
-        let mut given: Vec<&'static str> = sizes.iter().filter(|(_, v)| v.is_some()).map(|(name, _)| *name).collect();
+        let mut given: Vec<&'static str> = sizes
+            .iter()
+            .filter(|(_, v)| v.is_some())
+            .map(|(name, _)| *name)
+            .collect();
         given.extend(self.causal.then_some("--causal"));
         given.extend(self.vmem_limit_mib.is_some().then_some("--vmem-limit-mib"));
         given
     }
 
     /// An error naming every given flag `kernel` does not take, and the ones it does.
-    fn only(&self, kernel: &str, takes: &[&str]) -> Result<(), CliError> {
-        let extra: Vec<&str> = self.given().into_iter().filter(|flag| !takes.contains(flag)).collect();
+    pub fn only(&self, kernel: &str, takes: &[&str]) -> Result<(), CliError> {
+        let extra: Vec<&str> = self
+            .given()
+            .into_iter()
+            .filter(|flag| !takes.contains(flag))
+            .collect();
         match extra.is_empty() {
             true => Ok(()),
-            false => Err(CliError::Flag(format!("{} do(es) not apply to {kernel}: it takes {}", extra.join(", "), takes.join(" ")))),
+            false => Err(CliError::Flag(format!(
+                "{} do(es) not apply to {kernel}: it takes {}",
+                extra.join(", "),
+                takes.join(" ")
+            ))),
         }
     }
 }
 
-impl Built {
-    /// Alignment rules and VMEM budget of every kernel on `chip`: what libtpu would
-    /// reject, said before compiling, with the numbers.
-    pub fn check(&self, chip: &Target) -> Result<Vec<VmemBudget>, CliError> {
-        self.kernels.iter().map(|k| k.check(chip)).collect()
-    }
-}
-
-impl BuiltKernel {
-    fn check(&self, chip: &Target) -> Result<VmemBudget, CliError> {
-        let misaligned = rules::check_kernel(chip, &self.kernel);
-        if !misaligned.is_empty() {
-            return Err(CliError::Alignment(misaligned));
-        }
-        let budget = VmemBudget::of(chip, &self.kernel, &self.info);
-        budget.check()?;
-        Ok(budget)
-    }
+/// Alignment rules and VMEM budget of every kernel on `target`: what libtpu would reject,
+/// said before compiling, with the numbers.
+pub fn check(target: &Target, built: &[BuiltKernel]) -> Result<Vec<VmemBudget>, CliError> {
+    built
+        .iter()
+        .map(|b| {
+            let misaligned = rules::check_kernel(target, &b.kernel);
+            if !misaligned.is_empty() {
+                return Err(CliError::Alignment(misaligned));
+            }
+            let budget = VmemBudget::of(target, &b.kernel, &b.info);
+            budget.check()?;
+            Ok(budget)
+        })
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::Parser;
+    use pallas_flash::tiling::search::{evaluate, search};
 
     #[derive(Parser)]
     struct Cli {
@@ -506,73 +446,226 @@ mod tests {
         shape: ShapeArgs,
     }
 
-    fn problem(args: &[&str]) -> Result<Problem, String> {
-        let cli = Cli::try_parse_from(std::iter::once("x").chain(args.iter().copied())).map_err(|e| e.to_string())?;
-        Problem::from_args(KernelName::Matmul, &cli.shape).map_err(|e| e.to_string())
+    fn args(flags: &[&str]) -> ShapeArgs {
+        Cli::try_parse_from(std::iter::once("x").chain(flags.iter().copied()))
+            .unwrap()
+            .shape
+    }
+
+    fn problem(kernel: &str, flags: &[&str]) -> Result<Problem, String> {
+        Catalog::builtin()
+            .problem(kernel, &args(flags))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The blocks `kernel` uses on v5e with `flags`.
+    fn blocks(kernel: &str, flags: &[&str]) -> Blocks {
+        problem(kernel, flags).unwrap().blocks(&Target::v5e())
     }
 
     #[test]
     fn targets_name_a_chip_and_optionally_a_topology() {
-        let spec: TargetSpec = "v5e:2x2".parse().unwrap();
-        assert_eq!((spec.chip.name, spec.topology.as_str(), spec.chips()), ("v5e", "v5e:2x2", 4));
-        assert_eq!("v5e".parse::<TargetSpec>().unwrap().chips(), 1);
-        assert_eq!("v6e".parse::<TargetSpec>().unwrap().topology, "v6e:1x1");
-        assert!("v5e:2xq".parse::<TargetSpec>().unwrap_err().to_string().contains("use e.g. v5e:2x2"));
-        assert!("v9".parse::<TargetSpec>().unwrap_err().to_string().contains("known targets"));
+        let spec = args(&["--target", "v5e:2x2"]).target;
+        assert_eq!(
+            (spec.name, spec.topology.as_str(), spec.chips()),
+            ("v5e", "v5e:2x2", 4)
+        );
+        assert_eq!(args(&[]).target.chips(), 1);
+        assert_eq!(args(&["--target", "v6e"]).target.topology, "v6e:1x1");
+        let err = |t: &str| {
+            Cli::try_parse_from(["x", "--target", t])
+                .err()
+                .unwrap()
+                .to_string()
+        };
+        assert!(err("v5e:2xq").contains("use e.g. v5e:2x2"));
+        assert!(err("v9").contains("known targets"));
     }
 
     #[test]
     fn matmul_flags_set_the_config_and_attention_flags_are_refused() {
-        let Ok(Problem::Matmul(c)) = problem(&["--m", "1024", "--block-k", "256", "--dtype", "f32"]) else { panic!("a matmul") };
-        assert_eq!((c.m, c.n, c.k, c.blocks.bk, c.dtype), (1024, 2048, 2048, 256, DType::F32));
-        let err = problem(&["--seq", "128", "--causal"]).unwrap_err();
-        assert!(err.contains("--seq, --causal do(es) not apply to matmul"), "{err}");
+        let flags = ["--m", "1024", "--block-k", "256", "--dtype", "f32"];
+        assert_eq!(
+            problem("matmul", &flags).unwrap().describe(),
+            "matmul 1024x2048x2048 f32"
+        );
+        assert_eq!(
+            blocks("matmul", &flags),
+            vec![("bm", 512), ("bk", 256), ("bn", 512)]
+        );
+        let err = problem("matmul", &["--seq", "128", "--causal"])
+            .err()
+            .unwrap();
+        assert!(
+            err.contains("--seq, --causal do(es) not apply to matmul"),
+            "{err}"
+        );
+        let err = problem("softmax", &[]).err().unwrap();
+        assert!(
+            err.contains("no kernel `softmax`") && err.contains("paged-decoding"),
+            "{err}"
+        );
     }
 
     #[test]
     fn attention_flags_fill_the_config_and_matmul_flags_are_refused() {
-        let cli = Cli::try_parse_from(["x", "--seq", "1024", "--heads", "4", "--kv-heads", "2", "--causal", "--block-q", "256"]).unwrap();
-        let Ok(Problem::FlashAttention(c)) = Problem::from_args(KernelName::FlashAttention, &cli.shape) else { panic!("an attention problem") };
-        assert_eq!((c.q_heads, c.kv_heads, c.seq_kv, c.causal), (4, 2, 1024, true));
-        assert_eq!(c.blocks.map(|b| b.block_q), Some(256));
-        let cli = Cli::try_parse_from(["x", "--m", "128"]).unwrap();
-        let err = Problem::from_args(KernelName::FlashAttention, &cli.shape).unwrap_err();
-        assert!(err.to_string().contains("--m do(es) not apply to flash-attention"), "{err}");
+        let flags = [
+            "--seq",
+            "1024",
+            "--heads",
+            "4",
+            "--kv-heads",
+            "2",
+            "--causal",
+            "--block-q",
+            "256",
+        ];
+        let p = problem("flash-attention", &flags).unwrap();
+        assert_eq!(
+            p.describe(),
+            "flash-attention causal b1 h4 kvh2 n1024 kv1024 d128 bf16"
+        );
+        assert_eq!(
+            blocks("flash-attention", &flags),
+            vec![("block_q", 256), ("block_kv", 1024)]
+        );
+        let err = problem("flash-attention", &["--m", "128"]).err().unwrap();
+        assert!(
+            err.contains("--m do(es) not apply to flash-attention"),
+            "{err}"
+        );
     }
 
     #[test]
     fn decoding_uses_static_lengths_so_the_profiler_sees_every_block() {
-        let cli = Cli::try_parse_from(["x", "--kv-len", "4096", "--block-kv", "1024", "--splits", "2"]).unwrap();
-        let Ok(Problem::FlashDecoding(c)) = Problem::from_args(KernelName::FlashDecoding, &cli.shape) else { panic!("a decode problem") };
-        assert_eq!((c.max_kv_len, c.block_kv, c.splits, c.lengths), (4096, 1024, 2, KvLengths::Uniform(4096)));
-        let cli = Cli::try_parse_from(["x", "--causal"]).unwrap();
-        assert!(Problem::from_args(KernelName::FlashDecoding, &cli.shape).is_err());
-    }
-
-    #[test]
-    fn attention_blocks_keep_the_measured_compute_split() {
-        for n in [512, 2048, 8192] {
-            let cfg = FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true);
-            let problem = Problem::FlashAttention(cfg.clone());
-            let Problem::FlashAttention(tuned) = problem.with_blocks(&problem.blocks()) else { panic!("attention") };
-            assert_eq!(tuned.blocks, Some(cfg.default_blocks()), "N={n}: the default's row in `tune` is the real default");
-        }
-    }
-
-    #[test]
-    fn with_blocks_round_trips_through_the_search_names() {
-        let p = problem(&["--m", "512", "--n", "512", "--k", "512"]).unwrap();
-        let q = p.with_blocks(&vec![("bm", 128), ("bk", 256), ("bn", 512)]);
-        assert_eq!(q.blocks(), vec![("bm", 128), ("bk", 256), ("bn", 512)]);
+        let flags = ["--kv-len", "4096", "--block-kv", "1024", "--splits", "2"];
+        let p = problem("flash-decoding", &flags).unwrap();
+        assert_eq!(
+            p.describe(),
+            "flash-decoding b1 h8 kvh8 kv4096 d128 splits2"
+        );
+        let built = p.build(&Target::v5e(), &p.blocks(&Target::v5e())).unwrap();
+        assert!(
+            built[0].kernel.scalar_prefetch.is_empty(),
+            "uniform lengths are constants, not a prefetch table"
+        );
+        assert!(problem("flash-decoding", &["--causal"]).is_err());
+        let err = problem("flash-decoding", &["--page-size", "64"])
+            .err()
+            .unwrap();
+        assert!(err.contains("--page-size do(es) not apply"), "{err}");
+        assert!(problem("paged-decoding", &["--page-size", "64"])
+            .unwrap()
+            .describe()
+            .ends_with("page64"));
     }
 
     #[test]
     fn misaligned_and_oversized_blocks_fail_the_target_check() {
         let v5e = Target::v5e();
-        let built = problem(&["--m", "512", "--block-m", "4"]).unwrap().build().unwrap();
-        assert!(matches!(built.check(&v5e), Err(CliError::Alignment(_))));
-        let big = problem(&["--m", "4096", "--n", "4096", "--k", "4096", "--block-m", "4096", "--block-n", "4096", "--block-k", "512"]).unwrap();
-        let err = big.build().unwrap().check(&v5e).unwrap_err();
+        let built = |flags: &[&str]| {
+            let p = problem("matmul", flags).unwrap();
+            p.build(&v5e, &p.blocks(&v5e)).unwrap()
+        };
+        assert!(matches!(
+            check(&v5e, &built(&["--m", "512", "--block-m", "4"])),
+            Err(CliError::Alignment(_))
+        ));
+        let big = [
+            "--m",
+            "4096",
+            "--n",
+            "4096",
+            "--k",
+            "4096",
+            "--block-m",
+            "4096",
+            "--block-n",
+            "4096",
+            "--block-k",
+            "512",
+        ];
+        let err = check(&v5e, &built(&big)).unwrap_err();
         assert!(matches!(err, CliError::Budget(_)), "{err}");
+    }
+
+    /// One shape per catalog kernel, small enough to search quickly.
+    const SHAPES: [(&str, &[&str]); 5] = [
+        ("matmul", &["--m", "512", "--n", "256", "--k", "1024"]),
+        (
+            "flash-attention",
+            &[
+                "--seq",
+                "1024",
+                "--heads",
+                "4",
+                "--kv-heads",
+                "2",
+                "--causal",
+            ],
+        ),
+        (
+            "flash-attention-backward",
+            &["--seq", "512", "--heads", "2", "--kv-heads", "1"],
+        ),
+        (
+            "flash-decoding",
+            &["--kv-len", "4096", "--heads", "8", "--kv-heads", "2"],
+        ),
+        ("paged-decoding", &["--kv-len", "4096", "--batch", "2"]),
+    ];
+
+    #[test]
+    fn the_search_judges_the_real_kernel_of_every_catalog_entry() {
+        let catalog = Catalog::builtin();
+        let names: Vec<&str> = catalog.entries().iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(
+            names,
+            SHAPES.map(|(name, _)| name),
+            "every catalog kernel has a shape here"
+        );
+        for target in [Target::v5e(), Target::v6e()] {
+            for (name, flags) in SHAPES {
+                let p = problem(name, flags).unwrap();
+                let family = p.family.as_ref();
+                let found = search(&target, family, 3)
+                    .unwrap_or_else(|e| panic!("{name} on {target}: {e}"));
+                assert!(!found.ranked.is_empty(), "{name}");
+                for candidate in found
+                    .ranked
+                    .iter()
+                    .chain(evaluate(&target, family, &p.blocks(&target)).as_ref())
+                {
+                    let built = p.build(&target, &candidate.blocks).unwrap();
+                    let real: Vec<VmemBudget> = built
+                        .iter()
+                        .map(|b| VmemBudget::of(&target, &b.kernel, &b.info))
+                        .collect();
+                    assert_eq!(
+                        candidate.budgets, real,
+                        "{name} {:?} on {target}",
+                        candidate.blocks
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn default_blocks_plan_against_the_target() {
+        // The same attention problem asks for half of each chip's VMEM.
+        let limit = |target: &str| {
+            let p = problem("flash-attention", &["--target", target]).unwrap();
+            let t: Target = target.parse().unwrap();
+            p.build(&t, &p.blocks(&t)).unwrap()[0]
+                .kernel
+                .vmem_limit_bytes
+        };
+        assert_eq!(limit("v5e"), Some(64 << 20));
+        assert_eq!(
+            limit("v5p"),
+            Some(32 << 20),
+            "v5p has 64 MiB of VMEM per core"
+        );
     }
 }

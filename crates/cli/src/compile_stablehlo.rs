@@ -48,8 +48,13 @@ pub fn run(args: &Args) -> ExitCode {
 }
 
 fn compile(args: &Args) -> Result<(), String> {
-    let code = std::fs::read(&args.program).map_err(|e| format!("cannot read {}: {e}", args.program.display()))?;
-    let mut options = if args.partitions > 1 { CompileOptions::spmd(args.partitions) } else { CompileOptions::default() };
+    let code = std::fs::read(&args.program)
+        .map_err(|e| format!("cannot read {}: {e}", args.program.display()))?;
+    let mut options = if args.partitions > 1 {
+        CompileOptions::spmd(args.partitions)
+    } else {
+        CompileOptions::default()
+    };
     for (name, value) in &args.xla_flags {
         options = match value.as_str() {
             "true" | "false" => options.flag(name, value == "true"),
@@ -59,14 +64,23 @@ fn compile(args: &Args) -> Result<(), String> {
             },
         };
     }
-    let output = compile_program(code, &args.topology, options, args.profile).map_err(|e| e.to_string())?;
+    let output =
+        compile_program(code, &args.topology, options, args.profile).map_err(|e| e.to_string())?;
     if let Some(dir) = &args.out {
         write_artifacts(dir, &output)?;
     }
     // Cycles → seconds at the clock of the topology's chip (the same profile `compile` uses).
-    let clock_hz = pallas_flash::codegen::Target::tpu(&args.topology).chip().map_err(|e| e.to_string())?.clock_hz();
+    let clock_hz = args
+        .topology
+        .parse::<pallas_flash::tiling::Target>()
+        .map_err(|e| e.to_string())?
+        .clock_hz();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&json_report(args, &output, clock_hz)).map_err(|e| e.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&json_report(args, &output, clock_hz))
+                .map_err(|e| e.to_string())?
+        );
     } else {
         print_report(args, &output, clock_hz);
     }
@@ -76,9 +90,18 @@ fn compile(args: &Args) -> Result<(), String> {
 fn write_artifacts(dir: &std::path::Path, output: &WorkerOutput) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let write = |name: &str, bytes: &[u8]| {
-        std::fs::write(dir.join(name), bytes).map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
+        std::fs::write(dir.join(name), bytes)
+            .map_err(|e| format!("cannot write {}: {e}", dir.join(name).display()))
     };
-    write("optimized_hlo.txt", output.report.optimized_hlo_text.as_deref().unwrap_or_default().as_bytes())?;
+    write(
+        "optimized_hlo.txt",
+        output
+            .report
+            .optimized_hlo_text
+            .as_deref()
+            .unwrap_or_default()
+            .as_bytes(),
+    )?;
     write("executable.bin", &output.report.serialized)?;
     write("hlo_module.pb", &output.report.hlo_module_proto)
 }
@@ -87,10 +110,25 @@ fn print_report(args: &Args, output: &WorkerOutput, clock_hz: f64) {
     let r = &output.report;
     let m = &r.memory_stats;
     println!("program      {}", args.program.display());
-    println!("topology     {} ({} partition(s))", args.topology, args.partitions);
-    println!("compiled     {} in {:.0} ms", r.name, r.compile_seconds * 1e3);
-    println!("memory       arguments {} B, outputs {} B, temporaries {} B, code {} B", m.argument_bytes, m.output_bytes, m.temp_bytes, m.generated_code_bytes);
-    for key in ["flops", "bytes accessed", "transcendentals", "optimal_seconds"] {
+    println!(
+        "topology     {} ({} partition(s))",
+        args.topology, args.partitions
+    );
+    println!(
+        "compiled     {} in {:.0} ms",
+        r.name,
+        r.compile_seconds * 1e3
+    );
+    println!(
+        "memory       arguments {} B, outputs {} B, temporaries {} B, code {} B",
+        m.argument_bytes, m.output_bytes, m.temp_bytes, m.generated_code_bytes
+    );
+    for key in [
+        "flops",
+        "bytes accessed",
+        "transcendentals",
+        "optimal_seconds",
+    ] {
         if let Some(value) = r.cost_analysis.get(key).and_then(|v| v.as_f64()) {
             println!("cost         {key}: {value}");
         }
@@ -105,7 +143,10 @@ fn print_report(args: &Args, output: &WorkerOutput, clock_hz: f64) {
                 clock_hz / 1e9
             );
             for op in &profile.ops {
-                println!("               {:>12} cycles  {}", op.estimated_cycles, op.hlo_op_name);
+                println!(
+                    "               {:>12} cycles  {}",
+                    op.estimated_cycles, op.hlo_op_name
+                );
             }
         }
         None => println!("estimate     not requested (--profile)"),

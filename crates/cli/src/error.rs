@@ -14,6 +14,10 @@ pub enum CliError {
     #[error("{0}")]
     Flag(String),
 
+    /// A kernel family refused to build (its own error, with its numbers).
+    #[error("{0}")]
+    Build(String),
+
     #[error("{0}")]
     Target(#[from] TargetError),
 
@@ -48,10 +52,16 @@ pub enum CliError {
     Interpret(#[from] pallas_flash::interpret::Error),
 
     #[error("{context}: {source}")]
-    Io { context: String, source: std::io::Error },
+    Io {
+        context: String,
+        source: std::io::Error,
+    },
 
     #[error("{context}: {source}")]
-    Json { context: String, source: serde_json::Error },
+    Json {
+        context: String,
+        source: serde_json::Error,
+    },
 }
 
 impl CliError {
@@ -67,7 +77,11 @@ impl CliError {
 
     /// libtpu's compile-time HBM OOM (E1000), however it reached us.
     pub fn is_hbm_oom(&self) -> bool {
-        matches!(self, CliError::Runtime(runtime::Error::HbmOom { .. }) | CliError::Codegen(CodegenError::Compile(runtime::Error::HbmOom { .. })))
+        matches!(
+            self,
+            CliError::Runtime(runtime::Error::HbmOom { .. })
+                | CliError::Codegen(CodegenError::Compile(runtime::Error::HbmOom { .. }))
+        )
     }
 }
 

@@ -10,7 +10,7 @@
 //! memory-bound estimate may beat the spec roofline; one below the model floor is a
 //! profiler artifact (e.g. scalar-prefetch values read as 0 skip work), never a win.
 
-use pallas_flash::tiling::Target;
+use pallas_flash::tiling::{BuiltKernel, KernelFamily, Target};
 use serde::Serialize;
 
 /// How much faster libtpu's static model can stream HBM than the chip's spec rate: the
@@ -23,6 +23,16 @@ pub const MODEL_HBM_SPEEDUP: f64 = 2.9e12 / 819e9;
 pub struct Work {
     pub flops: f64,
     pub min_hbm_bytes: f64,
+}
+
+impl Work {
+    /// The work of one call of `family`, whose kernels are `built`.
+    pub fn of(family: &dyn KernelFamily, built: &[BuiltKernel]) -> Work {
+        Work {
+            flops: family.flops(built),
+            min_hbm_bytes: family.min_hbm_bytes(built),
+        }
+    }
 }
 
 /// What the roofline says about `work` on `chip`.
@@ -44,7 +54,11 @@ impl Floors {
         let memory = work.min_hbm_bytes / chip.hbm_bytes_per_s;
         Floors {
             roofline_seconds: compute.max(memory),
-            bound: if compute >= memory { "compute" } else { "memory" },
+            bound: if compute >= memory {
+                "compute"
+            } else {
+                "memory"
+            },
             model_floor_seconds: compute.max(memory / MODEL_HBM_SPEEDUP),
             intensity: work.flops / work.min_hbm_bytes,
         }
@@ -114,7 +128,10 @@ mod tests {
     #[test]
     fn a_compute_bound_matmul_at_94_percent_of_peak() {
         let v5e = Target::v5e();
-        let work = Work { flops: 2.0 * 4096f64.powi(3), min_hbm_bytes: 3.0 * 4096.0 * 4096.0 * 2.0 };
+        let work = Work {
+            flops: 2.0 * 4096f64.powi(3),
+            min_hbm_bytes: 3.0 * 4096.0 * 4096.0 * 2.0,
+        };
         let ideal_cycles = work.flops / v5e.peaks.bf16 * v5e.clock_hz();
         let e = Estimate::new(&v5e, (ideal_cycles / 0.94) as u64, work);
         assert!((e.mfu - 0.94).abs() < 1e-3, "{}", e.mfu);
@@ -126,14 +143,24 @@ mod tests {
     fn streaming_faster_than_the_model_rate_is_an_artifact() {
         let v5e = Target::v5e();
         // Decode: 32768 × 8 heads × 128 × 2 (k, v) × 2 bytes.
-        let work = Work { flops: 2.0 * 2.0 * 8.0 * 32768.0 * 128.0, min_hbm_bytes: 32768.0 * 8.0 * 128.0 * 4.0 };
+        let work = Work {
+            flops: 2.0 * 2.0 * 8.0 * 32768.0 * 128.0,
+            min_hbm_bytes: 32768.0 * 8.0 * 128.0 * 4.0,
+        };
         let at_model_rate = Estimate::new(&v5e, 161_700, work);
         assert_eq!(at_model_rate.floors.bound, "memory");
         assert!(!at_model_rate.below_floor, "{}", at_model_rate.summary());
-        assert!(at_model_rate.roofline_ratio() < 1.0, "beats the spec roofline, as the model does");
+        assert!(
+            at_model_rate.roofline_ratio() < 1.0,
+            "beats the spec roofline, as the model does"
+        );
         // A kernel that only copies the cache in 8192-row blocks: 88,149 cycles in the model.
         let dma_only = Estimate::new(&v5e, 88_149, work);
-        assert!(!dma_only.below_floor, "big DMAs stream faster than 1.245 TB/s: {}", dma_only.summary());
+        assert!(
+            !dma_only.below_floor,
+            "big DMAs stream faster than 1.245 TB/s: {}",
+            dma_only.summary()
+        );
         let skipped = Estimate::new(&v5e, 40_000, work);
         assert!(skipped.below_floor && skipped.summary().contains("profiler artifact"));
     }

@@ -1,29 +1,43 @@
 //! Compiles through libtpu in a worker process: this binary itself, run as its hidden
 //! `__compile-worker` subcommand, so a libtpu abort never takes the command down.
 
-use pallas_flash::codegen::{lower, used_scoped_memory, Program, TpuCustomCall};
+use pallas_flash::codegen::{chain_program, lower, used_scoped_memory, TpuCustomCall};
 use pallas_flash::hlo::lint::{lint, LintOptions, Report};
 use pallas_flash::hlo::HloModule;
-use pallas_flash::kernels::flash_attention::backward_program;
-use pallas_flash::runtime::{CompileOptions, CompileRequest, IsolatedCompiler, Program as PjrtProgram, WorkerOutput};
+use pallas_flash::runtime::{
+    CompileOptions, CompileRequest, IsolatedCompiler, Program as PjrtProgram, WorkerOutput,
+};
 
-use crate::catalog::{Built, BuiltKernel, Wiring};
+use pallas_flash::tiling::{BuiltKernel, Target};
+
 use crate::error::CliError;
 
-/// A compiler whose workers are this executable.
+/// A compiler whose workers are this executable when it is a `main_with` binary (which
+/// serves the worker subcommand), else the `pallas-flash-worker` binary.
 pub fn compiler() -> Result<IsolatedCompiler, CliError> {
+    if !crate::cli::is_self_worker() {
+        return Ok(IsolatedCompiler::new()?);
+    }
     let exe = std::env::current_exe().map_err(CliError::io("cannot locate this executable"))?;
-    Ok(IsolatedCompiler::with_worker(exe, &[crate::WORKER_SUBCOMMAND]))
+    Ok(IsolatedCompiler::with_worker(
+        exe,
+        &[crate::cli::WORKER_SUBCOMMAND],
+    ))
 }
 
 /// Compiles StableHLO (text or bytecode) for `topology` in a worker.
-pub fn compile_program(code: Vec<u8>, topology: &str, options: CompileOptions, static_profile: bool) -> Result<WorkerOutput, CliError> {
+pub fn compile_program(
+    code: Vec<u8>,
+    topology: &str,
+    options: CompileOptions,
+    static_profile: bool,
+) -> Result<WorkerOutput, CliError> {
     let mut request = CompileRequest::new(topology, &PjrtProgram::mlir_bytecode(code), options);
     request.static_profile = static_profile;
     Ok(compiler()?.compile(&request)?)
 }
 
-/// A catalog problem after libtpu.
+/// A problem's kernels after libtpu.
 pub struct CompiledKernel {
     /// Every kernel's Mosaic, one after the other.
     pub mosaic_text: String,
@@ -34,27 +48,40 @@ pub struct CompiledKernel {
     pub used_vmem_bytes: Option<u64>,
 }
 
-/// Lowers the kernels to Mosaic, wires them into one StableHLO program and compiles it.
-pub fn compile_kernel(built: &Built, topology: &str, static_profile: bool) -> Result<CompiledKernel, CliError> {
+/// Lowers the kernels to Mosaic, chains them into one StableHLO program (by operand name,
+/// [`chain_program`]) and compiles it for `target`'s topology.
+pub fn compile_kernel(
+    built: &[BuiltKernel],
+    target: &Target,
+    static_profile: bool,
+) -> Result<CompiledKernel, CliError> {
     let mut mosaic_text = String::new();
     let mut calls = Vec::new();
-    for BuiltKernel { kernel, .. } in &built.kernels {
+    for BuiltKernel { kernel, .. } in built {
         let mosaic = lower(kernel)?;
         calls.push(TpuCustomCall::new(kernel, &mosaic)?);
         mosaic_text.push_str(&mosaic.text);
     }
-    let stablehlo = match (built.wiring, calls.as_slice()) {
-        (Wiring::Single, [call]) => Program::single_kernel(call)?,
-        (Wiring::AttentionBackward, [dq, dkv]) => backward_program(dq, dkv)?,
-        (wiring, calls) => return Err(CliError::Flag(format!("{wiring:?} wiring does not take {} kernels (a catalog bug)", calls.len()))),
-    };
-    let output = compile_program(stablehlo.clone().into_bytes(), topology, CompileOptions::default(), static_profile)?;
-    let used_vmem_bytes = used_scoped_memory(&String::from_utf8_lossy(&output.report.hlo_module_proto))
-        .iter()
-        .filter(|m| m.memory_space == 1)
-        .map(|m| m.size)
-        .max();
-    Ok(CompiledKernel { mosaic_text, stablehlo, output, used_vmem_bytes })
+    let chain: Vec<_> = built.iter().map(|b| &b.kernel).zip(&calls).collect();
+    let stablehlo = chain_program(&chain)?;
+    let output = compile_program(
+        stablehlo.clone().into_bytes(),
+        &target.topology,
+        CompileOptions::default(),
+        static_profile,
+    )?;
+    let used_vmem_bytes =
+        used_scoped_memory(&String::from_utf8_lossy(&output.report.hlo_module_proto))
+            .iter()
+            .filter(|m| m.memory_space == 1)
+            .map(|m| m.size)
+            .max();
+    Ok(CompiledKernel {
+        mosaic_text,
+        stablehlo,
+        output,
+        used_vmem_bytes,
+    })
 }
 
 /// The copy-trap lint over a compile's optimized HLO.
@@ -78,7 +105,9 @@ impl CopyTrapVerdict {
     /// Number of findings, when the lint ran.
     pub fn findings(&self) -> Option<usize> {
         match self {
-            CopyTrapVerdict::Checked(report) => Some(report.kernels.iter().map(|k| k.findings.len()).sum()),
+            CopyTrapVerdict::Checked(report) => {
+                Some(report.kernels.iter().map(|k| k.findings.len()).sum())
+            }
             _ => None,
         }
     }
@@ -88,12 +117,21 @@ impl std::fmt::Display for CopyTrapVerdict {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CopyTrapVerdict::NoHloText => f.write_str("not checked (libtpu returned no HLO text)"),
-            CopyTrapVerdict::Unparsable(e) => write!(f, "not checked (optimized HLO did not parse: {e})"),
-            CopyTrapVerdict::Checked(report) => match (report.kernels.len(), self.findings().unwrap_or(0)) {
-                (0, _) => f.write_str("no tpu_custom_call in the program"),
-                (kernels, 0) => write!(f, "clean ({kernels} kernel(s), no copy/pad/transpose/slice around them)"),
-                (kernels, n) => write!(f, "{n} finding(s) around {kernels} kernel(s):\n{report}"),
-            },
+            CopyTrapVerdict::Unparsable(e) => {
+                write!(f, "not checked (optimized HLO did not parse: {e})")
+            }
+            CopyTrapVerdict::Checked(report) => {
+                match (report.kernels.len(), self.findings().unwrap_or(0)) {
+                    (0, _) => f.write_str("no tpu_custom_call in the program"),
+                    (kernels, 0) => write!(
+                        f,
+                        "clean ({kernels} kernel(s), no copy/pad/transpose/slice around them)"
+                    ),
+                    (kernels, n) => {
+                        write!(f, "{n} finding(s) around {kernels} kernel(s):\n{report}")
+                    }
+                }
+            }
         }
     }
 }

@@ -11,14 +11,14 @@ use pallas_flash::emulator::{npy, Data, Elem, Emulator, HostArray, RunOptions};
 use pallas_flash::interpret::{self, HostArray as InterpretArray};
 use pallas_flash::ir::{DType, Kernel};
 
-use crate::catalog::{KernelName, Problem, ShapeArgs};
+use crate::catalog::{Catalog, ShapeArgs};
 use crate::error::CliError;
 use crate::run_mosaic::{save, summary, Order};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Kernel from the catalog.
-    pub kernel: KernelName,
+    /// Kernel from the catalog (`pallas-flash kernels` lists them).
+    pub kernel: String,
     #[command(flatten)]
     pub shape: ShapeArgs,
     /// Directory of `.npy` operands in file-name order (scalar prefetch first); without
@@ -34,18 +34,19 @@ pub struct Args {
     pub order: Order,
 }
 
-pub fn run(args: &Args) -> Result<(), CliError> {
-    let problem = Problem::from_args(args.kernel, &args.shape)?;
-    let built = problem.build()?;
-    if args.inputs.is_some() && built.kernels.len() > 1 {
+pub fn run(catalog: &Catalog, args: &Args) -> Result<(), CliError> {
+    let problem = catalog.problem(&args.kernel, &args.shape)?;
+    let target = &args.shape.target;
+    let built = problem.build(target, &problem.blocks(target))?;
+    if args.inputs.is_some() && built.len() > 1 {
         return Err(CliError::Flag(format!(
             "--inputs holds one kernel's operands; {} runs {} kernels",
-            args.kernel.as_str(),
-            built.kernels.len()
+            args.kernel,
+            built.len()
         )));
     }
     println!("{}", problem.describe());
-    for built_kernel in &built.kernels {
+    for built_kernel in &built {
         let kernel = &built_kernel.kernel;
         let mosaic = pallas_flash::codegen::lower(kernel)?;
         let emulator = Emulator::parse(&mosaic.serde_text)?;
@@ -80,7 +81,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
             );
         }
         if let Some(dir) = &args.save {
-            let dir = if built.kernels.len() > 1 {
+            let dir = if built.len() > 1 {
                 dir.join(&kernel.name)
             } else {
                 dir.clone()

@@ -7,11 +7,17 @@
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use pallas_flash_codegen::{compile_for_tpu, compile_program, Program, Target, TensorType};
+use pallas_flash_codegen::{
+    compile_for_tpu, compile_program, CompileSettings, Program, TensorType,
+};
 use pallas_flash_ir::DType::{Bf16, F32};
+use pallas_flash_tiling::Target;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let args: Vec<usize> = std::env::args().skip(1).map(|a| a.parse()).collect::<Result<_, _>>()?;
+    let args: Vec<usize> = std::env::args()
+        .skip(1)
+        .map(|a| a.parse())
+        .collect::<Result<_, _>>()?;
     let n = args.first().copied().unwrap_or(4096);
     let (bm, bn, bk) = match args[..] {
         [_, bm, bn, bk] => (bm, bn, bk),
@@ -19,7 +25,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let mut kernel = common::matmul(n, n, n, bm, bn, bk);
     kernel.vmem_limit_bytes = Some(64 << 20);
-    let target = Target::v5e().with_static_profile();
+    let target = CompileSettings::new(Target::v5e()).with_static_profile();
     let ours = compile_for_tpu(&kernel, &target)?;
     let ours_cycles = ours.estimated_cycles().unwrap_or_default();
 
@@ -27,14 +33,25 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let x = program.parameter(TensorType::new([n, n], Bf16));
     let y = program.parameter(TensorType::new([n, n], Bf16));
     let dims = "dot_dimension_numbers = #stablehlo.dot<lhs_contracting_dimensions = [1], rhs_contracting_dimensions = [0]>";
-    let xy = program.op("stablehlo.dot_general", &[&x, &y], dims, TensorType::new([n, n], F32));
+    let xy = program.op(
+        "stablehlo.dot_general",
+        &[&x, &y],
+        dims,
+        TensorType::new([n, n], F32),
+    );
     let (_, xla_profile) = compile_program(&program.finish(&[&xy]), &target)?;
     let xla_cycles = xla_profile.map(|p| p.total_cycles()).unwrap_or_default();
 
     let floor = 2.0 * (n as f64).powi(3) / 197e12 * 1.5e9;
     println!("matmul {n}^3 bf16 -> f32, blocks {bm}x{bn}x{bk}, v5e static estimate (1.5 GHz):");
     println!("  pallas-flash kernel: {ours_cycles} cycles ({:.1}% of MXU peak), compile {:.2} s, scoped VMEM used {:?} B", 100.0 * floor / ours_cycles as f64, ours.report.compile_seconds, ours.used_vmem_bytes());
-    println!("  XLA dot_general:     {xla_cycles} cycles ({:.1}% of MXU peak)", 100.0 * floor / xla_cycles as f64);
-    println!("  ratio ours / XLA:    {:.3}", ours_cycles as f64 / xla_cycles as f64);
+    println!(
+        "  XLA dot_general:     {xla_cycles} cycles ({:.1}% of MXU peak)",
+        100.0 * floor / xla_cycles as f64
+    );
+    println!(
+        "  ratio ours / XLA:    {:.3}",
+        ours_cycles as f64 / xla_cycles as f64
+    );
     Ok(())
 }

@@ -2,19 +2,24 @@
 //! libtpu did (optimized HLO, memory stats, scoped VMEM used, static cycle estimate).
 
 use pallas_flash_ir::Kernel;
-use pallas_flash_runtime::{CompileOptions, CompileReport, CompileRequest, IsolatedCompiler, Program as PjrtProgram, StaticProfile};
+use pallas_flash_runtime::{
+    CompileOptions, CompileReport, CompileRequest, IsolatedCompiler, Program as PjrtProgram,
+    StaticProfile,
+};
+use pallas_flash_tiling::Target;
 use serde::{Deserialize, Serialize};
 
 use crate::custom_call::TpuCustomCall;
-use crate::program::Program;
 use crate::error::Result;
+use crate::program::Program;
 use crate::{lower, MosaicModule};
 
-/// What to compile for.
+/// How to compile for a target: the chip and topology ([`Target`], the one target
+/// concept), libtpu's options and what to take back.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Target {
-    /// A TPU topology name such as `v5e:1x1` (see `pallas_flash_runtime::Topology::tpu`).
-    pub topology: String,
+pub struct CompileSettings {
+    /// The chip profile and the topology to compile for (`v5e:1x1`, `v5e:2x2`, …).
+    pub target: Target,
     pub options: CompileOptions,
     /// Take libtpu's static cycle estimate (slower; docs/design.md §8 lists its caveats).
     pub static_profile: bool,
@@ -26,20 +31,17 @@ pub struct Target {
     pub check_vmem_budget: bool,
 }
 
-impl Target {
-    pub fn tpu(topology: &str) -> Self {
-        Target {
-            topology: topology.to_string(),
+impl CompileSettings {
+    /// Default options for `target`: no static profile, the kernel's VMEM limit, our budget
+    /// checked first.
+    pub fn new(target: Target) -> Self {
+        CompileSettings {
+            target,
             options: CompileOptions::default(),
             static_profile: false,
             vmem_limit_override: None,
             check_vmem_budget: true,
         }
-    }
-
-    /// One v5e chip.
-    pub fn v5e() -> Self {
-        Self::tpu("v5e:1x1")
     }
 
     pub fn with_static_profile(mut self) -> Self {
@@ -58,11 +60,11 @@ impl Target {
         self.check_vmem_budget = false;
         self
     }
+}
 
-    /// The chip profile for the topology's chip (`v5e:2x2` → v5e).
-    pub fn chip(&self) -> Result<pallas_flash_tiling::Target> {
-        let chip = self.topology.split(':').next().unwrap_or_default();
-        Ok(chip.parse::<pallas_flash_tiling::Target>()?)
+impl From<Target> for CompileSettings {
+    fn from(target: Target) -> Self {
+        CompileSettings::new(target)
     }
 }
 
@@ -92,7 +94,10 @@ pub struct CompiledKernel {
 impl CompiledKernel {
     /// Scoped VMEM bytes libtpu allocated for the kernel.
     pub fn used_vmem_bytes(&self) -> Option<u64> {
-        self.used_scoped_memory.iter().find(|m| m.memory_space == 1).map(|m| m.size)
+        self.used_scoped_memory
+            .iter()
+            .find(|m| m.memory_space == 1)
+            .map(|m| m.size)
     }
 
     /// Total estimated cycles of the program (the kernel alone in a single-kernel program).
@@ -104,7 +109,7 @@ impl CompiledKernel {
 /// Checks the VMEM budget, lowers `kernel`, wraps it in a single-kernel program and
 /// compiles it with libtpu in a worker process (an abort becomes `pallas_flash_runtime::Error::CompileCrashed`; VMEM
 /// overflow `VmemOom`, see [`crate::CodegenError::is_vmem_oom`]).
-pub fn compile_for_tpu(kernel: &Kernel, target: &Target) -> Result<CompiledKernel> {
+pub fn compile_for_tpu(kernel: &Kernel, target: &CompileSettings) -> Result<CompiledKernel> {
     if target.check_vmem_budget {
         check_budget(kernel, target)?;
     }
@@ -116,22 +121,35 @@ pub fn compile_for_tpu(kernel: &Kernel, target: &Target) -> Result<CompiledKerne
     let program = Program::single_kernel(&call)?;
     let (report, profile) = compile_program(&program, target)?;
     let used_scoped_memory = used_scoped_memory(&String::from_utf8_lossy(&report.hlo_module_proto));
-    Ok(CompiledKernel { mosaic, program, report, profile, used_scoped_memory })
+    Ok(CompiledKernel {
+        mosaic,
+        program,
+        report,
+        profile,
+        used_scoped_memory,
+    })
 }
 
 /// The VMEM budget of `kernel` under the limit it will be compiled with.
-fn check_budget(kernel: &Kernel, target: &Target) -> Result<()> {
+fn check_budget(kernel: &Kernel, target: &CompileSettings) -> Result<()> {
     let info = pallas_flash_ir::validate(kernel)?;
     let mut planned = kernel.clone();
     if let Some(limit) = target.vmem_limit_override {
         planned.vmem_limit_bytes = limit;
     }
-    Ok(pallas_flash_tiling::VmemBudget::of(&target.chip()?, &planned, &info).check()?)
+    Ok(pallas_flash_tiling::VmemBudget::of(&target.target, &planned, &info).check()?)
 }
 
 /// Compiles any StableHLO program text for `target` in a worker process.
-pub fn compile_program(program: &str, target: &Target) -> Result<(CompileReport, Option<StaticProfile>)> {
-    let mut request = CompileRequest::new(&target.topology, &PjrtProgram::mlir_text(program), target.options.clone());
+pub fn compile_program(
+    program: &str,
+    target: &CompileSettings,
+) -> Result<(CompileReport, Option<StaticProfile>)> {
+    let mut request = CompileRequest::new(
+        &target.target.topology,
+        &PjrtProgram::mlir_text(program),
+        target.options.clone(),
+    );
     if target.static_profile {
         request = request.with_static_profile();
     }
@@ -148,7 +166,9 @@ pub fn used_scoped_memory(optimized_hlo: &str) -> Vec<ScopedMemory> {
     for (at, _) in optimized_hlo.match_indices(KEY) {
         let rest = &optimized_hlo[at + KEY.len()..];
         let Some(end) = rest.find(']') else { continue };
-        let Ok(entries) = serde_json::from_str::<Vec<serde_json::Value>>(&rest[..=end]) else { continue };
+        let Ok(entries) = serde_json::from_str::<Vec<serde_json::Value>>(&rest[..=end]) else {
+            continue;
+        };
         for entry in entries {
             let field = |name: &str| match &entry[name] {
                 serde_json::Value::String(s) => s.parse().ok(),
@@ -173,7 +193,14 @@ mod tests {
     #[test]
     fn reads_used_scoped_memory_from_a_backend_config() {
         let hlo = r#"%c = f32[8,128] custom-call(), custom_call_target="tpu_custom_call", backend_config={"custom_call_config":{},"used_scoped_memory_configs":[{"memory_space":"1","offset":"0","size":"1642496"}]}"#;
-        assert_eq!(used_scoped_memory(hlo), [ScopedMemory { memory_space: 1, offset: 0, size: 1_642_496 }]);
+        assert_eq!(
+            used_scoped_memory(hlo),
+            [ScopedMemory {
+                memory_space: 1,
+                offset: 0,
+                size: 1_642_496
+            }]
+        );
         assert!(used_scoped_memory("no kernels here").is_empty());
     }
 }

@@ -23,13 +23,20 @@ pub struct TensorType {
 
 impl TensorType {
     pub fn new(shape: impl Into<Vec<usize>>, dtype: DType) -> Self {
-        TensorType { shape: shape.into(), dtype }
+        TensorType {
+            shape: shape.into(),
+            dtype,
+        }
     }
 
     /// Row-major layout (`dense<[r-1, …, 0]> : tensor<rxindex>`), what a kernel demands.
     fn row_major_layout(&self) -> String {
         let dims: Vec<String> = (0..self.shape.len()).rev().map(|d| d.to_string()).collect();
-        format!("dense<[{}]> : tensor<{}xindex>", dims.join(", "), self.shape.len())
+        format!(
+            "dense<[{}]> : tensor<{}xindex>",
+            dims.join(", "),
+            self.shape.len()
+        )
     }
 }
 
@@ -66,14 +73,24 @@ impl TpuCustomCall {
     /// and the VMEM limit the kernel's own `vmem_limit_bytes`.
     pub fn new(kernel: &Kernel, mosaic: &MosaicModule) -> Result<Self> {
         let info = pallas_flash_ir::validate(kernel)?;
-        let prefetch = kernel.scalar_prefetch.iter().map(|p| TensorType::new(p.shape.clone(), DType::I32));
-        let inputs = kernel.inputs.iter().map(|o| TensorType::new(o.shape.clone(), o.dtype));
+        let prefetch = kernel
+            .scalar_prefetch
+            .iter()
+            .map(|p| TensorType::new(p.shape.clone(), DType::I32));
+        let inputs = kernel
+            .inputs
+            .iter()
+            .map(|o| TensorType::new(o.shape.clone(), o.dtype));
         Ok(TpuCustomCall {
             kernel_name: mosaic.name.clone(),
             body: mosaic.bytecode.clone(),
             num_scalar_prefetch: kernel.scalar_prefetch.len(),
             operands: prefetch.chain(inputs).collect(),
-            results: kernel.outputs.iter().map(|o| TensorType::new(o.shape.clone(), o.dtype)).collect(),
+            results: kernel
+                .outputs
+                .iter()
+                .map(|o| TensorType::new(o.shape.clone(), o.dtype))
+                .collect(),
             aliases: kernel.aliases.clone(),
             cost_estimate: crate::cost_estimate(kernel, &info),
             vmem_limit_bytes: kernel.vmem_limit_bytes,
@@ -103,15 +120,28 @@ impl TpuCustomCall {
             }
         });
         if let Some(size) = self.vmem_limit_bytes {
-            config["scoped_memory_configs"] = json!([{"memory_space": 1, "offset": 0, "size": size}]);
+            config["scoped_memory_configs"] =
+                json!([{"memory_space": 1, "offset": 0, "size": size}]);
         }
         config.to_string()
     }
 
     /// `stablehlo.custom_call @tpu_custom_call(operands)` as one line of a function body.
     pub(crate) fn emit(&self, results: &[String], operands: &[String]) -> String {
-        let list = |types: &[TensorType]| types.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ");
-        let layouts = |types: &[TensorType]| types.iter().map(|t| t.row_major_layout()).collect::<Vec<_>>().join(", ");
+        let list = |types: &[TensorType]| {
+            types
+                .iter()
+                .map(|t| t.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let layouts = |types: &[TensorType]| {
+            types
+                .iter()
+                .map(|t| t.row_major_layout())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         let aliases = if self.aliases.is_empty() {
             String::new()
         } else {

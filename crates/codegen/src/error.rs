@@ -26,12 +26,10 @@ pub enum CodegenError {
     Mlir { context: String, message: String },
 
     /// The kernel's VMEM plan exceeds its scoped limit (checked before libtpu sees it).
-    #[error("{0} (to let libtpu judge anyway, compile with Target::without_budget_check)")]
+    #[error(
+        "{0} (to let libtpu judge anyway, compile with CompileSettings::without_budget_check)"
+    )]
     Budget(#[from] pallas_flash_tiling::BudgetError),
-
-    /// The topology names a chip the tiling crate has no profile for.
-    #[error(transparent)]
-    UnknownChip(#[from] pallas_flash_tiling::TargetError),
 
     /// A StableHLO program was assembled from inconsistent pieces.
     #[error("StableHLO program: {0}")]
@@ -45,15 +43,24 @@ pub enum CodegenError {
 impl CodegenError {
     /// Whether libtpu rejected the kernel for exceeding its scoped VMEM limit (E1001).
     pub fn is_vmem_oom(&self) -> bool {
-        matches!(self, CodegenError::Compile(pallas_flash_runtime::Error::VmemOom { .. }))
+        matches!(
+            self,
+            CodegenError::Compile(pallas_flash_runtime::Error::VmemOom { .. })
+        )
     }
 
     pub(crate) fn unsupported(what: impl Into<String>, at: impl Into<String>) -> Self {
-        CodegenError::Unsupported { what: what.into(), at: at.into() }
+        CodegenError::Unsupported {
+            what: what.into(),
+            at: at.into(),
+        }
     }
 
     pub(crate) fn mlir(context: impl Into<String>, message: impl Into<String>) -> Self {
-        CodegenError::Mlir { context: context.into(), message: message.into() }
+        CodegenError::Mlir {
+            context: context.into(),
+            message: message.into(),
+        }
     }
 }
 

@@ -3,7 +3,8 @@
 //! # Lowering a kernel
 //!
 //! ```no_run
-//! use pallas_flash_codegen::{compile_for_tpu, lower, Program, Target, TpuCustomCall};
+//! use pallas_flash_codegen::{compile_for_tpu, lower, CompileSettings, Program, TpuCustomCall};
+//! use pallas_flash_tiling::Target;
 //! # fn kernel() -> pallas_flash_ir::Kernel { unimplemented!() }
 //! let kernel = kernel(); // built with pallas_flash_ir::KernelBuilder
 //! // Kernel → Mosaic: printed text (the golden form) and the serialized body.
@@ -12,7 +13,7 @@
 //! let call = TpuCustomCall::new(&kernel, &mosaic)?;
 //! let stablehlo = Program::single_kernel(&call)?;
 //! // Or all the way through libtpu (in a worker process), with the static estimate:
-//! let compiled = compile_for_tpu(&kernel, &Target::v5e().with_static_profile())?;
+//! let compiled = compile_for_tpu(&kernel, &CompileSettings::new(Target::v5e()).with_static_profile())?;
 //! println!("{:?} cycles, {:?} B scoped VMEM", compiled.estimated_cycles(), compiled.used_vmem_bytes());
 //! # Ok::<(), pallas_flash_codegen::CodegenError>(())
 //! ```
@@ -54,7 +55,7 @@
 //! # VMEM
 //!
 //! A kernel's `vmem_limit_bytes` becomes `scoped_memory_configs` (override it per compile
-//! with [`Target::with_vmem_limit`] or [`TpuCustomCall::with_vmem_limit`]); a kernel over
+//! with [`CompileSettings::with_vmem_limit`] or [`TpuCustomCall::with_vmem_limit`]); a kernel over
 //! libtpu's limit fails with libtpu's E1001 as `pallas_flash_runtime::Error::VmemOom`
 //! ([`CodegenError::is_vmem_oom`]). What libtpu really allocated is
 //! [`CompiledKernel::used_scoped_memory`], read from the optimized `HloModuleProto`.
@@ -74,8 +75,8 @@
 //! (regenerate with `tests/jax/reference.py`); `tests/parity.rs` checks that the kernel
 //! signature, attributes and transform functions are identical.
 
+mod chain;
 mod compile;
-mod cost;
 mod custom_call;
 mod error;
 pub mod mosaic;
@@ -83,11 +84,15 @@ mod program;
 mod serde;
 pub mod spmd;
 
-pub use compile::{compile_for_tpu, compile_program, used_scoped_memory, CompiledKernel, ScopedMemory, Target};
-pub use cost::cost_estimate;
+pub use chain::chain_program;
+pub use compile::{
+    compile_for_tpu, compile_program, used_scoped_memory, CompileSettings, CompiledKernel,
+    ScopedMemory,
+};
 pub use custom_call::{TensorType, TpuCustomCall};
 pub use error::{CodegenError, Result};
 pub use mosaic::{lower, MosaicModule, MOSAIC_VERSION};
+pub use pallas_flash_tiling::cost::cost_estimate;
 pub use program::{Program, Tensor};
 pub use serde::SERDE_PREFIX;
 pub use spmd::{Mesh, Reduction, Sharding};

@@ -36,16 +36,25 @@ impl Program {
     /// A new parameter of `main`.
     pub fn parameter(&mut self, ty: TensorType) -> Tensor {
         self.parameters.push((ty.clone(), None));
-        Tensor { name: format!("%arg{}", self.parameters.len() - 1), ty }
+        Tensor {
+            name: format!("%arg{}", self.parameters.len() - 1),
+            ty,
+        }
     }
 
     pub(crate) fn with_mesh(mesh: Mesh) -> Self {
-        Program { mesh: Some(mesh), ..Program::default() }
+        Program {
+            mesh: Some(mesh),
+            ..Program::default()
+        }
     }
 
     pub(crate) fn sharded_parameter(&mut self, ty: TensorType, sharding: Sharding) -> Tensor {
         self.parameters.push((ty.clone(), Some(sharding)));
-        Tensor { name: format!("%arg{}", self.parameters.len() - 1), ty }
+        Tensor {
+            name: format!("%arg{}", self.parameters.len() - 1),
+            ty,
+        }
     }
 
     pub(crate) fn fresh(&mut self) -> String {
@@ -59,8 +68,19 @@ impl Program {
 
     /// A program for the body of a region, continuing this program's counters.
     pub(crate) fn region(&self, arguments: &[TensorType]) -> Program {
-        let mut region = Program { next: self.next, channels: self.channels, mesh: self.mesh.clone(), ..Program::default() };
-        region.region_arguments = arguments.iter().map(|ty| Tensor { name: region.fresh(), ty: ty.clone() }).collect();
+        let mut region = Program {
+            next: self.next,
+            channels: self.channels,
+            mesh: self.mesh.clone(),
+            ..Program::default()
+        };
+        region.region_arguments = arguments
+            .iter()
+            .map(|ty| Tensor {
+                name: region.fresh(),
+                ty: ty.clone(),
+            })
+            .collect();
         region
     }
 
@@ -78,20 +98,46 @@ impl Program {
     /// Calls a kernel; operand types must match its signature.
     pub fn call(&mut self, kernel: &TpuCustomCall, operands: &[&Tensor]) -> Result<Vec<Tensor>> {
         let given: Vec<&TensorType> = operands.iter().map(|t| &t.ty).collect();
-        if given.len() != kernel.operands.len() || given.iter().zip(&kernel.operands).any(|(a, b)| *a != b) {
+        if given.len() != kernel.operands.len()
+            || given.iter().zip(&kernel.operands).any(|(a, b)| *a != b)
+        {
             return Err(CodegenError::Program(format!(
                 "kernel `{}` takes ({}) but was given ({})",
                 kernel.kernel_name,
-                kernel.operands.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", "),
-                given.iter().map(|t| t.to_string()).collect::<Vec<_>>().join(", ")
+                kernel
+                    .operands
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                given
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )));
         }
         let base = self.fresh();
         let results: Vec<Tensor> = match kernel.results.len() {
-            1 => vec![Tensor { name: base.clone(), ty: kernel.results[0].clone() }],
-            _ => kernel.results.iter().enumerate().map(|(i, ty)| Tensor { name: format!("{base}#{i}"), ty: ty.clone() }).collect(),
+            1 => vec![Tensor {
+                name: base.clone(),
+                ty: kernel.results[0].clone(),
+            }],
+            _ => kernel
+                .results
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| Tensor {
+                    name: format!("{base}#{i}"),
+                    ty: ty.clone(),
+                })
+                .collect(),
         };
-        let lhs = if kernel.results.len() == 1 { base } else { format!("{base}:{}", kernel.results.len()) };
+        let lhs = if kernel.results.len() == 1 {
+            base
+        } else {
+            format!("{base}:{}", kernel.results.len())
+        };
         let names: Vec<String> = operands.iter().map(|t| t.name.clone()).collect();
         self.lines.push(kernel.emit(&[lhs], &names));
         Ok(results)
@@ -99,13 +145,30 @@ impl Program {
 
     /// A plain StableHLO op in generic form: `"name"(operands) {attributes} : (…) -> result`.
     /// `attributes` is the text between the braces (may be empty).
-    pub fn op(&mut self, name: &str, operands: &[&Tensor], attributes: &str, result: TensorType) -> Tensor {
+    pub fn op(
+        &mut self,
+        name: &str,
+        operands: &[&Tensor],
+        attributes: &str,
+        result: TensorType,
+    ) -> Tensor {
         let out = self.fresh();
         let names: Vec<&str> = operands.iter().map(|t| t.name.as_str()).collect();
         let types: Vec<String> = operands.iter().map(|t| t.ty.to_string()).collect();
-        let attributes = if attributes.is_empty() { String::new() } else { format!(" {{{attributes}}}") };
-        self.lines.push(format!("{out} = \"{name}\"({}){attributes} : ({}) -> {result}", names.join(", "), types.join(", ")));
-        Tensor { name: out, ty: result }
+        let attributes = if attributes.is_empty() {
+            String::new()
+        } else {
+            format!(" {{{attributes}}}")
+        };
+        self.lines.push(format!(
+            "{out} = \"{name}\"({}){attributes} : ({}) -> {result}",
+            names.join(", "),
+            types.join(", ")
+        ));
+        Tensor {
+            name: out,
+            ty: result,
+        }
     }
 
     /// A cross-device reduction of `value` over every device of the mesh
@@ -115,7 +178,9 @@ impl Program {
             CodegenError::Program("all_reduce needs an SPMD program: build it with Program::spmd and call it inside shard_map".into())
         })?;
         if self.region_arguments.is_empty() {
-            return Err(CodegenError::Program("all_reduce is only valid inside shard_map, where values are per-device".into()));
+            return Err(CodegenError::Program(
+                "all_reduce is only valid inside shard_map, where values are per-device".into(),
+            ));
         }
         self.channels += 1;
         let scalar = TensorType::new(Vec::<usize>::new(), value.ty.dtype);
@@ -130,23 +195,37 @@ impl Program {
             n = mesh.devices,
             ty = value.ty,
         ));
-        Ok(Tensor { name: out, ty: value.ty.clone() })
+        Ok(Tensor {
+            name: out,
+            ty: value.ty.clone(),
+        })
     }
 
     /// The module text, returning `results` from `main`.
     pub fn finish(&self, results: &[&Tensor]) -> String {
-        let unsharded: Vec<(&Tensor, Option<Sharding>)> = results.iter().map(|t| (*t, None)).collect();
+        let unsharded: Vec<(&Tensor, Option<Sharding>)> =
+            results.iter().map(|t| (*t, None)).collect();
         self.print(&unsharded)
     }
 
     pub(crate) fn print(&self, results: &[(&Tensor, Option<Sharding>)]) -> String {
         let sharding = |s: &Option<Sharding>, rank: usize| match (s, &self.mesh) {
-            (Some(s), Some(mesh)) => format!(" {{sdy.sharding = #sdy.sharding{}}}", s.attribute(mesh, rank)),
+            (Some(s), Some(mesh)) => format!(
+                " {{sdy.sharding = #sdy.sharding{}}}",
+                s.attribute(mesh, rank)
+            ),
             _ => String::new(),
         };
-        let params: Vec<String> =
-            self.parameters.iter().enumerate().map(|(i, (t, s))| format!("%arg{i}: {t}{}", sharding(s, t.shape.len()))).collect();
-        let result_types: Vec<String> = results.iter().map(|(t, s)| format!("{}{}", t.ty, sharding(s, t.ty.shape.len()))).collect();
+        let params: Vec<String> = self
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(i, (t, s))| format!("%arg{i}: {t}{}", sharding(s, t.shape.len())))
+            .collect();
+        let result_types: Vec<String> = results
+            .iter()
+            .map(|(t, s)| format!("{}{}", t.ty, sharding(s, t.ty.shape.len())))
+            .collect();
         let plain_types: Vec<String> = results.iter().map(|(t, _)| t.ty.to_string()).collect();
         let names: Vec<&str> = results.iter().map(|(t, _)| t.name.as_str()).collect();
         let mut text = match &self.mesh {
@@ -159,18 +238,30 @@ impl Program {
             ),
             None => "module @pallas_flash {\n".to_string(),
         };
-        text.push_str(&format!("  func.func public @main({}) -> ({}) {{\n", params.join(", "), result_types.join(", ")));
+        text.push_str(&format!(
+            "  func.func public @main({}) -> ({}) {{\n",
+            params.join(", "),
+            result_types.join(", ")
+        ));
         for line in &self.lines {
             text.push_str(&format!("    {line}\n"));
         }
-        text.push_str(&format!("    return {} : {}\n  }}\n}}\n", names.join(", "), plain_types.join(", ")));
+        text.push_str(&format!(
+            "    return {} : {}\n  }}\n}}\n",
+            names.join(", "),
+            plain_types.join(", ")
+        ));
         text
     }
 
     /// The usual program: `main` takes the kernel's operands and returns its results.
     pub fn single_kernel(kernel: &TpuCustomCall) -> Result<String> {
         let mut program = Program::new();
-        let operands: Vec<Tensor> = kernel.operands.iter().map(|t| program.parameter(t.clone())).collect();
+        let operands: Vec<Tensor> = kernel
+            .operands
+            .iter()
+            .map(|t| program.parameter(t.clone()))
+            .collect();
         let results = program.call(kernel, &operands.iter().collect::<Vec<_>>())?;
         Ok(program.finish(&results.iter().collect::<Vec<_>>()))
     }

@@ -8,9 +8,12 @@
 
 use std::collections::HashMap;
 
-use melior::ir::operation::{OperationBuilder, OperationLike, OperationMutLike, OperationPrintingFlags, OperationRef};
+use melior::ir::operation::{
+    OperationBuilder, OperationLike, OperationMutLike, OperationPrintingFlags, OperationRef,
+};
 use melior::ir::{
-    Block, BlockLike, BlockRef, BytecodeWriterConfig, Location, Module, Region, RegionLike, RegionRef, Type, ValueLike,
+    Block, BlockLike, BlockRef, BytecodeWriterConfig, Location, Module, Region, RegionLike,
+    RegionRef, Type, ValueLike,
 };
 use melior::Context;
 
@@ -32,18 +35,32 @@ pub(crate) fn serialize(ctx: &Context, module: &Module) -> Result<(Vec<u8>, Stri
     }
     let mut serde = serde;
     for (name, attr) in module.as_operation().attributes() {
-        let name = name.as_string_ref().as_str().map_err(|e| CodegenError::mlir("module attribute name", e.to_string()))?.to_string();
+        let name = name
+            .as_string_ref()
+            .as_str()
+            .map_err(|e| CodegenError::mlir("module attribute name", e.to_string()))?
+            .to_string();
         serde.as_operation_mut().set_attribute(&name, attr);
     }
     if !serde.as_operation().has_attribute("stable_mosaic.version") {
-        return Err(CodegenError::mlir("serialization", format!("module lacks stable_mosaic.version = {MOSAIC_VERSION}")));
+        return Err(CodegenError::mlir(
+            "serialization",
+            format!("module lacks stable_mosaic.version = {MOSAIC_VERSION}"),
+        ));
     }
     let config = BytecodeWriterConfig::new();
     config.set_desired_emit_version(0);
-    let bytecode =
-        serde.as_operation().write_bytecode_with_config(&config).map_err(|e| CodegenError::mlir("writing bytecode v0", e.to_string()))?;
-    let flags = OperationPrintingFlags::new().print_generic_operation_form().enable_debug_info(true, false);
-    let text = serde.as_operation().to_string_with_flags(flags).map_err(|e| CodegenError::mlir("printing generic form", e.to_string()))?;
+    let bytecode = serde
+        .as_operation()
+        .write_bytecode_with_config(&config)
+        .map_err(|e| CodegenError::mlir("writing bytecode v0", e.to_string()))?;
+    let flags = OperationPrintingFlags::new()
+        .print_generic_operation_form()
+        .enable_debug_info(true, false);
+    let text = serde
+        .as_operation()
+        .to_string_with_flags(flags)
+        .map_err(|e| CodegenError::mlir("printing generic form", e.to_string()))?;
     Ok((bytecode, text))
 }
 
@@ -58,17 +75,38 @@ fn key(raw: mlir_sys::MlirValue) -> usize {
 }
 
 fn mapped(values: &ValueMap, raw: mlir_sys::MlirValue) -> Result<mlir_sys::MlirValue> {
-    values.get(&key(raw)).copied().ok_or_else(|| CodegenError::mlir("serialization", "an operand defined after its use"))
+    values
+        .get(&key(raw))
+        .copied()
+        .ok_or_else(|| CodegenError::mlir("serialization", "an operand defined after its use"))
 }
 
 /// Appends a copy of `op` named `stable_mosaic.<name>` to `target`, recording its results.
-fn clone_op<'c: 'a, 'a>(target: &impl BlockLike<'c, 'a>, op: &OperationRef<'c, '_>, values: &mut ValueMap) -> Result<()> {
-    let name = op.name().as_string_ref().as_str().map_err(|e| CodegenError::mlir("op name", e.to_string()))?.to_string();
-    let operands = op.operands().map(|v| mapped(values, v.to_raw())).collect::<Result<Vec<_>>>()?;
-    let operands: Vec<_> = operands.into_iter().map(crate::mosaic::emit::value).collect();
+fn clone_op<'c: 'a, 'a>(
+    target: &impl BlockLike<'c, 'a>,
+    op: &OperationRef<'c, '_>,
+    values: &mut ValueMap,
+) -> Result<()> {
+    let name = op
+        .name()
+        .as_string_ref()
+        .as_str()
+        .map_err(|e| CodegenError::mlir("op name", e.to_string()))?
+        .to_string();
+    let operands = op
+        .operands()
+        .map(|v| mapped(values, v.to_raw()))
+        .collect::<Result<Vec<_>>>()?;
+    let operands: Vec<_> = operands
+        .into_iter()
+        .map(crate::mosaic::emit::value)
+        .collect();
     let results: Vec<Type> = op.results().map(|r| r.r#type()).collect();
     let attributes: Vec<_> = op.attributes().collect();
-    let regions = op.regions().map(|r| clone_region(&r, values)).collect::<Result<Vec<_>>>()?;
+    let regions = op
+        .regions()
+        .map(|r| clone_region(&r, values))
+        .collect::<Result<Vec<_>>>()?;
     let copy = OperationBuilder::new(&format!("{SERDE_PREFIX}{name}"), op.location())
         .add_operands(&operands)
         .add_results(&results)
@@ -88,11 +126,21 @@ fn clone_region<'c>(region: &RegionRef<'c, '_>, values: &mut ValueMap) -> Result
     let mut block = region.first_block();
     while let Some(old) = block {
         let args = (0..old.argument_count())
-            .map(|i| old.argument(i).map_err(|e| CodegenError::mlir("block argument", e.to_string())))
+            .map(|i| {
+                old.argument(i)
+                    .map_err(|e| CodegenError::mlir("block argument", e.to_string()))
+            })
             .collect::<Result<Vec<_>>>()?;
-        let new = Block::new(&args.iter().map(|a| (a.r#type(), a.location())).collect::<Vec<_>>());
+        let new = Block::new(
+            &args
+                .iter()
+                .map(|a| (a.r#type(), a.location()))
+                .collect::<Vec<_>>(),
+        );
         for (i, arg) in args.iter().enumerate() {
-            let new_arg = new.argument(i).map_err(|e| CodegenError::mlir("block argument", e.to_string()))?;
+            let new_arg = new
+                .argument(i)
+                .map_err(|e| CodegenError::mlir("block argument", e.to_string()))?;
             values.insert(key(arg.to_raw()), new_arg.to_raw());
         }
         let new = copy.append_block(new);

@@ -37,7 +37,10 @@ impl Mesh {
     pub(crate) const NAME: &'static str = "mesh";
 
     pub fn new(axis: &str, devices: usize) -> Self {
-        Mesh { axis: axis.to_string(), devices }
+        Mesh {
+            axis: axis.to_string(),
+            devices,
+        }
     }
 }
 
@@ -54,7 +57,13 @@ impl Sharding {
     /// `<@mesh, [{"x"}, {}]>` for an array of `rank` dims.
     pub(crate) fn attribute(&self, mesh: &Mesh, rank: usize) -> String {
         let dims: Vec<String> = (0..rank)
-            .map(|d| if *self == Sharding::Split(d) { format!("{{\"{}\"}}", mesh.axis) } else { "{}".to_string() })
+            .map(|d| {
+                if *self == Sharding::Split(d) {
+                    format!("{{\"{}\"}}", mesh.axis)
+                } else {
+                    "{}".to_string()
+                }
+            })
             .collect();
         format!("<@{}, [{}]>", Mesh::NAME, dims.join(", "))
     }
@@ -65,7 +74,10 @@ impl Sharding {
             Sharding::Replicated => Ok(global.clone()),
             Sharding::Split(d) => {
                 let extent = *global.shape.get(d).ok_or_else(|| {
-                    CodegenError::Program(format!("cannot split dim {d} of {global}: it has {} dims", global.shape.len()))
+                    CodegenError::Program(format!(
+                        "cannot split dim {d} of {global}: it has {} dims",
+                        global.shape.len()
+                    ))
                 })?;
                 if extent % mesh.devices != 0 {
                     return Err(CodegenError::Program(format!(
@@ -89,7 +101,10 @@ impl Sharding {
                 shape[d] *= mesh.devices;
                 Ok(TensorType::new(shape, local.dtype))
             }
-            Sharding::Split(d) => Err(CodegenError::Program(format!("cannot split dim {d} of {local}: it has {} dims", local.shape.len()))),
+            Sharding::Split(d) => Err(CodegenError::Program(format!(
+                "cannot split dim {d} of {local}: it has {} dims",
+                local.shape.len()
+            ))),
         }
     }
 }
@@ -131,20 +146,39 @@ impl Program {
         out: &[Sharding],
         body: impl FnOnce(&mut Program, Vec<Tensor>) -> Result<Vec<Tensor>>,
     ) -> Result<Vec<Tensor>> {
-        let mesh = self.mesh.clone().ok_or_else(|| CodegenError::Program("shard_map needs an SPMD program: build it with Program::spmd".into()))?;
-        let local_types = inputs.iter().map(|(t, s)| s.local(&t.ty, &mesh)).collect::<Result<Vec<_>>>()?;
+        let mesh = self.mesh.clone().ok_or_else(|| {
+            CodegenError::Program(
+                "shard_map needs an SPMD program: build it with Program::spmd".into(),
+            )
+        })?;
+        let local_types = inputs
+            .iter()
+            .map(|(t, s)| s.local(&t.ty, &mesh))
+            .collect::<Result<Vec<_>>>()?;
         let mut region = self.region(&local_types);
         let arguments = region.region_arguments().to_vec();
         let results = body(&mut region, arguments.clone())?;
         if results.len() != out.len() {
-            return Err(CodegenError::Program(format!("shard_map body returned {} values for {} out shardings", results.len(), out.len())));
+            return Err(CodegenError::Program(format!(
+                "shard_map body returned {} values for {} out shardings",
+                results.len(),
+                out.len()
+            )));
         }
-        let globals = results.iter().zip(out).map(|(t, s)| s.global(&t.ty, &mesh)).collect::<Result<Vec<_>>>()?;
+        let globals = results
+            .iter()
+            .zip(out)
+            .map(|(t, s)| s.global(&t.ty, &mesh))
+            .collect::<Result<Vec<_>>>()?;
         let result_names: Vec<&str> = results.iter().map(|t| t.name.as_str()).collect();
         let result_locals: Vec<String> = results.iter().map(|t| t.ty.to_string()).collect();
         let body_lines = self.absorb(region);
         let base = self.fresh();
-        let lhs = if globals.len() == 1 { base.clone() } else { format!("{base}:{}", globals.len()) };
+        let lhs = if globals.len() == 1 {
+            base.clone()
+        } else {
+            format!("{base}:{}", globals.len())
+        };
         let join = |items: Vec<String>| items.join(", ");
         let mut text = format!(
             "{lhs} = sdy.manual_computation({}) in_shardings=[{}] out_shardings=[{}] manual_axes={{\"{}\"}} ({}) {{\n",
@@ -166,14 +200,25 @@ impl Program {
         ));
         self.push_line(text);
         Ok(match globals.len() {
-            1 => vec![Tensor { name: base, ty: globals[0].clone() }],
-            _ => globals.into_iter().enumerate().map(|(i, ty)| Tensor { name: format!("{base}#{i}"), ty }).collect(),
+            1 => vec![Tensor {
+                name: base,
+                ty: globals[0].clone(),
+            }],
+            _ => globals
+                .into_iter()
+                .enumerate()
+                .map(|(i, ty)| Tensor {
+                    name: format!("{base}#{i}"),
+                    ty,
+                })
+                .collect(),
         })
     }
 
     /// The module text of an SPMD program, with each result's sharding.
     pub fn finish_sharded(&self, results: &[(&Tensor, Sharding)]) -> String {
-        let annotated: Vec<(&Tensor, Option<Sharding>)> = results.iter().map(|(t, s)| (*t, Some(*s))).collect();
+        let annotated: Vec<(&Tensor, Option<Sharding>)> =
+            results.iter().map(|(t, s)| (*t, Some(*s))).collect();
         self.print(&annotated)
     }
 }

@@ -6,8 +6,18 @@ use pallas_flash_ir::{ds, DType::*, GridSpec, KernelBuilder};
 
 fn copy_kernel(rows: usize, stride: usize) -> pallas_flash_ir::Kernel {
     let mut k = KernelBuilder::new("copy", GridSpec::new([1]));
-    let x = k.input("x", [16, 128], F32, k.vmem_block([16, 128], |g| [g.grid(0), g.grid(0)]));
-    let o = k.output("o", [8, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), g.grid(0)]));
+    let x = k.input(
+        "x",
+        [16, 128],
+        F32,
+        k.vmem_block([16, 128], |g| [g.grid(0), g.grid(0)]),
+    );
+    let o = k.output(
+        "o",
+        [8, 128],
+        F32,
+        k.vmem_block([8, 128], |g| [g.grid(0), g.grid(0)]),
+    );
     let v = k.load(x, [ds(0, rows).stride(stride), ds(0, 128)]);
     k.write(o, v);
     k.finish()
@@ -23,7 +33,9 @@ fn a_load_outside_its_block_is_a_validation_error_before_mlir() {
 #[test]
 fn a_construct_without_a_rule_is_one_error_naming_the_statement() {
     let error = lower(&copy_kernel(8, 2)).unwrap_err();
-    let CodegenError::Unsupported { what, at } = &error else { panic!("{error}") };
+    let CodegenError::Unsupported { what, at } = &error else {
+        panic!("{error}")
+    };
     assert!(what.contains("stride 2"), "{what}");
     assert_eq!(at, "let[0]");
     assert!(error.to_string().contains("rules.rs"), "{error}");
@@ -33,8 +45,15 @@ fn a_construct_without_a_rule_is_one_error_naming_the_statement() {
 fn a_valid_kernel_lowers_to_the_serde_form() {
     let module = lower(&copy_kernel(8, 1)).unwrap();
     let names = String::from_utf8_lossy(&module.bytecode).to_string();
-    for op in ["stable_mosaic.func.func", "stable_mosaic.vector.load", "stable_mosaic.tpu.vector_store"] {
-        assert!(names.contains(op.trim_start_matches("stable_mosaic.")), "{op}");
+    for op in [
+        "stable_mosaic.func.func",
+        "stable_mosaic.vector.load",
+        "stable_mosaic.tpu.vector_store",
+    ] {
+        assert!(
+            names.contains(op.trim_start_matches("stable_mosaic.")),
+            "{op}"
+        );
     }
     assert!(names.contains("stable_mosaic") && names.contains("operandSegmentSizes"));
     assert_eq!(&module.bytecode[..4], b"ML\xefR", "MLIR bytecode magic");

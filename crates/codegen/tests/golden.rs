@@ -9,7 +9,9 @@ fn printed_mosaic_matches_the_golden_files() {
     let bless = std::env::var_os("UPDATE_GOLDEN").is_some();
     let mut stale = Vec::new();
     for (name, kernel) in common::catalog() {
-        let text = pallas_flash_codegen::lower(&kernel).expect("catalog kernels lower").text;
+        let text = pallas_flash_codegen::lower(&kernel)
+            .expect("catalog kernels lower")
+            .text;
         let path = common::golden_dir().join(format!("{name}.mlir"));
         if bless {
             std::fs::write(&path, &text).expect("writing a golden file");
@@ -23,6 +25,9 @@ fn printed_mosaic_matches_the_golden_files() {
 #[test]
 fn lowering_is_deterministic() {
     let kernel = common::attention(2, 256, 128, 128, 128);
-    let (a, b) = (pallas_flash_codegen::lower(&kernel).unwrap(), pallas_flash_codegen::lower(&kernel).unwrap());
+    let (a, b) = (
+        pallas_flash_codegen::lower(&kernel).unwrap(),
+        pallas_flash_codegen::lower(&kernel).unwrap(),
+    );
     assert_eq!(a, b);
 }

@@ -3,12 +3,19 @@
 
 mod common;
 
-use pallas_flash_codegen::{compile_for_tpu, compile_program, CompiledKernel, Program, Target, TensorType, TpuCustomCall};
+use pallas_flash_codegen::{
+    compile_for_tpu, compile_program, CompileSettings, CompiledKernel, Program, TensorType,
+    TpuCustomCall,
+};
 use pallas_flash_ir::DType::*;
+use pallas_flash_tiling::Target;
 
 /// Opcodes of the ENTRY computation of optimized HLO text.
 fn entry_opcodes(hlo: &str) -> Vec<String> {
-    let entry = hlo.split("\nENTRY ").nth(1).expect("optimized HLO has an ENTRY computation");
+    let entry = hlo
+        .split("\nENTRY ")
+        .nth(1)
+        .expect("optimized HLO has an ENTRY computation");
     entry
         .lines()
         .skip(1)
@@ -22,17 +29,31 @@ fn entry_opcodes(hlo: &str) -> Vec<String> {
 }
 
 fn compile(kernel: &pallas_flash_ir::Kernel) -> CompiledKernel {
-    compile_for_tpu(kernel, &Target::v5e()).unwrap_or_else(|e| panic!("{} did not compile: {e}", kernel.name))
+    compile_for_tpu(kernel, &CompileSettings::new(Target::v5e()))
+        .unwrap_or_else(|e| panic!("{} did not compile: {e}", kernel.name))
 }
 
 #[test]
 fn blocked_matmul_compiles_at_several_block_sizes_with_nothing_around_the_kernel() {
-    for (bm, bn, bk) in [(128, 128, 128), (128, 256, 512), (256, 256, 256), (512, 512, 512)] {
+    for (bm, bn, bk) in [
+        (128, 128, 128),
+        (128, 256, 512),
+        (256, 256, 256),
+        (512, 512, 512),
+    ] {
         let compiled = compile(&common::matmul(1024, 1024, 1024, bm, bn, bk));
-        let hlo = compiled.report.optimized_hlo_text.as_deref().expect("optimized HLO is captured");
+        let hlo = compiled
+            .report
+            .optimized_hlo_text
+            .as_deref()
+            .expect("optimized HLO is captured");
         let mut ops = entry_opcodes(hlo);
         ops.sort();
-        assert_eq!(ops, ["custom-call", "parameter", "parameter"], "blocks {bm}x{bn}x{bk}:\n{hlo}");
+        assert_eq!(
+            ops,
+            ["custom-call", "parameter", "parameter"],
+            "blocks {bm}x{bn}x{bk}:\n{hlo}"
+        );
         assert!(compiled.report.compile_seconds < 30.0);
     }
 }
@@ -45,7 +66,10 @@ fn attention_step_compiles() {
 #[test]
 fn scalar_prefetch_dma_scratch_loops_and_conditionals_compile() {
     let compiled = compile(&common::gather_rows());
-    assert!(compiled.mosaic.text.contains("tpu.enqueue_dma") && compiled.mosaic.text.contains("scf.for"));
+    assert!(
+        compiled.mosaic.text.contains("tpu.enqueue_dma")
+            && compiled.mosaic.text.contains("scf.for")
+    );
 }
 
 #[test]
@@ -54,17 +78,29 @@ fn a_raised_vmem_limit_reaches_libtpu_and_the_used_vmem_is_reported() {
     let mut kernel = common::big_window(5120);
     kernel.vmem_limit_bytes = Some(32 << 20);
     let compiled = compile(&kernel);
-    let used = compiled.used_vmem_bytes().expect("libtpu reports the scoped VMEM it used");
+    let used = compiled
+        .used_vmem_bytes()
+        .expect("libtpu reports the scoped VMEM it used");
     assert!((20 << 20..=32 << 20).contains(&used), "used {used} bytes");
 }
 
 #[test]
 fn blocks_over_the_vmem_limit_are_rejected_by_the_budget_then_by_libtpu_e1001() {
     let kernel = common::big_window(5120);
-    let error = compile_for_tpu(&kernel, &Target::v5e()).unwrap_err();
-    assert!(matches!(error, pallas_flash_codegen::CodegenError::Budget(_)), "{error}");
-    assert!(error.to_string().contains("set vmem_limit_bytes to"), "{error}");
-    let error = compile_for_tpu(&kernel, &Target::v5e().without_budget_check()).unwrap_err();
+    let error = compile_for_tpu(&kernel, &CompileSettings::new(Target::v5e())).unwrap_err();
+    assert!(
+        matches!(error, pallas_flash_codegen::CodegenError::Budget(_)),
+        "{error}"
+    );
+    assert!(
+        error.to_string().contains("set vmem_limit_bytes to"),
+        "{error}"
+    );
+    let error = compile_for_tpu(
+        &kernel,
+        &CompileSettings::new(Target::v5e()).without_budget_check(),
+    )
+    .unwrap_err();
     assert!(error.is_vmem_oom(), "{error}");
     assert!(error.to_string().contains("E1001"), "{error}");
 }
@@ -74,19 +110,36 @@ fn two_kernels_and_stablehlo_glue_compile_as_one_program() {
     let kernel = common::matmul(256, 256, 256, 128, 128, 128);
     let call = TpuCustomCall::new(&kernel, &pallas_flash_codegen::lower(&kernel).unwrap()).unwrap();
     let mut program = Program::new();
-    let (x, y) = (program.parameter(TensorType::new([256, 256], Bf16)), program.parameter(TensorType::new([256, 256], Bf16)));
+    let (x, y) = (
+        program.parameter(TensorType::new([256, 256], Bf16)),
+        program.parameter(TensorType::new([256, 256], Bf16)),
+    );
     let xy = program.call(&call, &[&x, &y]).unwrap();
     let yx = program.call(&call, &[&y, &x]).unwrap();
-    let sum = program.op("stablehlo.add", &[&xy[0], &yx[0]], "", TensorType::new([256, 256], F32));
+    let sum = program.op(
+        "stablehlo.add",
+        &[&xy[0], &yx[0]],
+        "",
+        TensorType::new([256, 256], F32),
+    );
     let text = program.finish(&[&sum]);
-    let (report, _) = compile_program(&text, &Target::v5e()).unwrap();
+    let (report, _) = compile_program(&text, &CompileSettings::new(Target::v5e())).unwrap();
     let hlo = report.optimized_hlo_text.unwrap();
-    assert_eq!(hlo.matches("custom_call_target=\"tpu_custom_call\"").count(), 2, "{hlo}");
+    assert_eq!(
+        hlo.matches("custom_call_target=\"tpu_custom_call\"")
+            .count(),
+        2,
+        "{hlo}"
+    );
 }
 
 #[test]
 fn static_estimate_of_a_small_matmul_is_above_its_flop_floor() {
-    let compiled = compile_for_tpu(&common::matmul(512, 512, 512, 256, 256, 256), &Target::v5e().with_static_profile()).unwrap();
+    let compiled = compile_for_tpu(
+        &common::matmul(512, 512, 512, 256, 256, 256),
+        &CompileSettings::new(Target::v5e()).with_static_profile(),
+    )
+    .unwrap();
     let cycles = compiled.estimated_cycles().expect("profile requested");
     // 2·512³ flops at v5e's 197 TFLOP/s and 1.5 GHz.
     let floor = (2.0 * 512f64.powi(3) / 197e12 * 1.5e9) as u64;

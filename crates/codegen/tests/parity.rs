@@ -11,7 +11,10 @@ use pallas_flash_ir::Kernel;
 fn structure(module: &str, kernel_name: &str) -> (String, Vec<String>) {
     let signature = module
         .lines()
-        .find(|l| l.trim_start().starts_with(&format!("func.func @{kernel_name}(")))
+        .find(|l| {
+            l.trim_start()
+                .starts_with(&format!("func.func @{kernel_name}("))
+        })
         .unwrap_or_else(|| panic!("no kernel function @{kernel_name} in\n{module}"))
         .replacen(&format!("@{kernel_name}("), "@KERNEL(", 1);
     let transforms = module
@@ -34,7 +37,10 @@ fn assert_parity(ours: &Kernel, reference: &str) {
 
 #[test]
 fn matmul_matches_jax_pallas() {
-    assert_parity(&common::matmul(256, 256, 512, 128, 128, 256), "matmul_256x256x512_b128x128x256.mlir");
+    assert_parity(
+        &common::matmul(256, 256, 512, 128, 128, 256),
+        "matmul_256x256x512_b128x128x256.mlir",
+    );
 }
 
 #[test]

@@ -13,9 +13,10 @@
 
 use std::process::ExitCode;
 
-use pallas_flash_codegen::{compile_for_tpu, Target};
+use pallas_flash_codegen::{compile_for_tpu, CompileSettings};
 use pallas_flash_ir::Kernel;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 
 const CLOCK_HZ: f64 = 1.5e9;
 const PEAK_FLOPS: f64 = 197e12;
@@ -32,7 +33,15 @@ struct Args {
 }
 
 fn parse() -> Result<Args, String> {
-    let mut args = Args { seqs: vec![2048, 8192, 32768], heads: None, head_dim: 128, blocks: None, vmem_mib: None, backward: false, causal: true };
+    let mut args = Args {
+        seqs: vec![2048, 8192, 32768],
+        heads: None,
+        head_dim: 128,
+        blocks: None,
+        vmem_mib: None,
+        backward: false,
+        causal: true,
+    };
     let (mut bq, mut bkv, mut bc, mut bqc) = (None, None, None, None);
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -43,8 +52,14 @@ fn parse() -> Result<Args, String> {
         match flag.as_str() {
             "--bench" => {}
             "--n" => {
-                let v = std::env::args().skip_while(|a| a != "--n").nth(1).unwrap_or_default();
-                args.seqs = v.split(',').map(|s| s.parse().map_err(|e| format!("--n {s}: {e}"))).collect::<Result<_, _>>()?;
+                let v = std::env::args()
+                    .skip_while(|a| a != "--n")
+                    .nth(1)
+                    .unwrap_or_default();
+                args.seqs = v
+                    .split(',')
+                    .map(|s| s.parse().map_err(|e| format!("--n {s}: {e}")))
+                    .collect::<Result<_, _>>()?;
                 it.next();
             }
             "--heads" => args.heads = Some(value()?),
@@ -69,8 +84,14 @@ fn parse() -> Result<Args, String> {
 
 /// Estimated cycles of one kernel, or why it failed.
 fn cycles(kernel: &Kernel) -> Result<u64, String> {
-    let compiled = compile_for_tpu(kernel, &Target::v5e().with_static_profile()).map_err(|e| e.to_string())?;
-    compiled.estimated_cycles().ok_or_else(|| "no static profile".to_string())
+    let compiled = compile_for_tpu(
+        kernel,
+        &CompileSettings::new(Target::v5e()).with_static_profile(),
+    )
+    .map_err(|e| e.to_string())?;
+    compiled
+        .estimated_cycles()
+        .ok_or_else(|| "no static profile".to_string())
 }
 
 fn main() -> ExitCode {
@@ -84,18 +105,25 @@ fn main() -> ExitCode {
     println!("| kernel | N | heads profiled | blocks (q, kv, kv_compute, q_compute) | VMEM limit | est. cycles (H=8) | MXU floor | est. MFU |");
     println!("|---|---|---|---|---|---|---|---|");
     for &n in &args.seqs {
-        let heads = args.heads.unwrap_or(if n <= 8192 { REPORTED_HEADS } else { 1 });
-        let mut cfg = FlashAttentionConfig::new(1, heads, heads, n, n, args.head_dim).causal(args.causal);
+        let heads = args
+            .heads
+            .unwrap_or(if n <= 8192 { REPORTED_HEADS } else { 1 });
+        let mut cfg =
+            FlashAttentionConfig::new(1, heads, heads, n, n, args.head_dim).causal(args.causal);
         if let Some(blocks) = args.blocks {
             cfg = cfg.blocks(blocks);
         }
         if let Some(mib) = args.vmem_mib {
             cfg = cfg.vmem_limit_bytes(mib << 20);
         }
-        let blocks = cfg.blocks.unwrap_or_else(|| cfg.default_blocks());
-        let fwd_flops = 2.0 * (REPORTED_HEADS * n * n * args.head_dim) as f64 * if args.causal { 1.0 } else { 2.0 };
+        let blocks = cfg
+            .blocks
+            .unwrap_or_else(|| cfg.default_blocks(&Target::v5e()));
+        let fwd_flops = 2.0
+            * (REPORTED_HEADS * n * n * args.head_dim) as f64
+            * if args.causal { 1.0 } else { 2.0 };
         let (name, kernels, flops) = if args.backward {
-            match backward(&cfg) {
+            match backward(&cfg, &Target::v5e()) {
                 Ok(b) => ("bwd (dq + dkv)", vec![b.dq, b.dkv], 2.5 * fwd_flops),
                 Err(e) => {
                     println!("| bwd | {n} | {heads} | {blocks:?} | | error: {e} | | |");
@@ -103,7 +131,7 @@ fn main() -> ExitCode {
                 }
             }
         } else {
-            match forward(&cfg) {
+            match forward(&cfg, &Target::v5e()) {
                 Ok(k) => ("fwd", vec![k], fwd_flops),
                 Err(e) => {
                     println!("| fwd | {n} | {heads} | {blocks:?} | | error: {e} | | |");
@@ -119,7 +147,10 @@ fn main() -> ExitCode {
                     total += c;
                 }
                 Err(e) => {
-                    println!("| {name} | {n} | {heads} | {blocks:?} | | {}: {e} | | |", kernel.name);
+                    println!(
+                        "| {name} | {n} | {heads} | {blocks:?} | | {}: {e} | | |",
+                        kernel.name
+                    );
                     total = 0;
                     break;
                 }
@@ -131,14 +162,18 @@ fn main() -> ExitCode {
         let scaled = total as f64 * (REPORTED_HEADS as f64 / heads as f64);
         let floor = flops / PEAK_FLOPS * CLOCK_HZ;
         let mfu = flops / (scaled / CLOCK_HZ) / PEAK_FLOPS;
-        let verdict = if scaled < floor { " BELOW FLOOR (profiler artifact)" } else { "" };
+        let verdict = if scaled < floor {
+            " BELOW FLOOR (profiler artifact)"
+        } else {
+            ""
+        };
         println!(
             "| {name} | {n} | {heads} | {}, {}, {}, {} | {} MiB | {:.0} | {:.0} | {:.1}%{verdict} |",
             blocks.block_q,
             blocks.block_kv,
             blocks.block_kv_compute,
             blocks.block_q_compute,
-            cfg.vmem_limit_bytes.unwrap_or_else(|| cfg.default_vmem_limit()) >> 20,
+            cfg.vmem_limit_bytes.unwrap_or_else(|| cfg.default_vmem_limit(&Target::v5e())) >> 20,
             scaled,
             floor,
             mfu * 100.0

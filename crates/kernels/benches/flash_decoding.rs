@@ -24,12 +24,18 @@
 //! no compute ([`stream_kernel`]). An estimate below it means work the profiler did not see
 //! (the scalar-prefetch trap); the bench prints it as refused and exits non-zero.
 
-use pallas_flash_codegen::{compile_for_tpu, compile_program, lower, Program, Target, Tensor, TpuCustomCall};
-use pallas_flash_ir::{BlockDim::*, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder};
+use pallas_flash_codegen::{
+    compile_for_tpu, compile_program, lower, CompileSettings, Program, Tensor, TpuCustomCall,
+};
+use pallas_flash_ir::{
+    BlockDim::*, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
+};
 use pallas_flash_kernels::flash_decoding::{
-    combine_kernel, glue_combine, mesh_program, split_kernel, CombineOutputs, FlashDecodingConfig, KvLengths,
+    combine_kernel, glue_combine, mesh_program, split_kernel, CombineOutputs, FlashDecodingConfig,
+    KvLengths,
 };
 use pallas_flash_runtime::CompileOptions;
+use pallas_flash_tiling::Target;
 
 const CLOCK_HZ: f64 = 1.5e9;
 /// docs/design.md §8's streaming figure, printed as a conversion only (see the module docs).
@@ -40,13 +46,27 @@ const D: usize = 128;
 const CHIPS: usize = 4;
 
 fn cycles(kernel: &Kernel) -> u64 {
-    let compiled = compile_for_tpu(kernel, &Target::v5e().with_static_profile())
-        .unwrap_or_else(|e| panic!("{}: {e}", kernel.name));
-    compiled.estimated_cycles().unwrap_or_else(|| panic!("{}: no static estimate", kernel.name))
+    let compiled = compile_for_tpu(
+        kernel,
+        &CompileSettings::new(Target::v5e()).with_static_profile(),
+    )
+    .unwrap_or_else(|e| panic!("{}: {e}", kernel.name));
+    compiled
+        .estimated_cycles()
+        .unwrap_or_else(|| panic!("{}: no static estimate", kernel.name))
 }
 
-fn config(b: usize, hq: usize, hkv: usize, n: usize, splits: usize, bkv: usize) -> FlashDecodingConfig {
-    FlashDecodingConfig::new(b, hq, hkv, D, n).with_splits(splits, bkv).with_lengths(KvLengths::Uniform(n))
+fn config(
+    b: usize,
+    hq: usize,
+    hkv: usize,
+    n: usize,
+    splits: usize,
+    bkv: usize,
+) -> FlashDecodingConfig {
+    FlashDecodingConfig::new(b, hq, hkv, D, n)
+        .with_splits(splits, bkv)
+        .with_lengths(KvLengths::Uniform(n))
 }
 
 /// The split kernel's K/V DMAs alone: `k`, `v: bf16[B, H_kv, n, D]` fetched in blocks
@@ -57,10 +77,19 @@ fn stream_kernel(b: usize, hkv: usize, n: usize, bkv: usize) -> Kernel {
     let blocks = n / bkv;
     let grid = GridSpec::new([b, hkv, blocks]).semantics([Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new(format!("kv_stream_b{b}_hkv{hkv}_n{n}_bkv{bkv}"), grid);
-    let spec = k.vmem_block([Squeezed, Squeezed, Blocked(bkv), Blocked(D)], |g| [g.grid(0), g.grid(1), g.grid(2), IndexExpr::Const(0)]);
+    let spec = k.vmem_block([Squeezed, Squeezed, Blocked(bkv), Blocked(D)], |g| {
+        [g.grid(0), g.grid(1), g.grid(2), IndexExpr::Const(0)]
+    });
     k.input("k", [b, hkv, n, D], DType::Bf16, spec.clone());
     k.input("v", [b, hkv, n, D], DType::Bf16, spec);
-    let out_spec = k.vmem_block([Squeezed, Squeezed, Blocked(8), Blocked(D)], |g| [g.grid(0), g.grid(1), IndexExpr::Const(0), IndexExpr::Const(0)]);
+    let out_spec = k.vmem_block([Squeezed, Squeezed, Blocked(8), Blocked(D)], |g| {
+        [
+            g.grid(0),
+            g.grid(1),
+            IndexExpr::Const(0),
+            IndexExpr::Const(0),
+        ]
+    });
     let out = k.output("o", [b, hkv, 8, D], DType::F32, out_spec);
     let j = k.program_id(2);
     let last = k.i32(i32::try_from(blocks - 1).expect("block count fits i32"));
@@ -79,20 +108,52 @@ fn nominal_floor(b: usize, hkv: usize, n: usize) -> f64 {
 /// The combine of `cfg`'s partials alone, as the kernel or as StableHLO glue: the sum of
 /// the program's op estimates.
 fn combine_cycles(cfg: &FlashDecodingConfig, glue: bool) -> Result<u64, String> {
-    let custom_call = |kernel: &Kernel| TpuCustomCall::new(kernel, &lower(kernel).expect("lowers")).expect("custom call");
-    let split = custom_call(&split_kernel(cfg).expect("split kernel builds").0);
+    let custom_call = |kernel: &Kernel| {
+        TpuCustomCall::new(kernel, &lower(kernel).expect("lowers")).expect("custom call")
+    };
+    let split = custom_call(
+        &split_kernel(cfg, &Target::v5e())
+            .expect("split kernel builds")
+            .0,
+    );
     let mut program = Program::new();
-    let partials: Vec<Tensor> = split.results.iter().map(|ty| program.parameter(ty.clone())).collect();
+    let partials: Vec<Tensor> = split
+        .results
+        .iter()
+        .map(|ty| program.parameter(ty.clone()))
+        .collect();
     let out = if glue {
-        glue_combine(&mut program, cfg, [&partials[0], &partials[1], &partials[2]], DType::Bf16).expect("glue builds")
+        glue_combine(
+            &mut program,
+            cfg,
+            [&partials[0], &partials[1], &partials[2]],
+            DType::Bf16,
+        )
+        .expect("glue builds")
     } else {
-        let combine = custom_call(&combine_kernel(cfg, DType::Bf16, CombineOutputs::Output).expect("combine builds").0);
-        program.call(&combine, &partials.iter().collect::<Vec<_>>()).expect("call").remove(0)
+        let combine = custom_call(
+            &combine_kernel(cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e())
+                .expect("combine builds")
+                .0,
+        );
+        program
+            .call(&combine, &partials.iter().collect::<Vec<_>>())
+            .expect("call")
+            .remove(0)
     };
     let text = program.finish(&[&out]);
-    let (_, profile) = compile_program(&text, &Target::v5e().with_static_profile()).map_err(|e| {
+    let (_, profile) = compile_program(
+        &text,
+        &CompileSettings::new(Target::v5e()).with_static_profile(),
+    )
+    .map_err(|e| {
         let e = e.to_string();
-        e.lines().find(|l| l.contains("failed:")).unwrap_or(&e).chars().take(160).collect::<String>()
+        e.lines()
+            .find(|l| l.contains("failed:"))
+            .unwrap_or(&e)
+            .chars()
+            .take(160)
+            .collect::<String>()
     })?;
     Ok(profile.ok_or("no static profile")?.total_cycles())
 }
@@ -108,7 +169,8 @@ impl Report {
     fn case(&mut self, label: &str, estimate: u64, floor: f64, nominal: f64, detail: &str) {
         if (estimate as f64) < floor {
             println!("| {label} | refused: {estimate} is below the DMA floor {floor:.0} (work the profiler did not see) | | | | {detail} |");
-            self.refused.push(format!("{label}: {estimate} < {floor:.0}"));
+            self.refused
+                .push(format!("{label}: {estimate} < {floor:.0}"));
         } else {
             println!(
                 "| {label} | {estimate} | {floor:.0} | {:.2}× | {nominal:.0} | {detail} |",
@@ -130,21 +192,50 @@ fn main() {
     println!("|---|---|---|---|---|---|");
     for &n in &lengths {
         for (hq, hkv) in [(8, 8), (32, 8)] {
-            let sweep: Vec<(usize, u64)> =
-                BLOCKS.iter().map(|&bkv| (bkv, cycles(&split_kernel(&config(1, hq, hkv, n, 1, bkv)).unwrap().0))).collect();
-            let (bkv, _) = sweep.iter().copied().min_by_key(|(_, c)| *c).unwrap_or_default();
+            let sweep: Vec<(usize, u64)> = BLOCKS
+                .iter()
+                .map(|&bkv| {
+                    (
+                        bkv,
+                        cycles(
+                            &split_kernel(&config(1, hq, hkv, n, 1, bkv), &Target::v5e())
+                                .unwrap()
+                                .0,
+                        ),
+                    )
+                })
+                .collect();
+            let (bkv, _) = sweep
+                .iter()
+                .copied()
+                .min_by_key(|(_, c)| *c)
+                .unwrap_or_default();
             println!("|   block sweep {n}, B=1, {hq}/{hkv} (split kernel): {sweep:?} | | | | | |");
             for b in [1, 8] {
                 let cfg = config(b, hq, hkv, n, 1, bkv);
                 let split = match sweep.iter().find(|(blk, _)| b == 1 && *blk == bkv) {
                     Some((_, c)) => *c,
-                    None => cycles(&split_kernel(&cfg).unwrap().0),
+                    None => cycles(&split_kernel(&cfg, &Target::v5e()).unwrap().0),
                 };
-                let kernel = cycles(&combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output).unwrap().0);
-                let glue = combine_cycles(&cfg, true).unwrap_or_else(|e| panic!("glue combine at S = 1: {e}"));
+                let kernel = cycles(
+                    &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e())
+                        .unwrap()
+                        .0,
+                );
+                let glue = combine_cycles(&cfg, true)
+                    .unwrap_or_else(|e| panic!("glue combine at S = 1: {e}"));
                 let floor = cycles(&stream_kernel(b, hkv, n, bkv)) as f64;
-                let detail = format!("split {split} (bkv {bkv}) + glue {glue} (kernel combine {kernel}: total {})", split + kernel);
-                report.case(&format!("{n}, {b}, {hq}/{hkv}"), split + glue, floor, nominal_floor(b, hkv, n), &detail);
+                let detail = format!(
+                    "split {split} (bkv {bkv}) + glue {glue} (kernel combine {kernel}: total {})",
+                    split + kernel
+                );
+                report.case(
+                    &format!("{n}, {b}, {hq}/{hkv}"),
+                    split + glue,
+                    floor,
+                    nominal_floor(b, hkv, n),
+                    &detail,
+                );
             }
         }
     }
@@ -152,7 +243,10 @@ fn main() {
     combines();
     mesh(&lengths, &mut report);
     if !report.refused.is_empty() {
-        eprintln!("refused estimates below their floor:\n{}", report.refused.join("\n"));
+        eprintln!(
+            "refused estimates below their floor:\n{}",
+            report.refused.join("\n")
+        );
         std::process::exit(1);
     }
 }
@@ -171,9 +265,19 @@ fn splits(lengths: &[usize], report: &mut Report) {
         let splits: &[usize] = if n <= 32768 { &[1, 2, 4, 8] } else { &[1, 4] };
         for &s in splits {
             let cfg = config(1, 8, 8, n, s, 4096);
-            let split = cycles(&split_kernel(&cfg).unwrap().0);
-            let combine = cycles(&combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output).unwrap().0);
-            report.case(&format!("{n}, S={s}"), split + combine, floor, nominal_floor(1, 8, n), &format!("split {split} + combine {combine}"));
+            let split = cycles(&split_kernel(&cfg, &Target::v5e()).unwrap().0);
+            let combine = cycles(
+                &combine_kernel(&cfg, DType::Bf16, CombineOutputs::Output, &Target::v5e())
+                    .unwrap()
+                    .0,
+            );
+            report.case(
+                &format!("{n}, S={s}"),
+                split + combine,
+                floor,
+                nominal_floor(1, 8, n),
+                &format!("split {split} + combine {combine}"),
+            );
         }
     }
 }
@@ -188,9 +292,18 @@ fn combines() {
     println!("|---|---|---|");
     for (b, hq, hkv, s) in [(1, 8, 8, 1), (8, 8, 8, 1), (1, 8, 8, 8), (8, 8, 8, 8)] {
         let cfg = config(b, hq, hkv, 32768, s, 4096);
-        let show = |r: Result<u64, String>| r.map_or_else(|e| format!("profiler failed: {e}"), |c| c.to_string());
-        let glue = if s == 1 { show(combine_cycles(&cfg, true)) } else { "not profiled (copies, see docs)".into() };
-        println!("| {b}, {hq}/{hkv}, {s} | {} | {glue} |", show(combine_cycles(&cfg, false)));
+        let show = |r: Result<u64, String>| {
+            r.map_or_else(|e| format!("profiler failed: {e}"), |c| c.to_string())
+        };
+        let glue = if s == 1 {
+            show(combine_cycles(&cfg, true))
+        } else {
+            "not profiled (copies, see docs)".into()
+        };
+        println!(
+            "| {b}, {hq}/{hkv}, {s} | {} | {glue} |",
+            show(combine_cycles(&cfg, false))
+        );
     }
 }
 
@@ -200,7 +313,9 @@ fn combines() {
 /// (400 GB/s per chip), and the mesh program's own profile, which does list the
 /// all-reduces with estimates (libtpu models collectives; latency dominates them).
 fn mesh(lengths: &[usize], report: &mut Report) {
-    println!("\nv5e:2x2, per chip (local split kernel at N/4, bkv 8192, + combine kernel with lse)");
+    println!(
+        "\nv5e:2x2, per chip (local split kernel at N/4, bkv 8192, + combine kernel with lse)"
+    );
     println!("| N, B, H_q/H_kv | per-chip estimate | DMA floor | × floor | nominal 1.245 TB/s | detail |");
     println!("|---|---|---|---|---|---|");
     for &n in lengths {
@@ -208,27 +323,52 @@ fn mesh(lengths: &[usize], report: &mut Report) {
         for (hq, hkv) in [(8, 8), (32, 8)] {
             for b in [1, 8] {
                 let cfg = config(b, hq, hkv, local, 1, 8192);
-                let split = cycles(&split_kernel(&cfg).unwrap().0);
-                let combine = cycles(&combine_kernel(&cfg, DType::F32, CombineOutputs::OutputAndLse).unwrap().0);
+                let split = cycles(&split_kernel(&cfg, &Target::v5e()).unwrap().0);
+                let combine = cycles(
+                    &combine_kernel(
+                        &cfg,
+                        DType::F32,
+                        CombineOutputs::OutputAndLse,
+                        &Target::v5e(),
+                    )
+                    .unwrap()
+                    .0,
+                );
                 let floor = cycles(&stream_kernel(b, hkv, local, 8192)) as f64;
                 // all-reduce max(lse), sum(w·o), sum(w): ring all-reduce moves 2(C-1)/C of
                 // the buffer through each chip's links.
                 let bytes = (b * hkv * cfg.tile_rows() * (D + 2) * 4) as f64;
-                let ici = 2.0 * (CHIPS - 1) as f64 / CHIPS as f64 * bytes / ICI_BYTES_PER_S * CLOCK_HZ;
+                let ici =
+                    2.0 * (CHIPS - 1) as f64 / CHIPS as f64 * bytes / ICI_BYTES_PER_S * CLOCK_HZ;
                 let detail = format!("split {split} + combine {combine}; all-reduce ≈{ici:.0} cycles from ICI bandwidth (latency not modeled)");
-                report.case(&format!("{n}, {b}, {hq}/{hkv}"), split + combine, floor, nominal_floor(b, hkv, local), &detail);
+                report.case(
+                    &format!("{n}, {b}, {hq}/{hkv}"),
+                    split + combine,
+                    floor,
+                    nominal_floor(b, hkv, local),
+                    &detail,
+                );
             }
         }
     }
     let cfg = FlashDecodingConfig::new(1, 8, 8, D, 8192);
-    let text = mesh_program(&cfg, CHIPS).expect("mesh program builds");
-    let target = Target { options: CompileOptions::spmd(CHIPS as u32), ..Target::tpu("v5e:2x2") }.with_static_profile();
+    let text = mesh_program(&cfg, &format!("v5e:2x{}", CHIPS / 2).parse().unwrap())
+        .expect("mesh program builds");
+    let target = CompileSettings {
+        options: CompileOptions::spmd(CHIPS as u32),
+        ..CompileSettings::new("v5e:2x2".parse().expect("a known topology"))
+    }
+    .with_static_profile();
     let (compiled, profile) = compile_program(&text, &target).expect("mesh program compiles");
     let hlo = compiled.optimized_hlo_text.unwrap_or_default();
     println!("\nmesh program (B=1, 8/8, 8192 per chip, bkv {}) static profile ops (its kernels read the prefetch lengths as 0):", cfg.block_kv);
     for op in profile.map(|p| p.ops).unwrap_or_default() {
         println!("  {} {}", op.hlo_op_name, op.estimated_cycles);
     }
-    let all_reduces: Vec<&str> = hlo.lines().filter(|l| l.contains("all-reduce")).map(str::trim).collect();
+    let all_reduces: Vec<&str> = hlo
+        .lines()
+        .filter(|l| l.contains("all-reduce"))
+        .map(str::trim)
+        .collect();
     println!("all-reduce ops in the optimized HLO: {}", all_reduces.len());
 }

@@ -20,7 +20,13 @@
 //! Alignment to the (8, 128) tile rules and the VMEM budget depend on the target: check
 //! them with `pallas_flash_tiling` (`rules::check_kernel`, `VmemBudget::of`).
 
-use pallas_flash_ir::{DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, ValidationError};
+use pallas_flash_ir::{
+    DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, ValidationError,
+};
+use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::roofline::{mxu_padded, Work};
+use pallas_flash_tiling::search::ladder;
+use pallas_flash_tiling::Target;
 use thiserror::Error;
 
 /// Block sizes along M, N and K.
@@ -70,23 +76,39 @@ pub enum MatmulError {
         suggestion: usize,
     },
 
-    #[error("{what} = {value} does not fit the i32 indices TPU kernels use (max {})", i32::MAX)]
+    #[error(
+        "{what} = {value} does not fit the i32 indices TPU kernels use (max {})",
+        i32::MAX
+    )]
     TooLarge { what: &'static str, value: usize },
 
-    #[error("the generated kernel failed validation (a bug in this builder, please report it): {0}")]
+    #[error(
+        "the generated kernel failed validation (a bug in this builder, please report it): {0}"
+    )]
     Invalid(#[from] ValidationError),
 }
 
 /// The block tried first for a dim: the largest of 512, 256, 128 that divides it, else
 /// the whole dim (always legal under the tile rules).
 fn default_block(extent: usize) -> usize {
-    [512, 256, 128].into_iter().find(|b| extent.is_multiple_of(*b)).unwrap_or(extent)
+    [512, 256, 128]
+        .into_iter()
+        .find(|b| extent.is_multiple_of(*b))
+        .unwrap_or(extent)
 }
 
 /// The largest divisor of `extent` not above `block`, preferring multiples of 128.
 fn nearest_divisor(block: usize, extent: usize) -> usize {
-    let aligned = (1..=block.min(extent) / 128).rev().map(|t| t * 128).find(|b| extent.is_multiple_of(*b));
-    aligned.unwrap_or_else(|| (1..=block.min(extent)).rev().find(|b| extent.is_multiple_of(*b)).unwrap_or(extent))
+    let aligned = (1..=block.min(extent) / 128)
+        .rev()
+        .map(|t| t * 128)
+        .find(|b| extent.is_multiple_of(*b));
+    aligned.unwrap_or_else(|| {
+        (1..=block.min(extent))
+            .rev()
+            .find(|b| extent.is_multiple_of(*b))
+            .unwrap_or(extent)
+    })
 }
 
 impl MatmulConfig {
@@ -143,10 +165,20 @@ impl MatmulConfig {
             return Err(MatmulError::DType { dtype: self.dtype });
         }
         let b = self.blocks;
-        for (name, block, dim, extent) in [("bm", b.bm, "m", self.m), ("bn", b.bn, "n", self.n), ("bk", b.bk, "k", self.k)] {
+        for (name, block, dim, extent) in [
+            ("bm", b.bm, "m", self.m),
+            ("bn", b.bn, "n", self.n),
+            ("bk", b.bk, "k", self.k),
+        ] {
             if block == 0 || !extent.is_multiple_of(block) {
                 let suggestion = nearest_divisor(block.max(1), extent);
-                return Err(MatmulError::Block { name, block, dim, extent, suggestion });
+                return Err(MatmulError::Block {
+                    name,
+                    block,
+                    dim,
+                    extent,
+                    suggestion,
+                });
             }
         }
         Ok(())
@@ -157,11 +189,27 @@ impl MatmulConfig {
         self.check()?;
         let (m, n, kk) = (self.m, self.n, self.k);
         let MatmulBlocks { bm, bn, bk } = self.blocks;
-        let grid = GridSpec::new([m / bm, n / bn, kk / bk]).semantics([Parallel, Parallel, Arbitrary]);
+        let grid =
+            GridSpec::new([m / bm, n / bn, kk / bk]).semantics([Parallel, Parallel, Arbitrary]);
         let mut k = KernelBuilder::new("matmul", grid);
-        let x = k.input("x", [m, kk], self.dtype, k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]));
-        let y = k.input("y", [kk, n], self.dtype, k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]));
-        let o = k.output("o", [m, n], DType::F32, k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]));
+        let x = k.input(
+            "x",
+            [m, kk],
+            self.dtype,
+            k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
+        );
+        let y = k.input(
+            "y",
+            [kk, n],
+            self.dtype,
+            k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
+        );
+        let o = k.output(
+            "o",
+            [m, n],
+            DType::F32,
+            k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
+        );
         let acc = k.scratch_vmem("acc", [bm, bn], DType::F32);
         if let Some(bytes) = self.vmem_limit_bytes {
             k.vmem_limit_bytes(bytes);
@@ -185,6 +233,81 @@ impl MatmulConfig {
     }
 }
 
+impl KernelFamily for MatmulConfig {
+    fn describe(&self) -> String {
+        format!(
+            "matmul {}x{}x{} {}",
+            self.m,
+            self.n,
+            self.k,
+            self.dtype.name()
+        )
+    }
+
+    fn default_blocks(&self, _: &Target) -> Blocks {
+        vec![
+            ("bm", self.blocks.bm),
+            ("bk", self.blocks.bk),
+            ("bn", self.blocks.bn),
+        ]
+    }
+
+    fn candidate_blocks(&self) -> Vec<(&'static str, Vec<usize>)> {
+        vec![
+            ("bm", ladder(self.m)),
+            ("bk", ladder(self.k)),
+            ("bn", ladder(self.n)),
+        ]
+    }
+
+    fn build(&self, _: &Target, blocks: &Blocks) -> Result<Vec<BuiltKernel>, BuildError> {
+        Ok(vec![self.blocks(self.named_blocks(blocks)).build()?.into()])
+    }
+
+    fn flops(&self, _: &[BuiltKernel]) -> f64 {
+        MatmulConfig::flops(self)
+    }
+
+    fn min_hbm_bytes(&self, _: &[BuiltKernel]) -> f64 {
+        MatmulConfig::min_hbm_bytes(self)
+    }
+
+    /// x is re-read for every column block, y for every row block.
+    fn work(&self, target: &Target, blocks: &Blocks, _: &[BuiltKernel]) -> Work {
+        let MatmulBlocks { bm, bn, bk } = self.named_blocks(blocks);
+        let (m, n, k) = (self.m, self.n, self.k);
+        let (gm, gk, gn) = (m / bm.max(1), k / bk.max(1), n / bn.max(1));
+        let steps = (gm * gk * gn) as f64;
+        let edge = target.mxu_edge();
+        Work {
+            mxu_flops: 2.0
+                * mxu_padded(bm, edge)
+                * mxu_padded(bk, edge)
+                * mxu_padded(bn, edge)
+                * steps,
+            hbm_bytes: f64::from(self.dtype.byte_size()) * (m * k * gn + k * n * gm) as f64
+                + 4.0 * (m * n) as f64,
+            vpu_elements: (bm * bn) as f64 * steps,
+            transcendentals: 0.0,
+            steps,
+        }
+    }
+}
+
+impl MatmulConfig {
+    /// The blocks named `bm`, `bn`, `bk` in `blocks`; missing names keep the configured ones.
+    fn named_blocks(&self, blocks: &Blocks) -> MatmulBlocks {
+        let get = |name: &str, current: usize| {
+            blocks
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(current, |(_, v)| *v)
+        };
+        let b = self.blocks;
+        MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,22 +322,43 @@ mod tests {
 
     #[test]
     fn a_block_that_does_not_divide_names_a_divisor() {
-        let err = MatmulConfig::new(512, 512, 768).blocks(MatmulBlocks::new(512, 512, 512)).build().unwrap_err();
+        let err = MatmulConfig::new(512, 512, 768)
+            .blocks(MatmulBlocks::new(512, 512, 512))
+            .build()
+            .unwrap_err();
         let text = err.to_string();
-        assert!(text.contains("bk = 512 does not divide k = 768") && text.contains("such as 384"), "{text}");
-        let err = MatmulConfig::new(512, 512, 512).blocks(MatmulBlocks::new(0, 128, 128)).build().unwrap_err();
-        assert!(matches!(err, MatmulError::Block { name: "bm", .. }), "{err}");
+        assert!(
+            text.contains("bk = 512 does not divide k = 768") && text.contains("such as 384"),
+            "{text}"
+        );
+        let err = MatmulConfig::new(512, 512, 512)
+            .blocks(MatmulBlocks::new(0, 128, 128))
+            .build()
+            .unwrap_err();
+        assert!(
+            matches!(err, MatmulError::Block { name: "bm", .. }),
+            "{err}"
+        );
     }
 
     #[test]
     fn empty_dims_and_int_dtypes_are_rejected() {
-        assert!(matches!(MatmulConfig::new(0, 128, 128).build(), Err(MatmulError::EmptyDim { what: "m" })));
-        assert!(matches!(MatmulConfig::new(128, 128, 128).dtype(DType::I32).build(), Err(MatmulError::DType { .. })));
+        assert!(matches!(
+            MatmulConfig::new(0, 128, 128).build(),
+            Err(MatmulError::EmptyDim { what: "m" })
+        ));
+        assert!(matches!(
+            MatmulConfig::new(128, 128, 128).dtype(DType::I32).build(),
+            Err(MatmulError::DType { .. })
+        ));
     }
 
     #[test]
     fn floors_count_each_operand_once() {
         let cfg = MatmulConfig::new(256, 128, 512);
-        assert_eq!(cfg.min_hbm_bytes(), (256.0 * 512.0 + 512.0 * 128.0) * 2.0 + 256.0 * 128.0 * 4.0);
+        assert_eq!(
+            cfg.min_hbm_bytes(),
+            (256.0 * 512.0 + 512.0 * 128.0) * 2.0 + 256.0 * 128.0 * 4.0
+        );
     }
 }

@@ -3,28 +3,56 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{row_tile_configs, small_configs, data, max_relative_error, tolerance, Problem};
+use flash_attention_common::{
+    data, max_relative_error, row_tile_configs, small_configs, tolerance, Problem,
+};
 use pallas_flash_interpret::{interpret, HostArray};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 
 /// Errors of dq, dk, dv against the reference.
 fn backward_errors(cfg: FlashAttentionConfig, seed: u64) -> [f64; 3] {
     let problem = Problem::new(cfg, seed);
     let c = &problem.cfg;
-    let fwd = interpret(&forward(c).expect("forward kernel"), &problem.forward_inputs()).expect("forward");
+    let fwd = interpret(
+        &forward(c, &Target::v5e()).expect("forward kernel"),
+        &problem.forward_inputs(),
+    )
+    .expect("forward");
     let d_out = data([c.batch, c.q_heads, c.seq_q, c.head_dim], seed + 3, c.dtype);
-    let kernels = backward(c).expect("backward kernels");
+    let kernels = backward(c, &Target::v5e()).expect("backward kernels");
 
-    let (q, k, v, o, lse) = (problem.host(&problem.q), problem.host(&problem.k), problem.host(&problem.v), fwd[0].clone(), fwd[1].clone());
+    let (q, k, v, o, lse) = (
+        problem.host(&problem.q),
+        problem.host(&problem.k),
+        problem.host(&problem.v),
+        fwd[0].clone(),
+        fwd[1].clone(),
+    );
     let d_o = problem.host(&d_out);
     let with_segments = |mut args: Vec<HostArray>| {
         args.extend(problem.segment_inputs());
         args
     };
-    let dq = interpret(&kernels.dq, &with_segments(vec![q.clone(), k.clone(), v.clone(), o, d_o.clone(), lse.clone()])).expect("dq");
-    let dkv = interpret(&kernels.dkv, &with_segments(vec![q, k, v, d_o, lse, dq[1].clone()])).expect("dkv");
+    let dq = interpret(
+        &kernels.dq,
+        &with_segments(vec![
+            q.clone(),
+            k.clone(),
+            v.clone(),
+            o,
+            d_o.clone(),
+            lse.clone(),
+        ]),
+    )
+    .expect("dq");
+    let dkv = interpret(
+        &kernels.dkv,
+        &with_segments(vec![q, k, v, d_o, lse, dq[1].clone()]),
+    )
+    .expect("dkv");
 
     let expected = problem.reference_backward(&d_out);
     [&dq[0], &dkv[0], &dkv[1]]
@@ -39,7 +67,10 @@ fn backward_errors(cfg: FlashAttentionConfig, seed: u64) -> [f64; 3] {
 fn check(cfg: FlashAttentionConfig, seed: u64) {
     let tol = tolerance(cfg.dtype);
     let [dq, dk, dv] = backward_errors(cfg.clone(), seed);
-    assert!(dq < tol && dk < tol && dv < tol, "{cfg:?}: dq {dq:.2e}, dk {dk:.2e}, dv {dv:.2e} (tolerance {tol:.0e})");
+    assert!(
+        dq < tol && dk < tol && dv < tol,
+        "{cfg:?}: dq {dq:.2e}, dk {dk:.2e}, dv {dv:.2e} (tolerance {tol:.0e})"
+    );
 }
 
 proptest! {

@@ -2,25 +2,34 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{row_tile_configs, small_configs, lane_column, max_relative_error, tolerance, Problem};
+use flash_attention_common::{
+    lane_column, max_relative_error, row_tile_configs, small_configs, tolerance, Problem,
+};
 use pallas_flash_interpret::interpret;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 
 /// Runs the forward kernel and returns (output error, logsumexp error).
 fn forward_errors(cfg: FlashAttentionConfig, seed: u64) -> (f64, f64) {
     let problem = Problem::new(cfg, seed);
-    let kernel = forward(&problem.cfg).expect("forward kernel");
+    let kernel = forward(&problem.cfg, &Target::v5e()).expect("forward kernel");
     let out = interpret(&kernel, &problem.forward_inputs()).expect("interpret");
     let [o, lse] = problem.reference_forward();
-    (max_relative_error(&out[0].to_f64(), &o), max_relative_error(&lane_column(&out[1]), &lse))
+    (
+        max_relative_error(&out[0].to_f64(), &o),
+        max_relative_error(&lane_column(&out[1]), &lse),
+    )
 }
 
 fn check(cfg: FlashAttentionConfig, seed: u64) {
     let tol = tolerance(cfg.dtype);
     let (o, lse) = forward_errors(cfg.clone(), seed);
-    assert!(o < tol && lse < tol, "{cfg:?}: output error {o:.2e}, lse error {lse:.2e} (tolerance {tol:.0e})");
+    assert!(
+        o < tol && lse < tol,
+        "{cfg:?}: output error {o:.2e}, lse error {lse:.2e} (tolerance {tol:.0e})"
+    );
 }
 
 proptest! {
@@ -86,34 +95,91 @@ fn configuration_errors() {
     let ok = FlashAttentionConfig::new(1, 4, 2, 512, 512, 128);
     type Case = (FlashAttentionConfig, fn(&E) -> bool);
     let cases: Vec<Case> = vec![
-        (FlashAttentionConfig::new(1, 6, 4, 512, 512, 128), |e| matches!(e, E::HeadGroups { q_heads: 6, kv_heads: 4 })),
-        (FlashAttentionConfig::new(1, 4, 2, 0, 512, 128), |e| matches!(e, E::EmptyDim { what: "seq_q" })),
-        (ok.clone().dtype(DType::I8), |e| matches!(e, E::DType { .. })),
-        (ok.clone().sliding_window(0), |e| matches!(e, E::EmptyWindow)),
-        (ok.clone().sm_scale(f64::NAN), |e| matches!(e, E::Scale { .. })),
-        (ok.clone().blocks(BlockSizes::new(100, 128)), |e| matches!(e, E::Block { name: "block_q", block: 100, seq: 512 })),
-        (ok.clone().blocks(BlockSizes::new(1024, 128)), |e| matches!(e, E::Block { name: "block_q", .. })),
-        (ok.clone().blocks(BlockSizes::new(128, 512).compute(384)), |e| matches!(e, E::ComputeBlock { name: "block_kv_compute", compute: 384, block: 512 })),
-        (ok.clone().vmem_limit_bytes(1 << 20), |e| matches!(e, E::Vmem(_))),
+        (FlashAttentionConfig::new(1, 6, 4, 512, 512, 128), |e| {
+            matches!(
+                e,
+                E::HeadGroups {
+                    q_heads: 6,
+                    kv_heads: 4
+                }
+            )
+        }),
+        (FlashAttentionConfig::new(1, 4, 2, 0, 512, 128), |e| {
+            matches!(e, E::EmptyDim { what: "seq_q" })
+        }),
+        (ok.clone().dtype(DType::I8), |e| {
+            matches!(e, E::DType { .. })
+        }),
+        (ok.clone().sliding_window(0), |e| {
+            matches!(e, E::EmptyWindow)
+        }),
+        (ok.clone().sm_scale(f64::NAN), |e| {
+            matches!(e, E::Scale { .. })
+        }),
+        (ok.clone().blocks(BlockSizes::new(100, 128)), |e| {
+            matches!(
+                e,
+                E::Block {
+                    name: "block_q",
+                    block: 100,
+                    seq: 512
+                }
+            )
+        }),
+        (ok.clone().blocks(BlockSizes::new(1024, 128)), |e| {
+            matches!(
+                e,
+                E::Block {
+                    name: "block_q",
+                    ..
+                }
+            )
+        }),
+        (
+            ok.clone().blocks(BlockSizes::new(128, 512).compute(384)),
+            |e| {
+                matches!(
+                    e,
+                    E::ComputeBlock {
+                        name: "block_kv_compute",
+                        compute: 384,
+                        block: 512
+                    }
+                )
+            },
+        ),
+        (ok.clone().vmem_limit_bytes(1 << 20), |e| {
+            matches!(e, E::Vmem(_))
+        }),
     ];
     for (cfg, expected) in cases {
-        let err = forward(&cfg).expect_err("invalid config");
+        let err = forward(&cfg, &Target::v5e()).expect_err("invalid config");
         assert!(expected(&err), "{cfg:?}: unexpected {err}");
-        assert!(backward(&cfg).is_err());
+        assert!(backward(&cfg, &Target::v5e()).is_err());
         assert!(!err.to_string().is_empty());
     }
     let short = FlashAttentionConfig::new(1, 1, 1, 200, 200, 64);
-    assert!(forward(&short).is_ok() && backward(&short).is_ok(), "default blocks fit a short sequence");
+    assert!(
+        forward(&short, &Target::v5e()).is_ok() && backward(&short, &Target::v5e()).is_ok(),
+        "default blocks fit a short sequence"
+    );
 }
 
 /// The measured default: the whole sequence up to 2048, then 1024 × 1024, unchunked.
 #[test]
 fn default_blocks() {
-    let blocks = |n| FlashAttentionConfig::new(1, 8, 8, n, n, 128).causal(true).default_blocks();
+    let blocks = |n| {
+        FlashAttentionConfig::new(1, 8, 8, n, n, 128)
+            .causal(true)
+            .default_blocks(&Target::v5e())
+    };
     let measured = BlockSizes::new(2048, 2048).compute(2048).q_compute(128);
     for n in [2048, 8192, 32768] {
         assert_eq!(blocks(n), measured);
     }
-    assert_eq!(blocks(512), BlockSizes::new(512, 512).compute(512).q_compute(128));
+    assert_eq!(
+        blocks(512),
+        BlockSizes::new(512, 512).compute(512).q_compute(128)
+    );
     assert_eq!(blocks(200), BlockSizes::new(200, 200).compute(200));
 }

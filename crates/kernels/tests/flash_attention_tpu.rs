@@ -1,19 +1,27 @@
 //! Every shipped kernel configuration compiles through libtpu for v5e (deviceless, in the
 //! isolated worker), at small shapes.
 
-use pallas_flash_codegen::{compile_for_tpu, Target};
+use pallas_flash_codegen::{compile_for_tpu, CompileSettings};
 use pallas_flash_ir::{DType, Kernel};
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 
 fn compiles(name: &str, kernel: &Kernel) {
-    let compiled = compile_for_tpu(kernel, &Target::v5e()).unwrap_or_else(|e| panic!("{name}: {e}"));
+    let compiled = compile_for_tpu(kernel, &CompileSettings::new(Target::v5e()))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
     let used = compiled.used_vmem_bytes().unwrap_or(0);
-    println!("{name}: {} ok, scoped VMEM used {used} bytes, {:.2} s", kernel.name, compiled.report.compile_seconds);
+    println!(
+        "{name}: {} ok, scoped VMEM used {used} bytes, {:.2} s",
+        kernel.name, compiled.report.compile_seconds
+    );
 }
 
 /// The option matrix at a small shape: head dims, dtypes, masks, GQA.
 fn configs() -> Vec<(&'static str, FlashAttentionConfig)> {
-    let base = |d| FlashAttentionConfig::new(1, 4, 2, 512, 512, d).blocks(BlockSizes::new(256, 256).compute(128));
+    let base = |d| {
+        FlashAttentionConfig::new(1, 4, 2, 512, 512, d)
+            .blocks(BlockSizes::new(256, 256).compute(128))
+    };
     vec![
         ("d128", base(128)),
         ("d64_causal", base(64).causal(true)),
@@ -21,21 +29,29 @@ fn configs() -> Vec<(&'static str, FlashAttentionConfig)> {
         ("f32_causal", base(128).dtype(DType::F32).causal(true)),
         ("window", base(128).sliding_window(200)),
         ("segments_causal", base(128).causal(true).segment_ids(true)),
-        ("ragged_len", FlashAttentionConfig::new(1, 2, 1, 448, 448, 128).causal(true).blocks(BlockSizes::new(256, 256))),
+        (
+            "ragged_len",
+            FlashAttentionConfig::new(1, 2, 1, 448, 448, 128)
+                .causal(true)
+                .blocks(BlockSizes::new(256, 256)),
+        ),
     ]
 }
 
 #[test]
 fn forward_compiles_for_v5e() {
     for (name, cfg) in configs() {
-        compiles(name, &forward(&cfg).expect("forward kernel"));
+        compiles(
+            name,
+            &forward(&cfg, &Target::v5e()).expect("forward kernel"),
+        );
     }
 }
 
 #[test]
 fn backward_compiles_for_v5e() {
     for (name, cfg) in configs() {
-        let kernels = backward(&cfg).expect("backward kernels");
+        let kernels = backward(&cfg, &Target::v5e()).expect("backward kernels");
         compiles(name, &kernels.dq);
         compiles(name, &kernels.dkv);
     }
@@ -43,12 +59,17 @@ fn backward_compiles_for_v5e() {
 
 /// The copy-trap lint over libtpu's optimized HLO of a single-kernel program.
 fn copy_trap_ops(cfg: &FlashAttentionConfig) -> Vec<String> {
-    let kernel = forward(cfg).expect("forward kernel");
-    let compiled = compile_for_tpu(&kernel, &Target::v5e()).expect("compiles");
+    let kernel = forward(cfg, &Target::v5e()).expect("forward kernel");
+    let compiled =
+        compile_for_tpu(&kernel, &CompileSettings::new(Target::v5e())).expect("compiles");
     let text = compiled.report.optimized_hlo_text.expect("optimized HLO");
     let module = pallas_flash_hlo::HloModule::parse(&text).expect("parses");
-    let report = pallas_flash_hlo::lint::lint(&module, &pallas_flash_hlo::lint::LintOptions::default());
-    report.findings().map(|(k, f)| format!("{}: {:?} {:?}", k.kernel, f.kind, f.side)).collect()
+    let report =
+        pallas_flash_hlo::lint::lint(&module, &pallas_flash_hlo::lint::LintOptions::default());
+    report
+        .findings()
+        .map(|(k, f)| format!("{}: {:?} {:?}", k.kernel, f.kind, f.side))
+        .collect()
 }
 
 /// Head dims 128 and 256 are lane-dense: nothing surrounds the custom call. A head dim
@@ -58,7 +79,11 @@ fn copy_trap_ops(cfg: &FlashAttentionConfig) -> Vec<String> {
 /// to a bare custom call again.
 #[test]
 fn head_dims_and_the_copy_trap() {
-    let cfg = |d| FlashAttentionConfig::new(1, 2, 2, 512, 512, d).causal(true).blocks(BlockSizes::new(256, 256));
+    let cfg = |d| {
+        FlashAttentionConfig::new(1, 2, 2, 512, 512, d)
+            .causal(true)
+            .blocks(BlockSizes::new(256, 256))
+    };
     for d in [128, 256] {
         assert_eq!(copy_trap_ops(&cfg(d)), Vec::<String>::new(), "head_dim {d}");
     }
@@ -66,6 +91,10 @@ fn head_dims_and_the_copy_trap() {
         let trapped = copy_trap_ops(&cfg(d));
         println!("head_dim {d} unpadded: {trapped:?}");
         let padded = cfg(128).sm_scale(1.0 / (d as f64).sqrt());
-        assert_eq!(copy_trap_ops(&padded), Vec::<String>::new(), "head_dim {d} padded to 128");
+        assert_eq!(
+            copy_trap_ops(&padded),
+            Vec::<String>::new(),
+            "head_dim {d} padded to 128"
+        );
     }
 }

@@ -35,7 +35,11 @@ impl Api {
     pub(crate) fn call<A>(&self, name: &str, function: PjrtFn<A>, args: &mut A) -> Result<()> {
         let function = function.ok_or_else(|| {
             let (api_major, api_minor) = self.version();
-            Error::Unsupported { function: name.to_string(), api_major, api_minor }
+            Error::Unsupported {
+                function: name.to_string(),
+                api_major,
+                api_minor,
+            }
         })?;
         // SAFETY: `args` is a correctly sized argument struct for `function` (built with `args!`).
         let error = unsafe { function(args) };

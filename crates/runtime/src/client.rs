@@ -31,7 +31,11 @@ unsafe impl Sync for ClientInner {}
 impl Drop for ClientInner {
     fn drop(&mut self) {
         let api = self.plugin.api();
-        let _ = api.call("PJRT_Client_Destroy", api.raw().PJRT_Client_Destroy, &mut args!(PJRT_Client_Destroy_Args { client: self.raw }));
+        let _ = api.call(
+            "PJRT_Client_Destroy",
+            api.raw().PJRT_Client_Destroy,
+            &mut args!(PJRT_Client_Destroy_Args { client: self.raw }),
+        );
     }
 }
 
@@ -62,7 +66,12 @@ impl Client {
         let api = plugin.api();
         let mut a = args!(PJRT_Client_Create_Args {});
         api.call("PJRT_Client_Create", api.raw().PJRT_Client_Create, &mut a)?;
-        Ok(Client { inner: Arc::new(ClientInner { plugin: plugin.clone(), raw: a.client }) })
+        Ok(Client {
+            inner: Arc::new(ClientInner {
+                plugin: plugin.clone(),
+                raw: a.client,
+            }),
+        })
     }
 
     fn api(&self) -> Api {
@@ -72,16 +81,28 @@ impl Client {
     /// E.g. `cpu` or `tpu`.
     pub fn platform_name(&self) -> Result<String> {
         let api = self.api();
-        let mut a = args!(PJRT_Client_PlatformName_Args { client: self.inner.raw });
-        api.call("PJRT_Client_PlatformName", api.raw().PJRT_Client_PlatformName, &mut a)?;
+        let mut a = args!(PJRT_Client_PlatformName_Args {
+            client: self.inner.raw
+        });
+        api.call(
+            "PJRT_Client_PlatformName",
+            api.raw().PJRT_Client_PlatformName,
+            &mut a,
+        )?;
         // SAFETY: string owned by the client.
         Ok(unsafe { string_from(a.platform_name, a.platform_name_size) })
     }
 
     fn devices(&self) -> Result<&[*mut sys::PJRT_Device]> {
         let api = self.api();
-        let mut a = args!(PJRT_Client_AddressableDevices_Args { client: self.inner.raw });
-        api.call("PJRT_Client_AddressableDevices", api.raw().PJRT_Client_AddressableDevices, &mut a)?;
+        let mut a = args!(PJRT_Client_AddressableDevices_Args {
+            client: self.inner.raw
+        });
+        api.call(
+            "PJRT_Client_AddressableDevices",
+            api.raw().PJRT_Client_AddressableDevices,
+            &mut a,
+        )?;
         if a.addressable_devices.is_null() {
             return Ok(&[]);
         }
@@ -96,7 +117,9 @@ impl Client {
 
     /// Copies a host array to the first device.
     pub fn upload<T: Element, D: Dimension>(&self, array: ArrayView<'_, T, D>) -> Result<Buffer> {
-        let device = *self.devices()?.first().ok_or_else(|| Error::HostData { message: "the client has no addressable device".into() })?;
+        let device = *self.devices()?.first().ok_or_else(|| Error::HostData {
+            message: "the client has no addressable device".into(),
+        })?;
         let contiguous = array.as_standard_layout();
         let dims: Vec<i64> = contiguous.shape().iter().map(|&d| d as i64).collect();
         let api = self.api();
@@ -109,10 +132,21 @@ impl Client {
             host_buffer_semantics: sys::PJRT_HostBufferSemantics_kImmutableUntilTransferCompletes,
             device: device,
         });
-        api.call("PJRT_Client_BufferFromHostBuffer", api.raw().PJRT_Client_BufferFromHostBuffer, &mut a)?;
-        let buffer = Buffer { client: self.clone(), raw: a.buffer };
+        api.call(
+            "PJRT_Client_BufferFromHostBuffer",
+            api.raw().PJRT_Client_BufferFromHostBuffer,
+            &mut a,
+        )?;
+        let buffer = Buffer {
+            client: self.clone(),
+            raw: a.buffer,
+        };
         // The host array must stay alive until the copy is done.
-        await_event(api, a.done_with_host_buffer, "PJRT_Client_BufferFromHostBuffer")?;
+        await_event(
+            api,
+            a.done_with_host_buffer,
+            "PJRT_Client_BufferFromHostBuffer",
+        )?;
         Ok(buffer)
     }
 
@@ -144,8 +178,16 @@ fn await_event(api: Api, event: *mut sys::PJRT_Event, operation: &str) -> Result
     if event.is_null() {
         return Ok(());
     }
-    let waited = api.call(operation, api.raw().PJRT_Event_Await, &mut args!(PJRT_Event_Await_Args { event: event }));
-    let _ = api.call("PJRT_Event_Destroy", api.raw().PJRT_Event_Destroy, &mut args!(PJRT_Event_Destroy_Args { event: event }));
+    let waited = api.call(
+        operation,
+        api.raw().PJRT_Event_Await,
+        &mut args!(PJRT_Event_Await_Args { event: event }),
+    );
+    let _ = api.call(
+        "PJRT_Event_Destroy",
+        api.raw().PJRT_Event_Destroy,
+        &mut args!(PJRT_Event_Destroy_Args { event: event }),
+    );
     waited
 }
 
@@ -153,18 +195,29 @@ impl Buffer {
     pub fn dims(&self) -> Result<Vec<usize>> {
         let api = self.client.api();
         let mut a = args!(PJRT_Buffer_Dimensions_Args { buffer: self.raw });
-        api.call("PJRT_Buffer_Dimensions", api.raw().PJRT_Buffer_Dimensions, &mut a)?;
+        api.call(
+            "PJRT_Buffer_Dimensions",
+            api.raw().PJRT_Buffer_Dimensions,
+            &mut a,
+        )?;
         if a.dims.is_null() {
             return Ok(vec![]);
         }
         // SAFETY: owned by the buffer.
-        Ok(unsafe { std::slice::from_raw_parts(a.dims, a.num_dims) }.iter().map(|&d| d as usize).collect())
+        Ok(unsafe { std::slice::from_raw_parts(a.dims, a.num_dims) }
+            .iter()
+            .map(|&d| d as usize)
+            .collect())
     }
 
     pub fn element_type(&self) -> Result<ElementType> {
         let api = self.client.api();
         let mut a = args!(PJRT_Buffer_ElementType_Args { buffer: self.raw });
-        api.call("PJRT_Buffer_ElementType", api.raw().PJRT_Buffer_ElementType, &mut a)?;
+        api.call(
+            "PJRT_Buffer_ElementType",
+            api.raw().PJRT_Buffer_ElementType,
+            &mut a,
+        )?;
         Ok(ElementType::from_raw(a.type_))
     }
 
@@ -173,7 +226,10 @@ impl Buffer {
         let element_type = self.element_type()?;
         if element_type != T::TYPE {
             return Err(Error::HostData {
-                message: format!("the buffer holds {element_type:?}, not {:?}: download it as its own type", T::TYPE),
+                message: format!(
+                    "the buffer holds {element_type:?}, not {:?}: download it as its own type",
+                    T::TYPE
+                ),
             });
         }
         let dims = self.dims()?;
@@ -185,16 +241,26 @@ impl Buffer {
             dst: host.as_mut_ptr().cast(),
             dst_size: std::mem::size_of_val(host.as_slice()),
         });
-        api.call("PJRT_Buffer_ToHostBuffer", api.raw().PJRT_Buffer_ToHostBuffer, &mut a)?;
+        api.call(
+            "PJRT_Buffer_ToHostBuffer",
+            api.raw().PJRT_Buffer_ToHostBuffer,
+            &mut a,
+        )?;
         await_event(api, a.event, "PJRT_Buffer_ToHostBuffer")?;
-        ArrayD::from_shape_vec(IxDyn(&dims), host).map_err(|e| Error::HostData { message: e.to_string() })
+        ArrayD::from_shape_vec(IxDyn(&dims), host).map_err(|e| Error::HostData {
+            message: e.to_string(),
+        })
     }
 }
 
 impl Drop for Buffer {
     fn drop(&mut self) {
         let api = self.client.api();
-        let _ = api.call("PJRT_Buffer_Destroy", api.raw().PJRT_Buffer_Destroy, &mut args!(PJRT_Buffer_Destroy_Args { buffer: self.raw }));
+        let _ = api.call(
+            "PJRT_Buffer_Destroy",
+            api.raw().PJRT_Buffer_Destroy,
+            &mut args!(PJRT_Buffer_Destroy_Args { buffer: self.raw }),
+        );
     }
 }
 
@@ -202,9 +268,19 @@ impl LoadedExecutable {
     /// The compiled program behind this loaded executable (memory stats, optimized program…).
     pub fn executable(&self) -> Result<Executable> {
         let api = self.client.api();
-        let mut a = args!(PJRT_LoadedExecutable_GetExecutable_Args { loaded_executable: self.raw });
-        api.call("PJRT_LoadedExecutable_GetExecutable", api.raw().PJRT_LoadedExecutable_GetExecutable, &mut a)?;
-        Ok(Executable::new(self.client.inner.plugin.clone(), a.executable, self.optimized_hlo_text.clone()))
+        let mut a = args!(PJRT_LoadedExecutable_GetExecutable_Args {
+            loaded_executable: self.raw
+        });
+        api.call(
+            "PJRT_LoadedExecutable_GetExecutable",
+            api.raw().PJRT_LoadedExecutable_GetExecutable,
+            &mut a,
+        )?;
+        Ok(Executable::new(
+            self.client.inner.plugin.clone(),
+            a.executable,
+            self.optimized_hlo_text.clone(),
+        ))
     }
 
     pub fn optimized_hlo_text(&self) -> Option<&str> {
@@ -234,8 +310,18 @@ impl LoadedExecutable {
             output_lists: output_lists.as_ptr(),
             device_complete_events: complete.as_mut_ptr(),
         });
-        api.call("PJRT_LoadedExecutable_Execute", api.raw().PJRT_LoadedExecutable_Execute, &mut a)?;
-        let buffers: Vec<Buffer> = outputs.into_iter().map(|raw| Buffer { client: self.client.clone(), raw }).collect();
+        api.call(
+            "PJRT_LoadedExecutable_Execute",
+            api.raw().PJRT_LoadedExecutable_Execute,
+            &mut a,
+        )?;
+        let buffers: Vec<Buffer> = outputs
+            .into_iter()
+            .map(|raw| Buffer {
+                client: self.client.clone(),
+                raw,
+            })
+            .collect();
         await_event(api, complete[0], "PJRT_LoadedExecutable_Execute")?;
         Ok(buffers)
     }
@@ -247,7 +333,9 @@ impl Drop for LoadedExecutable {
         let _ = api.call(
             "PJRT_LoadedExecutable_Destroy",
             api.raw().PJRT_LoadedExecutable_Destroy,
-            &mut args!(PJRT_LoadedExecutable_Destroy_Args { executable: self.raw }),
+            &mut args!(PJRT_LoadedExecutable_Destroy_Args {
+                executable: self.raw
+            }),
         );
     }
 }

@@ -14,7 +14,11 @@ use std::path::Path;
 ///
 /// libtpu can abort the whole process on some inputs (docs/design.md §6); for anything but trusted
 /// programs use [`crate::IsolatedCompiler`].
-pub fn compile(topology: &Topology, program: &Program, options: &CompileOptions) -> Result<Executable> {
+pub fn compile(
+    topology: &Topology,
+    program: &Program,
+    options: &CompileOptions,
+) -> Result<Executable> {
     let mut input = CompileInput::new(program, options)?;
     let plugin = topology.plugin();
     let api = plugin.api();
@@ -27,7 +31,11 @@ pub fn compile(topology: &Topology, program: &Program, options: &CompileOptions)
         client: std::ptr::null_mut::<sys::PJRT_Client>(),
     });
     api.call("PJRT_Compile", api.raw().PJRT_Compile, &mut a)?;
-    Ok(Executable::new(plugin.clone(), a.executable, input.optimized_hlo()?))
+    Ok(Executable::new(
+        plugin.clone(),
+        a.executable,
+        input.optimized_hlo()?,
+    ))
 }
 
 /// A program and its options, ready for a PJRT compile call.
@@ -45,17 +53,26 @@ impl CompileInput {
         let mut code = program.code().to_vec();
         code.push(0);
         let dump = if options.capture_optimized_hlo {
-            let dir = tempfile::Builder::new().prefix("pallas-flash-hlo-").tempdir();
+            let dir = tempfile::Builder::new()
+                .prefix("pallas-flash-hlo-")
+                .tempdir();
             Some(dir.map_err(|e| Error::io("creating the HLO dump dir", e))?)
         } else {
             None
         };
         let mut extra = BTreeMap::new();
         if let Some(dir) = &dump {
-            extra.insert("xla_dump_to".to_string(), FlagValue::Str(dir.path().to_string_lossy().into_owned()));
+            extra.insert(
+                "xla_dump_to".to_string(),
+                FlagValue::Str(dir.path().to_string_lossy().into_owned()),
+            );
             extra.insert("xla_dump_hlo_as_text".to_string(), FlagValue::Bool(true));
         }
-        Ok(CompileInput { code, options: options.encode_with(&extra), dump })
+        Ok(CompileInput {
+            code,
+            options: options.encode_with(&extra),
+            dump,
+        })
     }
 
     /// The `PJRT_Program` view of the code; valid while `self` is.
@@ -70,7 +87,10 @@ impl CompileInput {
 
     /// The optimized HLO text XLA dumped, when capture was requested.
     pub(crate) fn optimized_hlo(&self) -> Result<Option<String>> {
-        self.dump.as_ref().map(|dir| read_optimized_hlo(dir.path())).transpose()
+        self.dump
+            .as_ref()
+            .map(|dir| read_optimized_hlo(dir.path()))
+            .transpose()
     }
 }
 
@@ -86,7 +106,8 @@ fn read_optimized_hlo(dir: &Path) -> Result<String> {
     files.sort();
     let file = files.last().ok_or_else(|| Error::Io {
         context: format!("reading optimized HLO from {}", dir.display()),
-        message: "XLA wrote no *after_optimizations.txt (does the plugin honor xla_dump_to?)".into(),
+        message: "XLA wrote no *after_optimizations.txt (does the plugin honor xla_dump_to?)"
+            .into(),
     })?;
     std::fs::read_to_string(file).map_err(|e| Error::io(format!("reading {}", file.display()), e))
 }

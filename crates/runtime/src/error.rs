@@ -76,10 +76,18 @@ pub enum Error {
     },
 
     #[error("the plugin does not implement {function} (PJRT C API {api_major}.{api_minor})")]
-    Unsupported { function: String, api_major: i32, api_minor: i32 },
+    Unsupported {
+        function: String,
+        api_major: i32,
+        api_minor: i32,
+    },
 
     #[error("{operation} failed with {code:?}: {message}")]
-    Pjrt { operation: String, code: ErrorCode, message: String },
+    Pjrt {
+        operation: String,
+        code: ErrorCode,
+        message: String,
+    },
 
     #[error(
         "unknown TPU topology `{name}`: use `<chip>:<shape>` such as v5e:1x1, v5e:2x2, v6e:1x1, \
@@ -105,8 +113,14 @@ pub enum Error {
     )]
     VmemOom { message: String },
 
-    #[error("the compile worker died from signal {signal} ({signal_name}); last stderr:\n{stderr_tail}")]
-    CompileCrashed { signal: i32, signal_name: String, stderr_tail: String },
+    #[error(
+        "the compile worker died from signal {signal} ({signal_name}); last stderr:\n{stderr_tail}"
+    )]
+    CompileCrashed {
+        signal: i32,
+        signal_name: String,
+        stderr_tail: String,
+    },
 
     #[error("compile worker failed: {message}")]
     Worker { message: String },
@@ -131,12 +145,19 @@ impl Error {
         } else if message.contains("tpu_custom_call") && code == ErrorCode::NotFound {
             Error::NeedsTpuTarget { message }
         } else {
-            Error::Pjrt { operation: operation.to_string(), code, message }
+            Error::Pjrt {
+                operation: operation.to_string(),
+                code,
+                message,
+            }
         }
     }
 
     pub(crate) fn io(context: impl Into<String>, error: std::io::Error) -> Self {
-        Error::Io { context: context.into(), message: error.to_string() }
+        Error::Io {
+            context: context.into(),
+            message: error.to_string(),
+        }
     }
 
     /// The PJRT status code, when the error came from the plugin.
@@ -160,7 +181,8 @@ mod tests {
         let hbm = Error::from_pjrt(
             "compile",
             ErrorCode::ResourceExhausted,
-            "E1000: CompileTimeHbmOom: HLO temporaries (33.25G) exceeds available HBM (15.75G)".into(),
+            "E1000: CompileTimeHbmOom: HLO temporaries (33.25G) exceeds available HBM (15.75G)"
+                .into(),
         );
         assert!(matches!(hbm, Error::HbmOom { .. }));
         assert!(hbm.to_string().contains("33.25G"));
@@ -178,7 +200,8 @@ mod tests {
         let e = Error::from_pjrt(
             "compile",
             ErrorCode::NotFound,
-            "No registered implementation for untyped custom call to tpu_custom_call for Host".into(),
+            "No registered implementation for untyped custom call to tpu_custom_call for Host"
+                .into(),
         );
         assert!(e.to_string().contains("this kernel needs a TPU target"));
     }

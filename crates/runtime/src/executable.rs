@@ -52,14 +52,28 @@ pub struct CompileReport {
 }
 
 impl Executable {
-    pub(crate) fn new(plugin: Plugin, raw: *mut sys::PJRT_Executable, optimized_hlo_text: Option<String>) -> Self {
-        Executable { plugin, raw, optimized_hlo_text }
+    pub(crate) fn new(
+        plugin: Plugin,
+        raw: *mut sys::PJRT_Executable,
+        optimized_hlo_text: Option<String>,
+    ) -> Self {
+        Executable {
+            plugin,
+            raw,
+            optimized_hlo_text,
+        }
     }
 
     pub fn name(&self) -> Result<String> {
         let api = self.plugin.api();
-        let mut a = args!(PJRT_Executable_Name_Args { executable: self.raw });
-        api.call("PJRT_Executable_Name", api.raw().PJRT_Executable_Name, &mut a)?;
+        let mut a = args!(PJRT_Executable_Name_Args {
+            executable: self.raw
+        });
+        api.call(
+            "PJRT_Executable_Name",
+            api.raw().PJRT_Executable_Name,
+            &mut a,
+        )?;
         // SAFETY: string owned by the executable.
         Ok(unsafe { string_from(a.executable_name, a.executable_name_size) })
     }
@@ -72,8 +86,14 @@ impl Executable {
     /// Number of results of the program's entry function.
     pub fn num_outputs(&self) -> Result<usize> {
         let api = self.plugin.api();
-        let mut a = args!(PJRT_Executable_NumOutputs_Args { executable: self.raw });
-        api.call("PJRT_Executable_NumOutputs", api.raw().PJRT_Executable_NumOutputs, &mut a)?;
+        let mut a = args!(PJRT_Executable_NumOutputs_Args {
+            executable: self.raw
+        });
+        api.call(
+            "PJRT_Executable_NumOutputs",
+            api.raw().PJRT_Executable_NumOutputs,
+            &mut a,
+        )?;
         Ok(a.num_outputs)
     }
 
@@ -83,14 +103,28 @@ impl Executable {
         let api = self.plugin.api();
         let format = std::ffi::CString::new("hlo_with_config").unwrap_or_default();
         let mut program = args!(PJRT_Program {});
-        let mut a = args!(PJRT_Executable_OptimizedProgram_Args { executable: self.raw, program: &mut program });
+        let mut a = args!(PJRT_Executable_OptimizedProgram_Args {
+            executable: self.raw,
+            program: &mut program
+        });
         // First call with a null buffer asks for the size.
-        api.call("PJRT_Executable_OptimizedProgram", api.raw().PJRT_Executable_OptimizedProgram, &mut a)?;
+        api.call(
+            "PJRT_Executable_OptimizedProgram",
+            api.raw().PJRT_Executable_OptimizedProgram,
+            &mut a,
+        )?;
         let mut buffer = vec![0u8; program.code_size];
         program.code = buffer.as_mut_ptr().cast();
         program.format = format.as_ptr();
-        let mut a = args!(PJRT_Executable_OptimizedProgram_Args { executable: self.raw, program: &mut program });
-        api.call("PJRT_Executable_OptimizedProgram", api.raw().PJRT_Executable_OptimizedProgram, &mut a)?;
+        let mut a = args!(PJRT_Executable_OptimizedProgram_Args {
+            executable: self.raw,
+            program: &mut program
+        });
+        api.call(
+            "PJRT_Executable_OptimizedProgram",
+            api.raw().PJRT_Executable_OptimizedProgram,
+            &mut a,
+        )?;
         buffer.truncate(program.code_size);
         Ok(buffer)
     }
@@ -98,13 +132,21 @@ impl Executable {
     /// The optimized `HloModuleProto` (field 1 of `HloModuleProtoWithConfig`).
     pub fn hlo_module_proto(&self) -> Result<Vec<u8>> {
         let with_config = self.optimized_program()?;
-        Ok(proto::find_bytes(&with_config, 1).map(<[u8]>::to_vec).unwrap_or_default())
+        Ok(proto::find_bytes(&with_config, 1)
+            .map(<[u8]>::to_vec)
+            .unwrap_or_default())
     }
 
     pub fn memory_stats(&self) -> Result<MemoryStats> {
         let api = self.plugin.api();
-        let mut a = args!(PJRT_Executable_GetCompiledMemoryStats_Args { executable: self.raw });
-        api.call("PJRT_Executable_GetCompiledMemoryStats", api.raw().PJRT_Executable_GetCompiledMemoryStats, &mut a)?;
+        let mut a = args!(PJRT_Executable_GetCompiledMemoryStats_Args {
+            executable: self.raw
+        });
+        api.call(
+            "PJRT_Executable_GetCompiledMemoryStats",
+            api.raw().PJRT_Executable_GetCompiledMemoryStats,
+            &mut a,
+        )?;
         Ok(MemoryStats {
             generated_code_bytes: a.generated_code_size_in_bytes,
             argument_bytes: a.argument_size_in_bytes,
@@ -118,8 +160,14 @@ impl Executable {
     /// The plugin's cost analysis; an empty map when the plugin does not offer one.
     pub fn cost_analysis(&self) -> Result<BTreeMap<String, Value>> {
         let api = self.plugin.api();
-        let mut a = args!(PJRT_Executable_GetCostAnalysis_Args { executable: self.raw });
-        match api.call("PJRT_Executable_GetCostAnalysis", api.raw().PJRT_Executable_GetCostAnalysis, &mut a) {
+        let mut a = args!(PJRT_Executable_GetCostAnalysis_Args {
+            executable: self.raw
+        });
+        match api.call(
+            "PJRT_Executable_GetCostAnalysis",
+            api.raw().PJRT_Executable_GetCostAnalysis,
+            &mut a,
+        ) {
             // SAFETY: properties are owned by the executable.
             Ok(()) => Ok(unsafe { named_value::read_all(a.properties, a.num_properties) }),
             Err(crate::Error::Unsupported { .. }) => Ok(BTreeMap::new()),
@@ -130,8 +178,15 @@ impl Executable {
 
     pub fn fingerprint(&self) -> Option<String> {
         let api = self.plugin.api();
-        let mut a = args!(PJRT_Executable_Fingerprint_Args { executable: self.raw });
-        api.call("PJRT_Executable_Fingerprint", api.raw().PJRT_Executable_Fingerprint, &mut a).ok()?;
+        let mut a = args!(PJRT_Executable_Fingerprint_Args {
+            executable: self.raw
+        });
+        api.call(
+            "PJRT_Executable_Fingerprint",
+            api.raw().PJRT_Executable_Fingerprint,
+            &mut a,
+        )
+        .ok()?;
         // SAFETY: string owned by the executable.
         Some(unsafe { string_from(a.executable_fingerprint, a.executable_fingerprint_size) })
     }
@@ -139,8 +194,14 @@ impl Executable {
     /// `PJRT_Executable_Serialize`: bytes a TPU host can load without recompiling.
     pub fn serialize(&self) -> Result<Vec<u8>> {
         let api = self.plugin.api();
-        let mut a = args!(PJRT_Executable_Serialize_Args { executable: self.raw });
-        api.call("PJRT_Executable_Serialize", api.raw().PJRT_Executable_Serialize, &mut a)?;
+        let mut a = args!(PJRT_Executable_Serialize_Args {
+            executable: self.raw
+        });
+        api.call(
+            "PJRT_Executable_Serialize",
+            api.raw().PJRT_Executable_Serialize,
+            &mut a,
+        )?;
         // SAFETY: the bytes live until the deleter runs.
         let bytes = unsafe { string_bytes(a.serialized_bytes, a.serialized_bytes_size) };
         if let Some(deleter) = a.serialized_executable_deleter {
@@ -177,7 +238,13 @@ unsafe fn string_bytes(ptr: *const std::os::raw::c_char, len: usize) -> Vec<u8> 
 impl Drop for Executable {
     fn drop(&mut self) {
         let api = self.plugin.api();
-        let mut a = args!(PJRT_Executable_Destroy_Args { executable: self.raw });
-        let _ = api.call("PJRT_Executable_Destroy", api.raw().PJRT_Executable_Destroy, &mut a);
+        let mut a = args!(PJRT_Executable_Destroy_Args {
+            executable: self.raw
+        });
+        let _ = api.call(
+            "PJRT_Executable_Destroy",
+            api.raw().PJRT_Executable_Destroy,
+            &mut a,
+        );
     }
 }

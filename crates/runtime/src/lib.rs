@@ -51,7 +51,7 @@ pub use executable::{CompileReport, Executable, MemoryStats};
 pub use named_value::Value;
 pub use options::{CompileOptions, FlagValue};
 pub use plugin::{Plugin, DEVICELESS_ENV, MIN_API_VERSION};
-pub use program::Program;
 pub use profile::{OpEstimate, StaticProfile};
+pub use program::Program;
 pub use topology::{DeviceDescription, Topology};
 pub use worker::{CompileRequest, IsolatedCompiler, WorkerOutput};

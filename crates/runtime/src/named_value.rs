@@ -37,7 +37,10 @@ impl Value {
 ///
 /// # Safety
 /// `values` must be null or point to `count` valid `PJRT_NamedValue`s.
-pub(crate) unsafe fn read_all(values: *const sys::PJRT_NamedValue, count: usize) -> BTreeMap<String, Value> {
+pub(crate) unsafe fn read_all(
+    values: *const sys::PJRT_NamedValue,
+    count: usize,
+) -> BTreeMap<String, Value> {
     if values.is_null() {
         return BTreeMap::new();
     }
@@ -47,12 +50,16 @@ pub(crate) unsafe fn read_all(values: *const sys::PJRT_NamedValue, count: usize)
             let name = string_from(nv.name, nv.name_size);
             let v = &nv.__bindgen_anon_1;
             let value = match nv.type_ {
-                sys::PJRT_NamedValue_kString => Value::Str(string_from(v.string_value, nv.value_size)),
-                sys::PJRT_NamedValue_kInt64 => Value::Int(v.int64_value),
-                sys::PJRT_NamedValue_kInt64List if v.int64_array_value.is_null() => Value::IntList(vec![]),
-                sys::PJRT_NamedValue_kInt64List => {
-                    Value::IntList(std::slice::from_raw_parts(v.int64_array_value, nv.value_size).to_vec())
+                sys::PJRT_NamedValue_kString => {
+                    Value::Str(string_from(v.string_value, nv.value_size))
                 }
+                sys::PJRT_NamedValue_kInt64 => Value::Int(v.int64_value),
+                sys::PJRT_NamedValue_kInt64List if v.int64_array_value.is_null() => {
+                    Value::IntList(vec![])
+                }
+                sys::PJRT_NamedValue_kInt64List => Value::IntList(
+                    std::slice::from_raw_parts(v.int64_array_value, nv.value_size).to_vec(),
+                ),
                 sys::PJRT_NamedValue_kFloat => Value::Float(v.float_value),
                 sys::PJRT_NamedValue_kBool => Value::Bool(v.bool_value),
                 _ => return None,
@@ -82,7 +89,10 @@ impl OwnedNamedValues {
                 Value::IntList(l) => l.clone(),
                 _ => vec![],
             };
-            let mut nv = args!(PJRT_NamedValue { name: name.as_ptr(), name_size: name.as_bytes().len() });
+            let mut nv = args!(PJRT_NamedValue {
+                name: name.as_ptr(),
+                name_size: name.as_bytes().len()
+            });
             match value {
                 Value::Str(_) => {
                     let text = text.as_ref().expect("string value stored above");
@@ -115,7 +125,10 @@ impl OwnedNamedValues {
             storage.push((name, text, list));
             values.push(nv);
         }
-        OwnedNamedValues { _storage: storage, values }
+        OwnedNamedValues {
+            _storage: storage,
+            values,
+        }
     }
 
     pub(crate) fn as_ptr(&self) -> *const sys::PJRT_NamedValue {

@@ -67,7 +67,12 @@ impl Default for CompileOptions {
 impl CompileOptions {
     /// SPMD over `partitions` devices with Shardy, the way JAX compiles a sharded `jit`.
     pub fn spmd(partitions: u32) -> Self {
-        CompileOptions { num_partitions: partitions, spmd: true, shardy: true, ..Default::default() }
+        CompileOptions {
+            num_partitions: partitions,
+            spmd: true,
+            shardy: true,
+            ..Default::default()
+        }
     }
 
     /// Sets one XLA flag (builder style).
@@ -86,7 +91,9 @@ impl CompileOptions {
     /// Encodes with extra flags layered over `xla_flags` (used for the private dump dir).
     pub(crate) fn encode_with(&self, extra: &BTreeMap<String, FlagValue>) -> Vec<u8> {
         let mut build = Writer::default();
-        build.int(4, i64::from(self.num_replicas)).int(5, i64::from(self.num_partitions));
+        build
+            .int(4, i64::from(self.num_replicas))
+            .int(5, i64::from(self.num_partitions));
         if self.spmd {
             build.bool(6, true);
         }
@@ -119,7 +126,10 @@ mod tests {
 
     #[test]
     fn default_matches_the_minimal_proto() {
-        assert_eq!(CompileOptions::default().encode(), [0x1a, 0x04, 0x20, 0x01, 0x28, 0x01]);
+        assert_eq!(
+            CompileOptions::default().encode(),
+            [0x1a, 0x04, 0x20, 0x01, 0x28, 0x01]
+        );
     }
 
     #[test]
@@ -132,7 +142,9 @@ mod tests {
 
     #[test]
     fn flags_become_map_entries() {
-        let bytes = CompileOptions::default().flag("xla_msa_enable", false).encode();
+        let bytes = CompileOptions::default()
+            .flag("xla_msa_enable", false)
+            .encode();
         // field 7, entry { 1: "xla_msa_enable", 2: { 2: false } }
         let mut expected = vec![0x1a, 0x04, 0x20, 0x01, 0x28, 0x01, 0x3a, 0x14, 0x0a, 0x0e];
         expected.extend_from_slice(b"xla_msa_enable");

@@ -63,7 +63,10 @@ impl Plugin {
     fn load_pinned(pin: &PinnedPlugin) -> Result<Plugin> {
         let path = pin.path();
         if !path.is_file() {
-            return Err(Error::PluginMissing { path, env_var: pin.env_var.to_string() });
+            return Err(Error::PluginMissing {
+                path,
+                env_var: pin.env_var.to_string(),
+            });
         }
         Self::load(path)
     }
@@ -79,14 +82,19 @@ impl Plugin {
         if let Some(plugin) = loaded.get(&key) {
             return Ok(plugin.clone());
         }
-        let load_error = |reason: String| Error::PluginLoad { path: key.clone(), reason };
+        let load_error = |reason: String| Error::PluginLoad {
+            path: key.clone(),
+            reason,
+        };
         // SAFETY: loading a PJRT plugin runs its initializers; that is what plugins are for.
-        let library = unsafe { libloading::Library::new(&key) }.map_err(|e| load_error(e.to_string()))?;
+        let library =
+            unsafe { libloading::Library::new(&key) }.map_err(|e| load_error(e.to_string()))?;
         // SAFETY: `GetPjrtApi` is the documented entry point of every PJRT plugin.
         let raw = unsafe {
-            let get_api: libloading::Symbol<unsafe extern "C" fn() -> *const sys::PJRT_Api> = library
-                .get(b"GetPjrtApi\0")
-                .map_err(|e| load_error(format!("not a PJRT plugin (no GetPjrtApi): {e}")))?;
+            let get_api: libloading::Symbol<unsafe extern "C" fn() -> *const sys::PJRT_Api> =
+                library
+                    .get(b"GetPjrtApi\0")
+                    .map_err(|e| load_error(format!("not a PJRT plugin (no GetPjrtApi): {e}")))?;
             get_api()
         };
         if raw.is_null() {
@@ -111,7 +119,12 @@ impl Plugin {
             api.raw().PJRT_Plugin_Initialize,
             &mut args!(PJRT_Plugin_Initialize_Args {}),
         )?;
-        let plugin = Plugin { inner: Arc::new(Inner { path: key.clone(), api }) };
+        let plugin = Plugin {
+            inner: Arc::new(Inner {
+                path: key.clone(),
+                api,
+            }),
+        };
         loaded.insert(key, plugin.clone());
         Ok(plugin)
     }
@@ -133,6 +146,10 @@ impl Plugin {
 impl std::fmt::Debug for Plugin {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let (major, minor) = self.api_version();
-        write!(f, "Plugin({}, API {major}.{minor})", self.inner.path.display())
+        write!(
+            f,
+            "Plugin({}, API {major}.{minor})",
+            self.inner.path.display()
+        )
     }
 }

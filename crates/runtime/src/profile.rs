@@ -30,7 +30,10 @@ impl StaticProfile {
 
     /// Cycles of the op named `name`, if it was profiled.
     pub fn cycles_of(&self, name: &str) -> Option<u64> {
-        self.ops.iter().find(|op| op.hlo_op_name == name).map(|op| op.estimated_cycles)
+        self.ops
+            .iter()
+            .find(|op| op.hlo_op_name == name)
+            .map(|op| op.estimated_cycles)
     }
 
     /// Estimated seconds at a clock rate (v5e: 1.5 GHz, see `tiling::Target`).
@@ -40,11 +43,16 @@ impl StaticProfile {
 
     /// Reads every `*static_llo_profile.textproto` in `dir`, sorted by op name.
     pub fn read_dir(dir: &Path) -> Result<StaticProfile> {
-        let entries = std::fs::read_dir(dir).map_err(|e| Error::io(format!("reading profile dir {}", dir.display()), e))?;
+        let entries = std::fs::read_dir(dir)
+            .map_err(|e| Error::io(format!("reading profile dir {}", dir.display()), e))?;
         let mut ops = Vec::new();
         for path in entries.filter_map(|e| e.ok().map(|e| e.path())) {
-            if path.to_string_lossy().ends_with("static_llo_profile.textproto") {
-                let text = std::fs::read_to_string(&path).map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            if path
+                .to_string_lossy()
+                .ends_with("static_llo_profile.textproto")
+            {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
                 ops.extend(parse_textproto(&text));
             }
         }
@@ -72,7 +80,10 @@ pub fn parse_textproto(text: &str) -> Vec<OpEstimate> {
             cycles = value.trim().parse::<u64>().ok();
         } else if line == "}" {
             if let (Some(hlo_op_name), Some(estimated_cycles)) = (name.take(), cycles.take()) {
-                ops.push(OpEstimate { hlo_op_name, estimated_cycles });
+                ops.push(OpEstimate {
+                    hlo_op_name,
+                    estimated_cycles,
+                });
             }
         }
     }
@@ -89,7 +100,13 @@ mod tests {
     #[test]
     fn parses_the_seen_format() {
         let ops = parse_textproto(SEEN);
-        assert_eq!(ops, vec![OpEstimate { hlo_op_name: "convolution_tanh_fusion".into(), estimated_cycles: 3875 }]);
+        assert_eq!(
+            ops,
+            vec![OpEstimate {
+                hlo_op_name: "convolution_tanh_fusion".into(),
+                estimated_cycles: 3875
+            }]
+        );
         let profile = StaticProfile { ops };
         assert_eq!(profile.total_cycles(), 3875);
         assert!((profile.seconds_at(1.5e9) - 3875.0 / 1.5e9).abs() < 1e-15);

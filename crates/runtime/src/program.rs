@@ -9,7 +9,9 @@ pub struct Program {
 impl Program {
     /// MLIR in its textual form (`module { func.func @main … }`).
     pub fn mlir_text(text: impl Into<String>) -> Program {
-        Program { code: text.into().into_bytes() }
+        Program {
+            code: text.into().into_bytes(),
+        }
     }
 
     /// MLIR bytecode (what `jax.jit(...).lower(...)` serializes); PJRT's "mlir" format takes both.

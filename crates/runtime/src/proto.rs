@@ -99,7 +99,10 @@ mod tests {
     fn encodes_the_minimal_compile_options_seen_in_design() {
         let mut build = Writer::default();
         build.int(4, 1).int(5, 1);
-        assert_eq!(Writer::default().message(3, &build).finish(), [0x1a, 0x04, 0x20, 0x01, 0x28, 0x01]);
+        assert_eq!(
+            Writer::default().message(3, &build).finish(),
+            [0x1a, 0x04, 0x20, 0x01, 0x28, 0x01]
+        );
     }
 
     #[test]
@@ -116,7 +119,10 @@ mod tests {
         let mut outer = Writer::default();
         outer.int(2, 5).double(3, 1.0).message(1, &inner);
         let bytes = outer.finish();
-        assert_eq!(find_bytes(find_bytes(&bytes, 1).unwrap(), 1), Some(&b"hlo"[..]));
+        assert_eq!(
+            find_bytes(find_bytes(&bytes, 1).unwrap(), 1),
+            Some(&b"hlo"[..])
+        );
         assert_eq!(find_bytes(&bytes, 9), None);
     }
 

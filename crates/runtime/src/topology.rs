@@ -40,7 +40,11 @@ impl Topology {
 
     /// Like [`Topology::tpu`] with create options such as `chip_config_name`,
     /// `chips_per_host_bounds`, `num_slices` or `wrap` (all optional, docs/design.md §6).
-    pub fn with_options(plugin: &Plugin, name: &str, options: &[(String, Value)]) -> Result<Topology> {
+    pub fn with_options(
+        plugin: &Plugin,
+        name: &str,
+        options: &[(String, Value)],
+    ) -> Result<Topology> {
         let api = plugin.api();
         let options = OwnedNamedValues::new(options);
         let mut a = args!(PJRT_TopologyDescription_Create_Args {
@@ -49,14 +53,27 @@ impl Topology {
             create_options: options.as_ptr(),
             num_options: options.len(),
         });
-        api.call("PJRT_TopologyDescription_Create", api.raw().PJRT_TopologyDescription_Create, &mut a)
-            .map_err(|e| match e {
-                Error::Pjrt { code: crate::ErrorCode::InvalidArgument, message, .. } => {
-                    Error::UnknownTopology { name: name.to_string(), message }
-                }
-                other => other,
-            })?;
-        Ok(Topology { plugin: plugin.clone(), raw: a.topology, name: name.to_string() })
+        api.call(
+            "PJRT_TopologyDescription_Create",
+            api.raw().PJRT_TopologyDescription_Create,
+            &mut a,
+        )
+        .map_err(|e| match e {
+            Error::Pjrt {
+                code: crate::ErrorCode::InvalidArgument,
+                message,
+                ..
+            } => Error::UnknownTopology {
+                name: name.to_string(),
+                message,
+            },
+            other => other,
+        })?;
+        Ok(Topology {
+            plugin: plugin.clone(),
+            raw: a.topology,
+            name: name.to_string(),
+        })
     }
 
     pub fn name(&self) -> &str {
@@ -75,7 +92,11 @@ impl Topology {
     pub fn platform_name(&self) -> Result<String> {
         let api = self.plugin.api();
         let mut a = args!(PJRT_TopologyDescription_PlatformName_Args { topology: self.raw });
-        api.call("PJRT_TopologyDescription_PlatformName", api.raw().PJRT_TopologyDescription_PlatformName, &mut a)?;
+        api.call(
+            "PJRT_TopologyDescription_PlatformName",
+            api.raw().PJRT_TopologyDescription_PlatformName,
+            &mut a,
+        )?;
         // SAFETY: the plugin returns a string owned by the topology.
         Ok(unsafe { string_from(a.platform_name, a.platform_name_size) })
     }
@@ -84,7 +105,8 @@ impl Topology {
     pub fn devices(&self) -> Result<Vec<DeviceDescription>> {
         let api = self.plugin.api();
         let raw = api.raw();
-        let mut a = args!(PJRT_TopologyDescription_GetDeviceDescriptions_Args { topology: self.raw });
+        let mut a =
+            args!(PJRT_TopologyDescription_GetDeviceDescriptions_Args { topology: self.raw });
         api.call(
             "PJRT_TopologyDescription_GetDeviceDescriptions",
             raw.PJRT_TopologyDescription_GetDeviceDescriptions,
@@ -94,18 +116,43 @@ impl Topology {
             return Ok(vec![]);
         }
         // SAFETY: the plugin returns `num_descriptions` descriptions owned by the topology.
-        let descriptions = unsafe { std::slice::from_raw_parts(a.descriptions, a.num_descriptions) };
+        let descriptions =
+            unsafe { std::slice::from_raw_parts(a.descriptions, a.num_descriptions) };
         descriptions
             .iter()
             .map(|&d| {
-                let mut id = args!(PJRT_DeviceDescription_Id_Args { device_description: d });
-                api.call("PJRT_DeviceDescription_Id", raw.PJRT_DeviceDescription_Id, &mut id)?;
-                let mut process = args!(PJRT_DeviceDescription_ProcessIndex_Args { device_description: d });
-                api.call("PJRT_DeviceDescription_ProcessIndex", raw.PJRT_DeviceDescription_ProcessIndex, &mut process)?;
-                let mut kind = args!(PJRT_DeviceDescription_Kind_Args { device_description: d });
-                api.call("PJRT_DeviceDescription_Kind", raw.PJRT_DeviceDescription_Kind, &mut kind)?;
-                let mut attrs = args!(PJRT_DeviceDescription_Attributes_Args { device_description: d });
-                api.call("PJRT_DeviceDescription_Attributes", raw.PJRT_DeviceDescription_Attributes, &mut attrs)?;
+                let mut id = args!(PJRT_DeviceDescription_Id_Args {
+                    device_description: d
+                });
+                api.call(
+                    "PJRT_DeviceDescription_Id",
+                    raw.PJRT_DeviceDescription_Id,
+                    &mut id,
+                )?;
+                let mut process = args!(PJRT_DeviceDescription_ProcessIndex_Args {
+                    device_description: d
+                });
+                api.call(
+                    "PJRT_DeviceDescription_ProcessIndex",
+                    raw.PJRT_DeviceDescription_ProcessIndex,
+                    &mut process,
+                )?;
+                let mut kind = args!(PJRT_DeviceDescription_Kind_Args {
+                    device_description: d
+                });
+                api.call(
+                    "PJRT_DeviceDescription_Kind",
+                    raw.PJRT_DeviceDescription_Kind,
+                    &mut kind,
+                )?;
+                let mut attrs = args!(PJRT_DeviceDescription_Attributes_Args {
+                    device_description: d
+                });
+                api.call(
+                    "PJRT_DeviceDescription_Attributes",
+                    raw.PJRT_DeviceDescription_Attributes,
+                    &mut attrs,
+                )?;
                 // SAFETY: strings and attributes are owned by the description.
                 let (kind, attributes) = unsafe {
                     (
@@ -117,7 +164,13 @@ impl Topology {
                     Some(Value::IntList(c)) => c.clone(),
                     _ => vec![],
                 };
-                Ok(DeviceDescription { id: id.id, process_index: process.process_index, kind, coords, attributes })
+                Ok(DeviceDescription {
+                    id: id.id,
+                    process_index: process.process_index,
+                    kind,
+                    coords,
+                    attributes,
+                })
             })
             .collect()
     }
@@ -128,7 +181,11 @@ impl Drop for Topology {
         let api = self.plugin.api();
         let mut a = args!(PJRT_TopologyDescription_Destroy_Args { topology: self.raw });
         // A failed destroy leaks the description; there is nothing better to do in drop.
-        let _ = api.call("PJRT_TopologyDescription_Destroy", api.raw().PJRT_TopologyDescription_Destroy, &mut a);
+        let _ = api.call(
+            "PJRT_TopologyDescription_Destroy",
+            api.raw().PJRT_TopologyDescription_Destroy,
+            &mut a,
+        );
     }
 }
 

@@ -82,7 +82,8 @@ impl IsolatedCompiler {
         if let Some(path) = std::env::var_os("PALLAS_FLASH_WORKER") {
             return Ok(Self::with_worker(PathBuf::from(path), &[]));
         }
-        let exe = std::env::current_exe().map_err(|e| Error::io("locating the running executable", e))?;
+        let exe =
+            std::env::current_exe().map_err(|e| Error::io("locating the running executable", e))?;
         let candidates: Vec<PathBuf> = exe
             .ancestors()
             .skip(1)
@@ -105,7 +106,11 @@ impl IsolatedCompiler {
     /// Uses `program args…` as the worker; it must call [`serve`] (e.g. a hidden CLI
     /// subcommand).
     pub fn with_worker(program: impl Into<PathBuf>, args: &[&str]) -> Self {
-        IsolatedCompiler { program: program.into(), args: args.iter().map(|s| s.to_string()).collect(), timeout: None }
+        IsolatedCompiler {
+            program: program.into(),
+            args: args.iter().map(|s| s.to_string()).collect(),
+            timeout: None,
+        }
     }
 
     /// Kills a worker that takes longer than `timeout`.
@@ -121,8 +126,15 @@ impl IsolatedCompiler {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| Error::io(format!("starting compile worker {}", self.program.display()), e))?;
-        let input = serde_json::to_vec(request).map_err(|e| Error::Worker { message: e.to_string() })?;
+            .map_err(|e| {
+                Error::io(
+                    format!("starting compile worker {}", self.program.display()),
+                    e,
+                )
+            })?;
+        let input = serde_json::to_vec(request).map_err(|e| Error::Worker {
+            message: e.to_string(),
+        })?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         // A worker that dies before reading its request shows up in the exit status below.
         let writer = std::thread::spawn(move || {
@@ -135,25 +147,43 @@ impl IsolatedCompiler {
         let stdout = stdout.join().unwrap_or_default();
         let stderr_tail = tail(&stderr.join().unwrap_or_default());
         if let Some(signal) = std::os::unix::process::ExitStatusExt::signal(&status) {
-            return Err(Error::CompileCrashed { signal, signal_name: signal_name(signal), stderr_tail });
+            return Err(Error::CompileCrashed {
+                signal,
+                signal_name: signal_name(signal),
+                stderr_tail,
+            });
         }
-        let line = stdout.lines().find_map(|l| l.strip_prefix(RESULT_PREFIX)).ok_or_else(|| Error::Worker {
-            message: format!("worker exited with {status} without a result; stderr:\n{stderr_tail}"),
-        })?;
-        serde_json::from_str::<Result<WorkerOutput>>(line)
-            .map_err(|e| Error::Worker { message: format!("unreadable worker result: {e}") })?
+        let line = stdout
+            .lines()
+            .find_map(|l| l.strip_prefix(RESULT_PREFIX))
+            .ok_or_else(|| Error::Worker {
+                message: format!(
+                    "worker exited with {status} without a result; stderr:\n{stderr_tail}"
+                ),
+            })?;
+        serde_json::from_str::<Result<WorkerOutput>>(line).map_err(|e| Error::Worker {
+            message: format!("unreadable worker result: {e}"),
+        })?
     }
 
     fn wait(&self, child: &mut std::process::Child) -> Result<std::process::ExitStatus> {
         let started = Instant::now();
         loop {
-            if let Some(status) = child.try_wait().map_err(|e| Error::io("waiting for the compile worker", e))? {
+            if let Some(status) = child
+                .try_wait()
+                .map_err(|e| Error::io("waiting for the compile worker", e))?
+            {
                 return Ok(status);
             }
             if self.timeout.is_some_and(|t| started.elapsed() > t) {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(Error::Worker { message: format!("compile timed out after {:?}", self.timeout.unwrap_or_default()) });
+                return Err(Error::Worker {
+                    message: format!(
+                        "compile timed out after {:?}",
+                        self.timeout.unwrap_or_default()
+                    ),
+                });
             }
             std::thread::sleep(Duration::from_millis(5));
         }
@@ -194,7 +224,11 @@ pub fn serve() -> i32 {
     let result = std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|e| Error::io("reading the compile request", e))
-        .and_then(|_| serde_json::from_str::<CompileRequest>(&input).map_err(|e| Error::Worker { message: format!("bad request: {e}") }))
+        .and_then(|_| {
+            serde_json::from_str::<CompileRequest>(&input).map_err(|e| Error::Worker {
+                message: format!("bad request: {e}"),
+            })
+        })
         .and_then(|request| run(&request));
     match serde_json::to_string(&result) {
         Ok(json) => {
@@ -210,7 +244,10 @@ pub fn serve() -> i32 {
 
 fn run(request: &CompileRequest) -> Result<WorkerOutput> {
     let profile_dir = if request.static_profile {
-        let dir = tempfile::Builder::new().prefix("pallas-flash-profile-").tempdir().map_err(|e| Error::io("creating the profile dir", e))?;
+        let dir = tempfile::Builder::new()
+            .prefix("pallas-flash-profile-")
+            .tempdir()
+            .map_err(|e| Error::io("creating the profile dir", e))?;
         enable_static_profile(dir.path());
         Some(dir)
     } else {
@@ -222,9 +259,16 @@ fn run(request: &CompileRequest) -> Result<WorkerOutput> {
     };
     let topology = Topology::tpu(&plugin, &request.topology)?;
     let started = Instant::now();
-    let executable = crate::compile(&topology, &Program::mlir_bytecode(request.program.clone()), &request.options)?;
+    let executable = crate::compile(
+        &topology,
+        &Program::mlir_bytecode(request.program.clone()),
+        &request.options,
+    )?;
     let report = executable.report(started.elapsed().as_secs_f64())?;
-    let profile = profile_dir.as_ref().map(|dir| StaticProfile::read_dir(dir.path())).transpose()?;
+    let profile = profile_dir
+        .as_ref()
+        .map(|dir| StaticProfile::read_dir(dir.path()))
+        .transpose()?;
     Ok(WorkerOutput { report, profile })
 }
 
@@ -249,6 +293,8 @@ pub(crate) mod base64_bytes {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
         let text = String::deserialize(d)?;
-        base64::engine::general_purpose::STANDARD.decode(text).map_err(serde::de::Error::custom)
+        base64::engine::general_purpose::STANDARD
+            .decode(text)
+            .map_err(serde::de::Error::custom)
     }
 }

@@ -28,21 +28,36 @@ fn growth(mut step: impl FnMut()) -> u64 {
 #[test]
 fn rss_stays_flat_over_compiles_and_executions() {
     let libtpu = Plugin::libtpu().unwrap();
-    let options = CompileOptions { capture_optimized_hlo: false, ..Default::default() };
+    let options = CompileOptions {
+        capture_optimized_hlo: false,
+        ..Default::default()
+    };
     let program = Program::mlir_text(ADD);
     let compiles = growth(|| {
         let topology = Topology::tpu(&libtpu, "v5e:1x1").unwrap();
         let exe = compile(&topology, &program, &options).unwrap();
         assert!(!exe.serialize().unwrap().is_empty());
     });
-    assert!(compiles < MAX_GROWTH_BYTES, "RSS grew {} MiB over {ROUNDS} TPU compiles", compiles >> 20);
+    assert!(
+        compiles < MAX_GROWTH_BYTES,
+        "RSS grew {} MiB over {ROUNDS} TPU compiles",
+        compiles >> 20
+    );
 
     let client = Client::new(&Plugin::cpu().unwrap()).unwrap();
-    let exe = client.compile(&program, &CompileOptions::default()).unwrap();
-    let x = client.upload(ndarray::Array2::<f32>::ones((8, 128)).view()).unwrap();
+    let exe = client
+        .compile(&program, &CompileOptions::default())
+        .unwrap();
+    let x = client
+        .upload(ndarray::Array2::<f32>::ones((8, 128)).view())
+        .unwrap();
     let executions = growth(|| {
         let out = exe.execute(&[&x]).unwrap();
         assert_eq!(out[0].download::<f32>().unwrap()[[7, 127]], 2.0);
     });
-    assert!(executions < MAX_GROWTH_BYTES / 4, "RSS grew {} MiB over {ROUNDS} CPU runs", executions >> 20);
+    assert!(
+        executions < MAX_GROWTH_BYTES / 4,
+        "RSS grew {} MiB over {ROUNDS} CPU runs",
+        executions >> 20
+    );
 }

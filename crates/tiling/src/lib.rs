@@ -9,8 +9,12 @@
 //!   intermediates) checked against the scoped limit; its report ([`report`]) is
 //!   explained in `BUDGET.md`;
 //! - [`copy_trap`]: which operands XLA will relayout around the kernel, and fixes;
-//! - [`search`] and [`roofline`]: block-size candidates for kernel families, ranked
-//!   by an analytic roofline.
+//! - [`family`]: [`KernelFamily`], the one interface every kernel (catalog or user) is
+//!   built, searched and reported through;
+//! - [`search`] and [`roofline`]: block-size candidates built as real kernels, ranked
+//!   by an analytic roofline;
+//! - [`profiler_traps`]: patterns that abort libtpu's static profiler, with the cure;
+//! - [`cost`]: a kernel's flops, transcendentals and bytes counted from its IR.
 //!
 //! Every rule and every model figure was measured with libtpu 0.0.52 through JAX
 //! 0.10.2 deviceless compiles (`probes/probe_tiling.py`); the raw measurements are
@@ -48,6 +52,9 @@
 
 pub mod budget;
 pub mod copy_trap;
+pub mod cost;
+pub mod family;
+pub mod profiler_traps;
 pub mod report;
 pub mod roofline;
 pub mod rules;
@@ -56,6 +63,7 @@ pub mod target;
 
 pub use budget::{BudgetError, VmemBudget};
 pub use copy_trap::CopyTrap;
+pub use family::{Blocks, BuildError, BuiltKernel, KernelFamily};
 pub use rules::AlignmentError;
-pub use search::{search, Family, SearchError, SearchResult};
+pub use search::{search, SearchError, SearchResult};
 pub use target::{Target, TargetError};

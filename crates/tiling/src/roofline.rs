@@ -38,6 +38,11 @@ pub struct Work {
     pub steps: f64,
 }
 
+/// `x` rounded up to the MXU `edge`, as f64: MXU passes run whole tiles.
+pub fn mxu_padded(x: usize, edge: usize) -> f64 {
+    (x.div_ceil(edge) * edge) as f64
+}
+
 /// What limits a candidate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bound {

@@ -235,7 +235,9 @@ impl fmt::Display for MxuAdvice {
 
 /// MXU alignment of every dot in the body: each of `m`, `k`, `n` should be a multiple of
 /// the MXU edge (128 on v5e; 256 preferred on v6e and 7x, whose 256-wide MXUs run a
-/// 128-wide dim at half rate).
+/// 128-wide dim at half rate). Quiet about an `m` below the edge: a few rows (a decode
+/// step's queries, a retrieval's query batch) are small by design, and padding them
+/// only adds work.
 pub fn mxu_advice(target: &Target, kernel: &Kernel, info: &KernelInfo) -> Vec<MxuAdvice> {
     let edge = target.mxu_edge();
     let mut advice = Vec::new();
@@ -256,7 +258,8 @@ pub fn mxu_advice(target: &Target, kernel: &Kernel, info: &KernelInfo) -> Vec<Mx
         let m: usize = free(&l.shape, dims.lhs_contracting);
         let n: usize = free(&r.shape, dims.rhs_contracting);
         for (dim, size) in [("m", m), ("k", k), ("n", n)] {
-            if size % edge != 0 {
+            let small_by_design = dim == "m" && size < edge;
+            if size % edge != 0 && !small_by_design {
                 let padded = size.div_ceil(edge) * edge;
                 advice.push(MxuAdvice {
                     value: value.to_string(),

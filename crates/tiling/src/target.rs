@@ -48,8 +48,9 @@ pub struct Target {
     pub name: &'static str,
     /// PJRT device kind reported by libtpu (`TPU v5 lite`, …).
     pub device_kind: &'static str,
-    /// Smallest topology name libtpu accepts for a deviceless compile.
-    pub topology: &'static str,
+    /// The libtpu topology to compile for: the smallest one libtpu accepts for a
+    /// deviceless compile (`v5e:1x1`), or the one parsed (`v5e:2x2`).
+    pub topology: String,
     pub generation: u32,
     pub tensor_cores_per_chip: u32,
     /// Whether `parallel` grid axes are split across the chip's TensorCores (megacore).
@@ -82,9 +83,15 @@ pub struct Target {
 
 /// Why a target name was not recognised.
 #[derive(Clone, Debug, PartialEq, Eq, Error)]
-#[error("unknown TPU target `{name}`; known targets: v4, v5e, v5p, v6e, 7x")]
-pub struct TargetError {
-    pub name: String,
+pub enum TargetError {
+    #[error("unknown TPU target `{name}`; known targets: v4, v5e, v5p, v6e, 7x")]
+    Unknown { name: String },
+    #[error("bad topology shape `{shape}` in `{text}`: use e.g. {example}")]
+    Topology {
+        shape: String,
+        text: String,
+        example: String,
+    },
 }
 
 impl Target {
@@ -93,7 +100,7 @@ impl Target {
         Target {
             name: "v4",
             device_kind: "TPU v4",
-            topology: "v4:2x2x1",
+            topology: "v4:2x2x1".to_string(),
             generation: 4,
             tensor_cores_per_chip: 2, // tpu_info
             megacore: true,           // tpu_info `supports_megacore`
@@ -126,7 +133,7 @@ impl Target {
         Target {
             name: "v5e",
             device_kind: "TPU v5 lite",
-            topology: "v5e:1x1",
+            topology: "v5e:1x1".to_string(),
             generation: 5,
             tensor_cores_per_chip: 1,
             megacore: false,
@@ -161,7 +168,7 @@ impl Target {
         Target {
             name: "v5p",
             device_kind: "TPU v5",
-            topology: "v5p:2x2x1",
+            topology: "v5p:2x2x1".to_string(),
             generation: 5,
             tensor_cores_per_chip: 2, // tpu_info
             megacore: true,           // tpu_info
@@ -194,7 +201,7 @@ impl Target {
         Target {
             name: "v6e",
             device_kind: "TPU v6 lite",
-            topology: "v6e:1x1",
+            topology: "v6e:1x1".to_string(),
             generation: 6,
             tensor_cores_per_chip: 1,
             megacore: false,
@@ -230,7 +237,7 @@ impl Target {
         Target {
             name: "7x",
             device_kind: "TPU7x",
-            topology: "tpu7x:2x2x1",
+            topology: "tpu7x:2x2x1".to_string(),
             generation: 7,
             tensor_cores_per_chip: 2, // tpu_info
             megacore: false,          // tpu_info
@@ -305,24 +312,55 @@ impl Target {
     pub fn mxu_edge(&self) -> usize {
         self.mxu.cols as usize
     }
+
+    /// Chips in the topology (`v5e:2x2` is 4).
+    pub fn chips(&self) -> usize {
+        let shape = self.topology.split_once(':').map_or("", |(_, shape)| shape);
+        shape
+            .split('x')
+            .filter_map(|d| d.parse::<usize>().ok())
+            .product::<usize>()
+            .max(1)
+    }
 }
 
 impl FromStr for Target {
     type Err = TargetError;
 
-    /// Parses `v4`, `v5e`, `v5p`, `v6e`, `7x` (also `tpu7x`, and the device kinds).
-    fn from_str(name: &str) -> Result<Target, TargetError> {
+    /// Parses a chip, `v4`, `v5e`, `v5p`, `v6e`, `7x` (also `tpu7x`, and the device
+    /// kinds), optionally with a topology shape: `v5e:2x2`.
+    fn from_str(text: &str) -> Result<Target, TargetError> {
+        let (name, shape) = match text.split_once(':') {
+            Some((chip, shape)) => (chip, Some(shape)),
+            None => (text, None),
+        };
         let wanted = name.trim().to_ascii_lowercase();
-        Target::all()
+        let mut target = Target::all()
             .into_iter()
             .find(|t| {
                 t.name == wanted
                     || t.device_kind.to_ascii_lowercase() == wanted
                     || format!("tpu{}", t.name) == wanted
             })
-            .ok_or(TargetError {
+            .ok_or(TargetError::Unknown {
                 name: name.to_string(),
-            })
+            })?;
+        if let Some(shape) = shape {
+            let prefix = target.topology.split(':').next().unwrap_or(target.name);
+            let dims_ok = !shape.is_empty()
+                && shape
+                    .split('x')
+                    .all(|d| d.parse::<u32>().is_ok_and(|d| d > 0));
+            if !dims_ok {
+                return Err(TargetError::Topology {
+                    shape: shape.to_string(),
+                    text: text.to_string(),
+                    example: format!("{}:2x2", target.name),
+                });
+            }
+            target.topology = format!("{prefix}:{shape}");
+        }
+        Ok(target)
     }
 }
 

@@ -1,11 +1,10 @@
-//! Table-driven tests per target: facts, rules, budgets, search and messages.
+//! Table-driven tests per target: facts, rules, budgets and messages.
 
 use pallas_flash_ir::{
     BlockDim::*, DType, DType::*, GridSpec, IndexExpr::Const, Kernel, KernelBuilder, KernelInfo,
 };
 use pallas_flash_tiling::budget::{padded_shape, VmemBudget};
 use pallas_flash_tiling::rules::{self, check_block, NearestLegal, Rule};
-use pallas_flash_tiling::search::{search, Attention, Family};
 use pallas_flash_tiling::{copy_trap, BudgetError, Target};
 
 const MIB: u64 = 1 << 20;
@@ -34,8 +33,16 @@ fn target_table() {
     // v5e's clock, derived from its peak, is the one libtpu's cycle estimate uses.
     assert!((Target::v5e().clock_hz() - 1.503e9).abs() < 1e6);
     // The clocks public kernel configs give for v6e (1.75 GHz) and TPU7x (2.2 GHz).
-    assert!((Target::v6e().clock_hz() - 1.75e9).abs() < 0.01e9, "{}", Target::v6e().clock_hz());
-    assert!((Target::tpu7x().clock_hz() - 2.2e9).abs() < 0.01e9, "{}", Target::tpu7x().clock_hz());
+    assert!(
+        (Target::v6e().clock_hz() - 1.75e9).abs() < 0.01e9,
+        "{}",
+        Target::v6e().clock_hz()
+    );
+    assert!(
+        (Target::tpu7x().clock_hz() - 2.2e9).abs() < 0.01e9,
+        "{}",
+        Target::tpu7x().clock_hz()
+    );
     // No fp8 MXU on v5e: fp8 dots run at the bf16 rate; int8 at twice it.
     let v5e = Target::v5e();
     assert_eq!(v5e.matmul_peak(F8E4M3Fn), v5e.peaks.bf16);
@@ -308,70 +315,4 @@ fn mxu_advice_per_target() {
     let advice = rules::mxu_advice(&Target::v6e(), &kernel, &info);
     assert_eq!(advice.len(), 1);
     assert_eq!(advice[0].to_string(), "dot %2 has k = 128, not a multiple of the 256-wide MXU: 50% of its MXU work is padding (use 256)");
-}
-
-#[test]
-fn search_per_target() {
-    let fwd = Family::FlashFwd(Attention {
-        batch: 1,
-        heads: 8,
-        seq_q: 8192,
-        seq_kv: 8192,
-        head_dim: 128,
-        dtype: Bf16,
-        causal: true,
-    });
-    for target in Target::all() {
-        let result = search(&target, &fwd, None, 5).unwrap();
-        assert_eq!(result.ranked.len(), 5, "{target}");
-        let best = &result.ranked[0];
-        // Big tiles win (docs/design.md §8 peers: 1024×1024 on v5e), tiny ones lose to step overhead.
-        let bq = best.blocks[0].1;
-        assert!(bq >= 512, "{target}: {:?} {}", best.blocks, best.roofline);
-        assert!(best.budget.total() <= target.default_scoped_vmem_bytes);
-        assert!(result
-            .rejected
-            .iter()
-            .any(|r| r.blocks == [("block_q", 8192), ("block_kv", 8192)]));
-    }
-    let matmul = Family::Matmul {
-        m: 4096,
-        k: 4096,
-        n: 4096,
-        dtype: Bf16,
-        out_dtype: F32,
-    };
-    let result = search(&Target::v5e(), &matmul, None, 3).unwrap();
-    let best = &result.ranked[0];
-    assert!(
-        best.blocks.iter().all(|(_, b)| *b >= 256),
-        "{:?}",
-        best.blocks
-    );
-    // 64-wide minor blocks break the lane rule.
-    assert!(result
-        .rejected
-        .iter()
-        .any(|r| r.reason.to_string().contains("multiple of 128 (lanes)")));
-    let decode = Family::Decode {
-        batch: 8,
-        heads: 8,
-        kv_heads: 8,
-        seq_kv: 32768,
-        head_dim: 128,
-        dtype: Bf16,
-    };
-    let result = search(&Target::v5e(), &decode, None, 3).unwrap();
-    assert_eq!(
-        result.ranked[0].roofline.bound,
-        pallas_flash_tiling::roofline::Bound::Hbm
-    );
-    let empty = Family::Matmul {
-        m: 0,
-        k: 128,
-        n: 128,
-        dtype: Bf16,
-        out_dtype: F32,
-    };
-    assert!(search(&Target::v5e(), &empty, None, 3).is_err());
 }

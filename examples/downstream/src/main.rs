@@ -31,17 +31,35 @@ fn main() -> ExitCode {
 
 fn run(dir: &str, topology: &str) -> Result<(), String> {
     let path = std::path::Path::new(dir).join(PROGRAM_FILE);
-    let text = std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read {}: {e} (run `pallas-flash compile <kernel> --out {dir}` first)", path.display()))?;
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read {}: {e} (run `pallas-flash compile <kernel> --out {dir}` first)",
+            path.display()
+        )
+    })?;
     // A kernel is untrusted input for libtpu: compile it in a worker process.
     let worker = IsolatedCompiler::new().map_err(|e| e.to_string())?;
-    let request = CompileRequest::new(topology, &Program::mlir_text(text), CompileOptions::default());
+    let request = CompileRequest::new(
+        topology,
+        &Program::mlir_text(text),
+        CompileOptions::default(),
+    );
     let output = worker.compile(&request).map_err(|e| e.to_string())?;
     let report = output.report;
     let stats = report.memory_stats;
     println!("loaded       {}", path.display());
-    println!("compiled     {} for {topology} in {:.0} ms (deviceless)", report.name, report.compile_seconds * 1e3);
-    println!("HBM          arguments {} B, outputs {} B, temporaries {} B", stats.argument_bytes, stats.output_bytes, stats.temp_bytes);
-    println!("executable   {} bytes serialized (what a TPU host would load)", report.serialized.len());
+    println!(
+        "compiled     {} for {topology} in {:.0} ms (deviceless)",
+        report.name,
+        report.compile_seconds * 1e3
+    );
+    println!(
+        "HBM          arguments {} B, outputs {} B, temporaries {} B",
+        stats.argument_bytes, stats.output_bytes, stats.temp_bytes
+    );
+    println!(
+        "executable   {} bytes serialized (what a TPU host would load)",
+        report.serialized.len()
+    );
     Ok(())
 }

@@ -14,8 +14,8 @@ mod xla;
 use std::path::PathBuf;
 
 use pallas_flash::ir::DType;
-use pallas_flash::kernels::flash_attention::FlashAttentionConfig;
-use pallas_flash::kernels::flash_decoding::{FlashDecodingConfig, KvLengths};
+use pallas_flash::kernels::flash_attention::{FlashAttentionConfig, Forward};
+use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths};
 use pallas_flash::kernels::matmul::MatmulConfig;
 use pallas_flash::runtime::CompileOptions;
 use pallas_flash::tiling::Target;
@@ -23,8 +23,9 @@ use serde::Serialize;
 
 use crate::catalog::Problem;
 use crate::error::CliError;
-use crate::estimate::{Estimate, Work};
+use crate::estimate::Estimate;
 use crate::libtpu::{compile_kernel, compile_program};
+use pallas_flash::tiling::Blocks;
 use xla::AttentionShape;
 
 /// Google Cloud's published on-demand price of one TPU v5e chip-hour (US regions), USD:
@@ -63,6 +64,9 @@ pub struct Args {
 struct Workload {
     id: String,
     ours: Problem,
+    /// Tokens one call processes (economics): rows of a matmul, query positions of
+    /// attention, new tokens of decoding.
+    tokens: f64,
     /// Our StableHLO for the plain-XLA version, and what it is.
     xla: String,
     xla_label: &'static str,
@@ -87,11 +91,23 @@ struct Row {
 
 fn workloads(quick: bool) -> Vec<Workload> {
     let matmul_dim = if quick { 1024 } else { 4096 };
-    let attention: &[(usize, usize)] = if quick { &[(2, 1024)] } else { &[(8, 2048), (8, 8192)] };
-    let decode: &[(usize, usize)] = if quick { &[(1, 4096)] } else { &[(1, 32768), (8, 32768)] };
+    let attention: &[(usize, usize)] = if quick {
+        &[(2, 1024)]
+    } else {
+        &[(8, 2048), (8, 8192)]
+    };
+    let decode: &[(usize, usize)] = if quick {
+        &[(1, 4096)]
+    } else {
+        &[(1, 32768), (8, 32768)]
+    };
     let mut list = vec![Workload {
         id: format!("matmul-{matmul_dim}"),
-        ours: Problem::Matmul(MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim)),
+        ours: Problem::new(
+            "matmul",
+            MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim),
+        ),
+        tokens: matmul_dim as f64,
         xla: xla::matmul(matmul_dim, matmul_dim, matmul_dim, DType::Bf16),
         xla_label: "one dot_general",
         xla_scale: 1,
@@ -100,12 +116,27 @@ fn workloads(quick: bool) -> Vec<Workload> {
         let per_head = seq >= LONG_SEQ;
         list.push(Workload {
             id: format!("attention-fwd-causal-b1-h{heads}-n{seq}-d128"),
-            ours: Problem::FlashAttention(FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)),
+            ours: Problem::new(
+                "flash-attention",
+                Forward(FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)),
+            ),
+            tokens: seq as f64,
             xla: xla::attention(
-                AttentionShape { batch: 1, heads: if per_head { 1 } else { heads }, seq_q: seq, seq_kv: seq, head_dim: 128, causal: true },
+                AttentionShape {
+                    batch: 1,
+                    heads: if per_head { 1 } else { heads },
+                    seq_q: seq,
+                    seq_kv: seq,
+                    head_dim: 128,
+                    causal: true,
+                },
                 DType::Bf16,
             ),
-            xla_label: if per_head { "einsum + masked softmax + einsum, profiled at H=1 × H" } else { "einsum + masked softmax + einsum" },
+            xla_label: if per_head {
+                "einsum + masked softmax + einsum, profiled at H=1 × H"
+            } else {
+                "einsum + masked softmax + einsum"
+            },
             xla_scale: if per_head { heads as u64 } else { 1 },
         });
     }
@@ -114,9 +145,31 @@ fn workloads(quick: bool) -> Vec<Workload> {
         let per_row = batch > 1;
         list.push(Workload {
             id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
-            ours: Problem::FlashDecoding(FlashDecodingConfig::new(batch, 8, 8, 128, kv_len).with_lengths(KvLengths::Uniform(kv_len))),
-            xla: xla::attention(AttentionShape { batch: if per_row { 1 } else { batch }, heads: 8, seq_q: 1, seq_kv: kv_len, head_dim: 128, causal: false }, DType::Bf16),
-            xla_label: if per_row { "einsum + softmax + einsum, 1 query, profiled at B=1 × B" } else { "einsum + softmax + einsum, 1 query" },
+            ours: Problem::new(
+                "flash-decoding",
+                Decoding {
+                    cfg: FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
+                        .with_lengths(KvLengths::Uniform(kv_len)),
+                    paged: None,
+                },
+            ),
+            tokens: batch as f64,
+            xla: xla::attention(
+                AttentionShape {
+                    batch: if per_row { 1 } else { batch },
+                    heads: 8,
+                    seq_q: 1,
+                    seq_kv: kv_len,
+                    head_dim: 128,
+                    causal: false,
+                },
+                DType::Bf16,
+            ),
+            xla_label: if per_row {
+                "einsum + softmax + einsum, 1 query, profiled at B=1 × B"
+            } else {
+                "einsum + softmax + einsum, 1 query"
+            },
             xla_scale: if per_row { batch as u64 } else { 1 },
         });
     }
@@ -125,11 +178,20 @@ fn workloads(quick: bool) -> Vec<Workload> {
 
 pub fn run(args: &Args) -> Result<(), CliError> {
     if !(args.price_per_chip_hour.is_finite() && args.price_per_chip_hour > 0.0) {
-        return Err(CliError::Flag(format!("--price-per-chip-hour must be a positive number of USD, got {}", args.price_per_chip_hour)));
+        return Err(CliError::Flag(format!(
+            "--price-per-chip-hour must be a positive number of USD, got {}",
+            args.price_per_chip_hour
+        )));
     }
     let chip = Target::v5e();
-    let python = args.peers_python.clone().unwrap_or_else(|| PathBuf::from(peers::DEFAULT_PYTHON));
-    println!("bench        v5e, libtpu static estimates (not measurements){}", if args.quick { ", --quick shapes" } else { "" });
+    let python = args
+        .peers_python
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(peers::DEFAULT_PYTHON));
+    println!(
+        "bench        v5e, libtpu static estimates (not measurements){}",
+        if args.quick { ", --quick shapes" } else { "" }
+    );
     let workloads = workloads(args.quick);
     let mut rows = Vec::new();
     for w in &workloads {
@@ -144,16 +206,24 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         peers::read(&args.peer_records)
     };
     for w in &workloads {
-        let work = work_of(&w.ours);
+        let work = w.ours.work(&chip)?;
         for r in peer_run.records.iter().filter(|r| r.workload == w.id) {
-            let recorded = if args.peer_records.is_empty() { "" } else { " (recorded)" };
+            let recorded = if args.peer_records.is_empty() {
+                ""
+            } else {
+                " (recorded)"
+            };
             rows.push(Row {
                 workload: w.id.clone(),
                 implementation: format!("{}{recorded}", r.implementation),
                 config: r.config.clone().unwrap_or_default(),
                 estimate: r.estimated_cycles.map(|c| Estimate::new(&chip, c, work)),
-                note: r.error.clone().or_else(|| r.estimated_cycles.is_none().then(|| "the script gave no estimate".to_string())),
-                tokens_per_call: w.ours.tokens(),
+                note: r.error.clone().or_else(|| {
+                    r.estimated_cycles
+                        .is_none()
+                        .then(|| "the script gave no estimate".to_string())
+                }),
+                tokens_per_call: w.tokens,
             });
         }
     }
@@ -161,12 +231,21 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     for (what, why) in &peer_run.not_run {
         println!("not run      {what}: {why}");
     }
-    let wall = if args.no_wall { None } else { Some(memory_wall(args.quick)?) };
+    let wall = if args.no_wall {
+        None
+    } else {
+        Some(memory_wall(args.quick)?)
+    };
     let points: Vec<plot::Point> = rows
         .iter()
         .filter_map(|r| {
             let e = r.estimate.as_ref()?;
-            Some(plot::Point { label: format!("{} {}", r.implementation, r.workload), intensity: e.floors.intensity, tflops: e.tflops, ours: r.implementation.starts_with("ours") })
+            Some(plot::Point {
+                label: format!("{} {}", r.implementation, r.workload),
+                intensity: e.floors.intensity,
+                tflops: e.tflops,
+                ours: r.implementation.starts_with("ours"),
+            })
         })
         .collect();
     let series = wall.as_ref().map(WallReport::series).unwrap_or_default();
@@ -181,45 +260,90 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     });
     let json_path = args.out.join("bench.json");
     let text = serde_json::to_string_pretty(&doc).map_err(CliError::json("encoding bench.json"))?;
-    std::fs::write(&json_path, text).map_err(CliError::io(format!("cannot write {}", json_path.display())))?;
+    std::fs::write(&json_path, text).map_err(CliError::io(format!(
+        "cannot write {}",
+        json_path.display()
+    )))?;
     println!("plot         {} and {}", svg.display(), png.display());
     println!("results      {}", json_path.display());
     Ok(())
 }
 
-fn work_of(problem: &Problem) -> Work {
-    Work { flops: problem.flops(), min_hbm_bytes: problem.min_hbm_bytes() }
-}
-
-fn blocks_text(problem: &Problem) -> String {
-    problem.blocks().iter().map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(" ")
+fn blocks_text(blocks: &Blocks) -> String {
+    blocks
+        .iter()
+        .map(|(n, v)| format!("{n}={v}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn ours_row(chip: &Target, w: &Workload) -> Row {
     // The blocks a previous `pallas-flash tune` chose, when it ran for this problem.
-    let tuned = crate::tune::cached_choice(&crate::tune::default_cache_dir(), &w.ours, chip.topology);
-    let problem = tuned.as_ref().map_or_else(|| w.ours.clone(), |blocks| w.ours.with_blocks(blocks));
-    let estimate = problem
-        .build()
-        .and_then(|built| built.check(chip).map(|_| built))
-        .and_then(|built| compile_kernel(&built, chip.topology, true))
-        .and_then(|c| c.output.profile.map(|p| p.total_cycles()).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into())));
-    let config = format!("{}{}", blocks_text(&problem), if tuned.is_some() { " (tuned)" } else { " (default blocks; `tune` to improve)" });
-    row(chip, w, format!("ours ({})", w.ours.kernel_name().as_str()), config, estimate)
+    let tuned = crate::tune::cached_choice(&crate::tune::default_cache_dir(), &w.ours, chip);
+    let blocks = tuned.clone().unwrap_or_else(|| w.ours.blocks(chip));
+    let estimate = w
+        .ours
+        .build(chip, &blocks)
+        .and_then(|built| crate::catalog::check(chip, &built).map(|_| built))
+        .and_then(|built| compile_kernel(&built, chip, true))
+        .and_then(|c| {
+            c.output
+                .profile
+                .map(|p| p.total_cycles())
+                .ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
+        });
+    let config = format!(
+        "{}{}",
+        blocks_text(&blocks),
+        if tuned.is_some() {
+            " (tuned)"
+        } else {
+            " (default blocks; `tune` to improve)"
+        }
+    );
+    row(chip, w, format!("ours ({})", w.ours.name), config, estimate)
 }
 
 fn xla_row(chip: &Target, w: &Workload) -> Row {
-    let estimate = compile_program(w.xla.clone().into_bytes(), chip.topology, CompileOptions::default(), true)
-        .and_then(|out| out.profile.map(|p| p.total_cycles() * w.xla_scale).ok_or_else(|| CliError::Flag("libtpu returned no static profile".into())));
+    let estimate = compile_program(
+        w.xla.clone().into_bytes(),
+        &chip.topology,
+        CompileOptions::default(),
+        true,
+    )
+    .and_then(|out| {
+        out.profile
+            .map(|p| p.total_cycles() * w.xla_scale)
+            .ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
+    });
     row(chip, w, "plain XLA".into(), w.xla_label.into(), estimate)
 }
 
-fn row(chip: &Target, w: &Workload, implementation: String, config: String, cycles: Result<u64, CliError>) -> Row {
+fn row(
+    chip: &Target,
+    w: &Workload,
+    implementation: String,
+    config: String,
+    cycles: Result<u64, CliError>,
+) -> Row {
     let (estimate, note) = match cycles {
-        Ok(c) => (Some(Estimate::new(chip, c, work_of(&w.ours))), None),
-        Err(e) => (None, Some(e.to_string().lines().next().unwrap_or_default().to_string())),
+        Ok(c) => match w.ours.work(chip) {
+            Ok(work) => (Some(Estimate::new(chip, c, work)), None),
+            Err(e) => (None, Some(e.to_string())),
+        },
+        Err(e) => (
+            None,
+            Some(e.to_string().lines().next().unwrap_or_default().to_string()),
+        ),
     };
-    Row { workload: w.id.clone(), implementation, config, estimate, note, tokens_per_call: w.ours.tokens() }
+    Row {
+        workload: w.id.clone(),
+        implementation,
+        config,
+        estimate,
+        note,
+        tokens_per_call: w.tokens,
+    }
 }
 
 /// USD per million tokens at `price` per chip-hour for a call of `seconds` on `tokens`.
@@ -231,14 +355,26 @@ fn print_table(rows: &[Row], price: f64) {
     println!();
     println!(
         "{:<40} {:<26} {:>12} {:>9} {:>8} {:>6} {:>7} {:>12} {:>10}  config / note",
-        "workload", "implementation", "cycles", "µs", "TFLOP/s", "MFU", "×roof", "tokens/s", "$/M tok"
+        "workload",
+        "implementation",
+        "cycles",
+        "µs",
+        "TFLOP/s",
+        "MFU",
+        "×roof",
+        "tokens/s",
+        "$/M tok"
     );
     for r in rows {
         let head = format!("{:<40} {:<26}", r.workload, r.implementation);
         match &r.estimate {
             Some(e) => {
                 let tokens_per_s = r.tokens_per_call / e.estimated_seconds;
-                let flag = if e.below_floor { "  BELOW FLOOR: profiler artifact" } else { "" };
+                let flag = if e.below_floor {
+                    "  BELOW FLOOR: profiler artifact"
+                } else {
+                    ""
+                };
                 println!(
                     "{head} {:>12} {:>9.1} {:>8.1} {:>5.1}% {:>7.2} {:>12.3e} {:>10.3e}  {}{flag}",
                     e.estimated_cycles,
@@ -251,7 +387,11 @@ fn print_table(rows: &[Row], price: f64) {
                     r.config
                 );
             }
-            None => println!("{head} {:>12}  {}", "not run", r.note.as_deref().unwrap_or("no estimate")),
+            None => println!(
+                "{head} {:>12}  {}",
+                "not run",
+                r.note.as_deref().unwrap_or("no estimate")
+            ),
         }
     }
     println!();
@@ -273,14 +413,23 @@ impl WallReport {
         let gib = |b: u64| b as f64 / (1u64 << 30) as f64;
         let split = |probes: &[wall::Probe], label: String, ours: bool| plot::WallSeries {
             label,
-            fits: probes.iter().filter_map(|p| p.hbm_bytes.map(|b| (p.seq, gib(b)))).collect(),
-            ooms: probes.iter().filter_map(|p| p.needed_bytes.map(|b| (p.seq, gib(b)))).collect(),
+            fits: probes
+                .iter()
+                .filter_map(|p| p.hbm_bytes.map(|b| (p.seq, gib(b))))
+                .collect(),
+            ooms: probes
+                .iter()
+                .filter_map(|p| p.needed_bytes.map(|b| (p.seq, gib(b))))
+                .collect(),
             ours,
         };
         vec![
             split(
                 &self.xla.probes,
-                format!("plain XLA attention (H={}, D={}): last fit N={}", self.heads, self.head_dim, self.xla.last_fit),
+                format!(
+                    "plain XLA attention (H={}, D={}): last fit N={}",
+                    self.heads, self.head_dim, self.xla.last_fit
+                ),
                 false,
             ),
             split(&self.ours, "ours: FlashAttention-2".into(), true),
@@ -295,36 +444,101 @@ const WALL_HEADS: usize = 16;
 const WALL_HEAD_DIM: usize = 128;
 
 fn memory_wall(quick: bool) -> Result<WallReport, CliError> {
-    let (low, high, step) = if quick { (8192, 65536, 8192) } else { (1024, 131072, 512) };
+    let (low, high, step) = if quick {
+        (8192, 65536, 8192)
+    } else {
+        (1024, 131072, 512)
+    };
     eprintln!("memory wall  bisecting plain XLA attention (B=1, H={WALL_HEADS}, D={WALL_HEAD_DIM}, bf16) between N={low} and N={high}");
     let xla = wall::find_wall(low, high, step, |seq| {
-        let shape = AttentionShape { batch: 1, heads: WALL_HEADS, seq_q: seq, seq_kv: seq, head_dim: WALL_HEAD_DIM, causal: false };
+        let shape = AttentionShape {
+            batch: 1,
+            heads: WALL_HEADS,
+            seq_q: seq,
+            seq_kv: seq,
+            head_dim: WALL_HEAD_DIM,
+            causal: false,
+        };
         let text = xla::attention(shape, DType::Bf16);
-        let probe = probe(seq, compile_program(text.into_bytes(), "v5e:1x1", CompileOptions::default(), false).map(|o| o.report.memory_stats));
-        eprintln!("               N={seq}: {}", probe.as_ref().map_or_else(|e| e.to_string(), |p| if p.fits() { "fits".into() } else { "HBM OOM".into() }));
+        let probe = probe(
+            seq,
+            compile_program(
+                text.into_bytes(),
+                "v5e:1x1",
+                CompileOptions::default(),
+                false,
+            )
+            .map(|o| o.report.memory_stats),
+        );
+        eprintln!(
+            "               N={seq}: {}",
+            probe.as_ref().map_or_else(
+                |e| e.to_string(),
+                |p| if p.fits() {
+                    "fits".into()
+                } else {
+                    "HBM OOM".into()
+                }
+            )
+        );
         probe
     })?;
     let beyond: &[usize] = if quick { &[131072] } else { &[131072, 262144] };
     let mut ours = Vec::new();
     for &seq in beyond {
-        let problem = Problem::FlashAttention(FlashAttentionConfig::new(1, WALL_HEADS, WALL_HEADS, seq, seq, WALL_HEAD_DIM));
-        let compiled = problem.build().and_then(|b| compile_kernel(&b, "v5e:1x1", false));
+        let v5e = Target::v5e();
+        let problem = Problem::new(
+            "flash-attention",
+            Forward(FlashAttentionConfig::new(
+                1,
+                WALL_HEADS,
+                WALL_HEADS,
+                seq,
+                seq,
+                WALL_HEAD_DIM,
+            )),
+        );
+        let compiled = problem
+            .build(&v5e, &problem.blocks(&v5e))
+            .and_then(|b| compile_kernel(&b, &v5e, false));
         let p = probe(seq, compiled.map(|c| c.output.report.memory_stats))?;
-        eprintln!("               ours N={seq}: {}", if p.fits() { "fits" } else { "HBM OOM" });
+        eprintln!(
+            "               ours N={seq}: {}",
+            if p.fits() { "fits" } else { "HBM OOM" }
+        );
         ours.push(p);
     }
     print_wall(&xla, &ours);
-    Ok(WallReport { heads: WALL_HEADS, head_dim: WALL_HEAD_DIM, xla, ours })
+    Ok(WallReport {
+        heads: WALL_HEADS,
+        head_dim: WALL_HEAD_DIM,
+        xla,
+        ours,
+    })
 }
 
 /// A compile's outcome as a wall probe: memory when it fit, the need when it ran out of HBM.
-fn probe(seq: usize, compiled: Result<pallas_flash::runtime::MemoryStats, CliError>) -> Result<wall::Probe, CliError> {
+fn probe(
+    seq: usize,
+    compiled: Result<pallas_flash::runtime::MemoryStats, CliError>,
+) -> Result<wall::Probe, CliError> {
     match compiled {
         Ok(m) => {
-            let bytes = [m.argument_bytes, m.output_bytes, m.temp_bytes].iter().map(|b| u64::try_from(*b).unwrap_or(0)).sum();
-            Ok(wall::Probe { seq, hbm_bytes: Some(bytes), needed_bytes: None })
+            let bytes = [m.argument_bytes, m.output_bytes, m.temp_bytes]
+                .iter()
+                .map(|b| u64::try_from(*b).unwrap_or(0))
+                .sum();
+            Ok(wall::Probe {
+                seq,
+                hbm_bytes: Some(bytes),
+                needed_bytes: None,
+            })
         }
-        Err(e) if e.is_hbm_oom() => Ok(wall::Probe { seq, hbm_bytes: None, needed_bytes: wall::needed_bytes(&e.to_string()) }),
+        Err(e) if e.is_hbm_oom() => Ok(wall::Probe {
+            seq,
+            hbm_bytes: None,
+            needed_bytes: wall::needed_bytes(&e.to_string()),
+        }),
         Err(e) => Err(e),
     }
 }
@@ -343,11 +557,22 @@ fn print_wall(xla: &wall::Wall, ours: &[wall::Probe]) {
         println!("{:<34} {:>8} {:>16}", "plain XLA attention", p.seq, hbm);
     }
     for p in ours {
-        println!("{:<34} {:>8} {:>16}", "ours: FlashAttention-2", p.seq, p.hbm_bytes.map_or("OOM".into(), gib));
+        println!(
+            "{:<34} {:>8} {:>16}",
+            "ours: FlashAttention-2",
+            p.seq,
+            p.hbm_bytes.map_or("OOM".into(), gib)
+        );
     }
     match xla.first_oom {
-        Some(oom) => println!("wall         plain XLA compiles up to N={} and runs out of HBM at N={oom}", xla.last_fit),
-        None => println!("wall         plain XLA compiled even at N={}: no wall in range", xla.last_fit),
+        Some(oom) => println!(
+            "wall         plain XLA compiles up to N={} and runs out of HBM at N={oom}",
+            xla.last_fit
+        ),
+        None => println!(
+            "wall         plain XLA compiled even at N={}: no wall in range",
+            xla.last_fit
+        ),
     }
 }
 
@@ -359,19 +584,27 @@ mod tests {
     fn dollars_per_million_tokens() {
         // One second per call on 1e6 tokens at $3600/h costs $1 per million tokens.
         assert!((usd_per_million_tokens(3600.0, 1.0, 1e6) - 1.0).abs() < 1e-12);
-        assert!((usd_per_million_tokens(1.2, 1e-3, 2048.0) - 1.2 / 3600.0 * 1e-3 / 2048.0 * 1e6).abs() < 1e-15);
+        assert!(
+            (usd_per_million_tokens(1.2, 1e-3, 2048.0) - 1.2 / 3600.0 * 1e-3 / 2048.0 * 1e6).abs()
+                < 1e-15
+        );
     }
 
     #[test]
     fn quick_workloads_are_small_and_have_both_sides() {
         let list = workloads(true);
         assert_eq!(list[0].id, "matmul-1024");
-        assert!(list.iter().all(|w| w.ours.flops() < 1e10 && w.xla.contains("func.func public @main")));
+        assert!(list
+            .iter()
+            .all(|w| w.ours.work(&Target::v5e()).unwrap().flops < 1e10
+                && w.xla.contains("func.func public @main")));
     }
 
     #[test]
     fn an_hbm_oom_is_a_probe_and_other_errors_are_not() {
-        let oom = CliError::Runtime(pallas_flash::runtime::Error::HbmOom { message: "HLO temporaries (20.00G) exceeds".into() });
+        let oom = CliError::Runtime(pallas_flash::runtime::Error::HbmOom {
+            message: "HLO temporaries (20.00G) exceeds".into(),
+        });
         let p = probe(4096, Err(oom)).unwrap();
         assert!(!p.fits() && p.needed_bytes == Some(20 << 30));
         assert!(probe(4096, Err(CliError::Flag("crash".into()))).is_err());

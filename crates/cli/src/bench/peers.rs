@@ -48,7 +48,11 @@ pub const SETUP_HINT: &str = "install python3 with venv and pip (Debian: apt ins
 
 /// Parses a script's stdout: every line that is a JSON record; other lines are ignored.
 pub fn parse_records(stdout: &str) -> Vec<PeerRecord> {
-    stdout.lines().filter(|l| l.trim_start().starts_with('{')).filter_map(|l| serde_json::from_str(l).ok()).collect()
+    stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with('{'))
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect()
 }
 
 /// The flag that asks a peer script for JSON records.
@@ -62,11 +66,19 @@ pub fn read(files: &[PathBuf]) -> PeerRun {
             Ok(text) => {
                 let records = parse_records(&text);
                 if records.is_empty() {
-                    result.not_run.push((file.display().to_string(), format!("holds no JSON records; save a script's {JSON_LINES_FLAG} output there")));
+                    result.not_run.push((
+                        file.display().to_string(),
+                        format!(
+                            "holds no JSON records; save a script's {JSON_LINES_FLAG} output there"
+                        ),
+                    ));
                 }
                 result.records.extend(records);
             }
-            Err(e) => result.not_run.push((file.display().to_string(), format!("cannot read the peer records: {e}"))),
+            Err(e) => result.not_run.push((
+                file.display().to_string(),
+                format!("cannot read the peer records: {e}"),
+            )),
         }
     }
     result
@@ -76,7 +88,11 @@ pub fn read(files: &[PathBuf]) -> PeerRun {
 pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
     let mut result = PeerRun::default();
     let mut scripts: Vec<PathBuf> = match std::fs::read_dir(dir) {
-        Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "py")).collect(),
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .collect(),
         Err(e) => {
             result.not_run.push((dir.display().to_string(), format!("cannot read the peer scripts ({e}); run bench from the repository root or pass --peers-dir")));
             return result;
@@ -84,7 +100,10 @@ pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
     };
     scripts.sort();
     if scripts.is_empty() {
-        result.not_run.push((dir.display().to_string(), "no peer scripts (*.py) there yet".into()));
+        result.not_run.push((
+            dir.display().to_string(),
+            "no peer scripts (*.py) there yet".into(),
+        ));
     }
     for script in scripts {
         let mut command = Command::new(python);
@@ -105,7 +124,10 @@ pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
                 }
                 result.records.extend(records);
             }
-            Err(e) => result.not_run.push((script.display().to_string(), format!("cannot start {}: {e}; {SETUP_HINT}", python.display()))),
+            Err(e) => result.not_run.push((
+                script.display().to_string(),
+                format!("cannot start {}: {e}; {SETUP_HINT}", python.display()),
+            )),
         }
     }
     result
@@ -128,7 +150,11 @@ mod tests {
     #[test]
     fn a_script_that_ignores_the_contract_is_not_run_with_the_reason() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("table.py"), "echo '| kernel | cycles |'; echo 'unrecognized arguments: --json-lines' >&2; exit 2\n").unwrap();
+        std::fs::write(
+            dir.path().join("table.py"),
+            "echo '| kernel | cycles |'; echo 'unrecognized arguments: --json-lines' >&2; exit 2\n",
+        )
+        .unwrap();
         let good = r#"[ "$1 $2" = "--json-lines --quick" ] || exit 3
 echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
 "#;
@@ -138,20 +164,34 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
         assert_eq!(run.records[0].estimated_cycles, Some(7));
         assert_eq!(run.not_run.len(), 1);
         let (script, why) = &run.not_run[0];
-        assert!(script.ends_with("table.py") && why.contains("unrecognized arguments") && why.contains("must accept --json-lines"), "{why}");
+        assert!(
+            script.ends_with("table.py")
+                && why.contains("unrecognized arguments")
+                && why.contains("must accept --json-lines"),
+            "{why}"
+        );
     }
 
     #[test]
     fn recorded_runs_are_read_back_and_bad_files_are_named() {
         let dir = tempfile::tempdir().unwrap();
         let good = dir.path().join("fa.jsonl");
-        std::fs::write(&good, "{\"workload\": \"w\", \"implementation\": \"JAX\", \"estimated_cycles\": 5}\n").unwrap();
+        std::fs::write(
+            &good,
+            "{\"workload\": \"w\", \"implementation\": \"JAX\", \"estimated_cycles\": 5}\n",
+        )
+        .unwrap();
         let empty = dir.path().join("empty.jsonl");
         std::fs::write(&empty, "| table |\n").unwrap();
         let run = read(&[good, empty, dir.path().join("missing.jsonl")]);
         assert_eq!(run.records.len(), 1);
         assert_eq!(run.not_run.len(), 2);
-        assert!(run.not_run[0].1.contains("holds no JSON records") && run.not_run[1].1.contains("cannot read"), "{:?}", run.not_run);
+        assert!(
+            run.not_run[0].1.contains("holds no JSON records")
+                && run.not_run[1].1.contains("cannot read"),
+            "{:?}",
+            run.not_run
+        );
     }
 
     #[test]
@@ -161,6 +201,9 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
         let run = run(dir.path(), Path::new("/nonexistent/python"), true);
         assert!(run.records.is_empty());
         let why = &run.not_run[0].1;
-        assert!(why.contains("cannot start /nonexistent/python") && why.contains("jax==0.10.2"), "{why}");
+        assert!(
+            why.contains("cannot start /nonexistent/python") && why.contains("jax==0.10.2"),
+            "{why}"
+        );
     }
 }

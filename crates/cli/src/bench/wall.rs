@@ -34,8 +34,18 @@ pub struct Wall {
 /// Bisects over multiples of `step` in `[low, high]`. `probe(seq)` compiles at `seq`:
 /// `Ok` with a fit or an OOM, `Err` for any other failure (which stops the search: a
 /// crash is not a wall). `low` must fit.
-pub fn find_wall(low: usize, high: usize, step: usize, mut probe: impl FnMut(usize) -> Result<Probe, CliError>) -> Result<Wall, CliError> {
-    if step == 0 || low == 0 || low >= high || !low.is_multiple_of(step) || !high.is_multiple_of(step) {
+pub fn find_wall(
+    low: usize,
+    high: usize,
+    step: usize,
+    mut probe: impl FnMut(usize) -> Result<Probe, CliError>,
+) -> Result<Wall, CliError> {
+    if step == 0
+        || low == 0
+        || low >= high
+        || !low.is_multiple_of(step)
+        || !high.is_multiple_of(step)
+    {
         return Err(CliError::Flag(format!("memory wall: need 0 < low < high, both multiples of step > 0 (got {low}, {high}, {step})")));
     }
     let mut probes = Vec::new();
@@ -46,10 +56,16 @@ pub fn find_wall(low: usize, high: usize, step: usize, mut probe: impl FnMut(usi
         Ok(fits)
     };
     if !run(low, &mut probes)? {
-        return Err(CliError::Flag(format!("memory wall: even seq {low} runs out of HBM; start lower")));
+        return Err(CliError::Flag(format!(
+            "memory wall: even seq {low} runs out of HBM; start lower"
+        )));
     }
     if run(high, &mut probes)? {
-        return Ok(Wall { probes, last_fit: high, first_oom: None });
+        return Ok(Wall {
+            probes,
+            last_fit: high,
+            first_oom: None,
+        });
     }
     let (mut fit, mut oom) = (low / step, high / step);
     while oom - fit > 1 {
@@ -61,7 +77,11 @@ pub fn find_wall(low: usize, high: usize, step: usize, mut probe: impl FnMut(usi
         }
     }
     probes.sort_by_key(|p| p.seq);
-    Ok(Wall { probes, last_fit: fit * step, first_oom: Some(oom * step) })
+    Ok(Wall {
+        probes,
+        last_fit: fit * step,
+        first_oom: Some(oom * step),
+    })
 }
 
 /// The HBM libtpu said an OOM program needs: `HLO temporaries (33.25G)` → bytes.
@@ -84,12 +104,19 @@ mod tests {
     use super::*;
 
     /// A fake compiler: quadratic memory, OOM above `capacity` bytes.
-    fn quadratic(capacity: u64, calls: &mut Vec<usize>) -> impl FnMut(usize) -> Result<Probe, CliError> + '_ {
+    fn quadratic(
+        capacity: u64,
+        calls: &mut Vec<usize>,
+    ) -> impl FnMut(usize) -> Result<Probe, CliError> + '_ {
         move |seq| {
             calls.push(seq);
             let bytes = (seq as u64).pow(2) * 64;
             let fits = bytes <= capacity;
-            Ok(Probe { seq, hbm_bytes: fits.then_some(bytes), needed_bytes: (!fits).then_some(bytes) })
+            Ok(Probe {
+                seq,
+                hbm_bytes: fits.then_some(bytes),
+                needed_bytes: (!fits).then_some(bytes),
+            })
         }
     }
 
@@ -107,7 +134,10 @@ mod tests {
     fn no_wall_below_the_top_and_a_bad_start_are_reported() {
         let mut calls = Vec::new();
         let wall = find_wall(1024, 4096, 1024, quadratic(u64::MAX, &mut calls)).unwrap();
-        assert_eq!((wall.last_fit, wall.first_oom, calls.len()), (4096, None, 2));
+        assert_eq!(
+            (wall.last_fit, wall.first_oom, calls.len()),
+            (4096, None, 2)
+        );
         let err = find_wall(1024, 4096, 1024, quadratic(1, &mut calls)).unwrap_err();
         assert!(err.to_string().contains("start lower"));
         assert!(find_wall(1000, 4096, 128, quadratic(1, &mut calls)).is_err());
@@ -115,14 +145,31 @@ mod tests {
 
     #[test]
     fn other_failures_stop_the_search() {
-        let failing = |seq: usize| if seq > 2048 { Err(CliError::Flag("worker crashed".into())) } else { Ok(Probe { seq, hbm_bytes: Some(1), needed_bytes: None }) };
-        assert!(find_wall(1024, 8192, 1024, failing).unwrap_err().to_string().contains("crashed"));
+        let failing = |seq: usize| {
+            if seq > 2048 {
+                Err(CliError::Flag("worker crashed".into()))
+            } else {
+                Ok(Probe {
+                    seq,
+                    hbm_bytes: Some(1),
+                    needed_bytes: None,
+                })
+            }
+        };
+        assert!(find_wall(1024, 8192, 1024, failing)
+            .unwrap_err()
+            .to_string()
+            .contains("crashed"));
     }
 
     #[test]
     fn reads_the_needed_hbm_from_libtpus_message() {
-        let message = "E1000: CompileTimeHbmOom: ... HLO temporaries (33.25G) exceeds available HBM (15.75G)";
-        assert_eq!(needed_bytes(message), Some((33.25 * (1u64 << 30) as f64) as u64));
+        let message =
+            "E1000: CompileTimeHbmOom: ... HLO temporaries (33.25G) exceeds available HBM (15.75G)";
+        assert_eq!(
+            needed_bytes(message),
+            Some((33.25 * (1u64 << 30) as f64) as u64)
+        );
         assert_eq!(needed_bytes("no numbers"), None);
     }
 }

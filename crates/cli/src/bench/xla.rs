@@ -18,7 +18,11 @@ fn elem(dtype: DType) -> &'static str {
 /// `o[m, n] = x[m, k] @ y[k, n]` with an f32 result, as one `dot_general`.
 pub fn matmul(m: usize, n: usize, k: usize, dtype: DType) -> String {
     let e = elem(dtype);
-    let (x, y, o) = (tensor(&[m, k], e), tensor(&[k, n], e), tensor(&[m, n], "f32"));
+    let (x, y, o) = (
+        tensor(&[m, k], e),
+        tensor(&[k, n], e),
+        tensor(&[m, n], "f32"),
+    );
     format!(
         "module @xla_matmul {{\n  func.func public @main(%x: {x}, %y: {y}) -> {o} {{\n    \
          %0 = stablehlo.dot_general %x, %y, contracting_dims = [1] x [0] : ({x}, {y}) -> {o}\n    \
@@ -43,7 +47,14 @@ pub struct AttentionShape {
 /// materialized in HBM, which is what runs out of memory at long sequences. With
 /// `seq_q = 1` it is plain-XLA decoding.
 pub fn attention(shape: AttentionShape, dtype: DType) -> String {
-    let AttentionShape { batch, heads, seq_q, seq_kv, head_dim, causal } = shape;
+    let AttentionShape {
+        batch,
+        heads,
+        seq_q,
+        seq_kv,
+        head_dim,
+        causal,
+    } = shape;
     let e = elem(dtype);
     let q_ty = tensor(&[batch, heads, seq_q, head_dim], e);
     let kv_ty = tensor(&[batch, heads, seq_kv, head_dim], e);
@@ -99,24 +110,42 @@ mod tests {
     #[test]
     fn matmul_types_line_up() {
         let text = matmul(256, 128, 512, DType::Bf16);
-        assert!(text.contains("(tensor<256x512xbf16>, tensor<512x128xbf16>) -> tensor<256x128xf32>"), "{text}");
+        assert!(
+            text.contains("(tensor<256x512xbf16>, tensor<512x128xbf16>) -> tensor<256x128xf32>"),
+            "{text}"
+        );
     }
 
     fn square(heads: usize, seq: usize, causal: bool) -> AttentionShape {
-        AttentionShape { batch: 1, heads, seq_q: seq, seq_kv: seq, head_dim: 128, causal }
+        AttentionShape {
+            batch: 1,
+            heads,
+            seq_q: seq,
+            seq_kv: seq,
+            head_dim: 128,
+            causal,
+        }
     }
 
     #[test]
     fn causal_attention_masks_before_the_softmax() {
         let text = attention(square(2, 128, true), DType::Bf16);
-        let (mask, max) = (text.find("%masked =").unwrap(), text.find("%max =").unwrap());
+        let (mask, max) = (
+            text.find("%masked =").unwrap(),
+            text.find("%max =").unwrap(),
+        );
         assert!(mask < max, "{text}");
-        assert!(text.contains("tensor<1x2x128x128xf32>") && text.contains("reduce(%masked init: %ninf)"));
+        assert!(
+            text.contains("tensor<1x2x128x128xf32>")
+                && text.contains("reduce(%masked init: %ninf)")
+        );
         assert!(!attention(square(2, 128, false), DType::Bf16).contains("iota"));
     }
 
     /// libtpu itself, in this process: the baselines compile, and the wall is real.
-    fn compile(text: String) -> Result<pallas_flash::runtime::MemoryStats, pallas_flash::runtime::Error> {
+    fn compile(
+        text: String,
+    ) -> Result<pallas_flash::runtime::MemoryStats, pallas_flash::runtime::Error> {
         use pallas_flash::runtime::{compile, CompileOptions, Plugin, Program, Topology};
         let libtpu = Plugin::libtpu()?;
         let v5e = Topology::tpu(&libtpu, "v5e:1x1")?;
@@ -126,17 +155,35 @@ mod tests {
     #[test]
     fn baselines_compile_for_v5e() {
         let m = compile(matmul(256, 512, 1024, DType::Bf16)).unwrap();
-        assert_eq!((m.argument_bytes, m.output_bytes), ((256 * 1024 + 1024 * 512) * 2, 256 * 512 * 4));
+        assert_eq!(
+            (m.argument_bytes, m.output_bytes),
+            ((256 * 1024 + 1024 * 512) * 2, 256 * 512 * 4)
+        );
         let m = compile(attention(square(2, 512, true), DType::Bf16)).unwrap();
         assert_eq!(m.argument_bytes, 3 * 2 * 512 * 128 * 2);
-        let decode = AttentionShape { batch: 2, heads: 4, seq_q: 1, seq_kv: 4096, head_dim: 128, causal: false };
-        assert_eq!(compile(attention(decode, DType::Bf16)).unwrap().output_bytes, 2 * 4 * 128 * 2);
+        let decode = AttentionShape {
+            batch: 2,
+            heads: 4,
+            seq_q: 1,
+            seq_kv: 4096,
+            head_dim: 128,
+            causal: false,
+        };
+        assert_eq!(
+            compile(attention(decode, DType::Bf16))
+                .unwrap()
+                .output_bytes,
+            2 * 4 * 128 * 2
+        );
     }
 
     #[test]
     fn plain_attention_hits_the_hbm_wall_at_32k() {
         // 16 heads × 32768² f32 scores alone are 64 GiB.
         let err = compile(attention(square(16, 32768, false), DType::Bf16)).unwrap_err();
-        assert!(matches!(err, pallas_flash::runtime::Error::HbmOom { .. }), "{err}");
+        assert!(
+            matches!(err, pallas_flash::runtime::Error::HbmOom { .. }),
+            "{err}"
+        );
     }
 }

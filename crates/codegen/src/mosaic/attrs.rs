@@ -14,7 +14,8 @@ use crate::error::{CodegenError, Result};
 /// Parses attribute assembly; tpu attributes become opaque attributes that libtpu re-parses
 /// with its real dialect.
 pub(crate) fn parse<'c>(ctx: &'c Context, text: &str) -> Result<Attribute<'c>> {
-    Attribute::parse(ctx, text).ok_or_else(|| CodegenError::mlir("attribute parsing", format!("`{text}` did not parse")))
+    Attribute::parse(ctx, text)
+        .ok_or_else(|| CodegenError::mlir("attribute parsing", format!("`{text}` did not parse")))
 }
 
 /// Where a memref lives, as Mosaic spells it.
@@ -40,8 +41,14 @@ pub(crate) fn memory_space<'c>(ctx: &'c Context, space: Space) -> Result<Attribu
 }
 
 /// `#tpu.dimension_semantics<…>`.
-pub(crate) fn dimension_semantics<'c>(ctx: &'c Context, semantics: DimensionSemantics) -> Result<Attribute<'c>> {
-    parse(ctx, &format!("#tpu.dimension_semantics<{}>", semantics.name()))
+pub(crate) fn dimension_semantics<'c>(
+    ctx: &'c Context,
+    semantics: DimensionSemantics,
+) -> Result<Attribute<'c>> {
+    parse(
+        ctx,
+        &format!("#tpu.dimension_semantics<{}>", semantics.name()),
+    )
 }
 
 /// `#tpu.core_type<tc>`: the kernel runs on the TensorCore.
@@ -58,8 +65,15 @@ pub(crate) fn dot_dimension_numbers<'c>(
     lhs_rank: usize,
     rhs_rank: usize,
 ) -> Result<Attribute<'c>> {
-    let free = |rank: usize, contracting: usize| (dims.batch..rank).filter(|d| *d != contracting).collect::<Vec<_>>();
-    let (lhs_free, rhs_free) = (free(lhs_rank, dims.lhs_contracting), free(rhs_rank, dims.rhs_contracting));
+    let free = |rank: usize, contracting: usize| {
+        (dims.batch..rank)
+            .filter(|d| *d != contracting)
+            .collect::<Vec<_>>()
+    };
+    let (lhs_free, rhs_free) = (
+        free(lhs_rank, dims.lhs_contracting),
+        free(rhs_rank, dims.rhs_contracting),
+    );
     let batch: Vec<usize> = (0..dims.batch).collect();
     let output: Vec<usize> = batch
         .iter()
@@ -67,7 +81,12 @@ pub(crate) fn dot_dimension_numbers<'c>(
         .chain(lhs_free.iter().flat_map(|d| [0, *d]))
         .chain(rhs_free.iter().flat_map(|d| [1, *d]))
         .collect();
-    let list = |v: &[usize]| v.iter().map(usize::to_string).collect::<Vec<_>>().join(", ");
+    let list = |v: &[usize]| {
+        v.iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
     parse(
         ctx,
         &format!(

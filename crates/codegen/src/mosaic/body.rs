@@ -3,7 +3,9 @@
 //! accesses to [`super::refs`].
 
 use melior::ir::{Block, BlockLike, Location, Region, RegionLike, Type, ValueLike};
-use pallas_flash_ir::{Block as Stmts, Dim, Dma, ForiLoop, Kernel, KernelInfo, RefId, Stmt, Value, ValueType};
+use pallas_flash_ir::{
+    Block as Stmts, Dim, Dma, ForiLoop, Kernel, KernelInfo, RefId, Stmt, Value, ValueType,
+};
 
 use super::emit::{Emitter, Raw};
 use super::types;
@@ -27,7 +29,15 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
     pub fn new(em: Emitter<'c>, kernel: &'k Kernel, info: &'k KernelInfo, args: Vec<Raw>) -> Self {
         let rank = kernel.grid.rank().min(args.len());
         let (grid_args, ref_args) = (args[..rank].to_vec(), args[rank..].to_vec());
-        BodyLowering { em, kernel, info, values: vec![None; kernel.exprs.len()], grid_args, ref_args, path: Vec::new() }
+        BodyLowering {
+            em,
+            kernel,
+            info,
+            values: vec![None; kernel.exprs.len()],
+            grid_args,
+            ref_args,
+            path: Vec::new(),
+        }
     }
 
     /// Where lowering is, for errors and op locations.
@@ -40,7 +50,10 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
     }
 
     pub fn grid_index(&self, axis: usize) -> Result<Raw> {
-        self.grid_args.get(axis).copied().ok_or_else(|| self.unsupported(format!("program_id({axis}) outside the grid")))
+        self.grid_args
+            .get(axis)
+            .copied()
+            .ok_or_else(|| self.unsupported(format!("program_id({axis}) outside the grid")))
     }
 
     /// The memref argument of a ref.
@@ -52,7 +65,10 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
             RefId::Output(i) => k.scalar_prefetch.len() + k.inputs.len() + i,
             RefId::Scratch(i) => k.scalar_prefetch.len() + k.inputs.len() + k.outputs.len() + i,
         };
-        self.ref_args.get(position).copied().ok_or_else(|| self.unsupported(format!("ref {id:?} that the kernel does not declare")))
+        self.ref_args
+            .get(position)
+            .copied()
+            .ok_or_else(|| self.unsupported(format!("ref {id:?} that the kernel does not declare")))
     }
 
     /// The MLIR value of an IR value defined earlier.
@@ -61,19 +77,27 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
             .get(v.index())
             .copied()
             .flatten()
-            .ok_or_else(|| self.unsupported(format!("value {v} used before its definition was lowered")))
+            .ok_or_else(|| {
+                self.unsupported(format!("value {v} used before its definition was lowered"))
+            })
     }
 
     fn set(&mut self, v: Value, raw: Raw) -> Result<()> {
         let here = self.here();
-        let slot = self.values.get_mut(v.index()).ok_or_else(|| CodegenError::unsupported(format!("value {v} outside the kernel"), here))?;
+        let slot = self.values.get_mut(v.index()).ok_or_else(|| {
+            CodegenError::unsupported(format!("value {v} outside the kernel"), here)
+        })?;
         *slot = Some(raw);
         Ok(())
     }
 
     /// The validated type of an IR value.
     pub fn ty(&self, v: Value) -> Result<&'k ValueType> {
-        self.info.value_type(v).ok_or_else(|| self.unsupported(format!("value {v} without a type (was the kernel validated?)")))
+        self.info.value_type(v).ok_or_else(|| {
+            self.unsupported(format!(
+                "value {v} without a type (was the kernel validated?)"
+            ))
+        })
     }
 
     pub fn unsupported(&self, what: impl Into<String>) -> CodegenError {
@@ -117,7 +141,14 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
         self.em.effect(&then, "scf.yield", &[], &[])?;
         let then_region = Region::new();
         then_region.append_block(then);
-        self.em.op(block, "scf.if", &[cond], &[], &[], vec![then_region, Region::new()])?;
+        self.em.op(
+            block,
+            "scf.if",
+            &[cond],
+            &[],
+            &[],
+            vec![then_region, Region::new()],
+        )?;
         Ok(())
     }
 
@@ -125,27 +156,43 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
     fn fori_loop(&mut self, block: &Block<'c>, l: &ForiLoop) -> Result<()> {
         let (lower, upper) = (self.dim_i32(block, l.lower)?, self.dim_i32(block, l.upper)?);
         let step = self.em.const_i32(block, 1)?;
-        let inits = l.carries.iter().map(|c| self.get(c.init)).collect::<Result<Vec<_>>>()?;
+        let inits = l
+            .carries
+            .iter()
+            .map(|c| self.get(c.init))
+            .collect::<Result<Vec<_>>>()?;
         let carry_types: Vec<Type<'c>> = inits.iter().map(|raw| self.em.type_of(*raw)).collect();
         let loc = Location::unknown(self.em.ctx);
         let mut args = vec![(types::i32(self.em.ctx), loc)];
         args.extend(carry_types.iter().map(|t| (*t, loc)));
         let body = Block::new(&args);
-        let arg = |i: usize| body.argument(i).map(|a| a.to_raw()).map_err(|e| CodegenError::mlir("scf.for block argument", e.to_string()));
+        let arg = |i: usize| {
+            body.argument(i)
+                .map(|a| a.to_raw())
+                .map_err(|e| CodegenError::mlir("scf.for block argument", e.to_string()))
+        };
         self.set(l.index, arg(0)?)?;
         for (i, carry) in l.carries.iter().enumerate() {
             self.set(carry.param, arg(i + 1)?)?;
         }
         self.block(&body, &l.body)?;
-        let next = l.carries.iter().map(|c| self.get(c.next)).collect::<Result<Vec<_>>>()?;
+        let next = l
+            .carries
+            .iter()
+            .map(|c| self.get(c.next))
+            .collect::<Result<Vec<_>>>()?;
         self.em.effect(&body, "scf.yield", &next, &[])?;
         let region = Region::new();
         region.append_block(body);
         let mut operands = vec![lower, upper, step];
         operands.extend(inits);
-        let op = self.em.op(block, "scf.for", &operands, &carry_types, &[], vec![region])?;
+        let op = self
+            .em
+            .op(block, "scf.for", &operands, &carry_types, &[], vec![region])?;
         for (i, carry) in l.carries.iter().enumerate() {
-            let result = op.result(i).map_err(|e| CodegenError::mlir("scf.for result", e.to_string()))?;
+            let result = op
+                .result(i)
+                .map_err(|e| CodegenError::mlir("scf.for result", e.to_string()))?;
             self.set(carry.result, result.to_raw())?;
         }
         Ok(())
@@ -156,7 +203,8 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
         match dim {
             Dim::Dynamic(v) => self.get(v),
             Dim::Static(n) => {
-                let n = i32::try_from(n).map_err(|_| self.unsupported(format!("static index {n} beyond i32")))?;
+                let n = i32::try_from(n)
+                    .map_err(|_| self.unsupported(format!("static index {n} beyond i32")))?;
                 self.em.const_i32(block, n)
             }
         }
@@ -187,7 +235,10 @@ impl<'c, 'k> BodyLowering<'c, 'k> {
                 block,
                 "tpu.wait_dma2",
                 &[semaphore, src, dst],
-                &[("operandSegmentSizes", segments), ("strict_ordering", super::attrs::bool_attr(ctx, false))],
+                &[
+                    ("operandSegmentSizes", segments),
+                    ("strict_ordering", super::attrs::bool_attr(ctx, false)),
+                ],
             )
         }
     }

@@ -33,7 +33,8 @@ impl MlirContext {
         let errors = Rc::new(RefCell::new(Vec::new()));
         let sink = Rc::clone(&errors);
         context.attach_diagnostic_handler(move |diagnostic| {
-            sink.borrow_mut().push(format!("{} [at {}]", diagnostic, diagnostic.location()));
+            sink.borrow_mut()
+                .push(format!("{} [at {}]", diagnostic, diagnostic.location()));
             true
         });
         MlirContext { context, errors }
@@ -41,6 +42,10 @@ impl MlirContext {
 
     /// Diagnostics collected so far, joined; empty when MLIR said nothing.
     pub fn take_errors(&self) -> String {
-        self.errors.borrow_mut().drain(..).collect::<Vec<_>>().join("; ")
+        self.errors
+            .borrow_mut()
+            .drain(..)
+            .collect::<Vec<_>>()
+            .join("; ")
     }
 }

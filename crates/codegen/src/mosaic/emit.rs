@@ -6,7 +6,9 @@
 //! and blocks keep their address when they move into a region.
 
 use melior::ir::operation::OperationBuilder;
-use melior::ir::{Attribute, Block, BlockLike, Identifier, Location, OperationRef, Region, Type, Value, ValueLike};
+use melior::ir::{
+    Attribute, Block, BlockLike, Identifier, Location, OperationRef, Region, Type, Value, ValueLike,
+};
 use melior::Context;
 use mlir_sys::MlirValue;
 
@@ -31,7 +33,10 @@ pub(crate) struct Emitter<'c> {
 
 impl<'c> Emitter<'c> {
     pub fn new(ctx: &'c Context) -> Self {
-        Emitter { ctx, loc: Location::unknown(ctx) }
+        Emitter {
+            ctx,
+            loc: Location::unknown(ctx),
+        }
     }
 
     /// Names the location of the ops built from now on.
@@ -50,7 +55,10 @@ impl<'c> Emitter<'c> {
         regions: Vec<Region<'c>>,
     ) -> Result<OperationRef<'c, 'b>> {
         let operands: Vec<Value> = operands.iter().map(|raw| value(*raw)).collect();
-        let attributes: Vec<_> = attributes.iter().map(|(k, v)| (Identifier::new(self.ctx, k), *v)).collect();
+        let attributes: Vec<_> = attributes
+            .iter()
+            .map(|(k, v)| (Identifier::new(self.ctx, k), *v))
+            .collect();
         let op = OperationBuilder::new(name, self.loc)
             .add_operands(&operands)
             .add_results(results)
@@ -71,17 +79,32 @@ impl<'c> Emitter<'c> {
         attributes: &[(&str, Attribute<'c>)],
     ) -> Result<Raw> {
         let op = self.op(block, name, operands, &[result], attributes, Vec::new())?;
-        let result = op.result(0).map_err(|e| CodegenError::mlir(format!("result of `{name}`"), e.to_string()))?;
+        let result = op
+            .result(0)
+            .map_err(|e| CodegenError::mlir(format!("result of `{name}`"), e.to_string()))?;
         Ok(result.to_raw())
     }
 
     /// An op without results.
-    pub fn effect(&self, block: &Block<'c>, name: &str, operands: &[Raw], attributes: &[(&str, Attribute<'c>)]) -> Result<()> {
-        self.op(block, name, operands, &[], attributes, Vec::new()).map(|_| ())
+    pub fn effect(
+        &self,
+        block: &Block<'c>,
+        name: &str,
+        operands: &[Raw],
+        attributes: &[(&str, Attribute<'c>)],
+    ) -> Result<()> {
+        self.op(block, name, operands, &[], attributes, Vec::new())
+            .map(|_| ())
     }
 
     pub fn const_i32(&self, block: &Block<'c>, v: i32) -> Result<Raw> {
-        self.value(block, "arith.constant", &[], types::i32(self.ctx), &[("value", attrs::i32_attr(self.ctx, v))])
+        self.value(
+            block,
+            "arith.constant",
+            &[],
+            types::i32(self.ctx),
+            &[("value", attrs::i32_attr(self.ctx, v))],
+        )
     }
 
     pub fn const_index(&self, block: &Block<'c>, v: usize) -> Result<Raw> {

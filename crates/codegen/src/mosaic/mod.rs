@@ -56,7 +56,10 @@ pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
     let mlir = MlirContext::new();
     let ctx = &mlir.context;
     let mut module = Module::new(Location::unknown(ctx));
-    module.as_operation_mut().set_attribute("stable_mosaic.version", attrs::i64_attr(ctx, MOSAIC_VERSION));
+    module.as_operation_mut().set_attribute(
+        "stable_mosaic.version",
+        attrs::i64_attr(ctx, MOSAIC_VERSION),
+    );
     let body = module.body();
     kernel_fn::lower(Emitter::new(ctx), &body, kernel, &info)?;
     let em = Emitter::new(ctx);
@@ -69,11 +72,18 @@ pub fn lower(kernel: &Kernel) -> Result<MosaicModule> {
     let manager = PassManager::new(ctx);
     manager.add_pass(passes::create_canonicalizer());
     manager.add_pass(passes::create_cse());
-    manager.run(&mut module).map_err(|e| CodegenError::mlir("canonicalize + cse", format!("{e}: {}", mlir.take_errors())))?;
+    manager.run(&mut module).map_err(|e| {
+        CodegenError::mlir("canonicalize + cse", format!("{e}: {}", mlir.take_errors()))
+    })?;
     verify(&mlir, &module)?;
     let text = module.as_operation().to_string();
     let (bytecode, serde_text) = crate::serde::serialize(ctx, &module)?;
-    Ok(MosaicModule { name: kernel.name.clone(), text, bytecode, serde_text })
+    Ok(MosaicModule {
+        name: kernel.name.clone(),
+        text,
+        bytecode,
+        serde_text,
+    })
 }
 
 /// Runs MLIR's verifier; a failure names the op's location (its IR path).
@@ -106,7 +116,8 @@ mod tests {
         let block = Block::new(&[]);
         let int = em.const_i32(&block, 1).unwrap();
         // `arith.addf` on integers: a type error MLIR's verifier reports.
-        em.value(&block, "arith.addf", &[int, int], types::i32(ctx), &[]).unwrap();
+        em.value(&block, "arith.addf", &[int, int], types::i32(ctx), &[])
+            .unwrap();
         em.effect(&block, "func.return", &[], &[]).unwrap();
         let region = Region::new();
         region.append_block(block);
@@ -117,13 +128,21 @@ mod tests {
             &[],
             &[],
             &[
-                ("sym_name", melior::ir::attribute::StringAttribute::new(ctx, "f").into()),
-                ("function_type", melior::ir::attribute::TypeAttribute::new(ty.into()).into()),
+                (
+                    "sym_name",
+                    melior::ir::attribute::StringAttribute::new(ctx, "f").into(),
+                ),
+                (
+                    "function_type",
+                    melior::ir::attribute::TypeAttribute::new(ty.into()).into(),
+                ),
             ],
             vec![region],
         )
         .unwrap();
-        let Err(CodegenError::Verifier { op, message }) = verify(&mlir, &module) else { panic!("the verifier accepted addf on i32") };
+        let Err(CodegenError::Verifier { op, message }) = verify(&mlir, &module) else {
+            panic!("the verifier accepted addf on i32")
+        };
         assert_eq!(op, "when[2].let[0]", "{message}");
         assert!(message.contains("arith.addf"), "{message}");
     }

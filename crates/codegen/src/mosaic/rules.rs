@@ -4,7 +4,9 @@
 
 use melior::ir::attribute::{DenseElementsAttribute, FloatAttribute, IntegerAttribute};
 use melior::ir::{Attribute, Block};
-use pallas_flash_ir::{BinaryOp, CompareOp, DType, DotDims, Expr, ReduceOp, Scalar, UnaryOp, Value, ValueType};
+use pallas_flash_ir::{
+    BinaryOp, CompareOp, DType, DotDims, Expr, ReduceOp, Scalar, UnaryOp, Value, ValueType,
+};
 
 use super::attrs;
 use super::body::BodyLowering;
@@ -57,14 +59,25 @@ pub(crate) fn compare_predicate(op: CompareOp, float: bool) -> i64 {
 impl<'c> BodyLowering<'c, '_> {
     /// The rule table: lowers the expression defining `v`.
     pub fn expr(&mut self, block: &Block<'c>, v: Value) -> Result<Raw> {
-        let expr = self.kernel.exprs.get(v).ok_or_else(|| self.unsupported(format!("value {v} outside the kernel")))?;
+        let expr = self
+            .kernel
+            .exprs
+            .get(v)
+            .ok_or_else(|| self.unsupported(format!("value {v} outside the kernel")))?;
         let ty = self.ty(v)?;
         match expr {
             Expr::Constant { value, .. } => self.constant(block, *value, ty),
             Expr::ProgramId { axis } => self.grid_index(*axis),
             Expr::NumPrograms { axis } => {
-                let n = self.kernel.grid.grid.get(*axis).copied().unwrap_or_default();
-                let n = i32::try_from(n).map_err(|_| self.unsupported(format!("grid extent {n} beyond i32")))?;
+                let n = self
+                    .kernel
+                    .grid
+                    .grid
+                    .get(*axis)
+                    .copied()
+                    .unwrap_or_default();
+                let n = i32::try_from(n)
+                    .map_err(|_| self.unsupported(format!("grid extent {n} beyond i32")))?;
                 self.em.const_i32(block, n)
             }
             Expr::Load { src } => self.load(block, src, ty),
@@ -80,9 +93,19 @@ impl<'c> BodyLowering<'c, '_> {
                 let (l, r) = (self.get(*lhs)?, self.get(*rhs)?);
                 self.compare(block, *op, float, l, r, ty)
             }
-            Expr::Select { cond, on_true, on_false } => {
+            Expr::Select {
+                cond,
+                on_true,
+                on_false,
+            } => {
                 let operands = [self.get(*cond)?, self.get(*on_true)?, self.get(*on_false)?];
-                self.em.value(block, "arith.select", &operands, types::value(self.em.ctx, ty), &[])
+                self.em.value(
+                    block,
+                    "arith.select",
+                    &operands,
+                    types::value(self.em.ctx, ty),
+                    &[],
+                )
             }
             Expr::Cast { x, .. } => self.cast(block, *x, ty),
             Expr::Broadcast { x, .. } => {
@@ -100,24 +123,44 @@ impl<'c> BodyLowering<'c, '_> {
                 }
                 let perm: Vec<i64> = perm.iter().map(|p| attrs::to_i64(*p)).collect();
                 let attr = attrs::i64_array(self.em.ctx, &perm);
-                self.em.value(block, "tpu.transpose", &[x], types::value(self.em.ctx, ty), &[("permutation", attr)])
+                self.em.value(
+                    block,
+                    "tpu.transpose",
+                    &[x],
+                    types::value(self.em.ctx, ty),
+                    &[("permutation", attr)],
+                )
             }
             Expr::Iota { dimension, .. } => {
                 let d = i32::try_from(*dimension).unwrap_or(i32::MAX);
                 let attr = attrs::i32_array(self.em.ctx, &[d]);
-                self.em.value(block, "tpu.iota", &[], types::value(self.em.ctx, ty), &[("dimensions", attr)])
+                self.em.value(
+                    block,
+                    "tpu.iota",
+                    &[],
+                    types::value(self.em.ctx, ty),
+                    &[("dimensions", attr)],
+                )
             }
             Expr::Reduce { op, x, axes, .. } => self.reduce(block, *op, *x, axes, ty),
             Expr::Dot { lhs, rhs, dims, .. } => self.dot(block, *lhs, *rhs, dims, ty),
-            Expr::LoopIndex | Expr::LoopCarry | Expr::LoopResult => {
-                Err(self.unsupported(format!("`{}` outside the fori_loop that defines it", expr.name())))
-            }
+            Expr::LoopIndex | Expr::LoopCarry | Expr::LoopResult => Err(self.unsupported(format!(
+                "`{}` outside the fori_loop that defines it",
+                expr.name()
+            ))),
         }
     }
 
     /// An `arith`/`math` op whose result has the expression's type.
-    fn arith(&self, block: &Block<'c>, name: &str, operands: &[Raw], ty: &ValueType) -> Result<Raw> {
-        self.em.value(block, name, operands, types::value(self.em.ctx, ty), &[])
+    fn arith(
+        &self,
+        block: &Block<'c>,
+        name: &str,
+        operands: &[Raw],
+        ty: &ValueType,
+    ) -> Result<Raw> {
+        self.em
+            .value(block, name, operands, types::value(self.em.ctx, ty), &[])
     }
 
     /// `arith.constant`: a scalar, or a splat `dense<…>` vector.
@@ -133,9 +176,12 @@ impl<'c> BodyLowering<'c, '_> {
         let attr = if ty.is_scalar() {
             elem
         } else {
-            DenseElementsAttribute::new(full_ty, &[elem]).map_err(|e| CodegenError::mlir("splat constant", e.to_string()))?.into()
+            DenseElementsAttribute::new(full_ty, &[elem])
+                .map_err(|e| CodegenError::mlir("splat constant", e.to_string()))?
+                .into()
         };
-        self.em.value(block, "arith.constant", &[], full_ty, &[("value", attr)])
+        self.em
+            .value(block, "arith.constant", &[], full_ty, &[("value", attr)])
     }
 
     fn unary(&self, block: &Block<'c>, op: UnaryOp, x: Value, ty: &ValueType) -> Result<Raw> {
@@ -155,7 +201,11 @@ impl<'c> BodyLowering<'c, '_> {
                 return self.arith(block, "arith.subi", &[zero, raw], ty);
             }
             (UnaryOp::Not, false) => {
-                let ones = if ty.dtype.is_bool() { Scalar::Bool(true) } else { Scalar::Int(-1) };
+                let ones = if ty.dtype.is_bool() {
+                    Scalar::Bool(true)
+                } else {
+                    Scalar::Int(-1)
+                };
                 let ones = self.constant(block, ones, ty)?;
                 return self.arith(block, "arith.xori", &[raw, ones], ty);
             }
@@ -164,10 +214,24 @@ impl<'c> BodyLowering<'c, '_> {
         self.arith(block, name, &[raw], ty)
     }
 
-    fn compare(&self, block: &Block<'c>, op: CompareOp, float: bool, l: Raw, r: Raw, ty: &ValueType) -> Result<Raw> {
+    fn compare(
+        &self,
+        block: &Block<'c>,
+        op: CompareOp,
+        float: bool,
+        l: Raw,
+        r: Raw,
+        ty: &ValueType,
+    ) -> Result<Raw> {
         let name = if float { "arith.cmpf" } else { "arith.cmpi" };
         let predicate = attrs::i64_attr(self.em.ctx, compare_predicate(op, float));
-        self.em.value(block, name, &[l, r], types::value(self.em.ctx, ty), &[("predicate", predicate)])
+        self.em.value(
+            block,
+            name,
+            &[l, r],
+            types::value(self.em.ctx, ty),
+            &[("predicate", predicate)],
+        )
     }
 
     /// Dtype conversions, following `Expr::Cast`'s rounding rules.
@@ -177,7 +241,11 @@ impl<'c> BodyLowering<'c, '_> {
         let name = match () {
             _ if a == b => return Ok(raw),
             _ if b.is_bool() => {
-                let zero = if a.is_float() { Scalar::Float(0.0) } else { Scalar::Int(0) };
+                let zero = if a.is_float() {
+                    Scalar::Float(0.0)
+                } else {
+                    Scalar::Int(0)
+                };
                 let zero = self.constant(block, zero, from)?;
                 return self.compare(block, CompareOp::Ne, a.is_float(), raw, zero, ty);
             }
@@ -201,7 +269,13 @@ impl<'c> BodyLowering<'c, '_> {
     /// Moves a value to another shape with the same elements or NumPy broadcasting:
     /// nothing, `vector.shape_cast`, `vector.broadcast` (from a scalar or stretching
     /// unit dims), or `vector.extract` (to a scalar).
-    pub fn reshape_to(&self, block: &Block<'c>, raw: Raw, from: &ValueType, to: &ValueType) -> Result<Raw> {
+    pub fn reshape_to(
+        &self,
+        block: &Block<'c>,
+        raw: Raw,
+        from: &ValueType,
+        to: &ValueType,
+    ) -> Result<Raw> {
         let ctx = self.em.ctx;
         let to_ty = types::value(ctx, to);
         let same_count = from.shape.iter().product::<usize>() == to.shape.iter().product::<usize>();
@@ -209,16 +283,33 @@ impl<'c> BodyLowering<'c, '_> {
             Ok(raw)
         } else if to.is_scalar() {
             let zeros = vec![0; from.shape.len()];
-            self.em.value(block, "vector.extract", &[raw], to_ty, &[("static_position", attrs::i64_array(ctx, &zeros))])
-        } else if from.is_scalar() || !same_count || (from.shape.len() < to.shape.len() && to.shape.ends_with(&from.shape)) {
+            self.em.value(
+                block,
+                "vector.extract",
+                &[raw],
+                to_ty,
+                &[("static_position", attrs::i64_array(ctx, &zeros))],
+            )
+        } else if from.is_scalar()
+            || !same_count
+            || (from.shape.len() < to.shape.len() && to.shape.ends_with(&from.shape))
+        {
             self.em.value(block, "vector.broadcast", &[raw], to_ty, &[])
         } else {
-            self.em.value(block, "vector.shape_cast", &[raw], to_ty, &[])
+            self.em
+                .value(block, "vector.shape_cast", &[raw], to_ty, &[])
         }
     }
 
     /// `vector.multi_reduction` from the op's identity, then back to the kept shape.
-    fn reduce(&self, block: &Block<'c>, op: ReduceOp, x: Value, axes: &[usize], ty: &ValueType) -> Result<Raw> {
+    fn reduce(
+        &self,
+        block: &Block<'c>,
+        op: ReduceOp,
+        x: Value,
+        axes: &[usize],
+        ty: &ValueType,
+    ) -> Result<Raw> {
         let (raw, from) = (self.get(x)?, self.ty(x)?);
         let dtype = from.dtype;
         let (kind, identity) = match (op, dtype.is_float(), dtype.int_range()) {
@@ -230,8 +321,13 @@ impl<'c> BodyLowering<'c, '_> {
             (ReduceOp::Min, false, Some((_, hi))) => ("minsi", Scalar::Int(hi)),
             (op, _, None) => return Err(self.unsupported(format!("reduce `{op}` over {dtype}"))),
         };
-        let reduced_shape: Vec<usize> =
-            from.shape.iter().enumerate().filter(|(i, _)| !axes.contains(i)).map(|(_, d)| *d).collect();
+        let reduced_shape: Vec<usize> = from
+            .shape
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !axes.contains(i))
+            .map(|(_, d)| *d)
+            .collect();
         let reduced = ValueType::new(dtype, reduced_shape);
         let acc = self.constant(block, identity, &reduced)?;
         let ctx = self.em.ctx;
@@ -242,17 +338,31 @@ impl<'c> BodyLowering<'c, '_> {
             "vector.multi_reduction",
             &[raw, acc],
             types::value(ctx, &reduced),
-            &[("kind", kind_attr), ("reduction_dims", attrs::i64_array(ctx, &dims))],
+            &[
+                ("kind", kind_attr),
+                ("reduction_dims", attrs::i64_array(ctx, &dims)),
+            ],
         )?;
         self.reshape_to(block, out, &reduced, ty)
     }
 
     /// `tpu.matmul(lhs, rhs, zeros)` with explicit dimension numbers (transposed operands
     /// are expressed there, as JAX does, not with `transpose_*` flags).
-    fn dot(&self, block: &Block<'c>, lhs: Value, rhs: Value, dims: &DotDims, ty: &ValueType) -> Result<Raw> {
+    fn dot(
+        &self,
+        block: &Block<'c>,
+        lhs: Value,
+        rhs: Value,
+        dims: &DotDims,
+        ty: &ValueType,
+    ) -> Result<Raw> {
         let (l, r) = (self.get(lhs)?, self.get(rhs)?);
         let (lhs_rank, rhs_rank) = (self.ty(lhs)?.shape.len(), self.ty(rhs)?.shape.len());
-        let acc_value = if ty.dtype.is_float() { Scalar::Float(0.0) } else { Scalar::Int(0) };
+        let acc_value = if ty.dtype.is_float() {
+            Scalar::Float(0.0)
+        } else {
+            Scalar::Int(0)
+        };
         if ty.dtype == DType::I1 {
             return Err(self.unsupported("a dot producing i1"));
         }
@@ -265,7 +375,12 @@ impl<'c> BodyLowering<'c, '_> {
             "tpu.matmul",
             &[l, r, acc],
             types::value(ctx, ty),
-            &[("dimension_numbers", numbers), ("transpose_lhs", no), ("transpose_lhs_hint", no), ("transpose_rhs", no)],
+            &[
+                ("dimension_numbers", numbers),
+                ("transpose_lhs", no),
+                ("transpose_lhs_hint", no),
+                ("transpose_rhs", no),
+            ],
         )
     }
 }

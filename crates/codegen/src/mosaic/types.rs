@@ -30,26 +30,41 @@ pub(crate) fn value<'c>(ctx: &'c Context, ty: &ValueType) -> Type<'c> {
     if ty.shape.is_empty() {
         elem
     } else {
-        Type::vector(&ty.shape.iter().map(|d| *d as u64).collect::<Vec<_>>(), elem)
+        Type::vector(
+            &ty.shape.iter().map(|d| *d as u64).collect::<Vec<_>>(),
+            elem,
+        )
     }
 }
 
 /// A memref in a tpu memory space. Built with the unchecked constructor: MLIR's checked one
 /// rejects the (opaque) tpu memory space, and libtpu re-parses it as the real attribute.
-pub(crate) fn memref<'c>(ctx: &'c Context, elem: Type<'c>, shape: &[usize], space: Space) -> Result<Type<'c>> {
+pub(crate) fn memref<'c>(
+    ctx: &'c Context,
+    elem: Type<'c>,
+    shape: &[usize],
+    space: Space,
+) -> Result<Type<'c>> {
     let dims: Vec<i64> = shape.iter().map(|d| attrs::to_i64(*d)).collect();
     Ok(MemRefType::new(elem, &dims, None, Some(attrs::memory_space(ctx, space)?)).into())
 }
 
 /// `!tpu.dma_semaphore`.
 pub(crate) fn dma_semaphore(ctx: &Context) -> Result<Type<'_>> {
-    Type::parse(ctx, "!tpu.dma_semaphore").ok_or_else(|| CodegenError::mlir("type parsing", "`!tpu.dma_semaphore` did not parse"))
+    Type::parse(ctx, "!tpu.dma_semaphore")
+        .ok_or_else(|| CodegenError::mlir("type parsing", "`!tpu.dma_semaphore` did not parse"))
 }
 
 /// The memref a ref is passed as.
 pub(crate) fn reference<'c>(ctx: &'c Context, ty: &RefType) -> Result<Type<'c>> {
     match ty {
-        RefType::Buffer { dtype, shape, space } => memref(ctx, element(ctx, *dtype), shape, Space::Memory(*space)),
-        RefType::DmaSemaphores { count } => memref(ctx, dma_semaphore(ctx)?, &[*count], Space::Semaphore),
+        RefType::Buffer {
+            dtype,
+            shape,
+            space,
+        } => memref(ctx, element(ctx, *dtype), shape, Space::Memory(*space)),
+        RefType::DmaSemaphores { count } => {
+            memref(ctx, dma_semaphore(ctx)?, &[*count], Space::Semaphore)
+        }
     }
 }

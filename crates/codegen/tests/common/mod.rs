@@ -2,16 +2,32 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 use pallas_flash_ir::{
-    at, ds, BlockDim::*, BlockSpec, DType::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
+    at, ds, BlockDim::*, BlockSpec, DType::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel,
+    KernelBuilder,
 };
 
 /// Blocked matmul: bf16 in, f32 out, f32 VMEM accumulator, grid (M/bm, N/bn, K/bk).
 pub fn matmul(m: usize, n: usize, kk: usize, bm: usize, bn: usize, bk: usize) -> Kernel {
     let grid = GridSpec::new([m / bm, n / bn, kk / bk]).semantics([Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("matmul", grid);
-    let x = k.input("x", [m, kk], Bf16, k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]));
-    let y = k.input("y", [kk, n], Bf16, k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]));
-    let o = k.output("o", [m, n], F32, k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]));
+    let x = k.input(
+        "x",
+        [m, kk],
+        Bf16,
+        k.vmem_block([bm, bk], |g| [g.grid(0), g.grid(2)]),
+    );
+    let y = k.input(
+        "y",
+        [kk, n],
+        Bf16,
+        k.vmem_block([bk, bn], |g| [g.grid(2), g.grid(1)]),
+    );
+    let o = k.output(
+        "o",
+        [m, n],
+        F32,
+        k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
+    );
     let acc = k.scratch_vmem("acc", [bm, bn], F32);
     let step = k.program_id(2);
     let zero = k.i32(0);
@@ -37,19 +53,29 @@ pub fn matmul(m: usize, n: usize, kk: usize, bm: usize, bn: usize, bk: usize) ->
 pub fn attention(h: usize, n: usize, d: usize, bq: usize, bkv: usize) -> Kernel {
     let grid = GridSpec::new([h, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("attention_fwd", grid);
-    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| [g.grid(0), g.grid(1), IndexExpr::Const(0)]);
-    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| [g.grid(0), g.grid(2), IndexExpr::Const(0)]);
+    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| {
+        [g.grid(0), g.grid(1), IndexExpr::Const(0)]
+    });
+    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| {
+        [g.grid(0), g.grid(2), IndexExpr::Const(0)]
+    });
     let q = k.input("q", [h, n, d], Bf16, q_spec.clone());
     let kt = k.input("k", [h, n, d], Bf16, kv_spec.clone());
     let v = k.input("v", [h, n, d], Bf16, kv_spec);
     let o = k.output("o", [h, n, d], Bf16, q_spec);
-    let (m_s, l_s) = (k.scratch_vmem("m", [bq, 1], F32), k.scratch_vmem("l", [bq, 1], F32));
+    let (m_s, l_s) = (
+        k.scratch_vmem("m", [bq, 1], F32),
+        k.scratch_vmem("l", [bq, 1], F32),
+    );
     let acc_s = k.scratch_vmem("acc", [bq, d], F32);
     let step = k.program_id(2);
     let zero = k.i32(0);
     let first = k.eq(step, zero);
     k.when(first, |k| {
-        let (minus_inf, zeros) = (k.full([bq, 1], F32, f64::NEG_INFINITY), k.full([bq, 1], F32, 0.0));
+        let (minus_inf, zeros) = (
+            k.full([bq, 1], F32, f64::NEG_INFINITY),
+            k.full([bq, 1], F32, 0.0),
+        );
         let acc0 = k.full([bq, d], F32, 0.0);
         for (scratch, value) in [(m_s, minus_inf), (l_s, zeros), (acc_s, acc0)] {
             k.write(scratch, value);
@@ -97,7 +123,9 @@ pub fn gather_rows() -> Kernel {
     let mut k = KernelBuilder::new("gather_rows", grid);
     let idx = k.scalar_prefetch("idx", [8]);
     let x = k.input("x", [64, 128], F32, BlockSpec::any());
-    let out_spec = k.vmem_block([8, 128], |g| [g.load(idx, [g.grid(0)]), IndexExpr::Const(0)]);
+    let out_spec = k.vmem_block([8, 128], |g| {
+        [g.load(idx, [g.grid(0)]), IndexExpr::Const(0)]
+    });
     let o = k.output("o", [64, 128], F32, out_spec);
     let buf = k.scratch_vmem("buf", [2, 8, 128], F32);
     let sem = k.dma_semaphores("sem", 2);
@@ -132,7 +160,10 @@ pub fn gather_rows() -> Kernel {
     let centered = k.sub(acc, m_wide);
     let zeros = k.full([8, 128], F32, 0.0);
     let kept = k.select(mask, centered, zeros);
-    let (b0, b1) = (k.load(buf, [at(0), ds(0, 8), ds(0, 128)]), k.load(buf, [at(1), ds(0, 8), ds(0, 128)]));
+    let (b0, b1) = (
+        k.load(buf, [at(0), ds(0, 8), ds(0, 128)]),
+        k.load(buf, [at(1), ds(0, 8), ds(0, 128)]),
+    );
     let gram = k.dot_nt(b0, b1);
     let row_sums = k.sum(gram, 1);
     let row_wide = k.broadcast(row_sums, [8, 128]);
@@ -144,9 +175,18 @@ pub fn gather_rows() -> Kernel {
 /// Every kernel configuration with a golden Mosaic file, by file stem.
 pub fn catalog() -> Vec<(&'static str, Kernel)> {
     vec![
-        ("matmul_256x256x512_b128x128x256", matmul(256, 256, 512, 128, 128, 256)),
-        ("matmul_1024x1024x1024_b512x512x512", matmul(1024, 1024, 1024, 512, 512, 512)),
-        ("attention_fwd_h2_n256_d128_b128", attention(2, 256, 128, 128, 128)),
+        (
+            "matmul_256x256x512_b128x128x256",
+            matmul(256, 256, 512, 128, 128, 256),
+        ),
+        (
+            "matmul_1024x1024x1024_b512x512x512",
+            matmul(1024, 1024, 1024, 512, 512, 512),
+        ),
+        (
+            "attention_fwd_h2_n256_d128_b128",
+            attention(2, 256, 128, 128, 128),
+        ),
         ("gather_rows", gather_rows()),
     ]
 }
@@ -161,8 +201,18 @@ pub fn golden_dir() -> std::path::PathBuf {
 /// VMEM-limit behavior is cheap to test.
 pub fn big_window(rows: usize) -> Kernel {
     let mut k = KernelBuilder::new("big_window", GridSpec::new([1]));
-    let x = k.input("x", [rows, 1024], F32, k.vmem_block([rows, 1024], |g| [g.grid(0), g.grid(0)]));
-    let o = k.output("o", [8, 128], F32, k.vmem_block([8, 128], |g| [g.grid(0), g.grid(0)]));
+    let x = k.input(
+        "x",
+        [rows, 1024],
+        F32,
+        k.vmem_block([rows, 1024], |g| [g.grid(0), g.grid(0)]),
+    );
+    let o = k.output(
+        "o",
+        [8, 128],
+        F32,
+        k.vmem_block([8, 128], |g| [g.grid(0), g.grid(0)]),
+    );
     let tile = k.load(x, [ds(0, 8), ds(0, 128)]);
     k.write(o, tile);
     k.build().expect("valid big_window").0

@@ -7,11 +7,16 @@
 
 use std::collections::HashMap;
 
-use pallas_flash_ir::{ds, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, RefId, Value};
+use pallas_flash_ir::{
+    ds, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, RefId, Value,
+};
+use pallas_flash_tiling::Target;
 
 use super::config::{BlockSizes, FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
-use super::layout::{convert, finish, lanes_wide, scaled, segment_block, segment_column, seq_block, Shapes};
+use super::layout::{
+    convert, finish, lanes_wide, scaled, segment_block, segment_column, seq_block, Shapes,
+};
 use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis, StaticTile};
 use super::q_major::{QMajor, Resident};
 
@@ -25,13 +30,17 @@ pub struct BackwardKernels {
     pub dkv: Kernel,
 }
 
-/// Builds both backward kernels for the same configuration as [`super::forward`].
-pub fn backward(cfg: &FlashAttentionConfig) -> Result<BackwardKernels, FlashAttentionError> {
+/// Builds both backward kernels for the same configuration as [`super::forward`], for
+/// `target`.
+pub fn backward(
+    cfg: &FlashAttentionConfig,
+    target: &Target,
+) -> Result<BackwardKernels, FlashAttentionError> {
     cfg.check()?;
-    let blocks = cfg.checked_blocks()?;
+    let blocks = cfg.checked_blocks(target)?;
     Ok(BackwardKernels {
-        dq: dq_kernel(cfg, blocks)?,
-        dkv: dkv_kernel(cfg, blocks)?,
+        dq: dq_kernel(cfg, blocks, target)?,
+        dkv: dkv_kernel(cfg, blocks, target)?,
     })
 }
 
@@ -46,7 +55,12 @@ struct QSide {
 
 /// `P` and `dS` of one `[block_q, block_kv_compute]` tile (masked entries 0: the select
 /// also covers rows whose `lse` is `-inf`, where `exp` would give NaN).
-fn tile_grads(k: &mut KernelBuilder, side: &QSide, chunk: &Chunk, shape: [usize; 2]) -> (Value, Value) {
+fn tile_grads(
+    k: &mut KernelBuilder,
+    side: &QSide,
+    chunk: &Chunk,
+    shape: [usize; 2],
+) -> (Value, Value) {
     let products = tile_products(k, side, chunk.k, chunk.v);
     grads_of(k, side, products, chunk.mask, shape)
 }
@@ -57,7 +71,13 @@ fn tile_products(k: &mut KernelBuilder, side: &QSide, kc: Value, vc: Value) -> (
 }
 
 /// The VPU/EUP half of a tile: `P` and `dS` from the products of [`tile_products`].
-fn grads_of(k: &mut KernelBuilder, side: &QSide, (s, dp): (Value, Value), mask: Option<Value>, shape: [usize; 2]) -> (Value, Value) {
+fn grads_of(
+    k: &mut KernelBuilder,
+    side: &QSide,
+    (s, dp): (Value, Value),
+    mask: Option<Value>,
+    shape: [usize; 2],
+) -> (Value, Value) {
     let lse = k.broadcast(side.lse, shape);
     let centered = k.sub(s, lse);
     let p = k.exp(centered);
@@ -74,7 +94,11 @@ fn grads_of(k: &mut KernelBuilder, side: &QSide, (s, dp): (Value, Value), mask: 
     (p, d_s)
 }
 
-fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, FlashAttentionError> {
+fn dq_kernel(
+    cfg: &FlashAttentionConfig,
+    blocks: BlockSizes,
+    target: &Target,
+) -> Result<Kernel, FlashAttentionError> {
     let plan = QMajor::new(cfg, blocks);
     let (bq, d, dtype) = (blocks.block_q, cfg.head_dim, cfg.dtype);
     let mut k = KernelBuilder::new("flash_attention_bwd_dq", plan.grid());
@@ -103,7 +127,13 @@ fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, F
         k.write(delta_out, wide);
     });
 
-    let refs = QRefs { q: resident.q_scaled, d_out, lse, delta: delta_s, d };
+    let refs = QRefs {
+        q: resident.q_scaled,
+        d_out,
+        lse,
+        delta: delta_s,
+        d,
+    };
     let dynamic = |k: &mut KernelBuilder| {
         plan.tiles(k, &resident, |k, chunk| {
             let rows = blocks.block_q_compute;
@@ -117,7 +147,9 @@ fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, F
             k.store(acc_s, wide, acc);
         });
     };
-    let full = |k: &mut KernelBuilder| dq_pipelined(k, &resident, refs, acc_s, dtype, &plan.masking.full_tiles());
+    let full = |k: &mut KernelBuilder| {
+        dq_pipelined(k, &resident, refs, acc_s, dtype, &plan.masking.full_tiles())
+    };
     let partial = |k: &mut KernelBuilder| match plan.masking.diagonal_tiles() {
         Some(tiles) => dq_pipelined(k, &resident, refs, acc_s, dtype, &tiles),
         None => dynamic(k),
@@ -131,7 +163,7 @@ fn dq_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, F
         let out = convert(k, out, DType::F32, dtype);
         k.write(dq, out);
     });
-    finish(k, cfg)
+    finish(k, cfg, target)
 }
 
 /// The query-side refs of the dQ kernel (`d` = head dim).
@@ -161,12 +193,21 @@ impl QRefs {
 /// forward's pipelined path: a row's accumulator is carried as a value across its tiles,
 /// and each tile's two products are emitted before the previous tile's element-wise work,
 /// so MXU and VPU/EUP work of neighbouring tiles overlap.
-fn dq_pipelined(k: &mut KernelBuilder, resident: &Resident, refs: QRefs, acc_s: RefId, dtype: DType, tiles: &[StaticTile]) {
+fn dq_pipelined(
+    k: &mut KernelBuilder,
+    resident: &Resident,
+    refs: QRefs,
+    acc_s: RefId,
+    dtype: DType,
+    tiles: &[StaticTile],
+) {
     let d = refs.d;
     let mut sides: HashMap<(usize, usize), QSide> = HashMap::new();
     let mut kv: HashMap<(usize, usize), (Value, Value)> = HashMap::new();
     let mut operands = |k: &mut KernelBuilder, t: &StaticTile| {
-        let side = *sides.entry((t.row, t.rows)).or_insert_with(|| refs.side(k, t.row, t.rows));
+        let side = *sides
+            .entry((t.row, t.rows))
+            .or_insert_with(|| refs.side(k, t.row, t.rows));
         let (kc, vc) = *kv.entry((t.col, t.cols)).or_insert_with(|| {
             let view = [ds(t.col, t.cols), ds(0, d)];
             (k.load(resident.k, view), k.load(resident.v, view))
@@ -217,11 +258,19 @@ struct KvAccs {
 /// dK/dV over `tiles` (key tiles, classes known at build time) as straight-line code: each
 /// key tile owns its accumulator rows, so tiles are independent chains, and each tile's
 /// products are emitted before the previous tile's element-wise work.
-fn dkv_pipelined(k: &mut KernelBuilder, refs: QRefs, accs: KvAccs, dtype: DType, tiles: &[StaticTile]) {
+fn dkv_pipelined(
+    k: &mut KernelBuilder,
+    refs: QRefs,
+    accs: KvAccs,
+    dtype: DType,
+    tiles: &[StaticTile],
+) {
     let d = refs.d;
     let mut sides: HashMap<(usize, usize), QSide> = HashMap::new();
     let mut operands = |k: &mut KernelBuilder, t: &StaticTile| {
-        let side = *sides.entry((t.row, t.rows)).or_insert_with(|| refs.side(k, t.row, t.rows));
+        let side = *sides
+            .entry((t.row, t.rows))
+            .or_insert_with(|| refs.side(k, t.row, t.rows));
         let view = [ds(t.col, t.cols), ds(0, d)];
         (side, k.load(accs.k, view), k.load(accs.v, view))
     };
@@ -265,7 +314,11 @@ const KEY_TILE: usize = 256;
 /// so dK/dV accumulate in f32 scratch over the whole GQA group without atomics. The
 /// query-side index maps clamp the query block into the range the mask lets this kv block
 /// see (no DMA for skipped blocks).
-fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, FlashAttentionError> {
+fn dkv_kernel(
+    cfg: &FlashAttentionConfig,
+    blocks: BlockSizes,
+    target: &Target,
+) -> Result<Kernel, FlashAttentionError> {
     let (bq, bkv, d, dtype) = (blocks.block_q, blocks.block_kv, cfg.head_dim, cfg.dtype);
     let key_tile = match blocks.block_kv_compute.is_multiple_of(KEY_TILE) {
         true => KEY_TILE,
@@ -273,15 +326,22 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
     };
     let masking = Masking {
         band: cfg.band(),
-        q: SeqAxis { block: bq, len: cfg.seq_q },
-        kv: SeqAxis { block: bkv, len: cfg.seq_kv },
+        q: SeqAxis {
+            block: bq,
+            len: cfg.seq_q,
+        },
+        kv: SeqAxis {
+            block: bkv,
+            len: cfg.seq_kv,
+        },
         q_compute: bq,
         kv_compute: key_tile,
         segment_ids: cfg.segment_ids,
     };
     let (n_q, n_kv, group) = (masking.q.blocks(), masking.kv.blocks(), cfg.group());
     let steps = group * n_q;
-    let grid = GridSpec::new([cfg.batch, cfg.kv_heads, n_kv, steps]).semantics([Parallel, Parallel, Parallel, Arbitrary]);
+    let grid = GridSpec::new([cfg.batch, cfg.kv_heads, n_kv, steps])
+        .semantics([Parallel, Parallel, Parallel, Arbitrary]);
     let mut k = KernelBuilder::new("flash_attention_bwd_dkv", grid);
     let shapes = Shapes::of(cfg);
     let (n_q_i, group_i) = (to_i32(n_q), to_i32(group));
@@ -335,7 +395,13 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
         let col = segment_column(&mut k, row, bq);
         k.write(column, col);
     }
-    let kv = KvRefs { k: k_scaled, v, segment_ids: segments.map(|(_, ids)| ids), head_dim: d, dtype };
+    let kv = KvRefs {
+        k: k_scaled,
+        v,
+        segment_ids: segments.map(|(_, ids)| ids),
+        head_dim: d,
+        dtype,
+    };
     let dynamic = |k: &mut KernelBuilder| {
         masking.chunks(k, q0, j, q_column, &kv, |k, chunk| {
             let read = |k: &mut KernelBuilder, x: Value, width: usize, dt: DType| match chunk.mask {
@@ -351,7 +417,10 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
                 delta: read(k, delta_col, 1, DType::F32),
             };
             let (p, d_s) = tile_grads(k, &side, &chunk, [bq, masking.kv_compute]);
-            let rows = [ds(chunk.index * masking.kv_compute, masking.kv_compute), ds(0, d)];
+            let rows = [
+                ds(chunk.index * masking.kv_compute, masking.kv_compute),
+                ds(0, d),
+            ];
             for (acc, lhs, rhs) in [(dv_s, p, side.d_out), (dk_s, d_s, side.q)] {
                 let lhs = convert(k, lhs, DType::F32, dtype);
                 let update = k.dot_tn(lhs, rhs);
@@ -361,8 +430,19 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
             }
         });
     };
-    let refs = QRefs { q, d_out, lse, delta, d };
-    let accs = KvAccs { k: k_scaled, v, dk: dk_s, dv: dv_s };
+    let refs = QRefs {
+        q,
+        d_out,
+        lse,
+        delta,
+        d,
+    };
+    let accs = KvAccs {
+        k: k_scaled,
+        v,
+        dk: dk_s,
+        dv: dv_s,
+    };
     let full = |k: &mut KernelBuilder| dkv_pipelined(k, refs, accs, dtype, &masking.full_tiles());
     let partial = |k: &mut KernelBuilder| match masking.diagonal_key_tiles() {
         Some(tiles) => dkv_pipelined(k, refs, accs, dtype, &tiles),
@@ -385,5 +465,5 @@ fn dkv_kernel(cfg: &FlashAttentionConfig, blocks: BlockSizes) -> Result<Kernel, 
         let dv_val = convert(k, dv_acc, DType::F32, dtype);
         k.write(dv, dv_val);
     });
-    finish(k, cfg)
+    finish(k, cfg, target)
 }

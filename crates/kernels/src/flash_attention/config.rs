@@ -1,10 +1,11 @@
 //! The problem (shapes, dtype, masking options) and the block sizes that tile it.
 
 use pallas_flash_ir::DType;
-use pallas_flash_tiling::search::{evaluate, search, Attention, Family};
+use pallas_flash_tiling::search::{evaluate, search};
 use pallas_flash_tiling::Target;
 
 use super::error::FlashAttentionError;
+use super::family::Forward;
 use super::mask::Band;
 
 /// Lane width of the TPU vector registers: per-row statistics (`lse`, `delta`) are stored
@@ -49,8 +50,14 @@ impl BlockSizes {
     /// [`FlashAttentionConfig::default_blocks`]): whole key blocks, and 128-row query
     /// tiles when `block_q` is a multiple of 128.
     pub fn measured(block_q: usize, block_kv: usize) -> Self {
-        let rows = if block_q.is_multiple_of(LANES) { LANES } else { block_q };
-        BlockSizes::new(block_q, block_kv).compute(block_kv).q_compute(rows)
+        let rows = if block_q.is_multiple_of(LANES) {
+            LANES
+        } else {
+            block_q
+        };
+        BlockSizes::new(block_q, block_kv)
+            .compute(block_kv)
+            .q_compute(rows)
     }
 
     pub fn q_compute(mut self, block_q_compute: usize) -> Self {
@@ -163,15 +170,17 @@ impl FlashAttentionConfig {
         self.q_heads / self.kv_heads.max(1)
     }
 
-    /// The scoped VMEM limit the kernels ask for: 64 MiB, half of v5e's 128 MiB, which
-    /// leaves the large resident query blocks room that the 16 MiB default does not.
-    pub fn default_vmem_limit(&self) -> u64 {
-        64 << 20
+    /// The scoped VMEM limit the kernels ask for: half the target's VMEM (64 MiB on
+    /// v5e's 128 MiB), which leaves the large resident query blocks room that the 16 MiB
+    /// default does not; never below the target's default scoped limit.
+    pub fn default_vmem_limit(&self, target: &Target) -> u64 {
+        (target.vmem_bytes / 2).max(target.default_scoped_vmem_bytes)
     }
 
-    pub(crate) fn vmem_limit(&self) -> u64 {
+    /// The scoped VMEM limit the kernels are built with on `target`.
+    pub fn vmem_limit(&self, target: &Target) -> u64 {
         self.vmem_limit_bytes
-            .unwrap_or_else(|| self.default_vmem_limit())
+            .unwrap_or_else(|| self.default_vmem_limit(target))
     }
 
     /// Default blocks, from libtpu's static estimate on v5e (the table in the module docs):
@@ -180,41 +189,44 @@ impl FlashAttentionConfig {
     /// statistics carried as values) and `block_q_compute = 128`: thin row tiles as wide as
     /// the kv block keep each score tile at 1 MiB, overlap one tile's softmax with the next
     /// one's matmuls, and cut causal diagonal blocks close to their triangle. 4096 blocks
-    /// measured 2% faster at N = 8192 but compile 4× slower; 8192 overflows VMEM. The tiling crate's budget
-    /// model confirms the choice fits [`Self::vmem_limit`]; if it does not, its block search
+    /// measured 2% faster at N = 8192 but compile 4× slower; 8192 overflows VMEM. The
+    /// forward kernel built with these blocks for `target` must pass the alignment rules
+    /// and fit [`Self::vmem_limit`]; if it does not, the block search over the real kernel
     /// decides (its roofline ranking is the fallback, not the first choice: it preferred
     /// smaller blocks than the static estimate does).
-    pub fn default_blocks(&self) -> BlockSizes {
+    pub fn default_blocks(&self, target: &Target) -> BlockSizes {
         let measured = |seq: usize| seq.min(2048);
         let (bq, bkv) = (measured(self.seq_q), measured(self.seq_kv));
-        let family = Family::FlashFwd(Attention {
-            batch: self.batch,
-            heads: self.q_heads,
-            seq_q: self.seq_q,
-            seq_kv: self.seq_kv,
-            head_dim: self.head_dim,
-            dtype: self.dtype,
-            causal: self.causal,
+        let family = Forward(FlashAttentionConfig {
+            blocks: None,
+            ..self.clone()
         });
-        let target = Target::v5e();
-        let limit = Some(self.vmem_limit());
-        if evaluate(&target, &family, &[bq, bkv], limit).is_ok() {
+        if evaluate(target, &family, &vec![("block_q", bq), ("block_kv", bkv)]).is_ok() {
             return BlockSizes::measured(bq, bkv);
         }
-        let searched = search(&target, &family, limit, 64).ok().and_then(|result| {
+        let searched = search(target, &family, 64).ok().and_then(|result| {
             result.ranked.iter().find_map(|c| {
                 let size = |name: &str| c.blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
                 let (bq, bkv) = (size("block_q")?, size("block_kv")?);
                 let fits = |b: usize, seq: usize| b.is_multiple_of(LANES) || b == seq;
-                (fits(bq, self.seq_q) && fits(bkv, self.seq_kv)).then(|| BlockSizes::measured(bq, bkv))
+                (fits(bq, self.seq_q) && fits(bkv, self.seq_kv))
+                    .then(|| BlockSizes::measured(bq, bkv))
             })
         });
         searched.unwrap_or_else(|| BlockSizes::new(fit(512, self.seq_q), fit(512, self.seq_kv)))
     }
 
+    /// The blocks in use on `target`: the configured ones, else the defaults.
+    pub fn blocks_on(&self, target: &Target) -> BlockSizes {
+        self.blocks.unwrap_or_else(|| self.default_blocks(target))
+    }
+
     /// The blocks in use, checked against the problem.
-    pub(crate) fn checked_blocks(&self) -> Result<BlockSizes, FlashAttentionError> {
-        let blocks = self.blocks.unwrap_or_else(|| self.default_blocks());
+    pub(crate) fn checked_blocks(
+        &self,
+        target: &Target,
+    ) -> Result<BlockSizes, FlashAttentionError> {
+        let blocks = self.blocks_on(target);
         for (name, block, seq) in [
             ("block_q", blocks.block_q, self.seq_q),
             ("block_kv", blocks.block_kv, self.seq_kv),
@@ -228,8 +240,15 @@ impl FlashAttentionConfig {
             ("block_kv_compute", blocks.block_kv_compute, blocks.block_kv),
             ("block_q_compute", blocks.block_q_compute, blocks.block_q),
         ] {
-            if compute == 0 || !block.is_multiple_of(compute) || !(compute.is_multiple_of(LANES) || compute == block) {
-                return Err(FlashAttentionError::ComputeBlock { name, compute, block });
+            if compute == 0
+                || !block.is_multiple_of(compute)
+                || !(compute.is_multiple_of(LANES) || compute == block)
+            {
+                return Err(FlashAttentionError::ComputeBlock {
+                    name,
+                    compute,
+                    block,
+                });
             }
         }
         Ok(blocks)

@@ -46,12 +46,17 @@ pub enum FlashAttentionError {
         block: usize,
     },
 
-    #[error("{what} = {value} does not fit the i32 indices TPU kernels use (max {})", i32::MAX)]
+    #[error(
+        "{what} = {value} does not fit the i32 indices TPU kernels use (max {})",
+        i32::MAX
+    )]
     TooLarge { what: &'static str, value: usize },
 
     #[error(transparent)]
     Vmem(#[from] BudgetError),
 
-    #[error("the generated kernel failed validation (a bug in this builder, please report it): {0}")]
+    #[error(
+        "the generated kernel failed validation (a bug in this builder, please report it): {0}"
+    )]
     Invalid(#[from] ValidationError),
 }

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 
 use pallas_flash_ir::{ds, DType, Kernel, KernelBuilder, RefId, Value};
+use pallas_flash_tiling::Target;
 
 use super::config::{FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
@@ -15,16 +16,16 @@ use super::q_major::{QMajor, Resident};
 /// `exp(-inf + inf)`, even for a row that has seen no key yet.
 pub(crate) const MAX_FLOOR: f64 = -1e30;
 
-/// Builds the forward kernel.
+/// Builds the forward kernel for `target` (its VMEM budget is checked there).
 ///
 /// Inputs: `q` `[B, H_q, N_q, D]`, `k`, `v` `[B, H_kv, N_kv, D]` (the config's dtype), then
 /// `q_segment_ids` `[B, 1, N_q]` and `kv_segment_ids` `[B, 1, N_kv]` (`i32`) when
 /// `segment_ids` is set. Outputs: `o` `[B, H_q, N_q, D]` (dtype) and `lse`
 /// `[B, H_q, N_q, 128]` f32, the natural-log logsumexp of each row's scaled, masked scores
 /// replicated over the 128 lanes (`-inf` for a row that sees no key; its output is 0).
-pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError> {
+pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, FlashAttentionError> {
     cfg.check()?;
-    let plan = QMajor::new(cfg, cfg.checked_blocks()?);
+    let plan = QMajor::new(cfg, cfg.checked_blocks(target)?);
     let (bq, d, dtype) = (plan.blocks.block_q, cfg.head_dim, cfg.dtype);
     let mut k = KernelBuilder::new("flash_attention_fwd", plan.grid());
     let qkv = plan.declare_qkv(&mut k);
@@ -47,7 +48,11 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
         }
     });
 
-    let stats = Stats { m: m_s, l: l_s, acc: acc_s };
+    let stats = Stats {
+        m: m_s,
+        l: l_s,
+        acc: acc_s,
+    };
     let dynamic = |k: &mut KernelBuilder| {
         plan.tiles(k, &resident, |k, t| {
             let (rows, cols) = (plan.blocks.block_q_compute, plan.blocks.block_kv_compute);
@@ -59,7 +64,8 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
             stats.store(k, t.row, rows, d, next);
         });
     };
-    let full = |k: &mut KernelBuilder| pipelined(k, &plan, &resident, stats, &plan.masking.full_tiles());
+    let full =
+        |k: &mut KernelBuilder| pipelined(k, &plan, &resident, stats, &plan.masking.full_tiles());
     let partial = |k: &mut KernelBuilder| match plan.masking.diagonal_tiles() {
         Some(tiles) => pipelined(k, &plan, &resident, stats, &tiles),
         None => dynamic(k),
@@ -84,7 +90,7 @@ pub fn forward(cfg: &FlashAttentionConfig) -> Result<Kernel, FlashAttentionError
         let wide = lanes_wide(k, row_lse, bq);
         k.write(lse, wide);
     });
-    finish(k, cfg)
+    finish(k, cfg, target)
 }
 
 /// The running statistics in scratch: max `m` and sum `l` (`[block_q, 1]`), accumulator
@@ -104,7 +110,14 @@ impl Stats {
         [m, l, acc]
     }
 
-    fn store(&self, k: &mut KernelBuilder, row: usize, rows: usize, d: usize, [m, l, acc]: [Value; 3]) {
+    fn store(
+        &self,
+        k: &mut KernelBuilder,
+        row: usize,
+        rows: usize,
+        d: usize,
+        [m, l, acc]: [Value; 3],
+    ) {
         k.store(self.m, [ds(row, rows), ds(0, 1)], m);
         k.store(self.l, [ds(row, rows), ds(0, 1)], l);
         k.store(self.acc, [ds(row, rows), ds(0, d)], acc);
@@ -119,7 +132,14 @@ fn masked(k: &mut KernelBuilder, mask: Value, s: Value, shape: [usize; 2]) -> Va
 
 /// One online-softmax step: folds the scores `s` (`[rows, cols]` f32) and the values `v`
 /// (`[cols, d]`, `dtype`) into the statistics `[m, l, acc]`.
-fn online_softmax(k: &mut KernelBuilder, s: Value, [rows, cols, d]: [usize; 3], [m_prev, l_prev, acc_prev]: [Value; 3], v: Value, dtype: DType) -> [Value; 3] {
+fn online_softmax(
+    k: &mut KernelBuilder,
+    s: Value,
+    [rows, cols, d]: [usize; 3],
+    [m_prev, l_prev, acc_prev]: [Value; 3],
+    v: Value,
+    dtype: DType,
+) -> [Value; 3] {
     let m_cur = k.reduce_max(s, 1);
     let m_new = k.max(m_prev, m_cur);
     let m_wide = k.broadcast(m_new, [rows, cols]);
@@ -142,9 +162,20 @@ fn online_softmax(k: &mut KernelBuilder, s: Value, [rows, cols, d]: [usize; 3], 
 /// statistics are loaded before its first tile and stored after its last, carried as
 /// values in between, and each tile's `q · kᵀ` is emitted before the previous tile's
 /// softmax, so the MXU work of one overlaps the VPU/EUP work of the other.
-fn pipelined(k: &mut KernelBuilder, plan: &QMajor, resident: &Resident, stats: Stats, tiles: &[StaticTile]) {
+fn pipelined(
+    k: &mut KernelBuilder,
+    plan: &QMajor,
+    resident: &Resident,
+    stats: Stats,
+    tiles: &[StaticTile],
+) {
     let d = plan.cfg.head_dim;
-    let mut operands = TileOperands { resident, d, q: HashMap::new(), kv: HashMap::new() };
+    let mut operands = TileOperands {
+        resident,
+        d,
+        q: HashMap::new(),
+        kv: HashMap::new(),
+    };
     let mut scores = tiles.first().map(|t| operands.scores(k, t));
     let mut carried: Option<[Value; 3]> = None;
     for (n, tile) in tiles.iter().enumerate() {
@@ -184,7 +215,10 @@ impl TileOperands<'_> {
     /// The (masked) scores of one tile.
     fn scores(&mut self, k: &mut KernelBuilder, tile: &StaticTile) -> Value {
         let (d, r) = (self.d, self.resident);
-        let q = *self.q.entry((tile.row, tile.rows)).or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, tile.rows), ds(0, d)]));
+        let q = *self
+            .q
+            .entry((tile.row, tile.rows))
+            .or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, tile.rows), ds(0, d)]));
         let (kc, _) = self.kv(k, tile);
         let s = k.dot_nt(q, kc);
         match tile.mask {

@@ -22,13 +22,10 @@ pub(crate) fn seq_block(
     width: usize,
     map: impl FnOnce(&IndexArgs) -> [IndexExpr; 3],
 ) -> BlockSpec {
-    k.vmem_block(
-        [Squeezed, Squeezed, Blocked(rows), Blocked(width)],
-        |g| {
-            let [b, h, i] = map(g);
-            [b, h, i, IndexExpr::Const(0)]
-        },
-    )
+    k.vmem_block([Squeezed, Squeezed, Blocked(rows), Blocked(width)], |g| {
+        let [b, h, i] = map(g);
+        [b, h, i, IndexExpr::Const(0)]
+    })
 }
 
 /// A `[batch, 1, seq]` segment-id window of `cols` ids; `map` gives (batch, block).
@@ -79,19 +76,26 @@ impl Shapes {
     }
 }
 
-/// Sets the VMEM limit, validates, and checks the VMEM budget on v5e.
+/// Sets the VMEM limit, validates, and checks the VMEM budget on `target`.
 pub(crate) fn finish(
     mut k: KernelBuilder,
     cfg: &FlashAttentionConfig,
+    target: &Target,
 ) -> Result<Kernel, FlashAttentionError> {
-    k.vmem_limit_bytes(cfg.vmem_limit());
+    k.vmem_limit_bytes(cfg.vmem_limit(target));
     let (kernel, info) = k.build()?;
-    VmemBudget::of(&Target::v5e(), &kernel, &info).check()?;
+    VmemBudget::of(target, &kernel, &info).check()?;
     Ok(kernel)
 }
 
 /// `x * scale` in f32, back in `dtype` (a block scaled once, not every tile).
-pub(crate) fn scaled(k: &mut KernelBuilder, x: Value, shape: [usize; 2], scale: f64, dtype: DType) -> Value {
+pub(crate) fn scaled(
+    k: &mut KernelBuilder,
+    x: Value,
+    shape: [usize; 2],
+    scale: f64,
+    dtype: DType,
+) -> Value {
     let wide = convert(k, x, dtype, DType::F32);
     let s = k.full(shape, DType::F32, scale);
     let product = k.mul(wide, s);

@@ -293,7 +293,14 @@ impl Masking {
     /// `x` (`[rows, width]`, rows from `start`) with rows at or past `len` set to zero, when
     /// the axis has a partial last block: its padding is unspecified (NaN in interpret mode)
     /// and would reach every output row through a matmul.
-    pub fn zero_rows_past(k: &mut KernelBuilder, x: Value, start: Value, axis: SeqAxis, shape: [usize; 2], dtype: DType) -> Value {
+    pub fn zero_rows_past(
+        k: &mut KernelBuilder,
+        x: Value,
+        start: Value,
+        axis: SeqAxis,
+        shape: [usize; 2],
+        dtype: DType,
+    ) -> Value {
         if axis.len.is_multiple_of(axis.block) {
             return x;
         }
@@ -346,7 +353,11 @@ impl Masking {
         partial: impl FnOnce(&mut KernelBuilder),
     ) {
         let blocks = self.whole_blocks();
-        let tile = Tile { q0, k0, segments: None };
+        let tile = Tile {
+            q0,
+            k0,
+            segments: None,
+        };
         let visible = blocks.visible(k, &tile);
         let unmasked = blocks.unmasked(k, &tile);
         let all = visible.and(k, unmasked);
@@ -361,7 +372,16 @@ impl Masking {
     pub fn full_tiles(&self) -> Vec<StaticTile> {
         let (rows, cols) = (self.q_compute, self.kv_compute);
         let starts = (0..self.q.block).step_by(rows);
-        starts.flat_map(|row| (0..self.kv.block).step_by(cols).map(move |col| StaticTile { row, rows, col, cols, mask: None }))
+        starts
+            .flat_map(|row| {
+                (0..self.kv.block).step_by(cols).map(move |col| StaticTile {
+                    row,
+                    rows,
+                    col,
+                    cols,
+                    mask: None,
+                })
+            })
             .collect()
     }
 
@@ -379,7 +399,17 @@ impl Masking {
         }
         let rows = diagonal_step(self.q.block, self.q_compute);
         let starts = (0..self.q.block).step_by(rows);
-        Some(starts.map(|row| StaticTile { row, rows, col: 0, cols: row + rows, mask: Some(to_i32(row)) }).collect())
+        Some(
+            starts
+                .map(|row| StaticTile {
+                    row,
+                    rows,
+                    col: 0,
+                    cols: row + rows,
+                    mask: Some(to_i32(row)),
+                })
+                .collect(),
+        )
     }
 
     /// [`Masking::diagonal_tiles`] for a key-major kernel (whose accumulators are per key):
@@ -391,14 +421,32 @@ impl Masking {
         }
         let cols = diagonal_step(self.kv.block, self.kv_compute);
         let starts = (0..self.kv.block).step_by(cols);
-        Some(starts.map(|col| StaticTile { row: col, rows: self.q.block - col, col, cols, mask: Some(0) }).collect())
+        Some(
+            starts
+                .map(|col| StaticTile {
+                    row: col,
+                    rows: self.q.block - col,
+                    col,
+                    cols,
+                    mask: Some(0),
+                })
+                .collect(),
+        )
     }
 
     /// Whether a partial block is known to be a causal diagonal block (see
     /// [`Masking::diagonal_tiles`]).
     fn static_diagonal(&self) -> bool {
-        let causal = self.band == Band { lo: None, hi: Some(0) };
-        causal && self.q.block == self.kv.block && !self.q_tail() && !self.kv_tail() && !self.segment_ids
+        let causal = self.band
+            == Band {
+                lo: None,
+                hi: Some(0),
+            };
+        causal
+            && self.q.block == self.kv.block
+            && !self.q_tail()
+            && !self.kv_tail()
+            && !self.segment_ids
     }
 
     /// The mask `col - row <= limit` of a [`StaticTile`] of `shape`.
@@ -452,21 +500,45 @@ impl Masking {
         for index in 0..self.kv.block / bc {
             let offset = k.i32(to_i32(index * bc));
             let k0 = k.add(block_start, offset);
-            let kv_ids = kv.segment_ids.map(|ids| k.load(ids, [ds(0, 1), ds(index * bc, bc)]));
+            let kv_ids = kv
+                .segment_ids
+                .map(|ids| k.load(ids, [ds(0, 1), ds(index * bc, bc)]));
             for row in (0..self.q.block).step_by(rows) {
-                let tile_q0 = if row == 0 { q0 } else { Self::add_const(k, q0, to_i32(row)) };
-                let segments = q_ids.zip(kv_ids).map(|(column, kv_row)| (k.load(column, [ds(row, rows), ds(0, 1)]), kv_row));
-                let tile = Tile { q0: tile_q0, k0, segments };
+                let tile_q0 = if row == 0 {
+                    q0
+                } else {
+                    Self::add_const(k, q0, to_i32(row))
+                };
+                let segments = q_ids
+                    .zip(kv_ids)
+                    .map(|(column, kv_row)| (k.load(column, [ds(row, rows), ds(0, 1)]), kv_row));
+                let tile = Tile {
+                    q0: tile_q0,
+                    k0,
+                    segments,
+                };
                 self.tile(k, &tile, |k, mask| {
                     let load = |k: &mut KernelBuilder, r: RefId| {
                         let x = k.load(r, [ds(index * bc, bc), ds(0, d)]);
                         match mask {
-                            Some(_) => Masking::zero_rows_past(k, x, k0, self.kv, [bc, d], kv.dtype),
+                            Some(_) => {
+                                Masking::zero_rows_past(k, x, k0, self.kv, [bc, d], kv.dtype)
+                            }
                             None => x,
                         }
                     };
                     let (kc, vc) = (load(k, kv.k), load(k, kv.v));
-                    step(k, Chunk { index, row, q0: tile_q0, k: kc, v: vc, mask });
+                    step(
+                        k,
+                        Chunk {
+                            index,
+                            row,
+                            q0: tile_q0,
+                            k: kc,
+                            v: vc,
+                            mask,
+                        },
+                    );
                 });
             }
         }
@@ -486,27 +558,93 @@ mod tests {
 
     #[test]
     fn bands() {
-        assert_eq!(Band::new(true, None), Band { lo: None, hi: Some(0) });
-        assert_eq!(Band::new(false, Some(3)), Band { lo: Some(-2), hi: Some(2) });
-        assert_eq!(Band::new(true, Some(3)).flip(), Band { lo: Some(0), hi: Some(2) });
+        assert_eq!(
+            Band::new(true, None),
+            Band {
+                lo: None,
+                hi: Some(0)
+            }
+        );
+        assert_eq!(
+            Band::new(false, Some(3)),
+            Band {
+                lo: Some(-2),
+                hi: Some(2)
+            }
+        );
+        assert_eq!(
+            Band::new(true, Some(3)).flip(),
+            Band {
+                lo: Some(0),
+                hi: Some(2)
+            }
+        );
     }
 
     fn causal(block: usize, q_compute: usize, kv_compute: usize) -> Masking {
-        let axis = SeqAxis { block, len: 4 * block };
-        Masking { band: Band::new(true, None), q: axis, kv: axis, q_compute, kv_compute, segment_ids: false }
+        let axis = SeqAxis {
+            block,
+            len: 4 * block,
+        };
+        Masking {
+            band: Band::new(true, None),
+            q: axis,
+            kv: axis,
+            q_compute,
+            kv_compute,
+            segment_ids: false,
+        }
     }
 
     #[test]
     fn diagonal_tiles_grow_with_the_row() {
-        let tile = |row, cols, limit| StaticTile { row, rows: 256, col: 0, cols, mask: Some(limit) };
+        let tile = |row, cols, limit| StaticTile {
+            row,
+            rows: 256,
+            col: 0,
+            cols,
+            mask: Some(limit),
+        };
         let tiles = causal(1024, 256, 1024).diagonal_tiles().expect("static");
-        assert_eq!(tiles, [tile(0, 256, 0), tile(256, 512, 256), tile(512, 768, 512), tile(768, 1024, 768)]);
-        assert!(Masking { segment_ids: true, ..causal(1024, 512, 512) }.diagonal_tiles().is_none());
-        let keys = causal(1024, 1024, 512).diagonal_key_tiles().expect("static");
-        assert_eq!(keys[1], StaticTile { row: 256, rows: 768, col: 256, cols: 256, mask: Some(0) });
+        assert_eq!(
+            tiles,
+            [
+                tile(0, 256, 0),
+                tile(256, 512, 256),
+                tile(512, 768, 512),
+                tile(768, 1024, 768)
+            ]
+        );
+        assert!(Masking {
+            segment_ids: true,
+            ..causal(1024, 512, 512)
+        }
+        .diagonal_tiles()
+        .is_none());
+        let keys = causal(1024, 1024, 512)
+            .diagonal_key_tiles()
+            .expect("static");
+        assert_eq!(
+            keys[1],
+            StaticTile {
+                row: 256,
+                rows: 768,
+                col: 256,
+                cols: 256,
+                mask: Some(0)
+            }
+        );
         let full = causal(1024, 512, 512).full_tiles();
         assert_eq!(full.len(), 4);
-        assert_eq!(full[1], StaticTile { row: 0, rows: 512, col: 512, cols: 512, mask: None });
+        assert_eq!(
+            full[1],
+            StaticTile {
+                row: 0,
+                rows: 512,
+                col: 512,
+                cols: 512,
+                mask: None
+            }
+        );
     }
-
 }

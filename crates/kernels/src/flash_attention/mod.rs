@@ -2,13 +2,14 @@
 //!
 //! ```
 //! use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+//! use pallas_flash_tiling::Target;
 //!
 //! // 8 query heads sharing 2 key/value heads, causal, 1 KiB sequences.
 //! let cfg = FlashAttentionConfig::new(1, 8, 2, 1024, 1024, 128)
 //!     .causal(true)
 //!     .blocks(BlockSizes::new(512, 512).compute(256));
-//! let fwd = forward(&cfg)?; // q, k, v -> o, lse
-//! let bwd = backward(&cfg)?; // dq (+ delta), then dk, dv
+//! let fwd = forward(&cfg, &Target::v5e())?; // q, k, v -> o, lse
+//! let bwd = backward(&cfg, &Target::v5e())?; // dq (+ delta), then dk, dv
 //! assert_eq!(fwd.grid.grid, [1, 8, 2, 2]);
 //! assert_eq!(bwd.dkv.grid.grid, [1, 2, 2, 4 * 2]);
 //! # Ok::<(), pallas_flash_kernels::flash_attention::FlashAttentionError>(())
@@ -129,6 +130,7 @@
 mod backward;
 mod config;
 mod error;
+mod family;
 mod forward;
 mod layout;
 mod mask;
@@ -139,6 +141,7 @@ mod q_major;
 pub use backward::{backward, BackwardKernels};
 pub use config::{BlockSizes, FlashAttentionConfig, LANES};
 pub use error::FlashAttentionError;
+pub use family::{Backward, Forward};
 pub use forward::forward;
 #[cfg(feature = "program")]
 pub use program::backward_program;

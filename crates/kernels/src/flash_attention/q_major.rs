@@ -69,7 +69,9 @@ impl QMajor {
 
     /// A window over a `[batch, q_heads, seq_q, width]` array following the query block.
     pub fn q_block(&self, k: &KernelBuilder, width: usize) -> pallas_flash_ir::BlockSpec {
-        seq_block(k, self.blocks.block_q, width, |g| [g.grid(0), g.grid(1), g.grid(2)])
+        seq_block(k, self.blocks.block_q, width, |g| {
+            [g.grid(0), g.grid(1), g.grid(2)]
+        })
     }
 
     /// The kv block index of this step: clamped into the visible range.
@@ -98,7 +100,12 @@ impl QMajor {
             let q_spec = segment_block(k, self.blocks.block_q, |g| [g.grid(0), g.grid(2)]);
             let kv_spec = segment_block(k, self.blocks.block_kv, |g| [g.grid(0), self.kv_index(g)]);
             let q_ids = k.input("q_segment_ids", self.shapes.q_segments, DType::I32, q_spec);
-            let kv = k.input("kv_segment_ids", self.shapes.kv_segments, DType::I32, kv_spec);
+            let kv = k.input(
+                "kv_segment_ids",
+                self.shapes.kv_segments,
+                DType::I32,
+                kv_spec,
+            );
             (q_ids, kv)
         });
         let bq = self.blocks.block_q;
@@ -166,7 +173,10 @@ impl QMajor {
         partial: impl FnOnce(&mut KernelBuilder),
     ) {
         let (i, j) = (k.program_id(2), k.program_id(3));
-        let (bq, bkv) = (k.i32(to_i32(self.blocks.block_q)), k.i32(to_i32(self.blocks.block_kv)));
+        let (bq, bkv) = (
+            k.i32(to_i32(self.blocks.block_q)),
+            k.i32(to_i32(self.blocks.block_kv)),
+        );
         let (q0, k0) = (k.mul(i, bq), k.mul(j, bkv));
         self.masking.block_classes(k, q0, k0, full, partial);
     }

@@ -12,8 +12,11 @@
 //! `S × B × H_q × q_len × D` partials once and hold nothing bigger.
 
 use pallas_flash_ir::{
-    ds, BlockDim::*, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, ReduceOp,
+    ds, BlockDim::*, DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo,
+    ReduceOp,
 };
+
+use pallas_flash_tiling::Target;
 
 use super::common::{finish, kernel_name};
 use super::config::{FlashDecodingConfig, FlashDecodingError};
@@ -35,20 +38,44 @@ pub fn combine_kernel(
     cfg: &FlashDecodingConfig,
     out_dtype: DType,
     outputs: CombineOutputs,
+    target: &Target,
 ) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     cfg.check()?;
-    let (b, hkv, s, rows, d) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.tile_rows(), cfg.head_dim);
+    let (b, hkv, s, rows, d) = (
+        cfg.batch,
+        cfg.kv_heads,
+        cfg.splits,
+        cfg.tile_rows(),
+        cfg.head_dim,
+    );
     let grid = GridSpec::new([b, hkv]).semantics([Parallel, Parallel]);
     let mut k = KernelBuilder::new(kernel_name("flash_decoding_combine", cfg), grid);
     let part_spec = |k: &KernelBuilder, lanes: usize| {
-        k.vmem_block([Squeezed, Squeezed, Blocked(s), Blocked(rows), Blocked(lanes)], |g| {
-            [g.grid(0), g.grid(1), 0.into(), 0.into(), 0.into()]
-        })
+        k.vmem_block(
+            [
+                Squeezed,
+                Squeezed,
+                Blocked(s),
+                Blocked(rows),
+                Blocked(lanes),
+            ],
+            |g| [g.grid(0), g.grid(1), 0.into(), 0.into(), 0.into()],
+        )
     };
     let (o_spec, stat_spec) = (part_spec(&k, d), part_spec(&k, STAT_LANES));
     let o_part = k.input("o_part", [b, hkv, s, rows, d], DType::F32, o_spec);
-    let m_part = k.input("m_part", [b, hkv, s, rows, STAT_LANES], DType::F32, stat_spec.clone());
-    let l_part = k.input("l_part", [b, hkv, s, rows, STAT_LANES], DType::F32, stat_spec);
+    let m_part = k.input(
+        "m_part",
+        [b, hkv, s, rows, STAT_LANES],
+        DType::F32,
+        stat_spec.clone(),
+    );
+    let l_part = k.input(
+        "l_part",
+        [b, hkv, s, rows, STAT_LANES],
+        DType::F32,
+        stat_spec,
+    );
     let out_spec = |k: &KernelBuilder, lanes: usize| {
         k.vmem_block([Squeezed, Squeezed, Blocked(rows), Blocked(lanes)], |g| {
             [g.grid(0), g.grid(1), 0.into(), 0.into()]
@@ -89,5 +116,5 @@ pub fn combine_kernel(
         let wide = k.broadcast(value, [rows, STAT_LANES]);
         k.write(lse, wide);
     }
-    finish(k)
+    finish(k, target)
 }

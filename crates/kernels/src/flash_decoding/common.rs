@@ -51,26 +51,39 @@ pub(super) fn last_block(len: IndexExpr, block: usize) -> IndexExpr {
 }
 
 /// Validates the kernel and fits its VMEM: raises the scoped limit when the buffers need
-/// more than v5e's default, and fails when they need more than the chip has.
-pub(super) fn finish(k: KernelBuilder) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
+/// more than `target`'s default, and fails when they need more than the chip has.
+pub(super) fn finish(
+    k: KernelBuilder,
+    target: &Target,
+) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     let (mut kernel, info) = k.build()?;
-    let target = Target::v5e();
-    let budget = VmemBudget::of(&target, &kernel, &info);
+    let budget = VmemBudget::of(target, &kernel, &info);
     if budget.check().is_ok() {
         return Ok((kernel, info));
     }
     kernel.vmem_limit_bytes = budget.required_limit();
-    VmemBudget::of(&target, &kernel, &info).check()?;
+    VmemBudget::of(target, &kernel, &info).check()?;
     Ok((kernel, info))
 }
 
 /// `flash_decoding_split_b8_q1_hq32_hkv8_d128_n32768_s8_bkv1024` and the like: distinct
 /// per shape, so static profiles of different configurations do not overwrite each other.
 pub(super) fn kernel_name(family: &str, cfg: &FlashDecodingConfig) -> String {
-    let int8 = if cfg.kv_dtype == KvCacheDtype::Int8 { "_int8" } else { "" };
+    let int8 = if cfg.kv_dtype == KvCacheDtype::Int8 {
+        "_int8"
+    } else {
+        ""
+    };
     format!(
         "{family}_b{}_q{}_hq{}_hkv{}_d{}_n{}_s{}_bkv{}{int8}",
-        cfg.batch, cfg.q_len, cfg.q_heads, cfg.kv_heads, cfg.head_dim, cfg.max_kv_len, cfg.splits, cfg.block_kv
+        cfg.batch,
+        cfg.q_len,
+        cfg.q_heads,
+        cfg.kv_heads,
+        cfg.head_dim,
+        cfg.max_kv_len,
+        cfg.splits,
+        cfg.block_kv
     )
 }
 
@@ -100,7 +113,9 @@ pub(super) fn declare_scales(
         return None;
     }
     let d = cfg.head_dim;
-    let spec = k.vmem_block([Squeezed, Blocked(1), Blocked(d)], |g| [head(g), 0.into(), 0.into()]);
+    let spec = k.vmem_block([Squeezed, Blocked(1), Blocked(d)], |g| {
+        [head(g), 0.into(), 0.into()]
+    });
     let ks = k.input("k_scale", [cfg.kv_heads, 1, d], DType::F32, spec.clone());
     let vs = k.input("v_scale", [cfg.kv_heads, 1, d], DType::F32, spec);
     Some((ks, vs))
@@ -113,23 +128,47 @@ pub(super) fn declare_partials(
     cfg: &FlashDecodingConfig,
     index: impl Fn(&IndexArgs) -> [IndexExpr; 3],
 ) -> (RefId, RefId, RefId) {
-    let (b, hkv, s, rows, d) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.tile_rows(), cfg.head_dim);
+    let (b, hkv, s, rows, d) = (
+        cfg.batch,
+        cfg.kv_heads,
+        cfg.splits,
+        cfg.tile_rows(),
+        cfg.head_dim,
+    );
     let spec = |k: &KernelBuilder, lanes: usize| {
-        k.vmem_block([Squeezed, Squeezed, Squeezed, Blocked(rows), Blocked(lanes)], |g| {
-            let [x, y, z] = index(g);
-            [x, y, z, 0.into(), 0.into()]
-        })
+        k.vmem_block(
+            [Squeezed, Squeezed, Squeezed, Blocked(rows), Blocked(lanes)],
+            |g| {
+                let [x, y, z] = index(g);
+                [x, y, z, 0.into(), 0.into()]
+            },
+        )
     };
     let (o_spec, stat_spec) = (spec(k, d), spec(k, STAT_LANES));
     let o = k.output("o_part", [b, hkv, s, rows, d], DType::F32, o_spec);
-    let m = k.output("m_part", [b, hkv, s, rows, STAT_LANES], DType::F32, stat_spec.clone());
-    let l = k.output("l_part", [b, hkv, s, rows, STAT_LANES], DType::F32, stat_spec);
+    let m = k.output(
+        "m_part",
+        [b, hkv, s, rows, STAT_LANES],
+        DType::F32,
+        stat_spec.clone(),
+    );
+    let l = k.output(
+        "l_part",
+        [b, hkv, s, rows, STAT_LANES],
+        DType::F32,
+        stat_spec,
+    );
     (o, m, l)
 }
 
 /// The query tile `[rows, D]` as bf16; for an int8 cache the K scales fold into it
 /// (`q · (scale ⊙ k) = (q ⊙ scale) · k`), so K blocks need only a cast.
-pub(super) fn load_query(k: &mut KernelBuilder, q: RefId, k_scale: Option<RefId>, cfg: &FlashDecodingConfig) -> Value {
+pub(super) fn load_query(
+    k: &mut KernelBuilder,
+    q: RefId,
+    k_scale: Option<RefId>,
+    cfg: &FlashDecodingConfig,
+) -> Value {
     let qv = k.read(q);
     let Some(k_scale) = k_scale else { return qv };
     let q32 = k.cast(qv, DType::F32);

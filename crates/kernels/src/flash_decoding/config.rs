@@ -79,7 +79,9 @@ pub enum FlashDecodingError {
     Zero { what: &'static str },
     #[error("q_len {q_len} is outside 1..={MAX_Q_LEN}")]
     QLen { q_len: usize },
-    #[error("q_heads {q_heads} is not a multiple of kv_heads {kv_heads} (GQA groups must be equal)")]
+    #[error(
+        "q_heads {q_heads} is not a multiple of kv_heads {kv_heads} (GQA groups must be equal)"
+    )]
     Gqa { q_heads: usize, kv_heads: usize },
     #[error("{what} {value} is not a multiple of {multiple} ({why})")]
     NotMultiple {
@@ -127,7 +129,11 @@ const MEASURED_BLOCK_KV: usize = 8192;
 
 /// The largest power of two from 128 up to [`MEASURED_BLOCK_KV`] dividing `max_kv_len`.
 fn default_block_kv(max_kv_len: usize) -> usize {
-    (7..=MEASURED_BLOCK_KV.trailing_zeros()).rev().map(|p| 1usize << p).find(|b| max_kv_len.is_multiple_of(*b)).unwrap_or(128)
+    (7..=MEASURED_BLOCK_KV.trailing_zeros())
+        .rev()
+        .map(|p| 1usize << p)
+        .find(|b| max_kv_len.is_multiple_of(*b))
+        .unwrap_or(128)
 }
 
 impl FlashDecodingConfig {
@@ -177,7 +183,10 @@ impl FlashDecodingConfig {
     /// B = 1, 8 heads: see the table in the module docs). Splits pay on chips with two
     /// cores per chip (v4, v5p) when B × H_kv is small; this default is for v5e.
     pub fn default_blocks(&self) -> DecodeBlocks {
-        DecodeBlocks { splits: 1, block_kv: default_block_kv(self.max_kv_len) }
+        DecodeBlocks {
+            splits: 1,
+            block_kv: default_block_kv(self.max_kv_len),
+        }
     }
 
     /// Sets [`Self::default_blocks`].
@@ -249,7 +258,10 @@ impl FlashDecodingConfig {
             return Err(FlashDecodingError::Zero { what });
         }
         if let Some((what, value)) = sizes.iter().find(|(_, v)| i32::try_from(*v).is_err()) {
-            return Err(FlashDecodingError::TooLarge { what, value: *value });
+            return Err(FlashDecodingError::TooLarge {
+                what,
+                value: *value,
+            });
         }
         if !(1..=MAX_Q_LEN).contains(&self.q_len) {
             return Err(FlashDecodingError::QLen { q_len: self.q_len });
@@ -261,12 +273,30 @@ impl FlashDecodingConfig {
             });
         }
         let multiples = [
-            ("head_dim", self.head_dim, 128, "the lane width; smaller heads make XLA relayout the cache"),
+            (
+                "head_dim",
+                self.head_dim,
+                128,
+                "the lane width; smaller heads make XLA relayout the cache",
+            ),
             ("block_kv", self.block_kv, 128, "scores are lane-dense"),
-            ("max_kv_len", self.max_kv_len, self.block_kv, "the cache holds whole blocks"),
+            (
+                "max_kv_len",
+                self.max_kv_len,
+                self.block_kv,
+                "the cache holds whole blocks",
+            ),
         ];
-        if let Some((what, value, multiple, why)) = multiples.into_iter().find(|(_, v, m, _)| !v.is_multiple_of(*m)) {
-            return Err(FlashDecodingError::NotMultiple { what, value, multiple, why });
+        if let Some((what, value, multiple, why)) = multiples
+            .into_iter()
+            .find(|(_, v, m, _)| !v.is_multiple_of(*m))
+        {
+            return Err(FlashDecodingError::NotMultiple {
+                what,
+                value,
+                multiple,
+                why,
+            });
         }
         if self.splits > self.kv_blocks() {
             return Err(FlashDecodingError::TooManySplits {

@@ -13,9 +13,16 @@ pub fn query_tile<T: Clone + Default>(q: ArrayView4<T>, kv_heads: usize) -> Arra
     let (b, q_len, hq, d) = q.dim();
     let group = hq / kv_heads.max(1);
     let rows = q_len * group;
-    Array4::from_shape_fn((b, kv_heads, rows.next_multiple_of(QUERY_ROW_TILE), d), |(bi, h, row, di)| {
-        if row < rows { q[[bi, row / group, h * group + row % group, di]].clone() } else { T::default() }
-    })
+    Array4::from_shape_fn(
+        (b, kv_heads, rows.next_multiple_of(QUERY_ROW_TILE), d),
+        |(bi, h, row, di)| {
+            if row < rows {
+                q[[bi, row / group, h * group + row % group, di]].clone()
+            } else {
+                T::default()
+            }
+        },
+    )
 }
 
 /// The inverse of [`query_tile`]: `[B, H_kv, tile_rows, D]` → `[B, q_len, H_q, D]`,
@@ -41,7 +48,9 @@ pub fn combine_partials(
     let mut lse = Array3::from_elem((b, h, rows), f64::NEG_INFINITY);
     for ((bi, hi, r), lse_out) in lse.indexed_iter_mut() {
         let stat = |x: &ArrayView5<f64>, si: usize| x[[bi, hi, si, r, 0]];
-        let max = (0..s).map(|si| stat(&m, si)).fold(f64::NEG_INFINITY, f64::max);
+        let max = (0..s)
+            .map(|si| stat(&m, si))
+            .fold(f64::NEG_INFINITY, f64::max);
         let shift = if max == f64::NEG_INFINITY { 0.0 } else { max };
         let alpha: Vec<f64> = (0..s).map(|si| (stat(&m, si) - shift).exp()).collect();
         let total: f64 = (0..s).map(|si| alpha[si] * stat(&l, si)).sum();

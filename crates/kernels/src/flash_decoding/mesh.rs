@@ -15,8 +15,11 @@
 //! shard means the whole shard is visible (and keeps the causal offsets of speculative
 //! tokens right on the shard holding a row's end). [`shard_lengths`] computes them.
 
-use pallas_flash_codegen::{lower, CodegenError, Mesh, Program, Reduction, Sharding, TensorType, TpuCustomCall};
+use pallas_flash_codegen::{
+    lower, CodegenError, Mesh, Program, Reduction, Sharding, TensorType, TpuCustomCall,
+};
 use pallas_flash_ir::{DType, Kernel};
+use pallas_flash_tiling::Target;
 
 use super::combine::{combine_kernel, CombineOutputs};
 use super::config::{FlashDecodingConfig, FlashDecodingError, KvLengths};
@@ -40,33 +43,47 @@ pub fn shard_lengths(lengths: &[i32], chips: usize, shard_len: usize) -> Vec<Vec
     (0..chips)
         .map(|c| {
             let first = i64::try_from(c * shard_len).unwrap_or(i64::MAX);
-            lengths.iter().map(|&l| i32::try_from((i64::from(l) - first).max(0)).unwrap_or(i32::MAX)).collect()
+            lengths
+                .iter()
+                .map(|&l| i32::try_from((i64::from(l) - first).max(0)).unwrap_or(i32::MAX))
+                .collect()
         })
         .collect()
 }
 
-/// The SPMD program over `chips` devices (compile with `CompileOptions::spmd(chips)`):
+/// The SPMD program over the chips of `target`'s topology (`v5e:2x2`: 4; compile with
+/// `CompileOptions::spmd(chips)`):
 ///
 /// `main(local_lengths: i32[C, B] split on dim 0, q: bf16[B, H_kv, R, D]
 /// replicated, k, v: [B, H_kv, C · max_kv_len, D] split on dim 2) -> o: bf16[B, H_kv,
 /// R, D]` replicated (int8 caches add replicated `k_scale`, `v_scale`). `cfg`
 /// describes one chip's shard.
-pub fn mesh_program(cfg: &FlashDecodingConfig, chips: usize) -> Result<String, MeshError> {
+pub fn mesh_program(cfg: &FlashDecodingConfig, target: &Target) -> Result<String, MeshError> {
     if cfg.lengths != KvLengths::Prefetch {
         return Err(MeshError::UniformLengths);
     }
-    let (split, _) = split_kernel(cfg)?;
-    let (combine, _) = combine_kernel(cfg, DType::F32, CombineOutputs::OutputAndLse)?;
+    let chips = target.chips();
+    let (split, _) = split_kernel(cfg, target)?;
+    let (combine, _) = combine_kernel(cfg, DType::F32, CombineOutputs::OutputAndLse, target)?;
     let custom_call = |kernel: &Kernel| TpuCustomCall::new(kernel, &lower(kernel)?);
     let (split, combine) = (custom_call(&split)?, custom_call(&combine)?);
     let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.tile_rows(), cfg.head_dim);
     let mut program = Program::spmd(Mesh::new("x", chips));
-    let lengths = program.parameter_sharded(TensorType::new([chips, b], DType::I32), Sharding::Split(0));
-    let q = program.parameter_sharded(TensorType::new([b, hkv, rows, d], DType::Bf16), Sharding::Replicated);
+    let lengths =
+        program.parameter_sharded(TensorType::new([chips, b], DType::I32), Sharding::Split(0));
+    let q = program.parameter_sharded(
+        TensorType::new([b, hkv, rows, d], DType::Bf16),
+        Sharding::Replicated,
+    );
     let cache = TensorType::new([b, hkv, chips * cfg.max_kv_len, d], cfg.kv_dtype.dtype());
     let k = program.parameter_sharded(cache.clone(), Sharding::Split(2));
     let v = program.parameter_sharded(cache, Sharding::Split(2));
-    let mut inputs = vec![(&lengths, Sharding::Split(0)), (&q, Sharding::Replicated), (&k, Sharding::Split(2)), (&v, Sharding::Split(2))];
+    let mut inputs = vec![
+        (&lengths, Sharding::Split(0)),
+        (&q, Sharding::Replicated),
+        (&k, Sharding::Split(2)),
+        (&v, Sharding::Split(2)),
+    ];
     let scales: Vec<_> = split.operands[4..]
         .iter()
         .map(|ty| program.parameter_sharded(ty.clone(), Sharding::Replicated))
@@ -77,7 +94,9 @@ pub fn mesh_program(cfg: &FlashDecodingConfig, chips: usize) -> Result<String, M
         let mut g = Glue { program: local };
         args[0] = g.reshape(&args[0], [b]);
         let partials = g.program.call(&split, &args.iter().collect::<Vec<_>>())?;
-        let combined = g.program.call(&combine, &partials.iter().collect::<Vec<_>>())?;
+        let combined = g
+            .program
+            .call(&combine, &partials.iter().collect::<Vec<_>>())?;
         let (o, lse) = (&combined[0], &combined[1]);
         let lse = g.slice(lse, [0, 0, 0, 0], [b, hkv, rows, 1]);
         let max = g.program.all_reduce(&lse, Reduction::Max)?;

@@ -114,6 +114,7 @@
 mod combine;
 mod common;
 mod config;
+mod family;
 #[cfg(feature = "program")]
 mod glue;
 mod host;
@@ -124,9 +125,13 @@ mod paged;
 mod split;
 
 pub use combine::{combine_kernel, CombineOutputs};
+pub use config::{
+    DecodeBlocks, FlashDecodingConfig, FlashDecodingError, KvCacheDtype, KvLengths, MAX_Q_LEN,
+    QUERY_ROW_TILE,
+};
+pub use family::Decoding;
 #[cfg(feature = "program")]
 pub use glue::glue_combine;
-pub use config::{DecodeBlocks, FlashDecodingConfig, FlashDecodingError, KvCacheDtype, KvLengths, MAX_Q_LEN, QUERY_ROW_TILE};
 pub use host::{combine_partials, query_tile, untile_output};
 #[cfg(feature = "program")]
 pub use mesh::{mesh_program, shard_lengths, MeshError};

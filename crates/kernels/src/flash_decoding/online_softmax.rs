@@ -86,7 +86,14 @@ impl OnlineSoftmax {
     }
 
     /// One block: `q` is `[rows, D]` bf16, `kb` and `vb` are `[block_kv, D]` bf16.
-    fn step(&self, k: &mut KernelBuilder, q: Value, kb: Value, vb: Value, mask: Option<BlockBounds>) {
+    fn step(
+        &self,
+        k: &mut KernelBuilder,
+        q: Value,
+        kb: Value,
+        vb: Value,
+        mask: Option<BlockBounds>,
+    ) {
         let (rows, bkv, d) = (self.rows, self.block_kv, self.head_dim);
         let s = k.dot_nt(q, kb);
         let scale = k.full([rows, bkv], DType::F32, self.scale);
@@ -107,7 +114,11 @@ impl OnlineSoftmax {
         let m_cur = k.reduce_max(s, 1);
         let m_new = k.max(m_prev, m_cur);
         // A row that has seen nothing yet keeps m = -inf; shift by 0 so exp gives 0, not NaN.
-        let shift = if mask.is_some() { finite_or_zero(k, m_new, [rows, 1]) } else { m_new };
+        let shift = if mask.is_some() {
+            finite_or_zero(k, m_new, [rows, 1])
+        } else {
+            m_new
+        };
         let shift_wide = k.broadcast(shift, [rows, bkv]);
         let centered = k.sub(s, shift_wide);
         let p = k.exp(centered);
@@ -158,7 +169,14 @@ impl OnlineSoftmax {
 
     /// Writes the partial: `acc` (times `v_scale` for an int8 cache), and `m`, `l`
     /// broadcast over 128 lanes.
-    pub fn finalize(&self, k: &mut KernelBuilder, o: RefId, m: RefId, l: RefId, v_scale: Option<RefId>) {
+    pub fn finalize(
+        &self,
+        k: &mut KernelBuilder,
+        o: RefId,
+        m: RefId,
+        l: RefId,
+        v_scale: Option<RefId>,
+    ) {
         let (rows, d) = (self.rows, self.head_dim);
         let mut acc = k.read(self.acc);
         if let Some(v_scale) = v_scale {

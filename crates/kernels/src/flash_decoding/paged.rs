@@ -17,10 +17,15 @@
 //! single head's pages (GQA tiles are per KV head) without strided DMAs.
 
 use pallas_flash_ir::{
-    at, ds, BlockSpec, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, RefId, Value,
+    at, ds, BlockSpec, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, RefId,
+    Value,
 };
+use pallas_flash_tiling::Target;
 
-use super::common::{as_bf16, declare_partials, declare_query, declare_scales, finish, kernel_name, load_query, RowLengths};
+use super::common::{
+    as_bf16, declare_partials, declare_query, declare_scales, finish, kernel_name, load_query,
+    RowLengths,
+};
 use super::config::{FlashDecodingConfig, FlashDecodingError};
 use super::online_softmax::{i32_of, BlockBounds, OnlineSoftmax};
 
@@ -44,27 +49,56 @@ pub struct PagedCache {
 /// Each grid step waits for its block's pages (started by the previous step of the
 /// split, or by itself on the split's first step), starts the next block's pages and
 /// computes. Pages at or past a row's length are never copied.
-pub fn paged_kernel(cfg: &FlashDecodingConfig, cache: PagedCache) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
+pub fn paged_kernel(
+    cfg: &FlashDecodingConfig,
+    cache: PagedCache,
+    target: &Target,
+) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     cfg.check()?;
-    let PagedCache { page_size, num_pages } = cache;
+    let PagedCache {
+        page_size,
+        num_pages,
+    } = cache;
     if page_size == 0 || !page_size.is_multiple_of(16) || !cfg.block_kv.is_multiple_of(page_size) {
-        return Err(FlashDecodingError::Paging { what: "page_size", value: page_size, range: "multiples of 16 dividing block_kv" });
+        return Err(FlashDecodingError::Paging {
+            what: "page_size",
+            value: page_size,
+            range: "multiples of 16 dividing block_kv",
+        });
     }
     if num_pages == 0 || i32::try_from(num_pages).is_err() {
-        return Err(FlashDecodingError::Paging { what: "num_pages", value: num_pages, range: "1..=i32::MAX" });
+        return Err(FlashDecodingError::Paging {
+            what: "num_pages",
+            value: num_pages,
+            range: "1..=i32::MAX",
+        });
     }
     let (b, hkv, s, nb) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.blocks_per_split());
     let (d, bkv) = (cfg.head_dim, cfg.block_kv);
     let pages_per_block = bkv / page_size;
     // The next block's copies cross grid steps, so no axis may be split across cores.
-    let grid = GridSpec::new([b, hkv, s, nb]).semantics([Arbitrary, Arbitrary, Arbitrary, Arbitrary]);
-    let mut k = KernelBuilder::new(kernel_name(&format!("flash_decoding_paged_p{page_size}"), cfg), grid);
+    let grid =
+        GridSpec::new([b, hkv, s, nb]).semantics([Arbitrary, Arbitrary, Arbitrary, Arbitrary]);
+    let mut k = KernelBuilder::new(
+        kernel_name(&format!("flash_decoding_paged_p{page_size}"), cfg),
+        grid,
+    );
     let lengths = RowLengths::declare(&mut k, cfg);
     let page_table = k.scalar_prefetch("page_table", [b, cfg.max_kv_len / page_size]);
     let q = declare_query(&mut k, cfg, |g| [g.grid(0), g.grid(1)]);
     let pages_shape = [hkv, num_pages, page_size, d];
-    let kc = k.input("k_pages", pages_shape, cfg.kv_dtype.dtype(), BlockSpec::any());
-    let vc = k.input("v_pages", pages_shape, cfg.kv_dtype.dtype(), BlockSpec::any());
+    let kc = k.input(
+        "k_pages",
+        pages_shape,
+        cfg.kv_dtype.dtype(),
+        BlockSpec::any(),
+    );
+    let vc = k.input(
+        "v_pages",
+        pages_shape,
+        cfg.kv_dtype.dtype(),
+        BlockSpec::any(),
+    );
     let scales = declare_scales(&mut k, cfg, |g| g.grid(1));
     let (o, m, l) = declare_partials(&mut k, cfg, |g| [g.grid(0), g.grid(1), g.grid(2)]);
     let softmax = OnlineSoftmax::declare(&mut k, cfg, bkv);
@@ -74,9 +108,27 @@ pub fn paged_kernel(cfg: &FlashDecodingConfig, cache: PagedCache) -> Result<(Ker
     ];
     let sems = [k.dma_semaphores("k_sems", 2), k.dma_semaphores("v_sems", 2)];
 
-    let (bi, hi, si, j) = (k.program_id(0), k.program_id(1), k.program_id(2), k.program_id(3));
+    let (bi, hi, si, j) = (
+        k.program_id(0),
+        k.program_id(1),
+        k.program_id(2),
+        k.program_id(3),
+    );
     let len = lengths.value(&mut k, bi);
-    let copies = Copies { page_table, sources: [kc, vc], buffers, sems, page_size, pages_per_block, head_dim: d, nb, row: bi, head: hi, split: si, len };
+    let copies = Copies {
+        page_table,
+        sources: [kc, vc],
+        buffers,
+        sems,
+        page_size,
+        pages_per_block,
+        head_dim: d,
+        nb,
+        row: bi,
+        head: hi,
+        split: si,
+        len,
+    };
     let zero = k.i32(0);
     let first = k.eq(j, zero);
     k.when(first, |k| {
@@ -101,8 +153,10 @@ pub fn paged_kernel(cfg: &FlashDecodingConfig, cache: PagedCache) -> Result<(Ker
     });
     let last = k.i32(i32_of(nb - 1));
     let last = k.eq(j, last);
-    k.when(last, |k| softmax.finalize(k, o, m, l, scales.map(|(_, vs)| vs)));
-    finish(k)
+    k.when(last, |k| {
+        softmax.finalize(k, o, m, l, scales.map(|(_, vs)| vs))
+    });
+    finish(k, target)
 }
 
 #[derive(Clone, Copy)]

@@ -1,15 +1,19 @@
 //! The split-KV kernel over a contiguous cache: grid `(batch, kv_heads, splits,
 //! blocks_per_split)`, one partial `(acc, m, l)` per split.
 
-use pallas_flash_ir::{BlockDim::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo};
+use pallas_flash_ir::{
+    BlockDim::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo,
+};
+use pallas_flash_tiling::Target;
 
 use super::common::{
-    as_bf16, declare_partials, declare_query, declare_scales, finish, kernel_name, last_block, load_query, RowLengths,
+    as_bf16, declare_partials, declare_query, declare_scales, finish, kernel_name, last_block,
+    load_query, RowLengths,
 };
 use super::config::{FlashDecodingConfig, FlashDecodingError};
 use super::online_softmax::{i32_of, BlockBounds, OnlineSoftmax};
 
-/// The split-KV decode kernel for `cfg` over a contiguous cache.
+/// The split-KV decode kernel for `cfg` over a contiguous cache, for `target`.
 ///
 /// Operands, in order (layouts in the module docs):
 /// - scalar prefetch `lengths: i32[B]` (only with [`super::KvLengths::Prefetch`]);
@@ -20,7 +24,10 @@ use super::online_softmax::{i32_of, BlockBounds, OnlineSoftmax};
 ///
 /// Blocks past a row's length map to the row's last valid block, so the pipeline
 /// fetches nothing new for them, and a `when` skips their compute.
-pub fn split_kernel(cfg: &FlashDecodingConfig) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
+pub fn split_kernel(
+    cfg: &FlashDecodingConfig,
+    target: &Target,
+) -> Result<(Kernel, KernelInfo), FlashDecodingError> {
     cfg.check()?;
     let (b, hkv, s, nb) = (cfg.batch, cfg.kv_heads, cfg.splits, cfg.blocks_per_split());
     let (d, bkv) = (cfg.head_dim, cfg.block_kv);
@@ -60,6 +67,8 @@ pub fn split_kernel(cfg: &FlashDecodingConfig) -> Result<(Kernel, KernelInfo), F
     });
     let last = k.i32(i32_of(nb - 1));
     let last = k.eq(j, last);
-    k.when(last, |k| softmax.finalize(k, o, m, l, scales.map(|(_, vs)| vs)));
-    finish(k)
+    k.when(last, |k| {
+        softmax.finalize(k, o, m, l, scales.map(|(_, vs)| vs))
+    });
+    finish(k, target)
 }

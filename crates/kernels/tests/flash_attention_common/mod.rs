@@ -30,7 +30,9 @@ pub fn data(shape: [usize; 4], seed: u64, dtype: DType) -> Array4<f32> {
 /// Packed-sequence segment ids: `pieces` contiguous segments, starting `shift / pieces`
 /// of the way into the first one and a little later per batch element.
 pub fn segments(batch: usize, n: usize, pieces: usize, shift: usize) -> Array3<i32> {
-    Array3::from_shape_fn((batch, 1, n), |(b, _, i)| ((i * pieces + shift + b * 7) / n) as i32)
+    Array3::from_shape_fn((batch, 1, n), |(b, _, i)| {
+        ((i * pieces + shift + b * 7) / n) as i32
+    })
 }
 
 /// One problem instance: the config and its inputs.
@@ -46,10 +48,29 @@ impl Problem {
     pub fn new(cfg: FlashAttentionConfig, seed: u64) -> Problem {
         let c = &cfg;
         let q = data([c.batch, c.q_heads, c.seq_q, c.head_dim], seed, c.dtype);
-        let k = data([c.batch, c.kv_heads, c.seq_kv, c.head_dim], seed + 1, c.dtype);
-        let v = data([c.batch, c.kv_heads, c.seq_kv, c.head_dim], seed + 2, c.dtype);
-        let segments = c.segment_ids.then(|| (segments(c.batch, c.seq_q, 3, c.seq_q / 2), segments(c.batch, c.seq_kv, 3, 0)));
-        Problem { cfg, q, k, v, segments }
+        let k = data(
+            [c.batch, c.kv_heads, c.seq_kv, c.head_dim],
+            seed + 1,
+            c.dtype,
+        );
+        let v = data(
+            [c.batch, c.kv_heads, c.seq_kv, c.head_dim],
+            seed + 2,
+            c.dtype,
+        );
+        let segments = c.segment_ids.then(|| {
+            (
+                segments(c.batch, c.seq_q, 3, c.seq_q / 2),
+                segments(c.batch, c.seq_kv, 3, 0),
+            )
+        });
+        Problem {
+            cfg,
+            q,
+            k,
+            v,
+            segments,
+        }
     }
 
     /// An array in the kernel's dtype.
@@ -80,7 +101,10 @@ impl Problem {
         mask.causal = c.causal;
         mask.sliding_window = c.sliding_window;
         if let Some((q, kv)) = &self.segments {
-            mask = mask.segment_ids(q.slice(s![b, 0, ..]).to_vec(), kv.slice(s![b, 0, ..]).to_vec());
+            mask = mask.segment_ids(
+                q.slice(s![b, 0, ..]).to_vec(),
+                kv.slice(s![b, 0, ..]).to_vec(),
+            );
         }
         mask
     }
@@ -88,7 +112,10 @@ impl Problem {
     fn per_batch<const N: usize>(&self, f: impl Fn(usize) -> [ArrayD<f64>; N]) -> [ArrayD<f64>; N] {
         let parts: Vec<[ArrayD<f64>; N]> = (0..self.cfg.batch).map(f).collect();
         std::array::from_fn(|i| {
-            let views: Vec<_> = parts.iter().map(|p| p[i].view().insert_axis(Axis(0))).collect();
+            let views: Vec<_> = parts
+                .iter()
+                .map(|p| p[i].view().insert_axis(Axis(0)))
+                .collect();
             ndarray::concatenate(Axis(0), &views).expect("same shapes")
         })
     }
@@ -126,7 +153,10 @@ impl Problem {
 /// a mismatched infinity is an infinite error.
 pub fn max_relative_error(actual: &ArrayD<f64>, expected: &ArrayD<f64>) -> f64 {
     assert_eq!(actual.shape(), expected.shape());
-    let scale = expected.iter().filter(|v| v.is_finite()).fold(1.0f64, |m, v| m.max(v.abs()));
+    let scale = expected
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold(1.0f64, |m, v| m.max(v.abs()));
     actual
         .iter()
         .zip(expected)
@@ -144,7 +174,10 @@ pub fn lane_column(x: &HostArray) -> ArrayD<f64> {
     let x = x.to_f64();
     let column = x.index_axis(Axis(3), 0).to_owned();
     for lane in x.axis_iter(Axis(3)) {
-        assert!(lane.iter().zip(column.iter()).all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
+        assert!(lane
+            .iter()
+            .zip(column.iter())
+            .all(|(a, b)| a == b || (a.is_nan() && b.is_nan())));
     }
     column.into_dimensionality::<IxDyn>().expect("dyn")
 }
@@ -163,10 +196,19 @@ pub fn tolerance(dtype: DType) -> f64 {
 /// kernel.
 pub fn row_tile_configs() -> Vec<FlashAttentionConfig> {
     let blocks = BlockSizes::new(256, 256).compute(128).q_compute(128);
-    [(512, true, DType::Bf16), (512, false, DType::F32), (448, true, DType::F32)]
-        .into_iter()
-        .map(|(n, causal, dtype)| FlashAttentionConfig::new(1, 2, 1, n, n, 128).causal(causal).dtype(dtype).blocks(blocks))
-        .collect()
+    [
+        (512, true, DType::Bf16),
+        (512, false, DType::F32),
+        (448, true, DType::F32),
+    ]
+    .into_iter()
+    .map(|(n, causal, dtype)| {
+        FlashAttentionConfig::new(1, 2, 1, n, n, 128)
+            .causal(causal)
+            .dtype(dtype)
+            .blocks(blocks)
+    })
+    .collect()
 }
 
 /// The proptest space both directions share: sequence lengths on and off the block grid,
@@ -186,8 +228,15 @@ pub fn small_configs() -> impl Strategy<Value = (FlashAttentionConfig, u64)> {
             let dtype = if f32_inputs { DType::F32 } else { DType::Bf16 };
             // Two kv heads for group ≤ 2 keeps head counts (and interpret time) small.
             let kv_heads = if group <= 2 { 2 } else { 1 };
-            let blocks = if wide_kv && n >= 256 { BlockSizes::new(128, 256).compute(128) } else { BlockSizes::new(128, 128) };
-            let cfg = FlashAttentionConfig::new(1, kv_heads * group, kv_heads, n, n, d).dtype(dtype).causal(causal).blocks(blocks);
+            let blocks = if wide_kv && n >= 256 {
+                BlockSizes::new(128, 256).compute(128)
+            } else {
+                BlockSizes::new(128, 128)
+            };
+            let cfg = FlashAttentionConfig::new(1, kv_heads * group, kv_heads, n, n, d)
+                .dtype(dtype)
+                .causal(causal)
+                .blocks(blocks);
             (cfg, seed)
         })
 }

@@ -8,6 +8,7 @@ use pallas_flash_interpret::{reference::decode_attention, HostArray, Interpreter
 use pallas_flash_kernels::flash_decoding::{
     combine_partials, query_tile, split_kernel, untile_output, FlashDecodingConfig, KvCacheDtype,
 };
+use pallas_flash_tiling::Target;
 
 /// One random decode step.
 #[derive(Clone, Debug)]
@@ -28,26 +29,52 @@ pub const HEAD_DIM: usize = 128;
 
 impl Case {
     pub fn config(&self) -> FlashDecodingConfig {
-        let dtype = if self.int8 { KvCacheDtype::Int8 } else { KvCacheDtype::Bf16 };
-        FlashDecodingConfig::new(self.batch, self.q_heads, self.kv_heads, HEAD_DIM, self.max_kv_len)
-            .with_splits(self.splits, self.block_kv)
-            .with_q_len(self.q_len)
-            .with_kv_dtype(dtype)
+        let dtype = if self.int8 {
+            KvCacheDtype::Int8
+        } else {
+            KvCacheDtype::Bf16
+        };
+        FlashDecodingConfig::new(
+            self.batch,
+            self.q_heads,
+            self.kv_heads,
+            HEAD_DIM,
+            self.max_kv_len,
+        )
+        .with_splits(self.splits, self.block_kv)
+        .with_q_len(self.q_len)
+        .with_kv_dtype(dtype)
     }
 
     /// Values rounded to bf16; the cache holds NaN past each row's length.
     pub fn data(&self) -> Data {
         let mut rng = XorShift(self.seed | 1);
         let d = HEAD_DIM;
-        let q = Array4::from_shape_fn((self.batch, self.q_len, self.q_heads, d), |_| round(3.0 * rng.uniform()));
+        let q = Array4::from_shape_fn((self.batch, self.q_len, self.q_heads, d), |_| {
+            round(3.0 * rng.uniform())
+        });
         let mut cache = || {
-            Array4::from_shape_fn((self.batch, self.kv_heads, self.max_kv_len, d), |(b, _, pos, _)| {
-                let value = round(rng.uniform());
-                if pos < self.lengths[b] as usize { value } else { f32::NAN }
-            })
+            Array4::from_shape_fn(
+                (self.batch, self.kv_heads, self.max_kv_len, d),
+                |(b, _, pos, _)| {
+                    let value = round(rng.uniform());
+                    if pos < self.lengths[b] as usize {
+                        value
+                    } else {
+                        f32::NAN
+                    }
+                },
+            )
         };
         let (k, v) = (cache(), cache());
-        Data { lengths: self.lengths.clone(), q, k, v, kv_heads: self.kv_heads, int8: None }
+        Data {
+            lengths: self.lengths.clone(),
+            q,
+            k,
+            v,
+            kv_heads: self.kv_heads,
+            int8: None,
+        }
     }
 }
 
@@ -99,7 +126,8 @@ impl Data {
         let per_row = n / page_size;
         let num_pages = b * per_row + 1;
         let physical = |row: usize, i: usize| (row * per_row + i + 3) % num_pages;
-        let table = ndarray::Array2::from_shape_fn((b, per_row), |(row, i)| physical(row, i) as i32);
+        let table =
+            ndarray::Array2::from_shape_fn((b, per_row), |(row, i)| physical(row, i) as i32);
         let pages = |x: &Array4<f32>| {
             let mut out = Array4::from_elem((h, num_pages, page_size, d), bf16::NAN);
             for ((row, hi, pos, di), v) in x.indexed_iter() {
@@ -124,29 +152,50 @@ impl Data {
                     .flat_map(|bi| (0..self.lengths[bi] as usize).map(move |p| (bi, p)))
                     .map(|(bi, p)| x[[bi, hi, p, di]].abs())
                     .fold(0.0f32, f32::max);
-                if max == 0.0 { 1.0 } else { max / 127.0 }
+                if max == 0.0 {
+                    1.0
+                } else {
+                    max / 127.0
+                }
             });
             let q = Array4::from_shape_fn((b, h, n, d), |(bi, hi, p, di)| {
-                if p < self.lengths[bi] as usize { (x[[bi, hi, p, di]] / scale[[hi, 0, di]]).round() as i8 } else { 127 }
+                if p < self.lengths[bi] as usize {
+                    (x[[bi, hi, p, di]] / scale[[hi, 0, di]]).round() as i8
+                } else {
+                    127
+                }
             });
             (q, scale)
         };
         let ((k, k_scale), (v, v_scale)) = (quantize(&self.k), quantize(&self.v));
-        Data { int8: Some(Int8Cache { k, v, k_scale, v_scale }), ..self.clone() }
+        Data {
+            int8: Some(Int8Cache {
+                k,
+                v,
+                k_scale,
+                v_scale,
+            }),
+            ..self.clone()
+        }
     }
 }
 
 /// Runs the split kernel in the interpreter: `[o_part, m_part, l_part]`.
 pub fn run_split(cfg: &FlashDecodingConfig, data: &Data) -> [HostArray; 3] {
-    let (kernel, _) = split_kernel(cfg).unwrap();
-    let out = Interpreter::new(&kernel).unwrap().run(&data.args()).unwrap();
+    let (kernel, _) = split_kernel(cfg, &Target::v5e()).unwrap();
+    let out = Interpreter::new(&kernel)
+        .unwrap()
+        .run(&data.args())
+        .unwrap();
     out.try_into().expect("three partials")
 }
 
 /// [`combine_partials`] on the kernel's outputs: `o` in the query layout
 /// `[B, q_len, H_q, D]`.
 pub fn combine_on_host(partials: &[HostArray; 3], cfg: &FlashDecodingConfig) -> Array4<f64> {
-    let [acc, m, l] = partials.each_ref().map(|a| a.to_f64().into_dimensionality::<Ix5>().unwrap());
+    let [acc, m, l] = partials
+        .each_ref()
+        .map(|a| a.to_f64().into_dimensionality::<Ix5>().unwrap());
     let (o, _) = combine_partials(acc.view(), m.view(), l.view());
     untile_output(o.view(), cfg.q_len, cfg.q_heads)
 }
@@ -170,7 +219,13 @@ pub fn reference(cfg: &FlashDecodingConfig, data: &Data) -> Array4<f64> {
 
 /// `max |got - expected| <= tol` (and no NaN).
 pub fn assert_close(got: &Array4<f64>, expected: &Array4<f64>, tol: f64, what: &str) {
-    let err = (got - expected).mapv(f64::abs).fold(0.0f64, |a, &b| if b.is_nan() { f64::INFINITY } else { a.max(b) });
+    let err = (got - expected).mapv(f64::abs).fold(0.0f64, |a, &b| {
+        if b.is_nan() {
+            f64::INFINITY
+        } else {
+            a.max(b)
+        }
+    });
     assert!(err <= tol, "{what}: max abs error {err} > {tol}");
 }
 

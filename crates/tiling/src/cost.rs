@@ -1,6 +1,6 @@
-//! The analytic cost estimate XLA's scheduler reads from the custom call (`cost_estimate`):
-//! MXU flops, transcendentals and HBM bytes, counted from the IR when the kernel does not
-//! state its own.
+//! A kernel's work counted from its IR: MXU flops, transcendentals and HBM bytes. XLA's
+//! scheduler reads it from the custom call (`cost_estimate`), and it is the work floor of
+//! any kernel that does not state its own ([`crate::family::KernelFamily`]).
 
 use pallas_flash_ir::{CostEstimate, Dim, Expr, Kernel, KernelInfo, Stmt, Value};
 
@@ -14,9 +14,22 @@ pub fn cost_estimate(kernel: &Kernel, info: &KernelInfo) -> CostEstimate {
     }
     let (flops, transcendentals) = block_cost(kernel, info, &kernel.body);
     let steps = info.grid_steps;
-    let prefetch_bytes: u64 = kernel.scalar_prefetch.iter().map(|p| p.shape.iter().product::<usize>() as u64 * 4).sum();
-    let bytes_accessed = info.inputs.iter().chain(&info.outputs).map(|o| o.array_bytes).fold(prefetch_bytes, u64::saturating_add);
-    CostEstimate { flops: flops.saturating_mul(steps), transcendentals: transcendentals.saturating_mul(steps), bytes_accessed }
+    let prefetch_bytes: u64 = kernel
+        .scalar_prefetch
+        .iter()
+        .map(|p| p.shape.iter().product::<usize>() as u64 * 4)
+        .sum();
+    let bytes_accessed = info
+        .inputs
+        .iter()
+        .chain(&info.outputs)
+        .map(|o| o.array_bytes)
+        .fold(prefetch_bytes, u64::saturating_add);
+    CostEstimate {
+        flops: flops.saturating_mul(steps),
+        transcendentals: transcendentals.saturating_mul(steps),
+        bytes_accessed,
+    }
 }
 
 fn block_cost(kernel: &Kernel, info: &KernelInfo, stmts: &[Stmt]) -> (u64, u64) {
@@ -39,10 +52,17 @@ fn block_cost(kernel: &Kernel, info: &KernelInfo, stmts: &[Stmt]) -> (u64, u64) 
 }
 
 fn expr_cost(kernel: &Kernel, info: &KernelInfo, v: Value) -> (u64, u64) {
-    let elements = |v| info.value_type(v).map_or(0, |t| t.shape.iter().product::<usize>() as u64);
+    let elements = |v| {
+        info.value_type(v)
+            .map_or(0, |t| t.shape.iter().product::<usize>() as u64)
+    };
     match kernel.exprs.get(v) {
         Some(Expr::Dot { lhs, dims, .. }) => {
-            let k = info.value_type(*lhs).and_then(|t| t.shape.get(dims.lhs_contracting)).copied().unwrap_or(0) as u64;
+            let k = info
+                .value_type(*lhs)
+                .and_then(|t| t.shape.get(dims.lhs_contracting))
+                .copied()
+                .unwrap_or(0) as u64;
             (elements(v).saturating_mul(2).saturating_mul(k), 0)
         }
         Some(Expr::Unary { op, .. }) if op.float_only() => (0, elements(v)),
