@@ -4,6 +4,7 @@
 use criterion::{criterion_group, criterion_main, Criterion};
 use pallas_flash_emulator::{Elem, Emulator, HostArray};
 use pallas_flash_kernels::flash_attention::{forward, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 
 fn operand(shape: [usize; 4], seed: u64) -> HostArray {
     let mut state = seed | 1;
@@ -21,7 +22,7 @@ fn operand(shape: [usize; 4], seed: u64) -> HostArray {
 
 fn flash_attention_forward(c: &mut Criterion) {
     let cfg = FlashAttentionConfig::new(1, 2, 2, 1024, 1024, 128).causal(true);
-    let kernel = forward(&cfg).expect("forward kernel");
+    let kernel = forward(&cfg, &Target::v5e()).expect("forward kernel");
     let text = pallas_flash_codegen::lower(&kernel)
         .expect("lowering")
         .serde_text;

@@ -11,6 +11,7 @@ use flash_attention_common::{
 };
 use pallas_flash_interpret::HostArray;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 
 /// The forward kernel: output and logsumexp against the reference; the emulated outputs
@@ -19,7 +20,7 @@ fn check(cfg: FlashAttentionConfig, seed: u64, with_backward: bool) {
     let tol = tolerance(cfg.dtype);
     let problem = Problem::new(cfg.clone(), seed);
     let c = &problem.cfg;
-    let fwd_kernel = forward(c).expect("forward kernel");
+    let fwd_kernel = forward(c, &Target::v5e()).expect("forward kernel");
     let fwd = emulate(&fwd_kernel, &problem.forward_inputs());
     let [o, lse] = problem.reference_forward();
     let (e_o, e_lse) = (
@@ -35,7 +36,7 @@ fn check(cfg: FlashAttentionConfig, seed: u64, with_backward: bool) {
         return;
     }
     let d_out = data([c.batch, c.q_heads, c.seq_q, c.head_dim], seed + 3, c.dtype);
-    let kernels = backward(c).expect("backward kernels");
+    let kernels = backward(c, &Target::v5e()).expect("backward kernels");
     let (q, k, v) = (
         problem.host(&problem.q),
         problem.host(&problem.k),

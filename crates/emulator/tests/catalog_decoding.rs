@@ -15,11 +15,12 @@ use pallas_flash_kernels::flash_decoding::{
     combine_kernel, combine_partials, paged_kernel, shard_lengths, split_kernel, untile_output,
     CombineOutputs, FlashDecodingConfig, PagedCache,
 };
+use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 
 /// The split kernel emulated (checked against interpret): `[o_part, m_part, l_part]`.
 fn split(cfg: &FlashDecodingConfig, data: &Data) -> [HostArray; 3] {
-    let (kernel, _) = split_kernel(cfg).unwrap();
+    let (kernel, _) = split_kernel(cfg, &Target::v5e()).unwrap();
     let out = emulate(&kernel, &data.args());
     assert_agrees_with_interpret(&kernel, &data.args(), &out, 1e-3);
     out.try_into().expect("three partials")
@@ -42,7 +43,8 @@ fn check_case(case: &Case) {
         tol,
         &format!("{case:?} host combine"),
     );
-    let (combine, _) = combine_kernel(&cfg, DType::F32, CombineOutputs::Output).unwrap();
+    let (combine, _) =
+        combine_kernel(&cfg, DType::F32, CombineOutputs::Output, &Target::v5e()).unwrap();
     let out = emulate(&combine, &partials);
     assert_agrees_with_interpret(&combine, &partials, &out, 1e-5);
     let o = out[0].to_f64().into_dimensionality::<Ix4>().unwrap();
@@ -132,6 +134,7 @@ fn check_paged(case: &Case, page_size: usize) {
             page_size,
             num_pages,
         },
+        &Target::v5e(),
     )
     .unwrap();
     let out = emulate(&kernel, &args);
