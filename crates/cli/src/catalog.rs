@@ -12,8 +12,11 @@ use pallas_flash::ir::DType;
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
 use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::kernels::matmul::{MatmulBlocks, MatmulConfig};
+use pallas_flash::kernels::memory_priority::MemoryPriorityConfig;
+use pallas_flash::kernels::retrieval::{BankNorms, RetrievalConfig};
 use pallas_flash::tiling::budget::VmemBudget;
 use pallas_flash::tiling::family::{Blocks, BuiltKernel, KernelFamily};
+use pallas_flash::tiling::precision::Precision;
 use pallas_flash::tiling::{rules, Target};
 
 use crate::error::CliError;
@@ -29,6 +32,46 @@ fn parse_dtype(text: &str) -> Result<DType, String> {
         "bf16" => Ok(DType::Bf16),
         "f32" => Ok(DType::F32),
         other => Err(format!("unsupported dtype `{other}`: use bf16 or f32")),
+    }
+}
+
+/// `--precision`: `auto` ([`Precision::auto`] for the target) or one precision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PrecisionChoice {
+    Auto,
+    Fixed(Precision),
+}
+
+impl PrecisionChoice {
+    /// The precision on `target`, or why libtpu can not run it there.
+    pub fn on(self, target: &Target) -> Result<Precision, CliError> {
+        let precision = match self {
+            PrecisionChoice::Auto => Precision::auto(target),
+            PrecisionChoice::Fixed(p) => p,
+        };
+        precision
+            .check(target)
+            .map_err(|e| CliError::Flag(e.to_string()))
+    }
+}
+
+fn parse_precision(text: &str) -> Result<PrecisionChoice, String> {
+    match text {
+        "auto" => Ok(PrecisionChoice::Auto),
+        other => other
+            .parse()
+            .map(PrecisionChoice::Fixed)
+            .map_err(|e: pallas_flash::tiling::precision::PrecisionError| e.to_string()),
+    }
+}
+
+fn parse_bank_norms(text: &str) -> Result<BankNorms, String> {
+    match text {
+        "kernel" => Ok(BankNorms::InKernel),
+        "precomputed" => Ok(BankNorms::Precomputed),
+        other => Err(format!(
+            "unknown --bank-norms `{other}`: use kernel or precomputed"
+        )),
     }
 }
 
@@ -95,10 +138,42 @@ pub struct ShapeArgs {
     /// Scoped VMEM limit for the kernel, MiB (default: the kernel's own, else the chip's).
     #[arg(long = "vmem-limit-mib")]
     pub vmem_limit_mib: Option<u64>,
+    /// Matmul operand precision: auto (the target's fastest measured), bf16, int8 or fp8
+    /// (quantized with per-channel scales). Overrides --dtype.
+    #[arg(long, value_parser = parse_precision)]
+    pub precision: Option<PrecisionChoice>,
+    /// Queries per call (retrieval).
+    #[arg(long)]
+    pub queries: Option<usize>,
+    /// Bank rows (retrieval).
+    #[arg(long)]
+    pub bank: Option<usize>,
+    /// Embedding width, a multiple of 128 (retrieval).
+    #[arg(long)]
+    pub dim: Option<usize>,
+    /// Results per query, 1..=128 (retrieval).
+    #[arg(long = "top-k")]
+    pub top_k: Option<usize>,
+    /// Bank block rows a split step scores (retrieval).
+    #[arg(long = "block-bank")]
+    pub block_bank: Option<usize>,
+    /// Memories (memory-priority; a multiple of 1024).
+    #[arg(long)]
+    pub memories: Option<usize>,
+    /// Priority threshold α (memory-priority).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Bank norms computed in the kernel, or precomputed as an input (retrieval).
+    #[arg(long = "bank-norms", value_parser = parse_bank_norms)]
+    pub bank_norms: Option<BankNorms>,
 }
 
 /// Default matmul size when no --m/--n/--k is given.
 const MATMUL_DEFAULT_DIM: usize = 2048;
+/// Default retrieval problem: the anchor (Q=8, M=65,536, D=768), top-10.
+const RETRIEVAL_DEFAULTS: (usize, usize, usize, usize) = (8, 65_536, 768, 10);
+/// Default memory-priority problem: 1M memories (2^20), α = 0.25.
+const PRIORITY_DEFAULTS: (usize, f64) = (1 << 20, 0.25);
 /// Default attention problem: docs/design.md §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
 /// Default decode problem: docs/design.md §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
@@ -176,6 +251,23 @@ impl Catalog {
     pub fn builtin() -> Catalog {
         Catalog::empty()
             .with_entry("matmul", "Blocked matmul, bf16 or f32 operands, f32 accumulator and output.", |a| Ok(Problem::new("matmul", matmul(a)?)))
+            .with_entry(
+                "retrieval",
+                "Cosine-similarity top-k of --queries against a bf16 --bank of --dim-wide embeddings: a split kernel per bank block, then a merge (ties: lowest index).",
+                |a| Ok(Problem::new("retrieval", retrieval(a)?)),
+            )
+            .with_entry(
+                "memory-priority",
+                "Agent-memory priority sim × centrality × recency × intrinsic over --memories f32 entries, zeroed at or below --threshold (HBM-bound).",
+                |a| {
+                    a.only("memory-priority", &["--memories", "--threshold"])?;
+                    let (memories, threshold) = PRIORITY_DEFAULTS;
+                    Ok(Problem::new(
+                        "memory-priority",
+                        MemoryPriorityConfig::new(a.memories.unwrap_or(memories), a.threshold.unwrap_or(threshold)),
+                    ))
+                },
+            )
             .with_entry("flash-attention", "FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).", |a| {
                 Ok(Problem::new("flash-attention", flash_attention::Forward(attention("flash-attention", a)?)))
             })
@@ -272,10 +364,14 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
             "--block-n",
             "--block-k",
             "--vmem-limit-mib",
+            "--precision",
         ],
     )?;
     let dim = |flag: Option<usize>| flag.unwrap_or(MATMUL_DEFAULT_DIM);
     let mut cfg = MatmulConfig::new(dim(args.m), dim(args.n), dim(args.k)).dtype(args.dtype);
+    if let Some(choice) = args.precision {
+        cfg = cfg.precision(choice.on(&args.target)?);
+    }
     let b = cfg.blocks;
     cfg = cfg.blocks(MatmulBlocks::new(
         args.block_m.unwrap_or(b.bm),
@@ -286,6 +382,35 @@ fn matmul(args: &ShapeArgs) -> Result<MatmulConfig, CliError> {
         cfg = cfg.vmem_limit_bytes(mib << 20);
     }
     Ok(cfg)
+}
+
+fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
+    args.only(
+        "retrieval",
+        &[
+            "--queries",
+            "--bank",
+            "--dim",
+            "--top-k",
+            "--block-bank",
+            "--bank-norms",
+        ],
+    )?;
+    if args.dtype != DType::Bf16 {
+        return Err(CliError::Flag("retrieval takes a bf16 bank".to_string()));
+    }
+    let (q, m, d, k) = RETRIEVAL_DEFAULTS;
+    let cfg = RetrievalConfig::new(
+        args.queries.unwrap_or(q),
+        args.bank.unwrap_or(m),
+        args.dim.unwrap_or(d),
+        args.top_k.unwrap_or(k),
+    )
+    .bank_norms(args.bank_norms.unwrap_or(BankNorms::InKernel));
+    Ok(match args.block_bank {
+        Some(block) => cfg.block_bank(block),
+        None => cfg,
+    })
 }
 
 fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliError> {
@@ -388,6 +513,12 @@ impl ShapeArgs {
             ("--block-k", self.block_k),
             ("--splits", self.splits),
             ("--page-size", self.page_size),
+            ("--queries", self.queries),
+            ("--bank", self.bank),
+            ("--dim", self.dim),
+            ("--top-k", self.top_k),
+            ("--block-bank", self.block_bank),
+            ("--memories", self.memories),
         ];
         let mut given: Vec<&'static str> = sizes
             .iter()
@@ -396,6 +527,9 @@ impl ShapeArgs {
             .collect();
         given.extend(self.causal.then_some("--causal"));
         given.extend(self.vmem_limit_mib.is_some().then_some("--vmem-limit-mib"));
+        given.extend(self.precision.is_some().then_some("--precision"));
+        given.extend(self.bank_norms.is_some().then_some("--bank-norms"));
+        given.extend(self.threshold.is_some().then_some("--threshold"));
         given
     }
 
@@ -508,6 +642,67 @@ mod tests {
     }
 
     #[test]
+    fn matmul_precision_follows_the_target_or_is_refused_where_libtpu_lacks_it() {
+        let describe = |flags: &[&str]| problem("matmul", flags).map(|p| p.describe());
+        assert_eq!(
+            describe(&["--precision", "auto"]).unwrap(),
+            "matmul 2048x2048x2048 i8",
+            "v5e: int8 is measured faster"
+        );
+        assert_eq!(
+            describe(&["--precision", "auto", "--target", "v4"]).unwrap(),
+            "matmul 2048x2048x2048 bf16"
+        );
+        assert_eq!(
+            describe(&["--precision", "fp8"]).unwrap(),
+            "matmul 2048x2048x2048 f8e4m3fn"
+        );
+        let err = describe(&["--precision", "int8", "--target", "v4"])
+            .err()
+            .unwrap();
+        assert!(
+            err.contains("int8 matmuls do not compile for v4") && err.contains("--precision bf16"),
+            "{err}"
+        );
+        let err = Cli::try_parse_from(["x", "--precision", "int4"])
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains("use auto, bf16, int8 or fp8"), "{err}");
+    }
+
+    #[test]
+    fn retrieval_flags_fill_the_config() {
+        let flags = [
+            "--queries",
+            "256",
+            "--bank",
+            "8192",
+            "--dim",
+            "1024",
+            "--top-k",
+            "32",
+            "--bank-norms",
+            "precomputed",
+        ];
+        assert_eq!(
+            problem("retrieval", &flags).unwrap().describe(),
+            "retrieval q256 bank 8192x1024 bf16 top-32 (precomputed bank norms)"
+        );
+        assert_eq!(
+            blocks("retrieval", &flags),
+            vec![("block_bank", 1024)],
+            "[256, 1024] f32 similarities: 1 MiB"
+        );
+        assert_eq!(
+            blocks("retrieval", &["--block-bank", "512"]),
+            vec![("block_bank", 512)]
+        );
+        let err = problem("retrieval", &["--m", "4"]).err().unwrap();
+        assert!(err.contains("--m do(es) not apply to retrieval"), "{err}");
+    }
+
+    #[test]
     fn attention_flags_fill_the_config_and_matmul_flags_are_refused() {
         let flags = [
             "--seq",
@@ -590,8 +785,13 @@ mod tests {
     }
 
     /// One shape per catalog kernel, small enough to search quickly.
-    const SHAPES: [(&str, &[&str]); 5] = [
+    const SHAPES: [(&str, &[&str]); 7] = [
         ("matmul", &["--m", "512", "--n", "256", "--k", "1024"]),
+        (
+            "retrieval",
+            &["--queries", "16", "--bank", "4096", "--dim", "256"],
+        ),
+        ("memory-priority", &["--memories", "65536"]),
         (
             "flash-attention",
             &[
@@ -647,6 +847,20 @@ mod tests {
                         candidate.blocks
                     );
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn catalog_kernels_raise_no_profiler_trap() {
+        // They all profile (the bench's estimates); a warning here would be a false alarm.
+        let v5e = Target::v5e();
+        for (name, flags) in SHAPES {
+            let p = problem(name, flags).unwrap();
+            for b in p.build(&v5e, &p.blocks(&v5e)).unwrap() {
+                let traps =
+                    pallas_flash::tiling::profiler_traps::profiler_traps(&b.kernel, &b.info);
+                assert!(traps.is_empty(), "{name}: {traps:?}");
             }
         }
     }

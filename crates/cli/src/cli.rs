@@ -6,7 +6,8 @@
 use std::process::ExitCode;
 use std::sync::OnceLock;
 
-use clap::{Parser, Subcommand};
+use clap::builder::{PossibleValue, PossibleValuesParser};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use crate::catalog::{Catalog, Entry, Problem, ShapeArgs};
 use crate::{bench, compile, compile_stablehlo, error, hlo_check, run, run_mosaic, tune};
@@ -62,7 +63,9 @@ pub(crate) fn is_self_worker() -> bool {
 /// Runs the command line over `catalog`'s kernels.
 pub fn main_with(catalog: Catalog) -> ExitCode {
     let _ = SELF_WORKER.set(());
-    match Cli::parse().command {
+    let cli = Cli::from_arg_matches(&with_kernel_names(&catalog).get_matches())
+        .unwrap_or_else(|e| e.exit());
+    match cli.command {
         Command::Compile(args) => error::exit_code(compile::run(&catalog, &args)),
         Command::Tune(args) => error::exit_code(tune::run(&catalog, &args)),
         Command::Kernels => {
@@ -78,4 +81,27 @@ pub fn main_with(catalog: Catalog) -> ExitCode {
             ExitCode::from(u8::try_from(pallas_flash_runtime::worker::serve()).unwrap_or(2))
         }
     }
+}
+
+/// The command line with `compile` and `tune` taking the catalog's kernel names (so a
+/// wrong name is a usage error listing them, and `--help` describes each).
+fn with_kernel_names(catalog: &Catalog) -> clap::Command {
+    // clap keeps the names for the whole run, as `&'static str`: leak them once.
+    let names: Vec<PossibleValue> = catalog
+        .entries()
+        .iter()
+        .map(|e| {
+            PossibleValue::new(&*Box::leak(e.name.clone().into_boxed_str()))
+                .help(&*Box::leak(e.about.clone().into_boxed_str()))
+        })
+        .collect();
+    ["compile", "tune"]
+        .into_iter()
+        .fold(Cli::command(), |command, sub| {
+            command.mut_subcommand(sub, |c| {
+                c.mut_arg("kernel", |a| {
+                    a.value_parser(PossibleValuesParser::new(names.clone()))
+                })
+            })
+        })
 }

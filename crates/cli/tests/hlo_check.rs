@@ -71,7 +71,59 @@ fn json_output_is_one_document() {
     let doc: serde_json::Value = serde_json::from_str(&out).unwrap();
     let findings = &doc["dumps"][0]["report"]["kernels"][0]["findings"];
     assert_eq!(findings[1]["kind"], "pad");
+    assert_eq!(findings[1]["cause"], "pad");
+    assert!(findings[1]["cure"]
+        .as_str()
+        .unwrap()
+        .contains("producer side"));
+    assert_eq!(findings[0]["cause"], "relayout");
     assert_eq!(doc["excess"].as_array().unwrap().len(), 2);
+    assert_eq!(doc["excess"][1]["cause"], "pad");
+    let causes: Vec<&str> = doc["summary"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["cause"].as_str().unwrap())
+        .collect();
+    assert_eq!(causes.len(), 2, "{causes:?}");
+}
+
+#[test]
+fn the_summary_groups_a_scanned_training_step_by_cause() {
+    let dir = tempfile::tempdir().unwrap();
+    for case in ["tpu_train_d96_swapaxes", "tpu_int8_decode_dequant_outside"] {
+        let name = format!("{case}.after_optimizations.txt");
+        std::fs::copy(dump(case), dir.path().join(name)).unwrap();
+    }
+    let (code, out) = run(&[dir.path().as_os_str()]);
+    assert_eq!(code, 1, "{out}");
+    // Both backward kernels read the same three slices: six findings, three copies.
+    let slice = out
+        .find("  slice     6 finding(s) in 2 kernel(s), 3 op(s) writing 576.0 KiB")
+        .expect(&out);
+    let relayout = out
+        .find("  relayout  4 finding(s) in 3 kernel(s), 4 op(s) writing 768.0 KiB")
+        .expect(&out);
+    let convert = out
+        .find("  convert   2 finding(s) in 1 kernel(s), 2 op(s) writing 4.0 MiB")
+        .expect(&out);
+    assert!(
+        convert < relayout && relayout < slice,
+        "most bytes first: {out}"
+    );
+    assert!(out.contains("cure (feed): set allow_input_fusion"), "{out}");
+    let allow = dir.path().join("allow.txt");
+    std::fs::write(
+        &allow,
+        "flash_mha_bwd_* slice 6\n* relayout 4\n_lambda_ convert 2\n",
+    )
+    .unwrap();
+    let (code, out) = run(&[
+        dir.path().as_os_str(),
+        "--allow".as_ref(),
+        allow.as_os_str(),
+    ]);
+    assert_eq!(code, 0, "{out}");
 }
 
 #[test]

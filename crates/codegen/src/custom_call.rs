@@ -3,7 +3,10 @@
 //! backend_config (docs/design.md §3): `custom_call_config` holds the base64 body, the cost
 //! estimate, `"serialization_format": 1` and `"needs_layout_passes": true` (libtpu rejects
 //! the body without either); `scoped_memory_configs` raises the scoped VMEM limit
-//! (memory space 1) when the kernel sets `vmem_limit_bytes`.
+//! (memory space 1) when the kernel sets `vmem_limit_bytes`; `allow_input_fusion` (one
+//! bool per operand, as JAX writes `pltpu.CompilerParams(allow_input_fusion=[...])`) lets
+//! XLA fuse an operand's producer — e.g. a scan's per-layer `dynamic-slice` — into the
+//! kernel instead of writing it out first.
 
 use std::fmt;
 
@@ -11,7 +14,7 @@ use base64::Engine;
 use pallas_flash_ir::{Alias, CostEstimate, DType, Kernel};
 use serde_json::json;
 
-use crate::error::Result;
+use crate::error::{CodegenError, Result};
 use crate::MosaicModule;
 
 /// A StableHLO tensor type, printed `tensor<8x128xbf16>`.
@@ -66,6 +69,9 @@ pub struct TpuCustomCall {
     /// Scoped VMEM limit for the kernel (`scoped_memory_configs`); `None` keeps libtpu's
     /// default (16 MiB on v5e).
     pub vmem_limit_bytes: Option<u64>,
+    /// Per operand (scalar prefetch included): may XLA fuse its producer into the kernel?
+    /// `None` leaves the key out (no operand fuses).
+    pub allow_input_fusion: Option<Vec<bool>>,
 }
 
 impl TpuCustomCall {
@@ -94,7 +100,24 @@ impl TpuCustomCall {
             aliases: kernel.aliases.clone(),
             cost_estimate: crate::cost_estimate(kernel, &info),
             vmem_limit_bytes: kernel.vmem_limit_bytes,
+            allow_input_fusion: None,
         })
+    }
+
+    /// Lets XLA fuse the producers of the operands marked `true` into the kernel, so a
+    /// slice of a larger array (a scanned layer's q, k, v) is read in place rather than
+    /// copied out first. One entry per operand, scalar prefetch first.
+    pub fn with_allow_input_fusion(mut self, allow: Vec<bool>) -> Result<Self> {
+        if allow.len() != self.operands.len() {
+            return Err(CodegenError::Program(format!(
+                "allow_input_fusion has {} entries but kernel `{}` takes {} operands (scalar prefetch included): give one per operand",
+                allow.len(),
+                self.kernel_name,
+                self.operands.len()
+            )));
+        }
+        self.allow_input_fusion = Some(allow);
+        Ok(self)
     }
 
     /// Overrides the scoped VMEM limit (e.g. to let libtpu judge blocks our budget rejects).
@@ -119,6 +142,9 @@ impl TpuCustomCall {
                 "needs_layout_passes": true,
             }
         });
+        if let Some(allow) = &self.allow_input_fusion {
+            config["custom_call_config"]["allow_input_fusion"] = json!(allow);
+        }
         if let Some(size) = self.vmem_limit_bytes {
             config["scoped_memory_configs"] =
                 json!([{"memory_space": 1, "offset": 0, "size": size}]);
@@ -126,8 +152,10 @@ impl TpuCustomCall {
         config.to_string()
     }
 
-    /// `stablehlo.custom_call @tpu_custom_call(operands)` as one line of a function body.
-    pub(crate) fn emit(&self, results: &[String], operands: &[String]) -> String {
+    /// `stablehlo.custom_call @tpu_custom_call(operands)` as one line of a function body,
+    /// defining `results` (e.g. `["%o:2"]`); also for programs written around the kernel
+    /// by hand, such as a loop body.
+    pub fn emit(&self, results: &[String], operands: &[String]) -> String {
         let list = |types: &[TensorType]| {
             types
                 .iter()

@@ -58,3 +58,25 @@ fn a_valid_kernel_lowers_to_the_serde_form() {
     assert!(names.contains("stable_mosaic") && names.contains("operandSegmentSizes"));
     assert_eq!(&module.bytecode[..4], b"ML\xefR", "MLIR bytecode magic");
 }
+
+#[test]
+fn allow_input_fusion_takes_one_entry_per_operand_into_the_config() {
+    let kernel = copy_kernel(8, 1);
+    let call = pallas_flash_codegen::TpuCustomCall::new(&kernel, &lower(&kernel).unwrap()).unwrap();
+    assert!(!call.backend_config().contains("allow_input_fusion"));
+    let error = call
+        .clone()
+        .with_allow_input_fusion(vec![true, false])
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("2 entries") && error.to_string().contains("takes 1"),
+        "{error}"
+    );
+    let fused = call.with_allow_input_fusion(vec![true]).unwrap();
+    let config: serde_json::Value = serde_json::from_str(&fused.backend_config()).unwrap();
+    // Where JAX 0.10.2 writes `pltpu.CompilerParams(allow_input_fusion=[True])`.
+    assert_eq!(
+        config["custom_call_config"]["allow_input_fusion"],
+        serde_json::json!([true])
+    );
+}

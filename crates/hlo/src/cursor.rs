@@ -22,6 +22,11 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// The text from byte offset `start` (an earlier position) to the cursor.
+    pub(crate) fn text_from(&self, start: usize) -> &'a str {
+        &self.text[start..self.pos]
+    }
+
     pub(crate) fn rest(&self) -> &'a str {
         &self.text[self.pos..]
     }
@@ -41,15 +46,18 @@ impl<'a> Cursor<'a> {
     }
 
     /// Skips blanks and `/*...*/` comments (XLA prints `/*index=5*/` in long lists).
+    /// Bytes, not chars: every byte it stops after is ASCII, so the cursor stays on a
+    /// char boundary.
     pub(crate) fn skip_ws(&mut self) {
+        let bytes = self.text.as_bytes();
         loop {
-            let rest = self.rest();
-            let trimmed = rest.trim_start();
-            self.pos += rest.len() - trimmed.len();
-            if !trimmed.starts_with("/*") {
+            while bytes.get(self.pos).is_some_and(u8::is_ascii_whitespace) {
+                self.pos += 1;
+            }
+            if !bytes[self.pos..].starts_with(b"/*") {
                 return;
             }
-            match trimmed.find("*/") {
+            match self.rest().find("*/") {
                 Some(end) => self.pos += end + 2,
                 None => self.pos = self.text.len(),
             }
@@ -114,36 +122,42 @@ impl<'a> Cursor<'a> {
     /// Takes text up to the first top-level character in `stops` (or the end), keeping
     /// brackets and quoted strings whole. This is how unknown values and literals are skipped.
     pub(crate) fn balanced_until(&mut self, stops: &[char]) -> Result<&'a str, ParseErrorKind> {
+        // Every byte compared here is ASCII, so scanning bytes is exact and fast (this is
+        // where long metadata and backend_config values are skipped).
+        let bytes = self.text.as_bytes();
         let start = self.pos;
-        let mut stack: Vec<char> = Vec::new();
-        while let Some(c) = self.peek() {
-            if stack.is_empty() && stops.contains(&c) {
+        let mut stack: Vec<u8> = Vec::new();
+        while let Some(&b) = bytes.get(self.pos) {
+            if stack.is_empty() && b.is_ascii() && stops.contains(&char::from(b)) {
                 break;
             }
-            self.bump();
-            match (c, stack.last()) {
-                ('"', _) => self.skip_string()?,
-                ('(' | '{' | '[', _) => stack.push(c),
-                (')', Some('(')) | ('}', Some('{')) | (']', Some('[')) => {
+            self.pos += 1;
+            match (b, stack.last()) {
+                (b'"', _) => self.skip_string()?,
+                (b'(' | b'{' | b'[', _) => stack.push(b),
+                (b')', Some(b'(')) | (b'}', Some(b'{')) | (b']', Some(b'[')) => {
                     stack.pop();
                 }
                 _ => {}
             }
         }
         match stack.last() {
-            Some(&open) => Err(ParseErrorKind::Unclosed(open)),
+            Some(&open) => Err(ParseErrorKind::Unclosed(char::from(open))),
             None => Ok(self.text[start..self.pos].trim()),
         }
     }
 
-    /// Skips the rest of a `"..."` string whose opening quote was consumed.
+    /// After an opening quote: up to and including the closing one, honouring `\`.
     fn skip_string(&mut self) -> Result<(), ParseErrorKind> {
-        while let Some(c) = self.bump() {
-            match c {
-                '\\' => {
+        let bytes = self.text.as_bytes();
+        while let Some(&b) = bytes.get(self.pos) {
+            self.pos += 1;
+            match b {
+                // The escaped char may be multi-byte: step over all of it.
+                b'\\' => {
                     self.bump();
                 }
-                '"' => return Ok(()),
+                b'"' => return Ok(()),
                 _ => {}
             }
         }

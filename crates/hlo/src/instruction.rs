@@ -4,20 +4,63 @@ use crate::cursor::Cursor;
 use crate::error::ParseErrorKind;
 use crate::shape::Shape;
 use serde::{Deserialize, Serialize};
+use std::ops::Range;
 
 /// A use of another instruction's value; the shape is present when XLA printed it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operand {
     pub name: String,
     pub shape: Option<Shape>,
+    /// `%t#2`: element 2 of tuple-shaped `%t`, how newer XLA prints a get-tuple-element
+    /// folded into its user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub index: Option<usize>,
 }
 
-/// `key=value` after the operand list, value kept as written (quotes and braces included),
-/// so attributes this crate does not know survive untouched.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Attribute {
-    pub key: String,
-    pub value: String,
+/// The `key=value, ...` text after the operand list, kept as written (quotes and braces
+/// included) so attributes this crate does not know survive untouched. One string per
+/// instruction with the pairs as ranges into it: long metadata and backend configs are
+/// copied once, not allocated pair by pair (most of the parse time of a big dump).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attributes {
+    text: String,
+    pairs: Vec<(Range<usize>, Range<usize>)>,
+}
+
+impl Attributes {
+    /// `(key, value)` in the order written.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.pairs
+            .iter()
+            .map(|(k, v)| (&self.text[k.clone()], &self.text[v.clone()]))
+    }
+
+    /// The raw value of `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+
+    /// Reads `, key=value, ...` up to the end of the text.
+    fn parse(c: &mut Cursor) -> Result<Self, ParseErrorKind> {
+        let start = c.pos();
+        let mut pairs = Vec::new();
+        while c.eat(",") {
+            let key = c.ident();
+            if key.is_empty() {
+                return Err(c.expected("an attribute name"));
+            }
+            let key_end = c.pos() - start;
+            let key = key_end - key.len()..key_end;
+            c.expect("=")?;
+            c.skip_ws();
+            let at = c.pos() - start;
+            let value = c.balanced_until(&[','])?;
+            // balanced_until trims only the end here: the start is past the blanks.
+            pairs.push((key, at..at + value.len()));
+        }
+        let text = c.text_from(start).to_string();
+        Ok(Self { text, pairs })
+    }
 }
 
 /// A parsed instruction. Only what the lint and goldens need is typed; the rest is text.
@@ -30,7 +73,7 @@ pub struct Instruction {
     pub operands: Vec<Operand>,
     /// Non-operand arguments: a constant's literal, a parameter's number.
     pub arguments: Vec<String>,
-    pub attributes: Vec<Attribute>,
+    pub attributes: Attributes,
     /// 1-based line in the module text.
     pub line: usize,
 }
@@ -55,16 +98,7 @@ impl Instruction {
         }
         c.expect("(")?;
         let (operands, arguments) = parse_operands(c, opcode == "constant")?;
-        let mut attributes = Vec::new();
-        while c.eat(",") {
-            let key = c.ident().to_string();
-            if key.is_empty() {
-                return Err(c.expected("an attribute name"));
-            }
-            c.expect("=")?;
-            let value = c.balanced_until(&[','])?.to_string();
-            attributes.push(Attribute { key, value });
-        }
+        let attributes = Attributes::parse(c)?;
         c.skip_ws();
         if !c.is_empty() {
             return Err(c.expected("',' or the end of the line"));
@@ -83,10 +117,7 @@ impl Instruction {
 
     /// The raw value of attribute `key`.
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attributes
-            .iter()
-            .find(|a| a.key == key)
-            .map(|a| a.value.as_str())
+        self.attributes.get(key)
     }
 
     /// `custom_call_target`, unquoted.
@@ -125,8 +156,8 @@ impl Instruction {
         ];
         self.attributes
             .iter()
-            .filter(|a| KEYS.contains(&a.key.as_str()))
-            .flat_map(|a| a.value.trim_matches(|c| c == '{' || c == '}').split(','))
+            .filter(|(key, _)| KEYS.contains(key))
+            .flat_map(|(_, value)| value.trim_matches(|c| c == '{' || c == '}').split(','))
             .map(|n| n.trim().trim_start_matches('%'))
             .filter(|n| !n.is_empty())
             .collect()
@@ -192,12 +223,19 @@ fn operand(item: &str) -> Option<Operand> {
     } else {
         Shape::parse(&mut c).ok()
     };
-    let name = c.rest().trim().trim_start_matches('%');
+    let text = c.rest().trim().trim_start_matches('%');
+    let (name, index) = match text.rsplit_once('#') {
+        Some((name, n)) if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) => {
+            (name, Some(n.parse().ok()?))
+        }
+        _ => (text, None),
+    };
     let is_name = name.starts_with(|ch: char| ch.is_ascii_alphabetic() || ch == '_')
         && !name.contains(char::is_whitespace);
     is_name.then(|| Operand {
         name: name.to_string(),
         shape,
+        index,
     })
 }
 
@@ -241,6 +279,12 @@ mod tests {
         );
         assert_eq!(i.operands[1].name, "b");
         assert_eq!(i.called_computations(), ["fused"]);
+        let g = parse("%f = f32[8]{0} fusion(%t#4, %u), kind=kLoop, calls=%fused");
+        assert_eq!(
+            (g.operands[0].name.as_str(), g.operands[0].index),
+            ("t", Some(4))
+        );
+        assert_eq!(g.operands[1].index, None);
         let k = parse("%c = s32[2]{0} constant({1, 2})");
         assert!(k.operands.is_empty());
         assert_eq!(k.arguments, ["{1, 2}"]);

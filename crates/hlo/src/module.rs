@@ -3,7 +3,8 @@
 
 use crate::cursor::Cursor;
 use crate::error::{ParseError, ParseErrorKind};
-use crate::instruction::Instruction;
+use crate::instruction::{Instruction, Operand};
+use crate::shape::Shape;
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -37,6 +38,17 @@ impl Computation {
             .iter()
             .find(|i| i.is_root)
             .or(self.instructions.last())
+    }
+
+    /// The shape of the value `operand` uses: its definition's (the tuple element for
+    /// `%t#i`), or, failing that, the shape printed at the use.
+    pub fn operand_shape<'a>(&'a self, operand: &'a Operand) -> Option<&'a Shape> {
+        let defined = self.get(&operand.name).map(|i| &i.shape);
+        let defined = match operand.index {
+            Some(i) => defined.and_then(|s| s.tuple_element(i)),
+            None => defined,
+        };
+        defined.or(operand.shape.as_ref())
     }
 
     /// `parameter(number)`.

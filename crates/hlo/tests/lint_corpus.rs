@@ -2,7 +2,7 @@
 
 mod common;
 
-use pallas_flash_hlo::lint::{lint, FindingKind, LintOptions, Report, Side};
+use pallas_flash_hlo::lint::{lint, Cause, FindingKind, LintOptions, Report, Side};
 use pallas_flash_hlo::HloModule;
 
 fn report(case: &str) -> Report {
@@ -67,9 +67,18 @@ fn prefetch_pairs_in_the_d96_dump_are_not_reported() {
 
 #[test]
 fn clean_kernels_pass() {
-    for case in ["tpu_kernel_clean", "tpu_kernel_convert_feed"] {
-        assert!(report(case).is_clean(), "{case}");
-    }
+    assert!(report("tpu_kernel_clean").is_clean());
+}
+
+#[test]
+fn a_dtype_change_written_before_a_kernel_is_a_convert() {
+    let r = report("tpu_kernel_convert_feed");
+    let f = &r.kernels[0].findings[0];
+    assert_eq!(
+        (f.side, f.operand, f.kind, f.cause),
+        (Side::Feed, Some(0), FindingKind::Convert, Cause::Convert)
+    );
+    assert!(f.cure.contains("convert inside the kernel"), "{}", f.cure);
 }
 
 #[test]
@@ -165,5 +174,6 @@ fn reports_serialize_to_json_and_back() {
     let r = report("tpu_flash_attention_d96");
     let json = serde_json::to_string(&r).unwrap();
     assert!(json.contains(r#""kind":"copy""#) && json.contains(r#""side":"drain""#));
+    assert!(json.contains(r#""cause":"relayout""#) && json.contains(r#""cure":"produce"#));
     assert_eq!(serde_json::from_str::<Report>(&json).unwrap(), r);
 }

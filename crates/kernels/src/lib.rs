@@ -9,7 +9,13 @@
 //!   window, segment ids), tuned for TPU v5e.
 //! - [`flash_decoding`]: split-KV decode attention (contiguous and paged KV cache), and the
 //!   pieces of its multi-chip version.
+//! - [`retrieval`]: cosine-similarity top-k of queries against an embedding bank in HBM
+//!   (agent memory), split over bank blocks and merged.
+//! - [`memory_priority`]: the agent-memory priority `sim × centrality × recency ×
+//!   intrinsic` with a threshold, elementwise and HBM-bound.
 
 pub mod flash_attention;
 pub mod flash_decoding;
 pub mod matmul;
+pub mod memory_priority;
+pub mod retrieval;

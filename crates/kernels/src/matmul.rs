@@ -17,13 +17,21 @@
 //! # Ok::<(), pallas_flash_kernels::matmul::MatmulError>(())
 //! ```
 //!
+//! Quantized operands (`int8`, fp8 `e4m3`, [`Precision`]) carry per-channel f32 scales:
+//! `x_scale [m, 1]` (one per row of x) and `y_scale [1, n]` (one per column of y); the
+//! dot accumulates in i32 (int8) or f32 (fp8) and the last K step writes
+//! `o = acc · x_scale · y_scale` in f32. Which precision runs fast on which TPU is
+//! [`Precision::auto`]'s business (`pallas_flash_tiling::precision`).
+//!
 //! Alignment to the (8, 128) tile rules and the VMEM budget depend on the target: check
 //! them with `pallas_flash_tiling` (`rules::check_kernel`, `VmemBudget::of`).
 
 use pallas_flash_ir::{
-    DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, KernelInfo, ValidationError,
+    DType, DimensionSemantics::*, DotDims, GridSpec, Kernel, KernelBuilder, KernelInfo, Scalar,
+    ValidationError,
 };
-use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::precision::Precision;
 use pallas_flash_tiling::roofline::{mxu_padded, Work};
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
@@ -49,7 +57,8 @@ pub struct MatmulConfig {
     pub m: usize,
     pub n: usize,
     pub k: usize,
-    /// Operand dtype: bf16 (the MXU's native rate) or f32. The output is f32.
+    /// Operand dtype: bf16 (the MXU's native rate), f32, or quantized int8 / fp8 e4m3
+    /// with per-channel scales. The output is f32.
     pub dtype: DType,
     pub blocks: MatmulBlocks,
     pub vmem_limit_bytes: Option<u64>,
@@ -61,7 +70,10 @@ pub enum MatmulError {
     #[error("{what} is 0; every matmul dimension must be at least 1")]
     EmptyDim { what: &'static str },
 
-    #[error("dtype {dtype} is not supported: use bf16 (the fast path) or f32")]
+    #[error(
+        "dtype {dtype} is not supported: use bf16 (the fast path), f32, or int8 / f8e4m3fn \
+         (quantized, with per-channel scales)"
+    )]
     DType { dtype: DType },
 
     #[error(
@@ -129,6 +141,24 @@ impl MatmulConfig {
         self
     }
 
+    /// The operand dtype of `precision` (bf16, or int8 / fp8 with scales).
+    pub fn precision(self, precision: Precision) -> Self {
+        self.dtype(precision.dtype())
+    }
+
+    /// Whether x and y are quantized and carry per-channel scales.
+    pub fn is_quantized(&self) -> bool {
+        matches!(self.dtype, DType::I8 | DType::F8E4M3Fn)
+    }
+
+    /// The accumulator dtype: i32 for int8 operands, f32 otherwise.
+    fn accumulator(&self) -> DType {
+        match self.dtype {
+            DType::I8 => DType::I32,
+            _ => DType::F32,
+        }
+    }
+
     pub fn blocks(mut self, blocks: MatmulBlocks) -> Self {
         self.blocks = blocks;
         self
@@ -144,12 +174,20 @@ impl MatmulConfig {
         2.0 * self.m as f64 * self.n as f64 * self.k as f64
     }
 
-    /// The fewest HBM bytes any implementation moves: each operand read once, the f32
-    /// result written once.
+    /// The fewest HBM bytes any implementation moves: each operand (and scale) read
+    /// once, the f32 result written once.
     pub fn min_hbm_bytes(&self) -> f64 {
         let elem = f64::from(self.dtype.byte_size());
         let (m, n, k) = (self.m as f64, self.n as f64, self.k as f64);
-        (m * k + k * n) * elem + m * n * 4.0
+        (m * k + k * n) * elem + m * n * 4.0 + self.scale_bytes()
+    }
+
+    /// Bytes of the per-channel scales (none unquantized).
+    fn scale_bytes(&self) -> f64 {
+        match self.is_quantized() {
+            true => 4.0 * (self.m + self.n) as f64,
+            false => 0.0,
+        }
     }
 
     fn check(&self) -> Result<(), MatmulError> {
@@ -161,7 +199,10 @@ impl MatmulConfig {
                 return Err(MatmulError::TooLarge { what, value });
             }
         }
-        if !matches!(self.dtype, DType::Bf16 | DType::F32) {
+        if !matches!(
+            self.dtype,
+            DType::Bf16 | DType::F32 | DType::I8 | DType::F8E4M3Fn
+        ) {
             return Err(MatmulError::DType { dtype: self.dtype });
         }
         let b = self.blocks;
@@ -210,7 +251,23 @@ impl MatmulConfig {
             DType::F32,
             k.vmem_block([bm, bn], |g| [g.grid(0), g.grid(1)]),
         );
-        let acc = k.scratch_vmem("acc", [bm, bn], DType::F32);
+        let scales = self.is_quantized().then(|| {
+            let xs = k.input(
+                "x_scale",
+                [m, 1],
+                DType::F32,
+                k.vmem_block([bm, 1], |g| [g.grid(0), 0.into()]),
+            );
+            let ys = k.input(
+                "y_scale",
+                [1, n],
+                DType::F32,
+                k.vmem_block([1, bn], |g| [0.into(), g.grid(1)]),
+            );
+            (xs, ys)
+        });
+        let acc_dtype = self.accumulator();
+        let acc = k.scratch_vmem("acc", [bm, bn], acc_dtype);
         if let Some(bytes) = self.vmem_limit_bytes {
             k.vmem_limit_bytes(bytes);
         }
@@ -218,17 +275,31 @@ impl MatmulConfig {
         let zero = k.i32(0);
         let first = k.eq(k_step, zero);
         k.when(first, |k| {
-            let zeros = k.full([bm, bn], DType::F32, 0.0);
+            let zero = match acc_dtype {
+                DType::I32 => Scalar::Int(0),
+                _ => Scalar::Float(0.0),
+            };
+            let zeros = k.full([bm, bn], acc_dtype, zero);
             k.write(acc, zeros);
         });
         let (lhs, rhs, partial) = (k.read(x), k.read(y), k.read(acc));
-        let product = k.dot(lhs, rhs);
+        let product = k.dot_general(lhs, rhs, DotDims::NN, acc_dtype);
         let sum = k.add(partial, product);
         k.write(acc, sum);
         // `kk / bk` fits i32: kk does (checked above).
         let last_index = k.i32((kk / bk - 1) as i32);
         let last = k.eq(k_step, last_index);
-        k.when(last, |k| k.write(o, sum));
+        k.when(last, |k| match scales {
+            None => k.write(o, sum),
+            Some((xs, ys)) => {
+                let wide = k.cast(sum, DType::F32);
+                let (xv, yv) = (k.read(xs), k.read(ys));
+                let (xb, yb) = (k.broadcast(xv, [bm, bn]), k.broadcast(yv, [bm, bn]));
+                let rows = k.mul(wide, xb);
+                let scaled = k.mul(rows, yb);
+                k.write(o, scaled);
+            }
+        });
         Ok(k.build()?)
     }
 }
@@ -286,7 +357,8 @@ impl KernelFamily for MatmulConfig {
                 * mxu_padded(bn, edge)
                 * steps,
             hbm_bytes: f64::from(self.dtype.byte_size()) * (m * k * gn + k * n * gm) as f64
-                + 4.0 * (m * n) as f64,
+                + 4.0 * (m * n) as f64
+                + self.scale_bytes(),
             vpu_elements: (bm * bn) as f64 * steps,
             transcendentals: 0.0,
             steps,
@@ -297,12 +369,7 @@ impl KernelFamily for MatmulConfig {
 impl MatmulConfig {
     /// The blocks named `bm`, `bn`, `bk` in `blocks`; missing names keep the configured ones.
     fn named_blocks(&self, blocks: &Blocks) -> MatmulBlocks {
-        let get = |name: &str, current: usize| {
-            blocks
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(current, |(_, v)| *v)
-        };
+        let get = |name: &str, current: usize| named(blocks, name).unwrap_or(current);
         let b = self.blocks;
         MatmulBlocks::new(get("bm", b.bm), get("bn", b.bn), get("bk", b.bk))
     }

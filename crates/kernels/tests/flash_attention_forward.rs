@@ -148,10 +148,18 @@ fn configuration_errors() {
                 )
             },
         ),
-        (ok.clone().vmem_limit_bytes(1 << 20), |e| {
-            matches!(e, E::Vmem(_))
-        }),
+        (
+            ok.clone()
+                .blocks(BlockSizes::measured(512, 512))
+                .vmem_limit_bytes(1 << 20),
+            |e| matches!(e, E::Vmem(_)),
+        ),
     ];
+    // Default blocks are chosen on the real kernel: under a tight limit they are ones that
+    // fit (the search's old copy of the plan under-counted and picked blocks that did not).
+    let tight = ok.clone().vmem_limit_bytes(1 << 20);
+    let kernel = forward(&tight, &Target::v5e()).expect("the default blocks fit 1 MiB");
+    assert_eq!(kernel.vmem_limit_bytes, Some(1 << 20));
     for (cfg, expected) in cases {
         let err = forward(&cfg, &Target::v5e()).expect_err("invalid config");
         assert!(expected(&err), "{cfg:?}: unexpected {err}");

@@ -111,6 +111,11 @@ pub trait KernelFamily: Send + Sync {
     }
 }
 
+/// The size of block `name` in `blocks`, if named.
+pub fn named(blocks: &Blocks, name: &str) -> Option<usize> {
+    blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+}
+
 /// A figure of [`cost_estimate`] summed over the kernels.
 fn counted(built: &[BuiltKernel], figure: impl Fn(&pallas_flash_ir::CostEstimate) -> f64) -> f64 {
     built

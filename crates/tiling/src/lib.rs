@@ -14,6 +14,7 @@
 //! - [`search`] and [`roofline`]: block-size candidates built as real kernels, ranked
 //!   by an analytic roofline;
 //! - [`profiler_traps`]: patterns that abort libtpu's static profiler, with the cure;
+//! - [`precision`]: int8/fp8 matmul facts per generation and [`precision::Precision::auto`];
 //! - [`cost`]: a kernel's flops, transcendentals and bytes counted from its IR.
 //!
 //! Every rule and every model figure was measured with libtpu 0.0.52 through JAX
@@ -54,6 +55,7 @@ pub mod budget;
 pub mod copy_trap;
 pub mod cost;
 pub mod family;
+pub mod precision;
 pub mod profiler_traps;
 pub mod report;
 pub mod roofline;

@@ -18,6 +18,8 @@ use std::str::FromStr;
 use pallas_flash_ir::DType;
 use thiserror::Error;
 
+use crate::precision::{Precision, PrecisionFact, PrecisionStatus};
+
 const KIB: u64 = 1024;
 const MIB: u64 = 1024 * KIB;
 const GIB: u64 = 1024 * MIB;
@@ -79,6 +81,9 @@ pub struct Target {
     /// Whether the VPU does bf16 arithmetic natively (otherwise bf16 elementwise math
     /// is widened to f32).
     pub vpu_bf16: bool,
+    /// int8 and fp8 matmuls as libtpu compiles them here (measured, see
+    /// [`crate::precision`]): the speed-up over bf16, or libtpu's error.
+    pub precision: &'static [PrecisionFact],
 }
 
 /// Why a target name was not recognised.
@@ -125,6 +130,12 @@ impl Target {
             }, // cloud; tpu_info: no int8/fp8 rate
             mxu_dtypes: &[DType::Bf16, DType::F32], // tpu_info `is_matmul_supported`, generation 4
             vpu_bf16: false,
+            precision: const {
+                &[
+                    rejected(Precision::Int8, V4_REJECTS),
+                    rejected(Precision::Fp8, V4_REJECTS),
+                ]
+            },
         }
     }
 
@@ -160,6 +171,12 @@ impl Target {
             // the MXU has no fp8 path, so we treat fp8 as converted.
             mxu_dtypes: &[DType::Bf16, DType::F32, DType::I8],
             vpu_bf16: false,
+            precision: const {
+                &[
+                    speedup(Precision::Int8, 1.461),
+                    speedup(Precision::Fp8, 0.985),
+                ]
+            },
         }
     }
 
@@ -193,6 +210,12 @@ impl Target {
             }, // cloud
             mxu_dtypes: &[DType::Bf16, DType::F32, DType::I8], // tpu_info, generation 5
             vpu_bf16: false,
+            precision: const {
+                &[
+                    speedup(Precision::Int8, 1.588),
+                    speedup(Precision::Fp8, 0.949),
+                ]
+            },
         }
     }
 
@@ -229,6 +252,12 @@ impl Target {
             }, // cloud; fp8 rate: tpu_info
             mxu_dtypes: &[DType::Bf16, DType::F32, DType::I8, DType::F8E5M2], // tpu_info, generation 6
             vpu_bf16: true, // bf16 VPU math from v6e on (docs/design.md §7, issue 5)
+            precision: const {
+                &[
+                    speedup(Precision::Int8, 1.397),
+                    speedup(Precision::Fp8, 0.981),
+                ]
+            },
         }
     }
 
@@ -264,6 +293,12 @@ impl Target {
             }, // cloud
             mxu_dtypes: &[DType::Bf16, DType::F32, DType::F8E4M3Fn, DType::F8E5M2], // tpu_info, generation 7
             vpu_bf16: true,
+            precision: const {
+                &[
+                    speedup(Precision::Int8, 0.949),
+                    speedup(Precision::Fp8, 1.193),
+                ]
+            },
         }
     }
 
@@ -321,6 +356,25 @@ impl Target {
             .filter_map(|d| d.parse::<usize>().ok())
             .product::<usize>()
             .max(1)
+    }
+}
+
+/// libtpu's error for int8 and fp8 dot operands on v4 (measured, both dtypes).
+const V4_REJECTS: &str = "E2001 CompileTimeMosaicUnsupportedRhsType";
+
+/// A measured speed-up over bf16 (static estimates, [`crate::precision::MEASURED_WITH`]).
+const fn speedup(precision: Precision, over_bf16: f64) -> PrecisionFact {
+    PrecisionFact {
+        precision,
+        status: PrecisionStatus::Speedup(over_bf16),
+    }
+}
+
+/// A precision libtpu refused, with its error.
+const fn rejected(precision: Precision, error: &'static str) -> PrecisionFact {
+    PrecisionFact {
+        precision,
+        status: PrecisionStatus::Rejected(error),
     }
 }
 

@@ -316,3 +316,34 @@ fn mxu_advice_per_target() {
     assert_eq!(advice.len(), 1);
     assert_eq!(advice[0].to_string(), "dot %2 has k = 128, not a multiple of the 256-wide MXU: 50% of its MXU work is padding (use 256)");
 }
+
+#[test]
+fn mxu_advice_is_quiet_about_a_few_rows_by_design() {
+    // Sixteen queries against a 512-row block: m = 16 is the problem, not a bad block.
+    let mut k = KernelBuilder::new("retrieval", GridSpec::new([1]));
+    let q = k.input(
+        "q",
+        [16, 768],
+        Bf16,
+        k.vmem_block([16, 768], |_| [Const(0), Const(0)]),
+    );
+    let b = k.input(
+        "b",
+        [512, 768],
+        Bf16,
+        k.vmem_block([512, 768], |_| [Const(0), Const(0)]),
+    );
+    let o = k.output(
+        "o",
+        [16, 512],
+        F32,
+        k.vmem_block([16, 512], |_| [Const(0), Const(0)]),
+    );
+    let (qv, bv) = (k.read(q), k.read(b));
+    let s = k.dot_nt(qv, bv);
+    k.write(o, s);
+    let (kernel, info) = k.build().unwrap();
+    assert!(rules::mxu_advice(&Target::v5e(), &kernel, &info).is_empty());
+    // On v6e, k = 768 is three 256-wide passes: still quiet; m stays small by design.
+    assert!(rules::mxu_advice(&Target::v6e(), &kernel, &info).is_empty());
+}

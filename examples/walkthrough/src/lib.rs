@@ -11,17 +11,13 @@
 //! the search may try; the work floors (flops, bytes) are counted from the kernels' IR.
 
 use pallas_flash::ir::{DType, DimensionSemantics::Parallel, GridSpec, IndexExpr, KernelBuilder};
-use pallas_flash::tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash::tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
 use pallas_flash::tiling::search::ladder;
 use pallas_flash::tiling::Target;
 
 /// The value of block `name` in `blocks`, or an error naming it.
 fn block(blocks: &Blocks, name: &str) -> Result<usize, BuildError> {
-    blocks
-        .iter()
-        .find(|(n, _)| *n == name)
-        .map(|(_, v)| *v)
-        .ok_or_else(|| format!("no `{name}` block given").into())
+    named(blocks, name).ok_or_else(|| format!("no `{name}` block given").into())
 }
 
 /// Checks that `b` rows tile `extent` rows.

@@ -1,16 +1,20 @@
 //! Allowlists: the findings a project accepts, so CI fails only on new ones.
 //!
 //! One rule per line, `KERNEL KIND MAX`, where KERNEL is a kernel label with `*`
-//! wildcards, KIND a finding kind (`copy`, `async-copy`, `pad`, ...) or `*`, and MAX how
-//! many such findings are tolerated across everything checked. `#` starts a comment.
+//! wildcards, KIND a finding kind (`copy`, `async-copy`, `pad`, ...), a cause
+//! (`relayout`, `pad`, `slice`, `convert`) or `*`, and MAX how many such findings are
+//! tolerated across everything checked. A name that is both a kind and a cause matches
+//! findings of either. `#` starts a comment.
 //!
 //! ```text
 //! # flash attention at head_dim 96 is known to relayout q, k, v and the output
 //! flash_attention  copy  4
+//! # a scanned model slices each layer's q, k, v out of the stacked residuals
+//! flash_mha_bwd_*  slice 6
 //! legacy_*         *     100
 //! ```
 
-use super::{Finding, FindingKind, KernelReport, Report};
+use super::{Cause, Finding, FindingKind, KernelReport, Report};
 use std::str::FromStr;
 use thiserror::Error;
 
@@ -18,15 +22,29 @@ use thiserror::Error;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rule {
     pub kernel: String,
-    /// `None` matches every kind.
-    pub kind: Option<FindingKind>,
+    /// A finding kind or cause name; `None` matches every finding.
+    pub kind: Option<&'static str>,
     pub max: usize,
 }
 
 impl Rule {
     fn matches(&self, kernel: &KernelReport, finding: &Finding) -> bool {
-        glob(&self.kernel, &kernel.kernel) && self.kind.is_none_or(|k| k == finding.kind)
+        glob(&self.kernel, &kernel.kernel)
+            && self
+                .kind
+                .is_none_or(|k| k == finding.kind.name() || k == finding.cause.name())
     }
+}
+
+/// Every name a rule's KIND may take: the finding kinds, then the causes not yet listed.
+fn kind_names() -> Vec<&'static str> {
+    let mut names: Vec<&str> = FindingKind::ALL.iter().map(|k| k.name()).collect();
+    for cause in Cause::ALL {
+        if !names.contains(&cause.name()) {
+            names.push(cause.name());
+        }
+    }
+    names
 }
 
 /// A parsed allowlist; the empty list allows nothing.
@@ -69,10 +87,10 @@ impl FromStr for Allowlist {
             let [kernel, kind, max] = fields[..] else {
                 return Err(err(format!("expected `KERNEL KIND MAX`, found {line:?}")));
             };
+            let known = kind_names();
             let kind = match kind {
                 "*" => None,
-                name => Some(FindingKind::from_name(name).ok_or_else(|| {
-                    let known: Vec<&str> = FindingKind::ALL.iter().map(|k| k.name()).collect();
+                name => Some(*known.iter().find(|k| **k == name).ok_or_else(|| {
                     err(format!(
                         "unknown kind {name:?} (known: {}, or *)",
                         known.join(", ")
@@ -147,6 +165,12 @@ mod tests {
     fn report(kinds: &[FindingKind]) -> Report {
         let finding = |kind| Finding {
             kind,
+            cause: match kind {
+                FindingKind::Pad => Cause::Pad,
+                FindingKind::RelayoutFusion => Cause::Slice,
+                _ => Cause::Relayout,
+            },
+            cure: String::new(),
             side: Side::Feed,
             operand: Some(0),
             instruction: "copy".into(),
@@ -179,6 +203,16 @@ mod tests {
         let reports = [report(&[FindingKind::Copy; 4])];
         assert_eq!(allow.excess(&reports).len(), 1);
         assert_eq!(Allowlist::default().excess(&reports).len(), 4);
+    }
+
+    #[test]
+    fn rules_match_kinds_or_causes() {
+        let reports = [report(&[FindingKind::RelayoutFusion, FindingKind::Copy])];
+        let slices: Allowlist = "* slice 1".parse().unwrap();
+        assert_eq!(slices.excess(&reports).len(), 1);
+        let relayouts: Allowlist = "* relayout 1\n* relayout-fusion 1".parse().unwrap();
+        assert!(relayouts.excess(&reports).is_empty());
+        assert!("* convert 1".parse::<Allowlist>().is_ok());
     }
 
     #[test]

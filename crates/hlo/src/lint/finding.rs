@@ -1,5 +1,6 @@
 //! What the copy-trap lint reports.
 
+use super::cause::Cause;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -14,22 +15,25 @@ pub enum FindingKind {
     /// A `transpose` that is not a bitcast in disguise.
     Transpose,
     Pad,
-    /// `slice` or `dynamic-slice`, possibly run asynchronously.
+    /// `slice`, `dynamic-slice`, `gather` or `concatenate`, possibly run asynchronously.
     Slice,
     /// A `convert` or `reshape` that also changes the dimension order.
     Relayout,
+    /// A `convert` that keeps the dimension order: a dtype change written out.
+    Convert,
     /// A fusion made only of data movement that moves data (copies, pads, slices).
     RelayoutFusion,
 }
 
 impl FindingKind {
-    pub const ALL: [FindingKind; 7] = [
+    pub const ALL: [FindingKind; 8] = [
         FindingKind::Copy,
         FindingKind::AsyncCopy,
         FindingKind::Transpose,
         FindingKind::Pad,
         FindingKind::Slice,
         FindingKind::Relayout,
+        FindingKind::Convert,
         FindingKind::RelayoutFusion,
     ];
 
@@ -42,6 +46,7 @@ impl FindingKind {
             FindingKind::Pad => "pad",
             FindingKind::Slice => "slice",
             FindingKind::Relayout => "relayout",
+            FindingKind::Convert => "convert",
             FindingKind::RelayoutFusion => "relayout-fusion",
         }
     }
@@ -92,4 +97,8 @@ pub struct Finding {
     pub from: String,
     /// Destination shape with layout.
     pub to: String,
+    /// What the move does to the bytes, read from `from` and `to`.
+    pub cause: Cause,
+    /// What the user changes to make it go away.
+    pub cure: String,
 }

@@ -1,9 +1,11 @@
 //! Deciding whether one op next to a kernel moves data, by comparing layouts.
 //!
 //! Opcodes alone mislead: XLA's prefetch is a `copy-start` that only changes the memory
-//! space, a `transpose` can be a bitcast, a `convert` changes dtypes in place. So every
-//! verdict here compares the source and destination arrangement in memory.
+//! space, a `transpose` can be a bitcast. So every verdict here compares the source and
+//! destination arrangement in memory, and the cause of a move ([`super::cause`]) is read
+//! from the same two layouts.
 
+use super::cause::{classify, Cause};
 use super::finding::FindingKind;
 use crate::instruction::Instruction;
 use crate::module::{Computation, HloModule};
@@ -16,7 +18,7 @@ pub(crate) enum Verdict {
     /// Data flows through unchanged in memory: keep walking, report nothing.
     Pass,
     /// Data is moved or rearranged: report it, keep walking.
-    Trap(FindingKind),
+    Trap(FindingKind, Cause),
     /// Real computation or a source/sink of data: stop here.
     Stop,
 }
@@ -30,6 +32,8 @@ pub(crate) struct OpView<'m> {
     /// The op to report: the instruction in the walked computation.
     pub at: &'m Instruction,
     pub input: Option<&'m Shape>,
+    /// The value `input` is the shape of.
+    pub source: Option<&'m str>,
     pub output: &'m Shape,
 }
 
@@ -50,21 +54,43 @@ const MOVEMENT_OPS: &[&str] = &[
     "convert",
     "concatenate",
     "fusion",
+    "gather",
 ];
 
+/// Ops that build their result from pieces of their operands: growth is not a pad.
+const ASSEMBLING_OPS: &[&str] = &["concatenate", "gather"];
+
+/// The verdict on one op, with the cause of any move it makes.
 pub(crate) fn judge(module: &HloModule, view: &OpView) -> Verdict {
-    match view.opcode {
-        "bitcast" | "get-tuple-element" | "tuple" => Verdict::Pass,
+    let kind = match view.opcode {
+        "bitcast" | "get-tuple-element" | "tuple" => return Verdict::Pass,
         "copy" => changed(view, FindingKind::Copy),
         "copy-done" => changed(view, FindingKind::AsyncCopy),
         "convert" => convert(view),
         "transpose" => transpose(view),
-        "reshape" => Verdict::Trap(FindingKind::Relayout),
-        "pad" => Verdict::Trap(FindingKind::Pad),
-        "slice" | "dynamic-slice" => Verdict::Trap(FindingKind::Slice),
-        "fusion" => fusion(module, view),
-        _ => Verdict::Stop,
-    }
+        "reshape" => Some(FindingKind::Relayout),
+        "pad" => Some(FindingKind::Pad),
+        "slice" | "dynamic-slice" | "concatenate" | "gather" => Some(FindingKind::Slice),
+        "fusion" => return fusion(module, view),
+        _ => return Verdict::Stop,
+    };
+    let assembles = ASSEMBLING_OPS.contains(&view.opcode);
+    kind.map_or(Verdict::Pass, |kind| trap(view, kind, assembles))
+}
+
+/// A move of kind `kind`, unless the layouts show the bytes staying as they were.
+fn trap(view: &OpView, kind: FindingKind, assembles: bool) -> Verdict {
+    let cause = match arrays(view) {
+        Some((from, to)) => classify(from, to, assembles),
+        // Without both shapes, the opcode is the best evidence there is.
+        None => Some(match kind {
+            FindingKind::Pad => Cause::Pad,
+            FindingKind::Slice => Cause::Slice,
+            FindingKind::Convert => Cause::Convert,
+            _ => Cause::Relayout,
+        }),
+    };
+    cause.map_or(Verdict::Pass, |cause| Verdict::Trap(kind, cause))
 }
 
 fn arrays<'m>(view: &OpView<'m>) -> Option<(&'m ArrayShape, &'m ArrayShape)> {
@@ -72,36 +98,36 @@ fn arrays<'m>(view: &OpView<'m>) -> Option<(&'m ArrayShape, &'m ArrayShape)> {
 }
 
 /// A copy is a trap only if the arrangement changes; a memory-space move is prefetching.
-fn changed(view: &OpView, kind: FindingKind) -> Verdict {
+fn changed(view: &OpView, kind: FindingKind) -> Option<FindingKind> {
     match arrays(view) {
         Some((from, to))
             if !from
                 .layout_or_default()
                 .same_arrangement(&to.layout_or_default()) =>
         {
-            Verdict::Trap(kind)
+            Some(kind)
         }
-        _ => Verdict::Pass,
+        _ => None,
     }
 }
 
-/// A dtype change keeps the dimension order; tiling may differ by element width.
-fn convert(view: &OpView) -> Verdict {
+/// A dtype change written out; a relayout if the dimension order changes too.
+fn convert(view: &OpView) -> Option<FindingKind> {
     match arrays(view) {
         Some((from, to))
             if from.layout_or_default().minor_to_major != to.layout_or_default().minor_to_major =>
         {
-            Verdict::Trap(FindingKind::Relayout)
+            Some(FindingKind::Relayout)
         }
-        _ => Verdict::Pass,
+        _ => Some(FindingKind::Convert),
     }
 }
 
 /// A transpose whose output, read in memory order, visits the input's dimensions in the
 /// input's memory order (with the same tiling) is a bitcast and moves nothing.
-fn transpose(view: &OpView) -> Verdict {
+fn transpose(view: &OpView) -> Option<FindingKind> {
     let (Some((from, to)), Some(perm)) = (arrays(view), view.inst.dimensions()) else {
-        return Verdict::Trap(FindingKind::Transpose);
+        return Some(FindingKind::Transpose);
     };
     let (from_l, to_l) = (from.layout_or_default(), to.layout_or_default());
     let mapped: Option<Vec<i64>> = to_l
@@ -110,9 +136,9 @@ fn transpose(view: &OpView) -> Verdict {
         .map(|&d| usize::try_from(d).ok().and_then(|d| perm.get(d).copied()))
         .collect();
     if mapped.as_ref() == Some(&from_l.minor_to_major) && from_l.tiles == to_l.tiles {
-        Verdict::Pass
+        None
     } else {
-        Verdict::Trap(FindingKind::Transpose)
+        Some(FindingKind::Transpose)
     }
 }
 
@@ -128,6 +154,9 @@ fn fusion(module: &HloModule, view: &OpView) -> Verdict {
     else {
         return Verdict::Stop;
     };
+    if gathers(called) {
+        return trap(view, FindingKind::RelayoutFusion, true);
+    }
     let mut inner = Vec::new();
     collect_fused(module, called, &mut HashSet::new(), &mut inner);
     if !inner
@@ -143,7 +172,7 @@ fn fusion(module: &HloModule, view: &OpView) -> Verdict {
     }
     let moves_inside = inner.iter().any(|(comp, inst)| {
         let v = plain_view(comp, inst);
-        v.opcode != "fusion" && matches!(judge(module, &v), Verdict::Trap(_))
+        v.opcode != "fusion" && matches!(judge(module, &v), Verdict::Trap(..))
     });
     let rearranged = match arrays(view) {
         Some((from, to)) if from.dims == to.dims => !from
@@ -152,33 +181,53 @@ fn fusion(module: &HloModule, view: &OpView) -> Verdict {
         _ => false,
     };
     if moves_inside || rearranged {
-        Verdict::Trap(FindingKind::RelayoutFusion)
+        let assembles = inner
+            .iter()
+            .any(|(_, i)| ASSEMBLING_OPS.contains(&i.opcode.as_str()));
+        trap(view, FindingKind::RelayoutFusion, assembles)
     } else {
         Verdict::Pass
     }
 }
 
-/// The view of an ordinary (non-async) instruction inside `comp`.
+/// Whether a fused computation's result is a `gather` seen through pure movement (XLA
+/// emits gathers as fusions whose index arithmetic is real computation, but the data
+/// itself is only moved).
+fn gathers(comp: &Computation) -> bool {
+    let mut at = comp.root();
+    while let Some(inst) = at {
+        match inst.opcode.as_str() {
+            "gather" => return true,
+            "bitcast" | "reshape" | "transpose" | "copy" => {
+                at = inst.operands.first().and_then(|o| comp.get(&o.name));
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// The view of an ordinary (non-async) instruction inside `comp`. Its input is its
+/// largest operand: the array a slice, pad or fusion reads, not an index or pad value.
 pub(crate) fn plain_view<'m>(comp: &'m Computation, inst: &'m Instruction) -> OpView<'m> {
+    let mut input: Option<&Shape> = None;
+    let mut source = None;
+    for o in &inst.operands {
+        let shape = comp.operand_shape(o);
+        let size = |s: Option<&Shape>| s.and_then(Shape::bytes).unwrap_or(0);
+        if source.is_none() || size(shape) > size(input) {
+            input = shape;
+            source = Some(o.name.as_str());
+        }
+    }
     OpView {
         opcode: &inst.opcode,
         inst,
         at: inst,
-        input: inst
-            .operands
-            .first()
-            .and_then(|o| shape_of(comp, &o.name, o.shape.as_ref())),
+        input,
+        source,
         output: &inst.shape,
     }
-}
-
-/// The shape of value `name`, from its definition or, failing that, as printed at the use.
-pub(crate) fn shape_of<'m>(
-    comp: &'m Computation,
-    name: &str,
-    printed: Option<&'m Shape>,
-) -> Option<&'m Shape> {
-    comp.get(name).map(|i| &i.shape).or(printed)
 }
 
 /// All instructions of a fused computation and the fusions nested in it.
@@ -224,22 +273,37 @@ mod tests {
     fn copies_are_judged_by_layout() {
         let m = entry("  %x = f32[8,128]{1,0:T(8,128)} parameter(0)\n  %s = f32[8,128]{1,0:T(8,128)S(1)} copy(%x)\n  %t = f32[8,128]{0,1:T(8,128)} copy(%x)");
         assert_eq!(verdict(&m, "s"), Verdict::Pass);
-        assert_eq!(verdict(&m, "t"), Verdict::Trap(FindingKind::Copy));
+        assert_eq!(
+            verdict(&m, "t"),
+            Verdict::Trap(FindingKind::Copy, Cause::Relayout)
+        );
     }
 
     #[test]
     fn transposes_that_are_bitcasts_pass() {
         let m = entry("  %x = f32[8,128]{1,0} parameter(0)\n  %b = f32[128,8]{0,1} transpose(%x), dimensions={1,0}\n  %t = f32[128,8]{1,0} transpose(%x), dimensions={1,0}");
         assert_eq!(verdict(&m, "b"), Verdict::Pass);
-        assert_eq!(verdict(&m, "t"), Verdict::Trap(FindingKind::Transpose));
+        assert_eq!(
+            verdict(&m, "t"),
+            Verdict::Trap(FindingKind::Transpose, Cause::Relayout)
+        );
     }
 
     #[test]
     fn converts_fusions_and_compute() {
         let m = entry("  %x = bf16[8,128]{1,0:T(8,128)(2,1)} parameter(0)\n  %c = f32[8,128]{1,0:T(8,128)} convert(%x)\n  %r = f32[8,128]{0,1} convert(%x)\n  %y = f32[8,128]{1,0} parameter(1)\n  %f = f32[128,8]{1,0} fusion(%y), kind=kLoop, calls=%f\n  %a = f32[8,128]{1,0} add(%y, %y)");
-        assert_eq!(verdict(&m, "c"), Verdict::Pass);
-        assert_eq!(verdict(&m, "r"), Verdict::Trap(FindingKind::Relayout));
-        assert_eq!(verdict(&m, "f"), Verdict::Trap(FindingKind::RelayoutFusion));
+        assert_eq!(
+            verdict(&m, "c"),
+            Verdict::Trap(FindingKind::Convert, Cause::Convert)
+        );
+        assert_eq!(
+            verdict(&m, "r"),
+            Verdict::Trap(FindingKind::Relayout, Cause::Relayout)
+        );
+        assert_eq!(
+            verdict(&m, "f"),
+            Verdict::Trap(FindingKind::RelayoutFusion, Cause::Relayout)
+        );
         assert_eq!(verdict(&m, "a"), Verdict::Stop);
     }
 }

@@ -6,16 +6,23 @@
 //! (docs/design.md §6). This module finds them in an optimized module.
 
 mod allow;
+mod cause;
 mod finding;
 mod judge;
 mod render;
+mod summary;
 mod walk;
 
 pub use allow::{Allowlist, AllowlistError, Excess, Rule};
+pub use cause::{classify, Cause};
 pub use finding::{Finding, FindingKind, Side};
+pub use render::human_bytes;
+pub use summary::{CauseTotal, Summary};
 
-use crate::module::HloModule;
+use crate::instruction::Instruction;
+use crate::module::{Computation, HloModule};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 /// The custom-call target of Pallas/Mosaic TPU kernels.
 pub const TPU_CUSTOM_CALL: &str = "tpu_custom_call";
@@ -75,6 +82,7 @@ impl Report {
 
 /// Checks every matching custom call in `module`, in every computation.
 pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
+    let fused_into = custom_fusions(module);
     let mut kernels = Vec::new();
     for (comp, inst) in module.instructions() {
         let Some(target) = inst
@@ -86,9 +94,20 @@ pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
         if options.target.as_deref().is_some_and(|t| t != target) {
             continue;
         }
-        let mut walker = walk::Walker::new(module, comp);
-        walker.feed(inst);
-        walker.drain(inst);
+        let walker = match fused_into.get(comp.name.as_str()) {
+            Some(&(outer, fusion)) => {
+                let mut walker = walk::Walker::new(module, outer);
+                walker.feed_fused(inst, comp, fusion);
+                walker.drain(fusion);
+                walker
+            }
+            None => {
+                let mut walker = walk::Walker::new(module, comp);
+                walker.feed(inst);
+                walker.drain(inst);
+                walker
+            }
+        };
         let mut findings = walker.findings;
         findings.sort_by_key(|f| (f.side, f.operand, f.line));
         kernels.push(KernelReport {
@@ -103,6 +122,20 @@ pub fn lint(module: &HloModule, options: &LintOptions) -> Report {
         module: module.name.clone(),
         kernels,
     }
+}
+
+/// Computations called by a `kCustom` fusion (a kernel fused with the producers of its
+/// operands), with the computation holding that fusion and the fusion itself.
+fn custom_fusions(module: &HloModule) -> HashMap<&str, (&Computation, &Instruction)> {
+    module
+        .instructions()
+        .filter(|(_, i)| i.opcode == "fusion" && i.attr("kind") == Some("kCustom"))
+        .flat_map(|(c, i)| {
+            i.called_computations()
+                .into_iter()
+                .map(move |n| (n, (c, i)))
+        })
+        .collect()
 }
 
 /// `flash_attention.1` -> `flash_attention`; names without a numeric suffix are kept.
@@ -128,5 +161,24 @@ mod tests {
         assert_eq!(kernel_label("custom-call"), "custom-call");
         assert_eq!(kernel_label("a.b"), "a.b");
         assert_eq!(kernel_label(".1"), ".1");
+    }
+
+    /// As libtpu prints a loop body compiled from StableHLO: `%t#i` operands instead of
+    /// get-tuple-element instructions.
+    #[test]
+    fn tuple_element_operands_are_followed() {
+        let text = "HloModule m\n\n%slice (a: f32[4,8,128], i: s32[]) -> f32[8,128] {\n  %a = f32[4,8,128]{2,1,0:T(8,128)} parameter(0)\n  %i = s32[] parameter(1)\n  %z = s32[] constant(0)\n  %d = f32[1,8,128]{2,1,0:T(8,128)} dynamic-slice(%a, %i, %z, %z), dynamic_slice_sizes={1,8,128}\n  ROOT %b = f32[8,128]{1,0:T(8,128)} bitcast(%d)\n}\n\nENTRY %body (t: (s32[], f32[4,8,128])) -> f32[8,128] {\n  %t = (s32[]{:T(128)}, f32[4,8,128]{2,1,0:T(8,128)}) parameter(0)\n  %f = f32[8,128]{1,0:T(8,128)S(1)} fusion(%t#1, %t#0), kind=kLoop, calls=%slice\n  %k = (f32[8,128]{1,0:T(8,128)}, f32[8]{0}) custom-call(%f), custom_call_target=\"tpu_custom_call\"\n  ROOT %c = f32[8,128]{0,1:T(8,128)} copy(%k#0)\n}\n";
+        let report = lint(&HloModule::parse(text).unwrap(), &LintOptions::default());
+        let found: Vec<_> = report
+            .findings()
+            .map(|(_, f)| (f.side, f.cause, f.from.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Side::Feed, Cause::Slice, "f32[4,8,128]{2,1,0:T(8,128)}"),
+                (Side::Drain, Cause::Relayout, "f32[8,128]{1,0:T(8,128)}"),
+            ]
+        );
     }
 }

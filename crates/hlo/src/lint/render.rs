@@ -43,8 +43,8 @@ impl fmt::Display for KernelReport {
             let bytes = x.bytes.map_or_else(|| "? B".into(), human_bytes);
             writeln!(
                 f,
-                "    {side:<15} {:<15} %{} (line {}): {bytes}",
-                x.kind, x.instruction, x.line
+                "    {side:<15} {:<9} %{} ({}, line {}): {bytes}",
+                x.cause, x.instruction, x.kind, x.line
             )?;
             writeln!(f, "        {} -> {}", x.from, x.to)?;
         }

@@ -4,8 +4,9 @@
 //! through what does (reporting it), and stop at real computation, parameters and other
 //! kernels. Worklists rather than recursion: a dump with a long chain must not overflow.
 
+use super::cause::Cause;
 use super::finding::{Finding, Side};
-use super::judge::{judge, plain_view, shape_of, OpView, Verdict};
+use super::judge::{judge, plain_view, OpView, Verdict};
 use crate::instruction::Instruction;
 use crate::module::{Computation, HloModule};
 use std::collections::HashSet;
@@ -36,17 +37,48 @@ impl<'m> Walker<'m> {
     /// Producers of `kernel`'s operands, back to the nearest computation or parameter.
     pub(crate) fn feed(&mut self, kernel: &'m Instruction) {
         for (index, operand) in kernel.operands.iter().enumerate() {
-            let mut work = vec![operand.name.as_str()];
-            while let Some(name) = work.pop() {
-                let Some(inst) = self.comp.get(name) else {
+            self.feed_operand(index, vec![operand.name.as_str()]);
+        }
+    }
+
+    /// The same for a kernel that XLA fused with producers of its operands (a `kCustom`
+    /// fusion, made when the kernel allows input fusion): what is inside `fused` is read
+    /// in place by the kernel and moves nothing; the walk goes on from the fusion's
+    /// operands in this walker's computation.
+    pub(crate) fn feed_fused(
+        &mut self,
+        kernel: &'m Instruction,
+        fused: &'m Computation,
+        fusion: &'m Instruction,
+    ) {
+        for (index, operand) in kernel.operands.iter().enumerate() {
+            let mut starts = Vec::new();
+            let mut inside = vec![operand.name.as_str()];
+            let mut seen = HashSet::new();
+            while let Some(name) = inside.pop() {
+                let Some(inst) = fused.get(name).filter(|_| seen.insert(name)) else {
                     continue;
                 };
-                if !self.seen.insert(&inst.name) {
-                    continue;
+                match inst.parameter_number() {
+                    Some(n) => starts.extend(fusion.operands.get(n).map(|o| o.name.as_str())),
+                    None => inside.extend(inst.operands.iter().map(|o| o.name.as_str())),
                 }
-                if let Some(step) = self.producer(inst) {
-                    work.extend(self.record(step, Side::Feed, Some(index)));
-                }
+            }
+            self.feed_operand(index, starts);
+        }
+    }
+
+    /// Walks back from `work`, the values that reach operand `index`.
+    fn feed_operand(&mut self, index: usize, mut work: Vec<&'m str>) {
+        while let Some(name) = work.pop() {
+            let Some(inst) = self.comp.get(name) else {
+                continue;
+            };
+            if !self.seen.insert(&inst.name) {
+                continue;
+            }
+            if let Some(step) = self.producer(inst) {
+                work.extend(self.record(step, Side::Feed, Some(index)));
             }
         }
     }
@@ -59,7 +91,7 @@ impl<'m> Walker<'m> {
                 if !self.seen.insert(&user.name) {
                     continue;
                 }
-                for step in self.consumers(name, user, position) {
+                for step in self.consumers(user, position) {
                     work.extend(self.record(step, Side::Drain, None));
                 }
             }
@@ -68,10 +100,10 @@ impl<'m> Walker<'m> {
 
     /// Judges a step, records a finding if it moves data, returns where to go on.
     fn record(&mut self, step: Step<'m>, side: Side, operand: Option<usize>) -> Vec<&'m str> {
-        let kind = match judge(self.module, &step.view) {
+        let (kind, cause) = match judge(self.module, &step.view) {
             Verdict::Stop => return Vec::new(),
             Verdict::Pass => return step.next,
-            Verdict::Trap(kind) => kind,
+            Verdict::Trap(kind, cause) => (kind, cause),
         };
         let show = |s: Option<&crate::shape::Shape>| {
             s.map(ToString::to_string).unwrap_or_else(|| "?".into())
@@ -87,7 +119,17 @@ impl<'m> Walker<'m> {
             bytes: step.view.output.bytes(),
             from: show(step.view.input),
             to: show(Some(step.view.output)),
+            cause,
+            cure: cause.cure(side).to_string(),
         });
+        // A fusion that slices or pads reads one array; its other operands are indices
+        // or pad values, whose producers feed nothing the kernel reads.
+        if side == Side::Feed
+            && inst.opcode == "fusion"
+            && matches!(cause, Cause::Slice | Cause::Pad)
+        {
+            return step.view.source.into_iter().collect();
+        }
         step.next
     }
 
@@ -97,7 +139,7 @@ impl<'m> Walker<'m> {
         match inst.opcode.as_str() {
             "copy-done" | "async-done" => {
                 let start = self.comp.get(first(inst)?)?;
-                let view = self.async_view(start, inst, first(start)?)?;
+                let view = self.async_view(start, inst)?;
                 Some(Step {
                     next: data_inputs(view.opcode, start),
                     view,
@@ -121,8 +163,8 @@ impl<'m> Walker<'m> {
         }
     }
 
-    /// How `user` consumes value `name` (its operand at `position`).
-    fn consumers(&self, name: &'m str, user: &'m Instruction, position: usize) -> Vec<Step<'m>> {
+    /// How `user` consumes the value walked (its operand at `position`).
+    fn consumers(&self, user: &'m Instruction, position: usize) -> Vec<Step<'m>> {
         let users_named = |of: &'m str, opcode: &'static str| {
             self.comp
                 .users(of)
@@ -139,7 +181,7 @@ impl<'m> Walker<'m> {
                 users_named(&user.name, done)
                     .filter_map(|d| {
                         Some(Step {
-                            view: self.async_view(user, d, name)?,
+                            view: self.async_view(user, d)?,
                             next: vec![&d.name],
                         })
                     })
@@ -164,14 +206,12 @@ impl<'m> Walker<'m> {
     }
 
     /// For an async pair: the op it runs (the wrapped computation's root, or the copy
-    /// itself), the shape of `input` going in, and the done half's shape coming out.
-    fn async_view(
-        &self,
-        start: &'m Instruction,
-        done: &'m Instruction,
-        input: &str,
-    ) -> Option<OpView<'m>> {
-        let input = shape_of(self.comp, input, None);
+    /// itself), the shape of the start's operand going in, and the done half's shape
+    /// coming out.
+    fn async_view(&self, start: &'m Instruction, done: &'m Instruction) -> Option<OpView<'m>> {
+        let operand = start.operands.first()?;
+        let source = Some(operand.name.as_str());
+        let input = self.comp.operand_shape(operand);
         let (opcode, inst) = match start.opcode.as_str() {
             "copy-start" => ("copy-done", done),
             "async-start" => {
@@ -188,6 +228,7 @@ impl<'m> Walker<'m> {
             inst,
             at: done,
             input,
+            source,
             output: &done.shape,
         })
     }

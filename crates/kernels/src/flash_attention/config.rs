@@ -1,6 +1,7 @@
 //! The problem (shapes, dtype, masking options) and the block sizes that tile it.
 
 use pallas_flash_ir::DType;
+use pallas_flash_tiling::family::named;
 use pallas_flash_tiling::search::{evaluate, search};
 use pallas_flash_tiling::Target;
 
@@ -206,8 +207,7 @@ impl FlashAttentionConfig {
         }
         let searched = search(target, &family, 64).ok().and_then(|result| {
             result.ranked.iter().find_map(|c| {
-                let size = |name: &str| c.blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-                let (bq, bkv) = (size("block_q")?, size("block_kv")?);
+                let (bq, bkv) = (named(&c.blocks, "block_q")?, named(&c.blocks, "block_kv")?);
                 let fits = |b: usize, seq: usize| b.is_multiple_of(LANES) || b == seq;
                 (fits(bq, self.seq_q) && fits(bkv, self.seq_kv))
                     .then(|| BlockSizes::measured(bq, bkv))

@@ -2,7 +2,7 @@
 //! feeding dK/dV), each built for a target and `block_q × block_kv` blocks.
 
 use pallas_flash_ir::validate;
-use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
 use pallas_flash_tiling::roofline::{mxu_padded, Work};
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
@@ -25,8 +25,7 @@ impl FlashAttentionConfig {
     /// `cfg` with `blocks` (`block_q`, `block_kv`; missing names keep the blocks in use on
     /// `target`), at the measured compute split.
     fn with_named_blocks(&self, target: &Target, blocks: &Blocks) -> FlashAttentionConfig {
-        let named = |name: &str| blocks.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-        let (block_q, block_kv) = match (named("block_q"), named("block_kv")) {
+        let (block_q, block_kv) = match (named(blocks, "block_q"), named(blocks, "block_kv")) {
             (None, None) => return self.clone(),
             (Some(q), Some(kv)) => (q, kv),
             (q, kv) => {

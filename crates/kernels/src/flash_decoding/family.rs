@@ -1,7 +1,7 @@
 //! Split-KV decoding as a [`KernelFamily`]: the split kernel over a contiguous or a paged
 //! cache, built for a target and a `block_kv`.
 
-use pallas_flash_tiling::family::{Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
 use pallas_flash_tiling::roofline::{mxu_padded, Work};
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
@@ -29,10 +29,7 @@ impl FlashDecodingConfig {
 
     /// `self` with the `block_kv` of `blocks`, if named.
     fn with_named_blocks(&self, blocks: &Blocks) -> FlashDecodingConfig {
-        let block_kv = blocks
-            .iter()
-            .find(|(n, _)| *n == "block_kv")
-            .map_or(self.block_kv, |(_, v)| *v);
+        let block_kv = named(blocks, "block_kv").unwrap_or(self.block_kv);
         self.clone().with_splits(self.splits, block_kv)
     }
 
