@@ -10,7 +10,7 @@ use clap::builder::{PossibleValue, PossibleValuesParser};
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 
 pub use crate::catalog::{Catalog, Entry, Problem, ShapeArgs};
-use crate::{bench, compile, compile_stablehlo, error, hlo_check, tune};
+use crate::{bench, compile, compile_stablehlo, error, hlo_check, run, run_mosaic, tune};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -40,6 +40,10 @@ enum Command {
     HloCheck(hlo_check::Args),
     /// Compile a StableHLO program for a TPU topology (no TPU needed) and print its report.
     CompileStablehlo(compile_stablehlo::Args),
+    /// Run a kernel's Mosaic on the CPU (the emulator) and compare it with interpret.
+    Run(run::Args),
+    /// Run any Mosaic module (generic-form text, ours or dumped from JAX) on the CPU.
+    RunMosaic(run_mosaic::Args),
     /// Internal: the isolated compile worker (reads a request on stdin).
     #[command(name = WORKER_SUBCOMMAND, hide = true)]
     Worker,
@@ -71,6 +75,8 @@ pub fn main_with(catalog: Catalog) -> ExitCode {
         Command::Bench(args) => error::exit_code(bench::run(&args)),
         Command::HloCheck(args) => hlo_check::run(&args),
         Command::CompileStablehlo(args) => compile_stablehlo::run(&args),
+        Command::Run(args) => error::exit_code(run::run(&catalog, &args)),
+        Command::RunMosaic(args) => error::exit_code(run_mosaic::run(&args)),
         Command::Worker => {
             ExitCode::from(u8::try_from(pallas_flash_runtime::worker::serve()).unwrap_or(2))
         }

@@ -45,6 +45,12 @@ pub enum CliError {
     #[error(transparent)]
     Runtime(#[from] runtime::Error),
 
+    #[error("emulator: {0}")]
+    Emulator(#[from] pallas_flash::emulator::Error),
+
+    #[error(transparent)]
+    Interpret(#[from] pallas_flash::interpret::Error),
+
     #[error("{context}: {source}")]
     Io {
         context: String,

@@ -29,6 +29,9 @@ pub use pallas_flash_interpret as interpret;
 /// The catalog kernels: matmul, FlashAttention-2, FlashDecoding.
 pub use pallas_flash_kernels as kernels;
 
+/// Runs Mosaic (ours or JAX's) on the CPU with TPU semantics.
+pub use pallas_flash_emulator as emulator;
+
 // The command's modules name the facade's crates as `pallas_flash::…`, from inside it too.
 extern crate self as pallas_flash;
 
@@ -42,6 +45,8 @@ mod estimate;
 mod hlo_check;
 mod libtpu;
 pub mod report;
+mod run;
+mod run_mosaic;
 mod tune;
 
 pub use error::CliError;

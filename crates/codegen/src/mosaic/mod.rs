@@ -44,6 +44,9 @@ pub struct MosaicModule {
     pub text: String,
     /// The serialized ("serde") form as MLIR bytecode v0: the custom call's `body`.
     pub bytecode: Vec<u8>,
+    /// The same serde module as MLIR generic text with locations (`stable_mosaic.*` op
+    /// names): what `pallas-flash-emulator` executes.
+    pub serde_text: String,
 }
 
 /// Lowers a kernel to Mosaic, validating it first unless it is a [`pallas_flash_ir::ValidKernel`].
@@ -92,11 +95,12 @@ pub fn lower(kernel: &impl Validated) -> Result<MosaicModule> {
     })?;
     verify(&mlir, &module)?;
     let text = module.as_operation().to_string();
-    let bytecode = serde::serialize(ctx, &module)?;
+    let (bytecode, serde_text) = serde::serialize(ctx, &module)?;
     Ok(MosaicModule {
         name: kernel.name.clone(),
         text,
         bytecode,
+        serde_text,
     })
 }
 

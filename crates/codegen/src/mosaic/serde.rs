@@ -8,7 +8,9 @@
 
 use std::collections::HashMap;
 
-use melior::ir::operation::{OperationBuilder, OperationLike, OperationMutLike, OperationRef};
+use melior::ir::operation::{
+    OperationBuilder, OperationLike, OperationMutLike, OperationPrintingFlags, OperationRef,
+};
 use melior::ir::{
     Block, BlockLike, BlockRef, BytecodeWriterConfig, Location, Module, Region, RegionLike,
     RegionRef, Type, ValueLike,
@@ -21,8 +23,10 @@ use crate::error::{CodegenError, Result};
 /// Prefix libtpu's deserializer expects on every op name.
 pub const SERDE_PREFIX: &str = "stable_mosaic.";
 
-/// The serde form of a verified Mosaic module, as bytecode v0 (what JAX writes).
-pub(crate) fn serialize(ctx: &Context, module: &Module) -> Result<Vec<u8>> {
+/// The serde form of a verified Mosaic module: bytecode v0 (what JAX writes) and the same
+/// module as MLIR generic text with locations (libtpu's parser takes both; the emulator
+/// reads the text).
+pub(crate) fn serialize(ctx: &Context, module: &Module) -> Result<(Vec<u8>, String)> {
     let serde = Module::new(Location::unknown(ctx));
     let mut values = HashMap::new();
     let target = serde.body();
@@ -46,10 +50,18 @@ pub(crate) fn serialize(ctx: &Context, module: &Module) -> Result<Vec<u8>> {
     }
     let config = BytecodeWriterConfig::new();
     config.set_desired_emit_version(0);
-    serde
+    let bytecode = serde
         .as_operation()
         .write_bytecode_with_config(&config)
-        .map_err(|e| CodegenError::mlir("writing bytecode v0", e.to_string()))
+        .map_err(|e| CodegenError::mlir("writing bytecode v0", e.to_string()))?;
+    let flags = OperationPrintingFlags::new()
+        .print_generic_operation_form()
+        .enable_debug_info(true, false);
+    let text = serde
+        .as_operation()
+        .to_string_with_flags(flags)
+        .map_err(|e| CodegenError::mlir("printing generic form", e.to_string()))?;
+    Ok((bytecode, text))
 }
 
 fn ops_of<'c, 'a>(block: &BlockRef<'c, 'a>) -> Vec<OperationRef<'c, 'a>> {
