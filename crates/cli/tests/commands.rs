@@ -252,7 +252,7 @@ fn bad_inputs_fail_with_a_message_that_says_what_to_change() {
         (
             &["compile", "softmax"],
             2,
-            "possible values: matmul, flash-attention",
+            "invalid value 'softmax' for '<KERNEL>'\n  [possible values: matmul, ",
         ),
         (
             &["compile", "matmul", "--dtype", "f16"],
