@@ -3,12 +3,11 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{
-    data, max_relative_error, row_tile_configs, small_configs, tolerance, Problem,
-};
+use flash_attention_common::{data, row_tile_configs, small_configs, tolerance, Problem};
 use pallas_flash_interpret::{interpret, HostArray};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_test_support::max_relative_error;
 use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 

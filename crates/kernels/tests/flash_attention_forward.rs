@@ -2,12 +2,11 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{
-    lane_column, max_relative_error, row_tile_configs, small_configs, tolerance, Problem,
-};
+use flash_attention_common::{lane_column, row_tile_configs, small_configs, tolerance, Problem};
 use pallas_flash_interpret::interpret;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
+use pallas_flash_test_support::max_relative_error;
 use pallas_flash_tiling::Target;
 use proptest::prelude::*;
 

@@ -74,23 +74,7 @@ pub fn emulate_text(
         .collect()
 }
 
-/// Largest |a - b| over the largest finite |b| (at least 1); equal infinities are exact,
-/// NaN is infinite.
-pub fn relative_error(a: &ArrayD<f64>, b: &ArrayD<f64>) -> f64 {
-    assert_eq!(a.shape(), b.shape());
-    let scale = b
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold(1.0f64, |m, v| m.max(v.abs()));
-    a.iter()
-        .zip(b)
-        .map(|(&x, &y)| match (x.is_finite(), y.is_finite()) {
-            (true, true) => (x - y).abs() / scale,
-            _ if x == y => 0.0,
-            _ => f64::INFINITY,
-        })
-        .fold(0.0, f64::max)
-}
+pub use pallas_flash_test_support::max_relative_error as relative_error;
 
 /// The emulator's outputs agree with interpret's within `tol` (relative).
 pub fn assert_agrees_with_interpret(

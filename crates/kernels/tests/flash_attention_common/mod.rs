@@ -148,8 +148,6 @@ impl Problem {
     }
 }
 
-pub use pallas_flash_test_support::max_relative_error;
-
 /// Column 0 of a lane-replicated `[B, H, N, 128]` statistic, and a check that every lane
 /// agrees.
 pub fn lane_column(x: &HostArray) -> ArrayD<f64> {
