@@ -4,7 +4,7 @@
 //! estimate each, and the speed-up over bf16 — or libtpu's error.
 //!
 //! ```text
-//! flock /work/.cache/profile.lock cargo run -p pallas-flash --example precision_table
+//! cargo run -p pallas-flash --example precision_table
 //! ```
 //!
 //! Prints one markdown row per target, block and precision; the figures go to

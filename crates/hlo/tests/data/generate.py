@@ -7,9 +7,9 @@ and the `*after_optimizations.txt` file is copied here as
 
 Run from anywhere, in a scratch venv outside the repo:
 
-    python3 -m venv /work/.cache/jaxvenv
-    /work/.cache/jaxvenv/bin/pip install jax==0.10.2 jaxlib==0.10.2 libtpu==0.0.52
-    /work/.cache/jaxvenv/bin/python crates/hlo/tests/data/generate.py [GROUP...]
+    python3 -m venv /tmp/jax-venv
+    /tmp/jax-venv/bin/pip install jax==0.10.2 jaxlib==0.10.2 libtpu==0.0.52
+    /tmp/jax-venv/bin/python crates/hlo/tests/data/generate.py [GROUP...]
 
 GROUP is any of `kernels`, `cpu`, `training`, `decode` (default: all). The findings
 the lint must report on every case are in `labels.txt` beside this script.
