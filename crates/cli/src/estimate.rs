@@ -118,6 +118,14 @@ impl Estimate {
             self.floors.bound,
             self.roofline_ratio()
         );
+        if self.floors.bound == "memory" {
+            // The model streams HBM faster than the chip: say what the chip would take.
+            line.push_str(&format!(
+                "\n             memory-bound: {:.1} MB through HBM; projected on the chip max(estimate, bytes at spec HBM rate) = {:.1} µs",
+                self.hbm_bytes / 1e6,
+                self.projected_seconds * 1e6
+            ));
+        }
         if self.below_floor {
             line.push_str(&format!(
                 "\n             WARNING: below the model floor ({:.1} µs): a profiler artifact (docs/design.md §8), not a result",
@@ -131,6 +139,26 @@ impl Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_memory_bound_estimate_reports_bytes_and_the_projected_time() {
+        let v5e = Target::v5e();
+        // 134 MB of KV (decode B=1, 32k, bf16) estimated at 192,864 cycles by the model.
+        let work = Work {
+            flops: 2.0 * 2.0 * 8.0 * 32768.0 * 128.0,
+            min_hbm_bytes: 134_221_824.0,
+        };
+        let e = Estimate::new(&v5e, 192_864, work);
+        assert_eq!(e.floors.bound, "memory");
+        let projected_us = 134_221_824.0 / v5e.hbm_bytes_per_s * 1e6;
+        assert!((e.projected_seconds * 1e6 - projected_us).abs() < 1e-6);
+        assert!(
+            e.summary()
+                .contains(&format!("134.2 MB through HBM; projected on the chip max(estimate, bytes at spec HBM rate) = {projected_us:.1} µs")),
+            "{}",
+            e.summary()
+        );
+    }
 
     #[test]
     fn a_compute_bound_matmul_at_94_percent_of_peak() {
