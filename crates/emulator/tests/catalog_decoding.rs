@@ -7,7 +7,7 @@ mod common;
 mod flash_decoding_common;
 
 use common::{assert_agrees_with_interpret, emulate};
-use flash_decoding_common::{assert_close, combine_on_host, reference, Case, Data};
+use flash_decoding_common::{assert_close, cases, combine_on_host, reference, Case, Data};
 use ndarray::Ix4;
 use pallas_flash_interpret::HostArray;
 use pallas_flash_ir::DType;
@@ -54,33 +54,6 @@ fn check_case(case: &Case) {
         tol,
         &format!("{case:?} combine kernel"),
     );
-}
-
-fn cases() -> impl Strategy<Value = Case> {
-    (
-        1usize..=3,
-        1usize..=4,
-        prop::sample::select(vec![(1usize, 1usize), (4, 1), (4, 2), (8, 2)]),
-        prop::sample::select(vec![1usize, 2, 4]),
-        any::<u64>(),
-    )
-        .prop_flat_map(|(batch, q_len, (q_heads, kv_heads), splits, seed)| {
-            let block_kv = 128;
-            let max_kv_len = block_kv * 4;
-            let lengths = prop::collection::vec(q_len as i32..=max_kv_len as i32, batch);
-            lengths.prop_map(move |lengths| Case {
-                batch,
-                q_len,
-                q_heads,
-                kv_heads,
-                max_kv_len,
-                splits,
-                block_kv,
-                lengths,
-                int8: false,
-                seed,
-            })
-        })
 }
 
 proptest! {

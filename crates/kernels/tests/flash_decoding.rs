@@ -4,7 +4,9 @@
 
 mod flash_decoding_common;
 
-use flash_decoding_common::{assert_close, combine_on_host, reference, run_split, Case, Data};
+use flash_decoding_common::{
+    assert_close, cases, combine_on_host, reference, run_split, Case, Data,
+};
 use ndarray::Ix4;
 use pallas_flash_interpret::{HostArray, Interpreter};
 use pallas_flash_ir::DType;
@@ -327,34 +329,6 @@ fn int8_cache_accuracy_at_32k() {
         seed: 11,
     });
     assert!(errors[1].0 <= 2e-3, "int8 error {:?}", errors[1]);
-}
-
-/// Kept small: every case compiles two kernels on the CPU plugin (~0.5 s each).
-fn cases() -> impl Strategy<Value = Case> {
-    (
-        1usize..=3,
-        1usize..=4,
-        prop::sample::select(vec![(1usize, 1usize), (4, 1), (4, 2), (8, 2)]),
-        prop::sample::select(vec![1usize, 2, 4]),
-        any::<u64>(),
-    )
-        .prop_flat_map(|(batch, q_len, (q_heads, kv_heads), splits, seed)| {
-            let block_kv = 128;
-            let max_kv_len = block_kv * 4;
-            let lengths = prop::collection::vec(q_len as i32..=max_kv_len as i32, batch);
-            lengths.prop_map(move |lengths| Case {
-                batch,
-                q_len,
-                q_heads,
-                kv_heads,
-                max_kv_len,
-                splits,
-                block_kv,
-                lengths,
-                int8: false,
-                seed,
-            })
-        })
 }
 
 proptest! {

@@ -9,6 +9,7 @@ use pallas_flash_kernels::flash_decoding::{
     combine_partials, query_tile, split_kernel, untile_output, FlashDecodingConfig, KvCacheDtype,
 };
 use pallas_flash_tiling::Target;
+use proptest::prelude::*;
 
 /// One random decode step.
 #[derive(Clone, Debug)]
@@ -245,4 +246,32 @@ impl XorShift {
         let bits = self.0.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 40;
         (bits as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
     }
+}
+
+/// Kept small: every case compiles two kernels on the CPU plugin (~0.5 s each).
+pub fn cases() -> impl Strategy<Value = Case> {
+    (
+        1usize..=3,
+        1usize..=4,
+        prop::sample::select(vec![(1usize, 1usize), (4, 1), (4, 2), (8, 2)]),
+        prop::sample::select(vec![1usize, 2, 4]),
+        any::<u64>(),
+    )
+        .prop_flat_map(|(batch, q_len, (q_heads, kv_heads), splits, seed)| {
+            let block_kv = 128;
+            let max_kv_len = block_kv * 4;
+            let lengths = prop::collection::vec(q_len as i32..=max_kv_len as i32, batch);
+            lengths.prop_map(move |lengths| Case {
+                batch,
+                q_len,
+                q_heads,
+                kv_heads,
+                max_kv_len,
+                splits,
+                block_kv,
+                lengths,
+                int8: false,
+                seed,
+            })
+        })
 }
