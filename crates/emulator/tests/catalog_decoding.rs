@@ -7,13 +7,15 @@ mod common;
 mod flash_decoding_common;
 
 use common::{assert_agrees_with_interpret, emulate};
-use flash_decoding_common::{assert_close, cases, combine_on_host, reference, Case, Data};
+use flash_decoding_common::{
+    assert_close, cases, check_mesh, combine_on_host, reference, Case, Data,
+};
 use ndarray::Ix4;
 use pallas_flash_interpret::HostArray;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_decoding::{
-    combine_kernel, combine_partials, paged_kernel, shard_lengths, split_kernel, untile_output,
-    CombineOutputs, FlashDecodingConfig, PagedCache,
+    combine_kernel, paged_kernel, split_kernel, untile_output, CombineOutputs, FlashDecodingConfig,
+    PagedCache,
 };
 use pallas_flash_tiling::Target;
 use proptest::prelude::*;
@@ -157,57 +159,11 @@ proptest! {
     }
 }
 
-/// The 2x2 mesh: each chip runs the split kernel on its quarter of the cache; the
-/// emulated per-chip partials combine to the reference.
+/// The 2x2 mesh: each chip's split kernel emulated (see `check_mesh`).
 #[test]
 fn mesh_per_chip_kernel() {
-    let chips = 4;
-    let case = Case {
-        batch: 3,
-        q_len: 2,
-        q_heads: 8,
-        kv_heads: 2,
-        max_kv_len: 1024,
-        splits: 2,
-        block_kv: 128,
-        lengths: vec![1024, 300, 513],
-        int8: false,
-        seed: 21,
-    };
-    let data = case.data();
-    let shard_len = case.max_kv_len / chips;
-    let cfg = Case {
-        max_kv_len: shard_len,
-        splits: 1,
-        ..case.clone()
-    }
-    .config();
-    let mut partials: Vec<[ndarray::ArrayD<f64>; 3]> = Vec::new();
-    for (c, lengths) in shard_lengths(&data.lengths, chips, shard_len)
-        .into_iter()
-        .enumerate()
-    {
-        let range = ndarray::s![.., .., c * shard_len..(c + 1) * shard_len, ..];
-        let local = Data {
-            lengths,
-            k: data.k.slice(range).to_owned(),
-            v: data.v.slice(range).to_owned(),
-            ..data.clone()
-        };
-        partials.push(split(&cfg, &local).map(|a| a.to_f64()));
-    }
-    let joined = [0, 1, 2].map(|i| {
-        let views: Vec<_> = partials.iter().map(|p| p[i].view()).collect();
-        ndarray::concatenate(ndarray::Axis(2), &views)
-            .unwrap()
-            .into_dimensionality::<ndarray::Ix5>()
-            .unwrap()
-    });
-    let (o, _) = combine_partials(joined[0].view(), joined[1].view(), joined[2].view());
-    assert_close(
-        &untile_output(o.view(), case.q_len, case.q_heads),
-        &reference(&case.config(), &data),
-        1e-2,
+    check_mesh(
+        |cfg, local| split(cfg, local).map(|a| a.to_f64()),
         "mesh per-chip kernels",
     );
 }

@@ -5,14 +5,14 @@
 mod flash_decoding_common;
 
 use flash_decoding_common::{
-    assert_close, cases, combine_on_host, reference, run_split, Case, Data,
+    assert_close, cases, check_mesh, combine_on_host, reference, run_split, Case,
 };
 use ndarray::Ix4;
 use pallas_flash_interpret::{HostArray, Interpreter};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_decoding::{
-    combine_kernel, combine_partials, paged_kernel, shard_lengths, split_kernel, untile_output,
-    CombineOutputs, DecodeBlocks, FlashDecodingConfig, FlashDecodingError, KvLengths, PagedCache,
+    combine_kernel, paged_kernel, split_kernel, untile_output, CombineOutputs, DecodeBlocks,
+    FlashDecodingConfig, FlashDecodingError, KvLengths, PagedCache,
 };
 use pallas_flash_tiling::Target;
 use proptest::prelude::*;
@@ -441,62 +441,20 @@ proptest! {
     }
 }
 
-/// The mesh: each of 4 shards runs the split kernel on its slice of the cache with its
-/// local lengths; the host concatenates every shard's partials along the split axis and
-/// combines them with the same log-sum-exp, which must match the unsharded reference.
+/// The mesh, through the interpreter (see `check_mesh`).
 #[test]
 fn sharded_partials_combine_to_the_reference() {
-    let chips = 4;
-    let case = Case {
-        batch: 3,
-        q_len: 2,
-        q_heads: 8,
-        kv_heads: 2,
-        max_kv_len: 1024,
-        splits: 2,
-        block_kv: 128,
-        lengths: vec![1024, 300, 513],
-        int8: false,
-        seed: 21,
-    };
-    let data = case.data();
-    let shard_len = case.max_kv_len / chips;
-    let shard = Case {
-        max_kv_len: shard_len,
-        splits: 1,
-        ..case.clone()
-    };
-    let cfg = shard.config();
-    let (kernel, _) = split_kernel(&cfg, &Target::v5e()).unwrap();
-    let interpreter = Interpreter::new(&kernel).unwrap();
-    let mut partials: Vec<[ndarray::ArrayD<f64>; 3]> = Vec::new();
-    for (c, lengths) in shard_lengths(&data.lengths, chips, shard_len)
-        .into_iter()
-        .enumerate()
-    {
-        let range = ndarray::s![.., .., c * shard_len..(c + 1) * shard_len, ..];
-        let local = Data {
-            lengths,
-            k: data.k.slice(range).to_owned(),
-            v: data.v.slice(range).to_owned(),
-            ..data.clone()
-        };
-        let out: [HostArray; 3] = interpreter.run(&local.args()).unwrap().try_into().unwrap();
-        partials.push(out.map(|a| a.to_f64()));
-    }
-    let joined = [0, 1, 2].map(|i| {
-        let views: Vec<_> = partials.iter().map(|p| p[i].view()).collect();
-        ndarray::concatenate(ndarray::Axis(2), &views)
-            .unwrap()
-            .into_dimensionality::<ndarray::Ix5>()
-            .unwrap()
-    });
-    let (o, _) = combine_partials(joined[0].view(), joined[1].view(), joined[2].view());
-    let expected = reference(&case.config(), &data);
-    assert_close(
-        &untile_output(o.view(), case.q_len, case.q_heads),
-        &expected,
-        1e-2,
+    // Every shard runs the same kernel: compile it for the CPU plugin once.
+    let interpreter = std::cell::OnceCell::new();
+    check_mesh(
+        |cfg, local| {
+            let interpreter = interpreter.get_or_init(|| {
+                let (kernel, _) = split_kernel(cfg, &Target::v5e()).unwrap();
+                Interpreter::new(&kernel).unwrap()
+            });
+            let out: [HostArray; 3] = interpreter.run(&local.args()).unwrap().try_into().unwrap();
+            out.map(|a| a.to_f64())
+        },
         "mesh host combine",
     );
 }

@@ -3,10 +3,11 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 use half::bf16;
-use ndarray::{s, Array1, Array3, Array4, Axis, Ix5};
+use ndarray::{s, Array1, Array3, Array4, ArrayD, Axis, Ix5};
 use pallas_flash_interpret::{reference::decode_attention, HostArray, Interpreter};
 use pallas_flash_kernels::flash_decoding::{
-    combine_partials, query_tile, split_kernel, untile_output, FlashDecodingConfig, KvCacheDtype,
+    combine_partials, query_tile, shard_lengths, split_kernel, untile_output, FlashDecodingConfig,
+    KvCacheDtype,
 };
 use pallas_flash_tiling::Target;
 use proptest::prelude::*;
@@ -274,4 +275,60 @@ pub fn cases() -> impl Strategy<Value = Case> {
                 seed,
             })
         })
+}
+
+/// The 2x2 mesh: each of 4 shards runs the split kernel (through `run_split`) on its
+/// slice of the cache with its local lengths; the host concatenates every shard's partials
+/// along the split axis and combines them with the same log-sum-exp, which must match the
+/// unsharded reference.
+pub fn check_mesh(run_split: impl Fn(&FlashDecodingConfig, &Data) -> [ArrayD<f64>; 3], what: &str) {
+    let chips = 4;
+    let case = Case {
+        batch: 3,
+        q_len: 2,
+        q_heads: 8,
+        kv_heads: 2,
+        max_kv_len: 1024,
+        splits: 2,
+        block_kv: 128,
+        lengths: vec![1024, 300, 513],
+        int8: false,
+        seed: 21,
+    };
+    let data = case.data();
+    let shard_len = case.max_kv_len / chips;
+    let cfg = Case {
+        max_kv_len: shard_len,
+        splits: 1,
+        ..case.clone()
+    }
+    .config();
+    let partials: Vec<[ArrayD<f64>; 3]> = shard_lengths(&data.lengths, chips, shard_len)
+        .into_iter()
+        .enumerate()
+        .map(|(c, lengths)| {
+            let range = s![.., .., c * shard_len..(c + 1) * shard_len, ..];
+            let local = Data {
+                lengths,
+                k: data.k.slice(range).to_owned(),
+                v: data.v.slice(range).to_owned(),
+                ..data.clone()
+            };
+            run_split(&cfg, &local)
+        })
+        .collect();
+    let joined = [0, 1, 2].map(|i| {
+        let views: Vec<_> = partials.iter().map(|p| p[i].view()).collect();
+        ndarray::concatenate(Axis(2), &views)
+            .unwrap()
+            .into_dimensionality::<Ix5>()
+            .unwrap()
+    });
+    let (o, _) = combine_partials(joined[0].view(), joined[1].view(), joined[2].view());
+    assert_close(
+        &untile_output(o.view(), case.q_len, case.q_heads),
+        &reference(&case.config(), &data),
+        1e-2,
+        what,
+    );
 }
