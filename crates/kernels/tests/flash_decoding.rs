@@ -85,25 +85,26 @@ fn bad_configurations_are_errors() {
     }
 }
 
-/// `new` starts from the measured defaults: one split, the largest power-of-two block up
-/// to 8192 that divides the capacity.
+/// `new` starts from the measured defaults: one split, the largest power-of-two block
+/// dividing the capacity whose bf16 K block is at most 8 MiB (32768 positions at D = 128).
 #[test]
 fn default_blocks_follow_the_measured_table() {
-    for (n, block_kv) in [
-        (32768, 8192),
-        (131072, 8192),
-        (12288, 4096),
-        (1024, 1024),
-        (384, 128),
+    for (n, d, block_kv) in [
+        (32768, 128, 32768),
+        (131072, 128, 32768),
+        (131072, 256, 16384),
+        (12288, 128, 4096),
+        (1024, 128, 1024),
+        (384, 128, 128),
     ] {
-        let cfg = FlashDecodingConfig::new(1, 8, 8, 128, n);
+        let cfg = FlashDecodingConfig::new(1, 8, 8, d, n);
         assert_eq!(
             cfg.default_blocks(),
             DecodeBlocks {
                 splits: 1,
                 block_kv
             },
-            "max_kv_len {n}"
+            "max_kv_len {n}, head_dim {d}"
         );
         assert_eq!((cfg.splits, cfg.block_kv), (1, block_kv));
         assert!(split_kernel(&cfg, &Target::v5e()).is_ok());

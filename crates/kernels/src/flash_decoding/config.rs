@@ -123,15 +123,20 @@ pub struct DecodeBlocks {
     pub block_kv: usize,
 }
 
-/// The KV block that measured best (libtpu 0.0.52 static estimate, v5e, D = 128, bf16;
-/// table in [`FlashDecodingConfig::default_blocks`]).
-const MEASURED_BLOCK_KV: usize = 8192;
+/// The most bytes of one K (or V) block the default takes: 8 MiB, so the double-buffered
+/// K and V blocks fill 32 MiB of v5e's 128 MiB VMEM (the kernel raises its scoped limit
+/// to fit). Bigger blocks measured faster up to this size (table in
+/// [`FlashDecodingConfig::default_blocks`]).
+const MAX_DEFAULT_BLOCK_BYTES: usize = 8 << 20;
 
-/// The largest power of two from 128 up to [`MEASURED_BLOCK_KV`] dividing `max_kv_len`.
-fn default_block_kv(max_kv_len: usize) -> usize {
-    (7..=MEASURED_BLOCK_KV.trailing_zeros())
+/// The largest power of two from 128 dividing `max_kv_len` whose bf16 `[block, head_dim]`
+/// block stays within [`MAX_DEFAULT_BLOCK_BYTES`].
+fn default_block_kv(max_kv_len: usize, head_dim: usize) -> usize {
+    let most = MAX_DEFAULT_BLOCK_BYTES / (2 * head_dim.max(1));
+    (7..usize::BITS - 1)
         .rev()
         .map(|p| 1usize << p)
+        .filter(|b| *b <= most)
         .find(|b| max_kv_len.is_multiple_of(*b))
         .unwrap_or(128)
 }
@@ -154,7 +159,7 @@ impl FlashDecodingConfig {
             head_dim,
             max_kv_len,
             splits: 1,
-            block_kv: default_block_kv(max_kv_len),
+            block_kv: default_block_kv(max_kv_len, head_dim),
             kv_dtype: KvCacheDtype::Bf16,
             lengths: KvLengths::Prefetch,
             scale: 1.0 / (head_dim as f64).sqrt(),
@@ -185,7 +190,7 @@ impl FlashDecodingConfig {
     pub fn default_blocks(&self) -> DecodeBlocks {
         DecodeBlocks {
             splits: 1,
-            block_kv: default_block_kv(self.max_kv_len),
+            block_kv: default_block_kv(self.max_kv_len, self.head_dim),
         }
     }
 
