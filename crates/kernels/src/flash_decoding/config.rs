@@ -167,21 +167,22 @@ impl FlashDecodingConfig {
     }
 
     /// The measured best cut for this shape on v5e: one split, and `block_kv` the largest
-    /// power of two up to 8192 that divides `max_kv_len` (128 when none does; `check`
-    /// then reports the capacity).
+    /// power of two dividing `max_kv_len` whose bf16 K block is at most 8 MiB (32768
+    /// positions at D = 128; 128 when none divides, and `check` then reports the capacity).
     ///
-    /// Static estimates of the split kernel (libtpu 0.0.52, v5e, B = 1, 8/8 and 32/8 alike,
-    /// D = 128, S = 1; `benches/results/2026-11-22-flash-decoding-v5e-libtpu-0.0.52.txt`):
+    /// Static estimates of the split kernel (libtpu 0.0.52, v5e, 8/8, D = 128, S = 1;
+    /// `benches/results/2026-12-02-decode-blocks-v5e-libtpu-0.0.52.txt`):
     ///
-    /// | KV length | bkv 4096 | **bkv 8192** |
-    /// |---|---|---|
-    /// | 32768 | 220,080 | **192,864** |
-    /// | 131072 | 871,728 | **760,560** |
+    /// | KV length, B | bkv 8192 | bkv 16384 | **bkv 32768** |
+    /// |---|---|---|---|
+    /// | 32768, 1 | 192,864 | 180,678 | **175,609** |
+    /// | 32768, 8 | 1,525,005 | 1,416,299 | **1,354,462** |
+    /// | 131072, 1 | 760,560 | | **683,289** |
     ///
-    /// 1024 and 2048 are far behind (one (row, head) at 32k: 39,831 and 26,463 cycles
-    /// against 20,188 at 4096 and 17,640 at 8192): each grid step costs ~600 cycles of
-    /// pipeline overhead in the model. At 8192 the K/V buffers take 8 MiB, inside v5e's
-    /// 16 MiB default scoped VMEM.
+    /// Each grid step costs ~600 cycles of pipeline overhead in the model, and larger DMAs
+    /// stream faster in it (module docs, "where the time goes"); 4096 and below are further
+    /// behind (220,080 at 4096). At 32768 the double-buffered K/V blocks take 32 MiB: the
+    /// kernel raises its scoped VMEM limit (v5e has 128 MiB).
     ///
     /// Why one split: v5e has one TensorCore, so the parallel split axis runs serially and
     /// each extra split only adds partial writes and combine work (S = 1, 2, 4, 8 at 32k,
