@@ -184,6 +184,13 @@ impl FlashDecodingConfig {
     /// behind (220,080 at 4096). At 32768 the double-buffered K/V blocks take 32 MiB: the
     /// kernel raises its scoped VMEM limit (v5e has 128 MiB).
     ///
+    /// The table is for full caches. A row fetches whole blocks up to its length (the
+    /// pipeline's window is the block), so a row far shorter than the capacity reads up to
+    /// one block minus one position more than it needs: at 32768 up to 16 MiB of K and V
+    /// per (row, KV head), 4× what 8192 over-reads. For serving batches of short rows in a
+    /// long cache, pass a smaller `block_kv` (`--block-kv 8192`): on a chip the bytes, not
+    /// the model's step count, set the time.
+    ///
     /// Why one split: v5e has one TensorCore, so the parallel split axis runs serially and
     /// each extra split only adds partial writes and combine work (S = 1, 2, 4, 8 at 32k,
     /// B = 1, 8 heads: see the table in the module docs). Splits pay on chips with two
