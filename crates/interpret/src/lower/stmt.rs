@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use pallas_flash_ir::{Block, Dim, Expr, ForiLoop, Kernel, RefId, RefView, Stmt, Value};
 
-use super::text::{self, Val};
 use super::{Lowering, Slot};
+use pallas_flash_stablehlo::{self as text, Tensor};
 
 /// Adds what touching `view` may change: its slot when written, the diagnostic when
 /// it has a dynamic offset.
@@ -70,11 +70,11 @@ impl Lowering<'_> {
         }
     }
 
-    fn slot_values(&self, slots: &[Slot]) -> Vec<Val> {
+    fn slot_values(&self, slots: &[Slot]) -> Vec<Tensor> {
         slots.iter().map(|s| self.state[s].clone()).collect()
     }
 
-    fn set_slots(&mut self, slots: &[Slot], values: &[Val]) {
+    fn set_slots(&mut self, slots: &[Slot], values: &[Tensor]) {
         for (slot, value) in slots.iter().zip(values) {
             self.state.insert(*slot, value.clone());
         }
@@ -135,7 +135,7 @@ impl Lowering<'_> {
         self.set_slots(&slots, &results[1 + carries..]);
     }
 
-    fn bound(&mut self, bound: Dim) -> Val {
+    fn bound(&mut self, bound: Dim) -> Tensor {
         match bound {
             Dim::Static(b) => self.w.i32(b as i64),
             Dim::Dynamic(v) => self.value(v),

@@ -1,0 +1,143 @@
+//! Ops with regions: `stablehlo.while`, `stablehlo.if` and Shardy's
+//! `sdy.manual_computation`. Each is generic over the caller's context `C` (anything that
+//! holds a [`Body`]), so the regions can be written with the caller's own helpers — a
+//! kernel lowering, a program that calls kernels.
+
+use crate::body::{arity, region, results, Body};
+use crate::types::{join, names, types, Tensor, TensorType};
+
+/// A `stablehlo.while` over `inits`: `cond` gets the loop values and returns an `i1`
+/// scalar; `body` gets them and returns the next ones (same types). Returns the final
+/// values.
+pub fn while_loop<C: AsMut<Body>>(
+    cx: &mut C,
+    inits: &[Tensor],
+    cond: impl FnOnce(&mut C, &[Tensor]) -> Tensor,
+    body: impl FnOnce(&mut C, &[Tensor]) -> Vec<Tensor>,
+) -> Vec<Tensor> {
+    let w = cx.as_mut();
+    let params: Vec<Tensor> = inits
+        .iter()
+        .map(|v| w.fresh_tensor("a", v.ty.clone()))
+        .collect();
+    let header = join(&(0..inits.len()).collect::<Vec<_>>(), |&i| {
+        format!("{} = {}", params[i].name, inits[i].name)
+    });
+    let name = w.fresh("w");
+    w.line(&format!(
+        "{name}{} = stablehlo.while({header}) : {}",
+        arity(inits.len()),
+        types(inits)
+    ));
+    w.indent += 1;
+    w.line("cond {");
+    region(cx, "stablehlo.return", |cx| vec![cond(cx, &params)]);
+    cx.as_mut().line("} do {");
+    region(cx, "stablehlo.return", |cx| body(cx, &params));
+    let w = cx.as_mut();
+    w.line("}");
+    w.indent -= 1;
+    results(&name, inits.iter().map(|v| v.ty.clone()).collect())
+}
+
+/// `stablehlo.if` on an `i1` scalar; both branches return values of the same types.
+pub fn if_else<C: AsMut<Body>>(
+    cx: &mut C,
+    cond: &Tensor,
+    on_true: impl FnOnce(&mut C) -> Vec<Tensor>,
+    on_false: impl FnOnce(&mut C) -> Vec<Tensor>,
+) -> Vec<Tensor> {
+    let w = cx.as_mut();
+    let name = w.fresh("w");
+    // The branches are written first (their names come from the shared counter) and
+    // spliced under the op line once their result types are known.
+    let start = w.out.len();
+    region(cx, "stablehlo.return", on_true);
+    let then_text = cx.as_mut().out.split_off(start);
+    let returned = region(cx, "stablehlo.return", on_false);
+    let w = cx.as_mut();
+    let else_text = w.out.split_off(start);
+    w.line(&format!(
+        "{name}{} = \"stablehlo.if\"({}) ({{",
+        arity(returned.len()),
+        cond.name
+    ));
+    w.out.push_str(&then_text);
+    w.line("}, {");
+    w.out.push_str(&else_text);
+    w.line(&format!("}}) : ({}) -> ({})", cond.ty, types(&returned)));
+    results(&name, returned.iter().map(|v| v.ty.clone()).collect())
+}
+
+/// One operand of [`manual_computation`]: the global value and how it is cut into
+/// per-device shards.
+pub struct ShardedInput<'a> {
+    pub value: &'a Tensor,
+    /// The `#sdy.sharding` body, e.g. `<@mesh, [{"x"}, {}]>`.
+    pub sharding: String,
+    /// The shard each device sees.
+    pub local: TensorType,
+}
+
+/// One result of a [`manual_computation`] body: the per-device value and the global
+/// array the devices' values form.
+pub struct ShardedOutput {
+    pub value: Tensor,
+    /// The `#sdy.sharding` body of the global result.
+    pub sharding: String,
+    pub global: TensorType,
+}
+
+/// `sdy.manual_computation` (JAX's `shard_map`): `body` runs once per device on block
+/// arguments holding the local shards of `inputs`, over the mesh axes `manual_axes`;
+/// returns the global results. `body` may fail, and then nothing is returned.
+pub fn manual_computation<C: AsMut<Body>, E>(
+    cx: &mut C,
+    inputs: &[ShardedInput],
+    manual_axes: &str,
+    body: impl FnOnce(&mut C, Vec<Tensor>) -> Result<Vec<ShardedOutput>, E>,
+) -> Result<Vec<Tensor>, E> {
+    let w = cx.as_mut();
+    let arguments: Vec<Tensor> = inputs
+        .iter()
+        .map(|input| w.fresh_tensor("", input.local.clone()))
+        .collect();
+    // As in `if_else`: the body first, spliced under the op line, which needs the
+    // results' global types.
+    let start = w.out.len();
+    let outputs = {
+        cx.as_mut().indent += 1;
+        let outputs = body(cx, arguments.clone());
+        cx.as_mut().indent -= 1;
+        outputs?
+    };
+    let locals: Vec<&Tensor> = outputs.iter().map(|o| &o.value).collect();
+    let w = cx.as_mut();
+    w.indent += 1;
+    w.line(&format!(
+        "sdy.return {} : {}",
+        names(&locals),
+        types(&locals)
+    ));
+    w.indent -= 1;
+    let body_text = w.out.split_off(start);
+    let name = w.fresh("");
+    w.line(&format!(
+        "{name}{} = sdy.manual_computation({}) in_shardings=[{}] out_shardings=[{}] manual_axes={{{manual_axes}}} ({}) {{",
+        arity(outputs.len()),
+        join(inputs, |i| i.value.name.clone()),
+        join(inputs, |i| i.sharding.clone()),
+        join(&outputs, |o| o.sharding.clone()),
+        join(&arguments, |a| format!("{}: {}", a.name, a.ty)),
+    ));
+    w.out.push_str(&body_text);
+    w.line(&format!(
+        "}} : ({}) -> ({})",
+        join(inputs, |i| i.value.ty.to_string()),
+        join(&outputs, |o| o.global.to_string()),
+    ));
+    Ok(results(
+        &name,
+        outputs.into_iter().map(|o| o.global).collect(),
+    ))
+}
