@@ -105,14 +105,19 @@ pub fn manual_computation<C: AsMut<Body>, E>(
     // As in `if_else`: the body first, spliced under the op line, which needs the
     // results' global types.
     let start = w.out.len();
-    let outputs = {
-        cx.as_mut().indent += 1;
-        let outputs = body(cx, arguments.clone());
-        cx.as_mut().indent -= 1;
-        outputs?
+    cx.as_mut().indent += 1;
+    let outputs = body(cx, arguments.clone());
+    let w = cx.as_mut();
+    w.indent -= 1;
+    let outputs = match outputs {
+        Ok(outputs) => outputs,
+        Err(e) => {
+            // Nothing of a failed body stays in the text.
+            w.out.truncate(start);
+            return Err(e);
+        }
     };
     let locals: Vec<&Tensor> = outputs.iter().map(|o| &o.value).collect();
-    let w = cx.as_mut();
     w.indent += 1;
     w.line(&format!(
         "sdy.return {} : {}",
