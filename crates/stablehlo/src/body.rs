@@ -394,3 +394,72 @@ impl AsMut<Body> for Body {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{CustomCall, OutputOperandAlias};
+    use pallas_flash_ir::DType::{Bf16, F32};
+
+    fn arg(name: &str, shape: &[usize], dtype: DType) -> Tensor {
+        Tensor::new(format!("%{name}"), TensorType::new(shape, dtype))
+    }
+
+    #[test]
+    fn ops_spell_their_operand_and_result_types() {
+        let mut b = Body::new();
+        let x = arg("x", &[2, 8, 128], Bf16);
+        let y = arg("y", &[2, 128, 64], Bf16);
+        let xy = b.dot_general(&x, &y, 1, [2, 1], F32);
+        assert_eq!(xy.ty, TensorType::new([2, 8, 64], F32));
+        let s = b.slice(&xy, &[0, 0, 0], &[2, 8, 64], &[1, 1, 2]);
+        assert_eq!(s.ty.shape, [2, 8, 32]);
+        let r = b.reshape(&s, &[16, 32]);
+        let same = b.reshape(&r, &[16, 32]);
+        assert_eq!(same, r, "a reshape to the same shape writes nothing");
+        assert_eq!(
+            b.out,
+            "    %v0 = stablehlo.dot_general %x, %y, batching_dims = [0] x [0], contracting_dims = [2] x [1] : (tensor<2x8x128xbf16>, tensor<2x128x64xbf16>) -> tensor<2x8x64xf32>\n\
+             \x20   %v1 = stablehlo.slice %v0 [0:2:1, 0:8:1, 0:64:2] : (tensor<2x8x64xf32>) -> tensor<2x8x32xf32>\n\
+             \x20   %v2 = stablehlo.reshape %v1 : (tensor<2x8x32xf32>) -> tensor<16x32xf32>\n"
+        );
+    }
+
+    #[test]
+    fn a_custom_call_writes_layouts_aliases_and_location_in_attribute_order() {
+        let mut b = Body::new();
+        let (p, x) = (arg("p", &[4], DType::I32), arg("x", &[8, 128], F32));
+        let call = CustomCall {
+            target: "tpu_custom_call".into(),
+            backend_config: r#"{"a":"b\c"}"#.into(),
+            attributes: vec![("kernel_name".into(), "k".into())],
+            results: vec![TensorType::new([8, 128], F32), TensorType::scalar(F32)],
+            aliases: vec![OutputOperandAlias {
+                output: 0,
+                operand: 1,
+            }],
+            location: Some("k".into()),
+        };
+        let results = b.custom_call(&call, &[&p, &x]);
+        assert_eq!(
+            results.iter().map(Tensor::name).collect::<Vec<_>>(),
+            ["%0#0", "%0#1"]
+        );
+        assert_eq!(
+            b.out.trim(),
+            r#"%0:2 = stablehlo.custom_call @tpu_custom_call(%p, %x) {backend_config = "{\"a\":\"b\\c\"}", kernel_name = "k", operand_layouts = [dense<[0]> : tensor<1xindex>, dense<[1, 0]> : tensor<2xindex>], output_operand_aliases = [#stablehlo.output_operand_alias<output_tuple_indices = [0], operand_index = 1, operand_tuple_indices = []>], result_layouts = [dense<[1, 0]> : tensor<2xindex>, dense<[]> : tensor<0xindex>]} : (tensor<4xi32>, tensor<8x128xf32>) -> (tensor<8x128xf32>, tensor<f32>) loc("k")"#
+        );
+    }
+
+    #[test]
+    fn an_all_reduce_combines_in_a_region_over_one_group() {
+        let mut b = Body::new();
+        let x = arg("x", &[8], F32);
+        let sum = b.all_reduce(&x, "add", 3, &[0, 1]);
+        assert_eq!(sum.ty, x.ty);
+        assert_eq!(
+            b.out,
+            "    %0 = \"stablehlo.all_reduce\"(%x) ({\n      ^bb0(%1: tensor<f32>, %2: tensor<f32>):\n        %v3 = stablehlo.add %1, %2 : tensor<f32>\n        stablehlo.return %v3 : tensor<f32>\n    }) {channel_handle = #stablehlo.channel_handle<handle = 3, type = 1>, replica_groups = dense<[[0, 1]]> : tensor<1x2xi64>, use_global_device_ids} : (tensor<8xf32>) -> tensor<8xf32>\n"
+        );
+    }
+}

@@ -112,3 +112,27 @@ impl Module {
         text
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pallas_flash_ir::DType::F32;
+
+    #[test]
+    fn a_module_holds_attributes_top_level_ops_and_main_with_annotated_values() {
+        let mut main = Main::new();
+        let ty = TensorType::new([8], F32);
+        let x = main.annotated_parameter(ty.clone(), Some("a.b = 1".into()));
+        let y = main.named_parameter("in1", ty);
+        let mut body = Body::new();
+        let sum = body.elementwise("add", &[x, y.clone()], F32);
+        let text = Module::new("m")
+            .attribute("n = 2 : i32".into())
+            .op("sdy.mesh @mesh = <[\"x\"=2]>".into())
+            .print(&main.print(&body, &[(&sum, Some("c = 2".into())), (&y, None)]));
+        assert_eq!(
+            text,
+            "module @m attributes {n = 2 : i32} {\n  sdy.mesh @mesh = <[\"x\"=2]>\n  func.func public @main(%arg0: tensor<8xf32> {a.b = 1}, %in1: tensor<8xf32>) -> (tensor<8xf32> {c = 2}, tensor<8xf32>) {\n    %v0 = stablehlo.add %arg0, %in1 : tensor<8xf32>\n    return %v0, %in1 : tensor<8xf32>, tensor<8xf32>\n  }\n}\n"
+        );
+    }
+}

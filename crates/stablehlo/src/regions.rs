@@ -146,3 +146,106 @@ pub fn manual_computation<C: AsMut<Body>, E>(
         outputs.into_iter().map(|o| o.global).collect(),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pallas_flash_ir::DType::{F32, I32};
+
+    #[test]
+    fn a_loop_carries_its_values_and_an_if_nests_inside_it() {
+        let mut b = Body::counting_from(1);
+        let x = b.constant(TensorType::new([8], F32), "0.0");
+        let start = b.i32(0);
+        let out = while_loop(
+            &mut b,
+            &[start, x],
+            |b, p| {
+                let n = b.i32(4);
+                b.compare("LT", &p[0], &n)
+            },
+            |b, p| {
+                let zero = b.i32(0);
+                let first = b.compare("EQ", &p[0], &zero);
+                let x = if_else(
+                    b,
+                    &first,
+                    |_| vec![p[1].clone()],
+                    |b| vec![b.elementwise("exponential", &[p[1].clone()], F32)],
+                );
+                let one = b.i32(1);
+                vec![
+                    b.elementwise("add", &[p[0].clone(), one], I32),
+                    x[0].clone(),
+                ]
+            },
+        );
+        assert_eq!(
+            out.iter().map(Tensor::name).collect::<Vec<_>>(),
+            ["%w5#0", "%w5#1"]
+        );
+        let expected = "    %c1 = stablehlo.constant dense<0.0> : tensor<8xf32>
+    %c2 = stablehlo.constant dense<0> : tensor<i32>
+    %w5:2 = stablehlo.while(%a3 = %c2, %a4 = %c1) : tensor<i32>, tensor<8xf32>
+      cond {
+        %c6 = stablehlo.constant dense<4> : tensor<i32>
+        %p7 = stablehlo.compare LT, %a3, %c6, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+        stablehlo.return %p7 : tensor<i1>
+      } do {
+        %c8 = stablehlo.constant dense<0> : tensor<i32>
+        %p9 = stablehlo.compare EQ, %a3, %c8, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>
+        %w10 = \"stablehlo.if\"(%p9) ({
+          stablehlo.return %a4 : tensor<8xf32>
+        }, {
+          %v11 = stablehlo.exponential %a4 : tensor<8xf32>
+          stablehlo.return %v11 : tensor<8xf32>
+        }) : (tensor<i1>) -> (tensor<8xf32>)
+        %c12 = stablehlo.constant dense<1> : tensor<i32>
+        %v13 = stablehlo.add %a3, %c12 : tensor<i32>
+        stablehlo.return %v13, %w10 : tensor<i32>, tensor<8xf32>
+      }
+";
+        assert_eq!(b.out, expected);
+    }
+
+    fn input(value: &Tensor) -> ShardedInput<'_> {
+        ShardedInput {
+            value,
+            sharding: "<@mesh, [{\"x\"}]>".into(),
+            local: TensorType::new([4], F32),
+        }
+    }
+
+    #[test]
+    fn a_manual_computation_writes_its_body_under_the_op_with_global_results() {
+        let mut b = Body::new();
+        let x = Tensor::new("%arg0".into(), TensorType::new([16], F32));
+        let out = manual_computation(&mut b, &[input(&x)], "\"x\"", |b, args| {
+            let e = b.elementwise("exponential", &args, F32);
+            Ok::<_, ()>(vec![ShardedOutput {
+                value: e,
+                sharding: "<@mesh, [{\"x\"}]>".into(),
+                global: TensorType::new([16], F32),
+            }])
+        })
+        .unwrap();
+        assert_eq!(out[0].name(), "%2");
+        assert_eq!(out[0].ty, x.ty);
+        assert_eq!(
+            b.out,
+            "    %2 = sdy.manual_computation(%arg0) in_shardings=[<@mesh, [{\"x\"}]>] out_shardings=[<@mesh, [{\"x\"}]>] manual_axes={\"x\"} (%0: tensor<4xf32>) {\n      %v1 = stablehlo.exponential %0 : tensor<4xf32>\n      sdy.return %v1 : tensor<4xf32>\n    } : (tensor<16xf32>) -> (tensor<16xf32>)\n"
+        );
+    }
+
+    #[test]
+    fn a_failed_manual_computation_leaves_no_text() {
+        let mut b = Body::new();
+        let x = Tensor::new("%arg0".into(), TensorType::new([16], F32));
+        let err = manual_computation(&mut b, &[input(&x)], "\"x\"", |b, args| {
+            b.elementwise("exponential", &args, F32);
+            Err("no")
+        });
+        assert_eq!(err.unwrap_err(), "no");
+        assert_eq!((b.out.as_str(), b.indent), ("", 2));
+    }
+}
