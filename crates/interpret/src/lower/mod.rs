@@ -31,7 +31,7 @@ use std::collections::BTreeMap;
 use pallas_flash_ir::{DType, Kernel, KernelInfo, RefId, ScratchKind};
 
 use crate::diagnostic;
-use pallas_flash_stablehlo::{self as text, Body, Main, Module, Tensor, TensorType};
+use pallas_flash_stablehlo::{while_loop, Body, Main, Module, Tensor, TensorType};
 
 /// Body state that statements change; threaded through `if` and `while` regions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -189,7 +189,7 @@ impl<'k> Lowering<'k> {
         inits.extend(slots.iter().map(|s| self.state[s].clone()));
         let steps = self.info.grid_steps as i64;
         let steps = self.w.i32(steps);
-        let results = text::while_loop(
+        let results = while_loop(
             self,
             &inits,
             |cx, p| cx.w.compare("LT", &p[0], &steps),

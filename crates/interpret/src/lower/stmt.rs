@@ -10,7 +10,7 @@ use std::collections::BTreeSet;
 use pallas_flash_ir::{Block, Dim, Expr, ForiLoop, Kernel, RefId, RefView, Stmt, Value};
 
 use super::{Lowering, Slot};
-use pallas_flash_stablehlo::{self as text, Tensor};
+use pallas_flash_stablehlo::{if_else, while_loop, Tensor};
 
 /// Adds what touching `view` may change: its slot when written, the diagnostic when
 /// it has a dynamic offset.
@@ -88,7 +88,7 @@ impl Lowering<'_> {
         }
         let before = self.slot_values(&slots);
         let cond = self.value(cond);
-        let after = text::if_else(
+        let after = if_else(
             self,
             &cond,
             |cx| {
@@ -111,7 +111,7 @@ impl Lowering<'_> {
         let mut inits = vec![lower];
         inits.extend(fori.carries.iter().map(|c| self.value(c.init)));
         inits.extend(self.slot_values(&slots));
-        let results = text::while_loop(
+        let results = while_loop(
             self,
             &inits,
             |cx, p| cx.w.compare("LT", &p[0], &upper),
