@@ -498,7 +498,8 @@ fn decoding(name: &str, args: &ShapeArgs, takes: &[&str]) -> Result<FlashDecodin
         args.kv_heads.unwrap_or(heads),
         args.head_dim.unwrap_or(head_dim),
         kv_len,
-    );
+    )
+    .with_lengths(KvLengths::Uniform(kv_len));
     let measured = cfg.default_blocks();
     let (splits, block_kv) = (
         args.splits.unwrap_or(measured.splits),
@@ -506,8 +507,7 @@ fn decoding(name: &str, args: &ShapeArgs, takes: &[&str]) -> Result<FlashDecodin
     );
     Ok(cfg
         .with_splits(splits, block_kv)
-        .with_kv_dtype(args.kv_dtype.unwrap_or(KvCacheDtype::Bf16))
-        .with_lengths(KvLengths::Uniform(kv_len)))
+        .with_kv_dtype(args.kv_dtype.unwrap_or(KvCacheDtype::Bf16)))
 }
 
 impl ShapeArgs {

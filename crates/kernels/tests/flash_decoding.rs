@@ -86,18 +86,25 @@ fn bad_configurations_are_errors() {
 }
 
 /// `new` starts from the measured defaults: one split, the largest power-of-two block
-/// dividing the capacity whose bf16 K block is at most 8 MiB (32768 positions at D = 128).
+/// dividing the capacity whose bf16 K block is at most 2 MiB for runtime lengths (8192
+/// positions at D = 128), and 8 MiB once every row is known to fill the cache (32768).
 #[test]
 fn default_blocks_follow_the_measured_table() {
-    for (n, d, block_kv) in [
-        (32768, 128, 32768),
-        (131072, 128, 32768),
-        (131072, 256, 16384),
-        (12288, 128, 4096),
-        (1024, 128, 1024),
-        (384, 128, 128),
+    // (max_kv_len, head_dim, block for runtime lengths, block when every row is full)
+    for (n, d, runtime, full) in [
+        (32768, 128, 8192, 32768),
+        (131072, 128, 8192, 32768),
+        (131072, 256, 4096, 16384),
+        (12288, 128, 4096, 4096),
+        (1024, 128, 1024, 1024),
+        (384, 128, 128, 128),
     ] {
-        let cfg = FlashDecodingConfig::new(1, 8, 8, d, n);
+        let served = FlashDecodingConfig::new(1, 8, 8, d, n);
+        assert_eq!(served.block_kv, runtime, "runtime lengths, {n} × {d}");
+        let cfg = served
+            .with_lengths(KvLengths::Uniform(n))
+            .with_default_blocks();
+        let block_kv = full;
         assert_eq!(
             cfg.default_blocks(),
             DecodeBlocks {

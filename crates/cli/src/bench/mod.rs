@@ -165,7 +165,8 @@ fn workloads(quick: bool, kv_dtypes: &[KvCacheDtype]) -> Result<Vec<Workload>, C
         let ours = |kv_dtype: KvCacheDtype| {
             let cfg = FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
                 .with_kv_dtype(kv_dtype)
-                .with_lengths(KvLengths::Uniform(kv_len));
+                .with_lengths(KvLengths::Uniform(kv_len))
+                .with_default_blocks();
             let label = match kv_dtype {
                 KvCacheDtype::Bf16 => "ours (flash-decoding)".to_string(),
                 KvCacheDtype::Int8 => "ours (flash-decoding, int8 KV)".to_string(),

@@ -123,16 +123,26 @@ pub struct DecodeBlocks {
     pub block_kv: usize,
 }
 
-/// The most bytes of one K (or V) block the default takes: 8 MiB, so the double-buffered
-/// K and V blocks fill 32 MiB of v5e's 128 MiB VMEM (the kernel raises its scoped limit
-/// to fit). Bigger blocks measured faster up to this size (table in
-/// [`FlashDecodingConfig::default_blocks`]).
-const MAX_DEFAULT_BLOCK_BYTES: usize = 8 << 20;
+/// The most bytes of one K (or V) block the default takes when every row fills the
+/// cache ([`KvLengths::Uniform`]): 8 MiB, so the double-buffered K and V blocks fill
+/// 32 MiB of v5e's 128 MiB VMEM (the kernel raises its scoped limit to fit). Bigger blocks
+/// measured faster up to this size (table in [`FlashDecodingConfig::default_blocks`]).
+const MAX_FULL_CACHE_BLOCK_BYTES: usize = 8 << 20;
+
+/// The same cap when lengths arrive at run time ([`KvLengths::Prefetch`], the serving
+/// case): 2 MiB (8192 positions at D = 128). A row reads whole blocks up to its length, so
+/// the block bounds the over-read of a short row; on a chip bf16 decode is bound by bytes,
+/// where the larger block's model-only gain does not show.
+const MAX_RUNTIME_LENGTH_BLOCK_BYTES: usize = 2 << 20;
 
 /// The largest power of two from 128 dividing `max_kv_len` whose bf16 `[block, head_dim]`
-/// block stays within [`MAX_DEFAULT_BLOCK_BYTES`].
-fn default_block_kv(max_kv_len: usize, head_dim: usize) -> usize {
-    let most = MAX_DEFAULT_BLOCK_BYTES / (2 * head_dim.max(1));
+/// block stays within the cap for `lengths`.
+fn default_block_kv(max_kv_len: usize, head_dim: usize, lengths: &KvLengths) -> usize {
+    let cap = match lengths {
+        KvLengths::Uniform(_) => MAX_FULL_CACHE_BLOCK_BYTES,
+        KvLengths::Prefetch => MAX_RUNTIME_LENGTH_BLOCK_BYTES,
+    };
+    let most = cap / (2 * head_dim.max(1));
     (7..usize::BITS - 1)
         .rev()
         .map(|p| 1usize << p)
@@ -159,7 +169,7 @@ impl FlashDecodingConfig {
             head_dim,
             max_kv_len,
             splits: 1,
-            block_kv: default_block_kv(max_kv_len, head_dim),
+            block_kv: default_block_kv(max_kv_len, head_dim, &KvLengths::Prefetch),
             kv_dtype: KvCacheDtype::Bf16,
             lengths: KvLengths::Prefetch,
             scale: 1.0 / (head_dim as f64).sqrt(),
@@ -167,8 +177,10 @@ impl FlashDecodingConfig {
     }
 
     /// The measured best cut for this shape on v5e: one split, and `block_kv` the largest
-    /// power of two dividing `max_kv_len` whose bf16 K block is at most 8 MiB (32768
-    /// positions at D = 128; 128 when none divides, and `check` then reports the capacity).
+    /// power of two dividing `max_kv_len` whose bf16 K block is at most 8 MiB when every
+    /// row fills the cache ([`KvLengths::Uniform`]: 32768 positions at D = 128), or 2 MiB
+    /// when lengths come at run time ([`KvLengths::Prefetch`]: 8192 at D = 128); 128 when
+    /// none divides, and `check` then reports the capacity.
     ///
     /// Static estimates of the split kernel (libtpu 0.0.52, v5e, 8/8, D = 128, S = 1;
     /// `benches/results/2026-12-02-decode-blocks-v5e-libtpu-0.0.52.txt`):
@@ -187,9 +199,10 @@ impl FlashDecodingConfig {
     /// The table is for full caches. A row fetches whole blocks up to its length (the
     /// pipeline's window is the block), so a row far shorter than the capacity reads up to
     /// one block minus one position more than it needs: at 32768 up to 16 MiB of K and V
-    /// per (row, KV head), 4× what 8192 over-reads. For serving batches of short rows in a
-    /// long cache, pass a smaller `block_kv` (`--block-kv 8192`): on a chip the bytes, not
-    /// the model's step count, set the time.
+    /// per (row, KV head), 4× what 8192 over-reads. That is why runtime lengths default to
+    /// the 2 MiB cap: on a chip the bytes, not the model's step count, set the time. Set
+    /// the lengths before asking for the default ([`Self::with_lengths`], then
+    /// [`Self::with_default_blocks`]).
     ///
     /// Why one split: v5e has one TensorCore, so the parallel split axis runs serially and
     /// each extra split only adds partial writes and combine work (S = 1, 2, 4, 8 at 32k,
@@ -198,7 +211,7 @@ impl FlashDecodingConfig {
     pub fn default_blocks(&self) -> DecodeBlocks {
         DecodeBlocks {
             splits: 1,
-            block_kv: default_block_kv(self.max_kv_len, self.head_dim),
+            block_kv: default_block_kv(self.max_kv_len, self.head_dim, &self.lengths),
         }
     }
 

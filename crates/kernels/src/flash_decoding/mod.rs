@@ -32,9 +32,10 @@
 //!
 //! [`FlashDecodingConfig::new`] starts from [`FlashDecodingConfig::default_blocks`]: one
 //! split and the largest power-of-two block dividing the capacity whose bf16 K block stays
-//! within 8 MiB (32768 positions at D = 128; the kernel raises its scoped VMEM limit to the
-//! ~33 MiB the double-buffered K/V blocks need; for short rows in a long cache a smaller
-//! block over-reads less, see [`FlashDecodingConfig::default_blocks`]). v5e has one
+//! within 2 MiB while lengths come at run time (8192 positions at D = 128: a short row
+//! over-reads at most one block), and within 8 MiB once every row fills the cache (32768;
+//! the kernel raises its scoped VMEM limit to the ~33 MiB the double-buffered K/V blocks
+//! need), see [`FlashDecodingConfig::default_blocks`]. v5e has one
 //! TensorCore, so the split axis
 //! runs serially there and splits only add partial and combine work (table below); with
 //! `S = 1` the combine is a normalize and [`glue_combine`] is the cheaper form (2.4k–4.4k
