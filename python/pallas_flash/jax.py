@@ -69,7 +69,18 @@ _call_p.multiple_results = True
 
 
 def _abstract_eval(*avals, kernel: _Kernel):
-    return [jax.core.ShapedArray(tuple(r.shape), jnp.dtype(r.dtype)) for r in kernel.call.results]
+    # Under `jax.shard_map` the results vary over the manual mesh axes the operands vary
+    # over (`_bind` makes the operands agree); outside it there is no mesh to carry.
+    like = avals[0]
+    return [
+        jax.core.ShapedArray(
+            tuple(r.shape),
+            jnp.dtype(r.dtype),
+            sharding=jax.sharding.NamedSharding(like.sharding.mesh, jax.sharding.PartitionSpec()),
+            manual_axis_type=like.manual_axis_type,
+        )
+        for r in kernel.call.results
+    ]
 
 
 _call_p.def_abstract_eval(_abstract_eval)
@@ -139,6 +150,12 @@ def _bind(kernel: _Kernel, *operands) -> list[jax.Array]:
             f"kernel `{k.name}` takes {len(k.operands)} operands "
             f"({', '.join(o.name for o in k.operands)}), was given {len(operands)}"
         )
+    # Inside `jax.shard_map`, an operand replicated over a manual axis another varies over
+    # is cast to varying, so the kernel's operands and results have one type.
+    varying = frozenset().union(*(jax.typeof(x).manual_axis_type.varying for x in operands))
+    operands = [
+        jax.lax.pcast(x, tuple(varying - jax.typeof(x).manual_axis_type.varying), to="varying") for x in operands
+    ]
     return _call_p.bind(*operands, kernel=kernel)
 
 

@@ -5,7 +5,7 @@
 //! pinned versions; maturin is installed from its wheel checked by sha256; libtpu from the
 //! wheel `cargo xtask setup` already verified.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use pallas_flash_runtime::pinned;
@@ -128,6 +128,7 @@ pub fn test() -> Result<(), String> {
         &[],
     )?;
     let root = plugins::repo_root();
+    let oracle = tpu_inference_kernels(&python)?;
     // From the tests' directory, so `import pallas_flash` is the installed wheel, not the
     // source tree.
     cmd::run(
@@ -135,6 +136,30 @@ pub fn test() -> Result<(), String> {
             .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
             .arg(root.join("python/tests"))
             .current_dir(root.join("python/tests"))
-            .env("PALLAS_FLASH_BIN", root.join("target/debug/pallas-flash")),
+            .env("PALLAS_FLASH_BIN", root.join("target/debug/pallas-flash"))
+            .env("PYTHONPATH", oracle),
     )
+}
+
+/// tpu-inference 0.32.0's kernels, the oracle of `tests/test_tpu_inference.py`: extracted
+/// from the wheel pinned by sha256 with the peer scripts' own helper
+/// (`benches/peers/common/tpu_inference_kernels.py`, which skips the package's server
+/// imports); returns the directory to put on `PYTHONPATH`.
+fn tpu_inference_kernels(python: &Path) -> Result<String, String> {
+    let peers = plugins::repo_root().join("benches/peers");
+    let script = "import sys\nfrom common.tpu_inference_kernels import prepare\nprint(prepare(sys.executable)['PYTHONPATH'])";
+    println!("python: tpu-inference 0.32.0 kernels (the RPA v3 oracle)");
+    let out = Command::new(python)
+        .args(["-c", script])
+        .current_dir(&peers)
+        .output()
+        .map_err(|e| format!("could not start {}: {e}", python.display()))?;
+    if !out.status.success() {
+        return Err(format!(
+            "extracting tpu-inference's kernels failed ({}): {}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
 }
