@@ -13,12 +13,14 @@ value are the two 16-bit halves of one 32-bit word (RPA v3 splits them with shif
 ``uint32`` bitcast). Sequence ``s``'s logical page ``i`` is ``page_indices[s · pages_per_seq +
 i]``.
 
-Our kernel copies one KV head's pages at a time as ``[kv_heads, pages, page_size,
+Our kernel copies one KV head's pages at a time from ``[kv_heads, pages, page_size,
 head_dim]`` bfloat16 arrays, so the drop-in gathers the pages of the batch's page table into
-that layout first: a copy of ``num_seqs · pages_per_seq`` pages per call, bounded by the
-batch, not by the cache. On TPU XLA writes it as one gather fusion in front of the kernel,
-which `pallas-flash hlo-check` reports. Reading the packed layout in place needs 32-bit
-bitcasts and shifts in our kernel DSL, which it does not have yet.
+that layout first, reading the cache as the ``uint32`` words TPU stores: the cache enters the
+program in RPA v3's own layout and is never relayouted; the copy is ``num_seqs ·
+pages_per_seq`` pages per call, bounded by the batch, not by the cache (the one data
+movement `pallas-flash hlo-check` finds in front of our kernel, cause ``slice``;
+``tests/test_tpu_deviceless.py``). Reading the packed pages in place needs 32-bit bitcasts
+and shifts in our kernel DSL, which it does not have yet.
 
 Supported (anything else raises ``ValueError`` naming the argument):
 
@@ -170,9 +172,17 @@ def _decode_batch(queries, keys, values, kv_cache, kv_lens, page_indices, cu_q_l
         page = jnp.take_along_axis(table, (position // page_size)[:, None], axis=1)[:, 0]
         page = jnp.where(live, page, num_pages)  # out of range: dropped
         kv_cache = kv_cache.at[page, position % page_size].set(new, mode="drop")
-    # The batch's pages, head-major, split into keys and values (see the module docs).
-    pages = kv_cache[jnp.clip(page_indices, 0, num_pages - 1)]
-    k_pages, v_pages = (jnp.transpose(pages[:, :, :, i, :], (2, 0, 1, 3)) for i in (0, 1))
+    # The batch's pages, head-major, split into keys and values (see the module docs): read
+    # as the 32-bit words TPU stores (key in the low half, value in the high half), so XLA
+    # gathers the batch's pages in the cache's own layout, not after relayouting the cache.
+    words = jax.lax.bitcast_convert_type(jnp.swapaxes(kv_cache, 3, 4), jnp.uint32)
+    pages = words[jnp.clip(page_indices, 0, num_pages - 1)]
+    k_pages, v_pages = (
+        jax.lax.bitcast_convert_type(
+            jnp.transpose(pages >> shift, (2, 0, 1, 3)).astype(jnp.uint16), jnp.bfloat16
+        )
+        for shift in (0, 16)
+    )
     batch_table = jnp.arange(seqs * pages_per_seq, dtype=jnp.int32).reshape(seqs, pages_per_seq)
     lengths = jnp.where(live, kv_lens, 0)
     o = paged_decoding(q, k_pages, v_pages, lengths, batch_table, scale=sm_scale,
