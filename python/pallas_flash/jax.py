@@ -32,7 +32,7 @@ from jax.extend.core import Primitive
 
 from pallas_flash import _native
 
-__all__ = ["flash_attention", "flash_decoding", "call", "kernels"]
+__all__ = ["flash_attention", "flash_decoding", "paged_decoding", "call", "kernels"]
 
 #: The TPU the kernels are built for (tiling, VMEM limit); the CPU path runs the same kernels.
 DEFAULT_TARGET = "v5e"
@@ -41,10 +41,12 @@ DEFAULT_TARGET = "v5e"
 @functools.lru_cache(maxsize=None)
 def kernels(kind: str, *args, **options) -> tuple[_native.KernelCall, ...]:
     """The kernels of one configuration, built once: ``kind`` is ``"forward"`` or
-    ``"backward"`` (``_native.flash_attention``) or ``"decoding"``
-    (``_native.flash_decoding``)."""
+    ``"backward"`` (``_native.flash_attention``), ``"decoding"``
+    (``_native.flash_decoding``) or ``"paged"`` (``_native.paged_decoding``)."""
     if kind == "decoding":
         return tuple(_native.flash_decoding(*args, **options))
+    if kind == "paged":
+        return tuple(_native.paged_decoding(*args, **options))
     return tuple(_native.flash_attention(kind, *args, **options))
 
 
@@ -67,7 +69,18 @@ _call_p.multiple_results = True
 
 
 def _abstract_eval(*avals, kernel: _Kernel):
-    return [jax.core.ShapedArray(tuple(r.shape), jnp.dtype(r.dtype)) for r in kernel.call.results]
+    # Under `jax.shard_map` the results vary over the manual mesh axes the operands vary
+    # over (`_bind` makes the operands agree); outside it there is no mesh to carry.
+    like = avals[0]
+    return [
+        jax.core.ShapedArray(
+            tuple(r.shape),
+            jnp.dtype(r.dtype),
+            sharding=jax.sharding.NamedSharding(like.sharding.mesh, jax.sharding.PartitionSpec()),
+            manual_axis_type=like.manual_axis_type,
+        )
+        for r in kernel.call.results
+    ]
 
 
 _call_p.def_abstract_eval(_abstract_eval)
@@ -137,6 +150,12 @@ def _bind(kernel: _Kernel, *operands) -> list[jax.Array]:
             f"kernel `{k.name}` takes {len(k.operands)} operands "
             f"({', '.join(o.name for o in k.operands)}), was given {len(operands)}"
         )
+    # Inside `jax.shard_map`, an operand replicated over a manual axis another varies over
+    # is cast to varying, so the kernel's operands and results have one type.
+    varying = frozenset().union(*(jax.typeof(x).manual_axis_type.varying for x in operands))
+    operands = [
+        jax.lax.pcast(x, tuple(varying - jax.typeof(x).manual_axis_type.varying), to="varying") for x in operands
+    ]
     return _call_p.bind(*operands, kernel=kernel)
 
 
@@ -262,6 +281,29 @@ def flash_attention(
 _ROW_TILE = 8
 
 
+def _decode(kind, shape, prefetch, q, caches, **options) -> jax.Array:
+    """One decode step through the split kernel of ``kind`` (``"decoding"`` or ``"paged"``,
+    ``shape`` its leading positional arguments): the query tile in, the partials out and
+    combined by a log-sum-exp in the program."""
+    batch, q_heads, head_dim = q.shape
+    kv_heads = shape[2]
+    spec = (kind, shape, {n: x for n, x in options.items() if x is not None}, 0)
+    group = q_heads // kv_heads
+    rows = -(-group // _ROW_TILE) * _ROW_TILE
+    tile = q.reshape(batch, kv_heads, group, head_dim)
+    tile = jnp.pad(tile, ((0, 0), (0, 0), (0, rows - group), (0, 0)))
+    o_part, m_part, l_part = call(spec, *prefetch, tile, *caches)
+    # [B, H_kv, S, R, 1]: the statistics are replicated over the lanes; a max over them (not
+    # a lane slice, which XLA makes a data-movement fusion around the kernel) reads one.
+    m, l = (jnp.max(x, axis=-1, keepdims=True) for x in (m_part, l_part))
+    top = jnp.max(m, axis=2, keepdims=True)
+    alpha = jnp.exp(m - jnp.where(jnp.isfinite(top), top, 0.0))
+    total = jnp.sum(alpha * l, axis=2)
+    acc = jnp.sum(alpha * o_part, axis=2)
+    o = jnp.where(total > 0, acc / jnp.where(total > 0, total, 1.0), 0.0)
+    return o[:, :, :group, :].reshape(batch, q_heads, head_dim).astype(q.dtype)
+
+
 def flash_decoding(
     q: jax.Array,
     k_cache: jax.Array,
@@ -283,24 +325,51 @@ def flash_decoding(
     """
     batch, q_heads, head_dim = q.shape
     _, kv_heads, max_kv_len, _ = k_cache.shape
-    options = dict(splits=splits, block_kv=block_kv, scale=scale, target=target)
-    spec = (
-        "decoding",
-        (batch, q_heads, kv_heads, head_dim, max_kv_len),
-        {n: x for n, x in options.items() if x is not None},
-        0,
+    shape = (batch, q_heads, kv_heads, head_dim, max_kv_len)
+    lengths = jnp.asarray(lengths, jnp.int32)
+    return _decode(
+        "decoding", shape, (lengths,), q, (k_cache, v_cache),
+        splits=splits, block_kv=block_kv, scale=scale, target=target,
     )
-    group = q_heads // kv_heads
-    rows = -(-group // _ROW_TILE) * _ROW_TILE
-    tile = q.reshape(batch, kv_heads, group, head_dim)
-    tile = jnp.pad(tile, ((0, 0), (0, 0), (0, rows - group), (0, 0)))
-    o_part, m_part, l_part = call(spec, jnp.asarray(lengths, jnp.int32), tile, k_cache, v_cache)
-    # [B, H_kv, S, R, 1]: the statistics are replicated over the lanes; a max over them (not
-    # a lane slice, which XLA makes a data-movement fusion around the kernel) reads one.
-    m, l = (jnp.max(x, axis=-1, keepdims=True) for x in (m_part, l_part))
-    top = jnp.max(m, axis=2, keepdims=True)
-    alpha = jnp.exp(m - jnp.where(jnp.isfinite(top), top, 0.0))
-    total = jnp.sum(alpha * l, axis=2)
-    acc = jnp.sum(alpha * o_part, axis=2)
-    o = jnp.where(total > 0, acc / jnp.where(total > 0, total, 1.0), 0.0)
-    return o[:, :, :group, :].reshape(batch, q_heads, head_dim).astype(q.dtype)
+
+
+#: The kernel reads whole 128-position blocks: a page table is padded to cover a multiple.
+_LANES = 128
+
+
+def paged_decoding(
+    q: jax.Array,
+    k_pages: jax.Array,
+    v_pages: jax.Array,
+    lengths: jax.Array,
+    page_table: jax.Array,
+    *,
+    scale: float | None = None,
+    block_kv: int | None = None,
+    splits: int | None = None,
+    target: str = DEFAULT_TARGET,
+) -> jax.Array:
+    """One decode step over a paged cache: ``q: bfloat16[batch, q_heads, head_dim]``,
+    ``k_pages``, ``v_pages: bfloat16[kv_heads, num_pages, page_size, head_dim]``,
+    ``lengths: int32[batch]`` (the new token included) and ``page_table:
+    int32[batch, pages_per_seq]``: position ``p`` of row ``b`` is
+    ``k_pages[:, page_table[b, p // page_size], p % page_size]``. Returns
+    ``bfloat16[batch, q_heads, head_dim]``.
+
+    Runs our paged split-KV kernel (page table in SMEM, pages copied into a two-slot VMEM
+    buffer, only pages below a row's length copied). ``page_size`` is a multiple of 16
+    dividing ``block_kv``; a table covering fewer than a multiple of 128 positions is
+    padded with page 0, which is never read. Decoding has no gradient.
+    """
+    batch, q_heads, head_dim = q.shape
+    kv_heads, num_pages, page_size, _ = k_pages.shape
+    pages_per_seq = page_table.shape[1]
+    step = _LANES // math.gcd(_LANES, page_size)
+    padded = -(-pages_per_seq // step) * step
+    page_table = jnp.pad(jnp.asarray(page_table, jnp.int32), ((0, 0), (0, padded - pages_per_seq)))
+    shape = (batch, q_heads, kv_heads, head_dim, padded * page_size, page_size, num_pages)
+    lengths = jnp.asarray(lengths, jnp.int32)
+    return _decode(
+        "paged", shape, (lengths, page_table), q, (k_pages, v_pages),
+        splits=splits, block_kv=block_kv, scale=scale, target=target,
+    )

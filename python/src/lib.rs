@@ -12,7 +12,7 @@ use pallas_flash::hlo::HloModule;
 use pallas_flash::interpret::lower_to_stablehlo;
 use pallas_flash::ir::{DType, Kernel};
 use pallas_flash::kernels::flash_attention::{Backward, BlockSizes, FlashAttentionConfig, Forward};
-use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths};
+use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::tiling::family::KernelFamily;
 use pallas_flash::tiling::Target;
 use pyo3::exceptions::PyValueError;
@@ -201,6 +201,34 @@ fn flash_attention(
     }
 }
 
+/// The decoding kernel as the command builds it — lengths in scalar prefetch, the measured
+/// default cut unless `splits` / `block_kv` are given — over a contiguous cache or a paged one.
+#[allow(clippy::too_many_arguments)]
+fn decoding_kernels(
+    (batch, q_heads, kv_heads, head_dim, max_kv_len): (usize, usize, usize, usize, usize),
+    q_len: usize,
+    splits: Option<usize>,
+    block_kv: Option<usize>,
+    scale: Option<f64>,
+    target: &str,
+    paged: Option<PagedCache>,
+) -> PyResult<Vec<KernelCall>> {
+    let target = self::target(target)?;
+    let mut cfg = FlashDecodingConfig::new(batch, q_heads, kv_heads, head_dim, max_kv_len)
+        .with_q_len(q_len)
+        .with_lengths(KvLengths::Prefetch);
+    let measured = cfg.default_blocks();
+    cfg = cfg.with_splits(
+        splits.unwrap_or(measured.splits),
+        block_kv.unwrap_or(measured.block_kv),
+    );
+    if let Some(scale) = scale {
+        cfg.scale = scale;
+    }
+    cfg.check().map_err(value_error)?;
+    kernels_of(&Decoding { cfg, paged }, &target)
+}
+
 /// The split-KV decoding kernel for `q: bfloat16[batch, kv_heads, rows, head_dim]` (the
 /// query tile: `q_len · group` rows padded to a multiple of 8), a contiguous bfloat16 cache
 /// `k`, `v: [batch, kv_heads, max_kv_len, head_dim]` and `lengths: int32[batch]` (scalar
@@ -221,20 +249,38 @@ fn flash_decoding(
     scale: Option<f64>,
     target: &str,
 ) -> PyResult<Vec<KernelCall>> {
-    let target = self::target(target)?;
-    let mut cfg = FlashDecodingConfig::new(batch, q_heads, kv_heads, head_dim, max_kv_len)
-        .with_q_len(q_len)
-        .with_lengths(KvLengths::Prefetch);
-    let measured = cfg.default_blocks();
-    cfg = cfg.with_splits(
-        splits.unwrap_or(measured.splits),
-        block_kv.unwrap_or(measured.block_kv),
-    );
-    if let Some(scale) = scale {
-        cfg.scale = scale;
-    }
-    cfg.check().map_err(value_error)?;
-    kernels_of(&Decoding { cfg, paged: None }, &target)
+    let shape = (batch, q_heads, kv_heads, head_dim, max_kv_len);
+    decoding_kernels(shape, q_len, splits, block_kv, scale, target, None)
+}
+
+/// The split-KV decoding kernel over a paged bfloat16 cache: `k_pages`, `v_pages:
+/// [kv_heads, num_pages, page_size, head_dim]` (HBM), row `b`'s logical page `i` is
+/// physical page `page_table[b, i]` (`int32[batch, max_kv_len / page_size]`, scalar
+/// prefetch after `lengths`): `lengths, page_table, q, k_pages, v_pages -> o_part, m_part,
+/// l_part`, as [`flash_decoding`]. `page_size` is a multiple of 16 dividing `block_kv`.
+#[pyfunction]
+#[pyo3(signature = (batch, q_heads, kv_heads, head_dim, max_kv_len, page_size, num_pages, *, q_len=1, splits=None, block_kv=None, scale=None, target="v5e"))]
+#[allow(clippy::too_many_arguments)]
+fn paged_decoding(
+    batch: usize,
+    q_heads: usize,
+    kv_heads: usize,
+    head_dim: usize,
+    max_kv_len: usize,
+    page_size: usize,
+    num_pages: usize,
+    q_len: usize,
+    splits: Option<usize>,
+    block_kv: Option<usize>,
+    scale: Option<f64>,
+    target: &str,
+) -> PyResult<Vec<KernelCall>> {
+    let shape = (batch, q_heads, kv_heads, head_dim, max_kv_len);
+    let paged = Some(PagedCache {
+        page_size,
+        num_pages,
+    });
+    decoding_kernels(shape, q_len, splits, block_kv, scale, target, paged)
 }
 
 /// The copy-trap lint of `pallas-flash hlo-check` over one optimized-HLO text (XLA's
@@ -253,6 +299,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<KernelCall>()?;
     m.add_function(wrap_pyfunction!(flash_attention, m)?)?;
     m.add_function(wrap_pyfunction!(flash_decoding, m)?)?;
+    m.add_function(wrap_pyfunction!(paged_decoding, m)?)?;
     m.add_function(wrap_pyfunction!(hlo_check, m)?)?;
     Ok(())
 }

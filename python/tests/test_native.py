@@ -1,23 +1,11 @@
 """The Rust side as Python sees it: the backend_config is byte-identical to what the
 `pallas-flash` command compiles, and Rust errors are ValueErrors with the same text."""
 
-import os
-import pathlib
 import subprocess
 
 import pytest
 
 import pallas_flash
-
-REPO = pathlib.Path(__file__).resolve().parents[2]
-
-
-def cli():
-    """The `pallas-flash` binary of this checkout (`cargo xtask test` builds it first), or
-    $PALLAS_FLASH_BIN."""
-    path = pathlib.Path(os.environ.get("PALLAS_FLASH_BIN", REPO / "target/debug/pallas-flash"))
-    assert path.is_file(), f"{path} missing: run `cargo build -p pallas-flash` or set PALLAS_FLASH_BIN"
-    return str(path)
 
 
 def mlir_string(text):
@@ -28,10 +16,10 @@ def mlir_string(text):
 @pytest.mark.parametrize(
     "kind,catalog", [("forward", "flash-attention"), ("backward", "flash-attention-backward")]
 )
-def test_backend_config_is_byte_identical_to_the_cli(tmp_path, kind, catalog):
+def test_backend_config_is_byte_identical_to_the_cli(tmp_path, cli, kind, catalog):
     flags = ["--heads", "4", "--kv-heads", "2", "--seq", "256", "--head-dim", "128", "--causal"]
     subprocess.run(
-        [cli(), "compile", catalog, *flags, "--no-profile", "--out", str(tmp_path)],
+        [cli, "compile", catalog, *flags, "--no-profile", "--out", str(tmp_path)],
         check=True,
         capture_output=True,
     )

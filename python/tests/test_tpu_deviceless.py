@@ -14,6 +14,7 @@ from jax.sharding import NamedSharding, PartitionSpec
 
 from pallas_flash import _native
 from pallas_flash.jax import flash_attention, flash_decoding
+from pallas_flash.tpu_inference import ragged_paged_attention
 
 B, N, H, D, LAYERS = 1, 256, 2, 128, 4
 M = H * D
@@ -73,6 +74,36 @@ def test_one_block_train_step_has_no_copy_around_our_kernels(v5e, layout):
     assert findings(compiled.as_text()) == []
 
 
+def test_data_parallel_train_step_under_shard_map_on_v5e_2x2():
+    """Each of the 4 chips runs the block on its batch shard (our kernels on local
+    shapes), gradients all-reduced: compiles, holds our three kernels, nothing copied."""
+    topology = topologies.get_topology_desc(topology_name="v5e:2x2", platform="tpu")
+    mesh = jax.sharding.Mesh(np.array(topology.devices), ("data",))
+    layer = block("BHND")
+
+    def loss(ws, x):
+        y, _ = layer(x, jax.tree.map(lambda w: w[0], ws))
+        return jnp.mean(y.astype(jnp.float32) ** 2)
+
+    def local_step(ws, x):
+        value, grads = jax.value_and_grad(loss)(ws, x)
+        grads = jax.lax.pmean(grads, "data")
+        return jax.lax.pmean(value, "data"), jax.tree.map(lambda w, g: w - 1e-3 * g, ws, grads)
+
+    step = jax.shard_map(
+        local_step, mesh=mesh, in_specs=(PartitionSpec(), PartitionSpec("data")),
+        out_specs=(PartitionSpec(), PartitionSpec()),
+    )
+    replicated = NamedSharding(mesh, PartitionSpec())
+    s = lambda *shape: jax.ShapeDtypeStruct(shape, jnp.bfloat16, sharding=replicated)  # noqa: E731
+    x = jax.ShapeDtypeStruct((4, N, M), jnp.bfloat16, sharding=NamedSharding(mesh, PartitionSpec("data")))
+    hlo = jax.jit(step).lower(weights(s, 1), x).compile().as_text()
+    assert "all-reduce" in hlo
+    # Each chip's kernels see its shard: batch 1 of the 4.
+    assert f"bf16[1,{H},{N},{D}]" in hlo
+    assert findings(hlo) == []
+
+
 def shape_and_order(text):
     """`bf16[4,1,2,256,128]{4,3,2,1,0:T(8,128)…}` -> ([4, 1, 2, 256, 128], [4, 3, 2, 1, 0])."""
     dims, order = re.match(r"\w+\[([\d,]*)\]\{([\d,]*)", text).groups()
@@ -107,3 +138,26 @@ def test_decode_step_compiles_with_no_copy_around_the_kernel(v5e):
     report = json.loads(_native.hlo_check(compiled.as_text()))
     assert [k["kernel"].split("_b8")[0] for k in report["kernels"]] == ["flash_decoding_split"]
     assert all(not k["findings"] for k in report["kernels"]), report
+
+
+def test_rpa_drop_in_compiles_reading_the_cache_in_its_own_layout(v5e):
+    """The cache enters in RPA v3's layout (key and value the two halves of one 32-bit
+    word, tiles (2, 128)), is never relayouted, and the one data movement in front of our
+    kernel is the gather of the batch's pages (the lint's `slice`)."""
+    seqs, q_heads, kv_heads, page, pages_per_seq, pages = 8, 64, 8, 128, 16, 256
+    bf16 = lambda *shape: v5e(*shape)  # noqa: E731
+    int32 = lambda n: jax.ShapeDtypeStruct((n,), jnp.int32, sharding=bf16(1).sharding)  # noqa: E731
+    args = (bf16(seqs, q_heads, D), bf16(seqs, kv_heads, D), bf16(seqs, kv_heads, D),
+            bf16(pages, page, kv_heads, 2, D), int32(seqs), int32(seqs * pages_per_seq),
+            int32(seqs + 1), int32(3))
+    compiled = jax.jit(
+        lambda *a: ragged_paged_attention(*a, sm_scale=D**-0.5)
+    ).lower(*args).compile()
+    hlo = compiled.as_text()
+    assert f"bf16[{pages},{page},{kv_heads},2,{D}]{{4,3,2,1,0:T(2,128)(2,1)}}" in hlo
+    report = json.loads(_native.hlo_check(hlo))
+    assert [k["kernel"].split("_b8")[0] for k in report["kernels"]] == ["flash_decoding_paged_p128"]
+    moved = [f for k in report["kernels"] for f in k["findings"] if f["bytes"] > 4096]
+    assert [(f["cause"], f["bytes"]) for f in moved] == [
+        ("slice", seqs * pages_per_seq * page * kv_heads * D * 4)
+    ], moved

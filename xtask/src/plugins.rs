@@ -44,14 +44,19 @@ fn ensure(plugin: &PinnedPlugin) -> Result<(), String> {
     let _ = std::fs::remove_dir_all(&unpacked);
     std::fs::create_dir_all(&unpacked)
         .map_err(|e| format!("cannot create {}: {e}", unpacked.display()))?;
+    unzip(&wheel, &unpacked)?;
+    std::fs::write(&marker, plugin.sha256)
+        .map_err(|e| format!("cannot write {}: {e}", marker.display()))
+}
+
+/// Unpacks a wheel (a zip) into `dir` with Python's `zipfile` (no `unzip` needed).
+pub fn unzip(wheel: &Path, dir: &Path) -> Result<(), String> {
     cmd::run(
         Command::new("python3")
             .args(["-m", "zipfile", "-e"])
-            .arg(&wheel)
-            .arg(&unpacked),
-    )?;
-    std::fs::write(&marker, plugin.sha256)
-        .map_err(|e| format!("cannot write {}: {e}", marker.display()))
+            .arg(wheel)
+            .arg(dir),
+    )
 }
 
 /// A wheel from PyPI pinned by file name and sha256 (a plugin's, or a tool's).
