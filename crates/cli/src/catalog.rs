@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use pallas_flash::ir::DType;
+use pallas_flash::kernels::drift::DriftConfig;
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
 use pallas_flash::kernels::flash_decoding::{
     Decoding, FlashDecodingConfig, KvCacheDtype, KvLengths, PagedCache,
@@ -161,22 +162,22 @@ pub struct ShapeArgs {
     /// Queries per call (retrieval).
     #[arg(long)]
     pub queries: Option<usize>,
-    /// Bank rows (retrieval).
+    /// Bank rows (retrieval, drift).
     #[arg(long)]
     pub bank: Option<usize>,
-    /// Embedding width, a multiple of 128 (retrieval).
+    /// Embedding width, a multiple of 128 (retrieval, drift).
     #[arg(long)]
     pub dim: Option<usize>,
     /// Results per query, 1..=128 (retrieval).
     #[arg(long = "top-k")]
     pub top_k: Option<usize>,
-    /// Bank block rows a split step scores (retrieval).
+    /// Bank rows a step streams (retrieval's split kernel, drift).
     #[arg(long = "block-bank")]
     pub block_bank: Option<usize>,
     /// Memories (memory-priority; a multiple of 1024).
     #[arg(long)]
     pub memories: Option<usize>,
-    /// Priority threshold α (memory-priority).
+    /// Threshold: priority α (memory-priority), cosine distance (drift).
     #[arg(long)]
     pub threshold: Option<f64>,
     /// Bank norms computed in the kernel, or precomputed as an input (retrieval).
@@ -190,6 +191,8 @@ const MATMUL_DEFAULT_DIM: usize = 2048;
 const RETRIEVAL_DEFAULTS: (usize, usize, usize, usize) = (8, 65_536, 768, 10);
 /// Default memory-priority problem: 1M memories (2^20), α = 0.25.
 const PRIORITY_DEFAULTS: (usize, f64) = (1 << 20, 0.25);
+/// Default drift problem: 1M rows (2^20) of D=768, distance threshold 0.1.
+const DRIFT_DEFAULTS: (usize, usize, f64) = (1 << 20, 768, 0.1);
 /// Default attention problem: docs/design.md §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
 /// Default decode problem: docs/design.md §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
@@ -283,6 +286,11 @@ impl Catalog {
                         MemoryPriorityConfig::new(a.memories.unwrap_or(memories), a.threshold.unwrap_or(threshold)),
                     ))
                 },
+            )
+            .with_entry(
+                "drift",
+                "Per-row cosine distance between two bf16 snapshots (--bank rows of --dim) of a bank, rows over --threshold counted (HBM-bound).",
+                |a| Ok(Problem::new("drift", drift(a)?)),
             )
             .with_entry("flash-attention", "FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).", |a| {
                 Ok(Problem::new("flash-attention", flash_attention::Forward(attention("flash-attention", a)?)))
@@ -425,6 +433,23 @@ fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
     .bank_norms(args.bank_norms.unwrap_or(BankNorms::InKernel));
     Ok(match args.block_bank {
         Some(block) => cfg.block_bank(block),
+        None => cfg,
+    })
+}
+
+fn drift(args: &ShapeArgs) -> Result<DriftConfig, CliError> {
+    args.only("drift", &["--bank", "--dim", "--threshold", "--block-bank"])?;
+    if args.dtype != DType::Bf16 {
+        return Err(CliError::Flag("drift takes bf16 snapshots".to_string()));
+    }
+    let (rows, dim, threshold) = DRIFT_DEFAULTS;
+    let cfg = DriftConfig::new(
+        args.bank.unwrap_or(rows),
+        args.dim.unwrap_or(dim),
+        args.threshold.unwrap_or(threshold),
+    );
+    Ok(match args.block_bank {
+        Some(block) => cfg.block_rows(block),
         None => cfg,
     })
 }
@@ -804,13 +829,14 @@ mod tests {
     }
 
     /// One shape per catalog kernel, small enough to search quickly.
-    const SHAPES: [(&str, &[&str]); 7] = [
+    const SHAPES: [(&str, &[&str]); 8] = [
         ("matmul", &["--m", "512", "--n", "256", "--k", "1024"]),
         (
             "retrieval",
             &["--queries", "16", "--bank", "4096", "--dim", "256"],
         ),
         ("memory-priority", &["--memories", "65536"]),
+        ("drift", &["--bank", "65536", "--dim", "256"]),
         (
             "flash-attention",
             &[
