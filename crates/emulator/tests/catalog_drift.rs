@@ -64,11 +64,16 @@ fn check(cfg: &DriftConfig, block: usize, seed: u64) {
     let built = cfg.kernel(block).expect("drift kernel");
     let (before, after) = snapshots(cfg.rows, cfg.dim, seed);
     let want = reference(&before, &after);
-    let count = want.iter().filter(|&&d| d > cfg.threshold).count() as f64;
-    assert!(
-        want.iter().all(|d| (d - cfg.threshold).abs() > 1e-4),
-        "no distance sits on the threshold (the count would depend on rounding)"
-    );
+    // Rows within rounding of the threshold may land on either side.
+    let surely = |over: bool| {
+        want.iter()
+            .filter(|&&d| match over {
+                true => d > cfg.threshold + 1e-5,
+                false => d >= cfg.threshold - 1e-5,
+            })
+            .count() as f64
+    };
+    let (least, most) = (surely(true), surely(false));
     let args = [
         HostArray::from(before.mapv(bf16::from_f32)),
         HostArray::from(after.mapv(bf16::from_f32)),
@@ -86,8 +91,10 @@ fn check(cfg: &DriftConfig, block: usize, seed: u64) {
         );
         let counts = out[1].to_f64();
         assert!(
-            counts.iter().all(|&c| c == count),
-            "{how} {cfg:?} block {block}: count {counts:?}, want {count} in every lane"
+            counts
+                .iter()
+                .all(|&c| c == counts[[0, 0]] && (least..=most).contains(&c)),
+            "{how} {cfg:?} block {block}: count {counts:?}, want {least}..={most} in every lane"
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Drift static estimates on v5e (libtpu's LLO profiler), each beside its DMA floor, the
 //! bytes it moves and the projected chip time.
 //!
-//! `cargo bench -p pallas-flash-kernels --bench drift [-- 65536,1048576]` (rows; D = 768;
+//! `cargo bench -p pallas-flash-kernels --bench drift [-- ROWS,… [BLOCKS,…]]` (D = 768;
 //! needs `pallas-flash-worker` built into the same target dir; at 1M rows a profile takes
 //! minutes: run it under the machine's profile lock). The XLA peer of the same math is
 //! `benches/peers/retrieval_peers.py --kernel drift`, run separately.
@@ -20,7 +20,7 @@ const CLOCK_HZ: f64 = 1.5e9;
 /// v5e's HBM bandwidth by its datasheet.
 const SPEC_HBM_BYTES_PER_S: f64 = 819e9;
 const DIM: usize = 768;
-const BLOCKS: [usize; 4] = [256, 512, 1024, 2048];
+const BLOCKS: [usize; 3] = [256, 512, 1024];
 
 fn cycles(kernel: &Kernel) -> Result<u64, String> {
     let compiled = compile_for_tpu(
@@ -51,15 +51,17 @@ fn stream_kernel(rows: usize, block: usize) -> Kernel {
 }
 
 fn main() {
-    let rows: Vec<usize> = std::env::args()
+    let lists: Vec<Vec<usize>> = std::env::args()
         .skip(1)
-        .find(|a| !a.starts_with('-'))
+        .filter(|a| !a.starts_with('-'))
         .map(|a| a.split(',').filter_map(|n| n.parse().ok()).collect())
-        .unwrap_or_else(|| vec![65_536]);
+        .collect();
+    let rows = lists.first().cloned().unwrap_or_else(|| vec![65_536]);
+    let blocks = lists.get(1).cloned().unwrap_or_else(|| BLOCKS.to_vec());
     println!("| rows x D | block | estimate | DMA floor | x floor | bytes | bytes / 819 GB/s | projected |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|");
     for &m in &rows {
-        for &block in BLOCKS.iter().filter(|&&b| m.is_multiple_of(b)) {
+        for &block in blocks.iter().filter(|&&b| m.is_multiple_of(b)) {
             let cfg = DriftConfig::new(m, DIM, 0.1);
             let kernel = cfg.kernel(block).expect("drift kernel builds").kernel;
             let bytes = cfg.min_hbm_bytes();
