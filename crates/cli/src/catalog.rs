@@ -155,8 +155,9 @@ pub struct ShapeArgs {
     /// Scoped VMEM limit for the kernel, MiB (default: the kernel's own, else the chip's).
     #[arg(long = "vmem-limit-mib")]
     pub vmem_limit_mib: Option<u64>,
-    /// Matmul operand precision: auto (the target's fastest measured), bf16, int8 or fp8
-    /// (quantized with per-channel scales). Overrides --dtype.
+    /// Precision: auto (the target's fastest measured), bf16, int8 or fp8 (quantized with
+    /// per-channel scales) — of matmul's operands (overrides --dtype), retrieval's bank
+    /// (one scale per row), or decode's KV cache (bf16 or int8, as --kv-dtype).
     #[arg(long, value_parser = parse_precision)]
     pub precision: Option<PrecisionChoice>,
     /// Queries per call (retrieval).
@@ -418,6 +419,7 @@ fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
             "--top-k",
             "--block-bank",
             "--bank-norms",
+            "--precision",
         ],
     )?;
     if args.dtype != DType::Bf16 {
@@ -431,6 +433,10 @@ fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
         args.top_k.unwrap_or(k),
     )
     .bank_norms(args.bank_norms.unwrap_or(BankNorms::InKernel));
+    let cfg = match args.precision {
+        Some(choice) => cfg.precision(choice.on(&args.target)?),
+        None => cfg,
+    };
     Ok(match args.block_bank {
         Some(block) => cfg.block_bank(block),
         None => cfg,
@@ -495,8 +501,9 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
 }
 
 /// The flags `flash-decoding` takes (`paged-decoding` adds `--page-size`).
-const DECODE_FLAGS: [&str; 7] = [
+const DECODE_FLAGS: [&str; 8] = [
     "--kv-dtype",
+    "--precision",
     "--batch",
     "--heads",
     "--kv-heads",
@@ -531,8 +538,34 @@ fn decoding(name: &str, args: &ShapeArgs, takes: &[&str]) -> Result<FlashDecodin
     );
     Ok(cfg
         .with_splits(splits, block_kv)
-        .with_kv_dtype(args.kv_dtype.unwrap_or(KvCacheDtype::Bf16))
+        .with_kv_dtype(kv_cache_dtype(args)?)
         .with_lengths(KvLengths::Uniform(kv_len)))
+}
+
+/// The KV cache dtype of `--kv-dtype` or `--precision` (one of them). The cache has bf16
+/// and int8 forms; `auto` takes the target's [`Precision::auto`], int8 where that is fp8.
+fn kv_cache_dtype(args: &ShapeArgs) -> Result<KvCacheDtype, CliError> {
+    let choice =
+        match (args.kv_dtype, args.precision) {
+            (Some(_), Some(_)) => return Err(CliError::Flag(
+                "give --kv-dtype or --precision, not both (they both choose the KV cache dtype)"
+                    .to_string(),
+            )),
+            (Some(dtype), None) => return Ok(dtype),
+            (None, None) => return Ok(KvCacheDtype::Bf16),
+            (None, Some(choice)) => choice,
+        };
+    let precision = match (choice, Precision::auto(&args.target)) {
+        (PrecisionChoice::Auto, Precision::Fp8) => PrecisionChoice::Fixed(Precision::Int8),
+        _ => choice,
+    };
+    match precision.on(&args.target)? {
+        Precision::Bf16 => Ok(KvCacheDtype::Bf16),
+        Precision::Int8 => Ok(KvCacheDtype::Int8),
+        Precision::Fp8 => Err(CliError::Flag(
+            "the decode KV cache has no fp8 form: use --precision int8 (one f32 scale per kv head and channel) or bf16".to_string(),
+        )),
+    }
 }
 
 impl ShapeArgs {

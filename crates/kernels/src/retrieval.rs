@@ -18,6 +18,13 @@
 //! Queries come in f32 (they are tiny; a few bf16 query rows would be a packed tile of
 //! fewer than 16 rows) and are rounded to bf16 for the MXU, like the bank.
 //!
+//! **Bank precision** ([`Precision`], `--precision`): bf16, or int8 / fp8 e4m3 rows
+//! quantized with one f32 scale per row (`row ≈ scale · stored`). The scale is not an
+//! input: cosine similarity does not change when a row is multiplied by a positive
+//! number, so the kernel scores the stored values themselves (and precomputed norms are
+//! those of the stored row). Stored values are exact in bf16, so the MXU still runs bf16
+//! and the quantized bank only halves the bytes streamed — what a memory-bound scan needs.
+//!
 //! ```
 //! use pallas_flash_kernels::retrieval::RetrievalConfig;
 //! use pallas_flash_tiling::{KernelFamily, Target};
@@ -33,6 +40,7 @@ use pallas_flash_ir::{
     Value,
 };
 use pallas_flash_tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::precision::Precision;
 use pallas_flash_tiling::roofline::Work;
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
@@ -71,6 +79,8 @@ pub struct RetrievalConfig {
     pub dim: usize,
     pub top_k: usize,
     pub bank_norms: BankNorms,
+    /// How the bank rows are stored: bf16, or int8 / fp8 with per-row scales.
+    pub precision: Precision,
     /// Bank rows a split step scores; `None`: [`RetrievalConfig::default_block_bank`].
     pub block_bank: Option<usize>,
 }
@@ -110,8 +120,16 @@ impl RetrievalConfig {
             dim,
             top_k,
             bank_norms: BankNorms::InKernel,
+            precision: Precision::Bf16,
             block_bank: None,
         }
+    }
+
+    /// The bank stored in `precision` (quantized: one scale per row, not read; see the
+    /// module docs).
+    pub fn precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
     }
 
     pub fn block_bank(mut self, rows: usize) -> Self {
@@ -192,7 +210,7 @@ impl RetrievalConfig {
         let bank = k.input(
             "bank",
             [m, d],
-            DType::Bf16,
+            self.precision.dtype(),
             k.vmem_block([n, d], |g| [g.grid(0), zero()]),
         );
         let inv_norms = (self.bank_norms == BankNorms::Precomputed).then(|| {
@@ -217,7 +235,7 @@ impl RetrievalConfig {
             partial(&k),
         );
 
-        let dots = similarity_dots(&mut k, queries, bank, [q, n, d]);
+        let dots = similarity_dots(&mut k, queries, (bank, self.precision.dtype()), [q, n, d]);
         let (qv, bv) = (k.read(queries), k.read(bank));
         let q_sq = k.mul(qv, qv);
         let q_norm_sq = k.sum(q_sq, 1);
@@ -299,17 +317,19 @@ impl RetrievalConfig {
             BankNorms::Precomputed => 4.0 * m,
             BankNorms::InKernel => 0.0,
         };
-        2.0 * m * d + norms + 4.0 * q * d + 8.0 * q * kk
+        let bank = m * d * f64::from(self.precision.dtype().byte_size());
+        bank + norms + 4.0 * q * d + 8.0 * q * kk
     }
 }
 
-/// `queries · bankᵀ` `[q, n]` in f32 from bf16 operands. libtpu's static profiler
+/// `queries · bankᵀ` `[q, n]` in f32 from bf16 operands (a bank `stored` in int8 or fp8
+/// is converted, exactly). libtpu's static profiler
 /// aborts on a bf16 dot of exactly 8 rows contracting over more than 128
 /// (`pallas_flash_tiling::profiler_traps`), so 8 queries contract 128 lanes at a time.
 fn similarity_dots(
     k: &mut KernelBuilder,
     queries: RefId,
-    bank: RefId,
+    (bank, stored): (RefId, DType),
     [q, n, d]: [usize; 3],
 ) -> Value {
     let chunk = if q == 8 { 128 } else { d };
@@ -318,6 +338,10 @@ fn similarity_dots(
         let qc = k.load(queries, [ds(0, q), ds(start, chunk)]);
         let q16 = k.cast(qc, DType::Bf16);
         let bc = k.load(bank, [ds(0, n), ds(start, chunk)]);
+        let bc = match stored {
+            DType::Bf16 => bc,
+            _ => k.cast(bc, DType::Bf16),
+        };
         let part = k.dot_nt(q16, bc);
         dots = Some(match dots {
             Some(sum) => k.add(sum, part),
@@ -393,8 +417,8 @@ impl KernelFamily for RetrievalConfig {
             BankNorms::Precomputed => "precomputed bank norms",
         };
         format!(
-            "retrieval q{} bank {}x{} bf16 top-{} ({norms})",
-            self.queries, self.bank_rows, self.dim, self.top_k
+            "retrieval q{} bank {}x{} {} top-{} ({norms})",
+            self.queries, self.bank_rows, self.dim, self.precision, self.top_k
         )
     }
 
