@@ -3,12 +3,9 @@
 //! a threshold. HBM-bound (4·D bytes read per row, 4 written): the kernel's job is to
 //! stream both snapshots at the DMA rate.
 //!
-//! The block is processed 128 rows at a time: the row sums `a·b`, `|a|²`, `|b|²`
-//! accumulate 128-lane chunks in f32 (products of bf16 values are exact in f32) in 48
-//! vregs, then one 128 × 128 transpose and a sublane sum each make them lanes, so
-//! `distance [1, M]` is written with full lane tiles instead of one lane per row. (Whole
-//! `[rows, 128]` partials spill and estimated 10% slower at 1024 rows; summing the partials
-//! on the MXU instead of transposing them changed nothing.)
+//! The block is processed 128 rows at a time: the row sums `a·b`, `|a|²`, `|b|²` in f32,
+//! lane-dense ([`crate::row_sums`]), so `distance [1, M]` is written with full lane tiles
+//! instead of one lane per row.
 //!
 //! The count of rows over the threshold is one number, accumulated across the grid in a
 //! resident `[1, 128]` output block (every lane holds it), so the grid axis is
@@ -25,6 +22,7 @@
 //! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 
+use crate::row_sums::group_row_sums;
 use pallas_flash_ir::{
     ds, DType, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder, RefId, ValidationError,
     Value,
@@ -195,9 +193,8 @@ impl DriftConfig {
     }
 }
 
-/// Distances `[1, 128]` of the 128 rows from `group` of the `[n, d]` blocks: the row sums
-/// `a·b`, `|a|²`, `|b|²` accumulate 128-lane chunks in f32 (48 vregs: they stay in
-/// registers), then one 128 × 128 transpose and a sublane sum each make them lanes.
+/// Distances `[1, 128]` of the 128 rows from `group` of the `[n, d]` blocks, from the
+/// lane-dense row sums `a·b`, `|a|²`, `|b|²` ([`group_row_sums`]).
 fn group_distances(
     k: &mut KernelBuilder,
     before: RefId,
@@ -205,23 +202,8 @@ fn group_distances(
     group: usize,
     d: usize,
 ) -> Value {
-    let mut sums: Option<[Value; 3]> = None;
-    for start in (0..d).step_by(LANES) {
-        let chunk = |k: &mut KernelBuilder, r: RefId| {
-            let x = k.load(r, [ds(group, LANES), ds(start, LANES)]);
-            k.cast(x, DType::F32)
-        };
-        let (a, b) = (chunk(k, before), chunk(k, after));
-        let products = [k.mul(a, b), k.mul(a, a), k.mul(b, b)];
-        sums = Some(match sums {
-            Some(acc) => [0, 1, 2].map(|i| k.add(acc[i], products[i])),
-            None => products,
-        });
-    }
-    let [ab, aa, bb] = sums.expect("d >= 128 (checked)").map(|partial| {
-        let lanes_major = k.transpose(partial, [1, 0]);
-        k.sum(lanes_major, 0)
-    });
+    let sums = group_row_sums(k, &[before, after], &[(0, 1), (0, 0), (1, 1)], group, d);
+    let (ab, aa, bb) = (sums[0], sums[1], sums[2]);
     let inv = |k: &mut KernelBuilder, sq: Value| {
         let floor = k.full([1, LANES], DType::F32, NORM_FLOOR);
         let guarded = k.add(sq, floor);

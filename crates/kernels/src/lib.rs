@@ -23,3 +23,4 @@ pub mod matmul;
 pub mod memory_priority;
 pub mod online_softmax;
 pub mod retrieval;
+pub mod row_sums;
