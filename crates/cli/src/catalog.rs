@@ -423,7 +423,10 @@ fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
         ],
     )?;
     if args.dtype != DType::Bf16 {
-        return Err(CliError::Flag("retrieval takes a bf16 bank".to_string()));
+        return Err(CliError::Flag(
+            "retrieval's bank is bf16 unless --precision int8|fp8 quantizes it; --dtype does not apply"
+                .to_string(),
+        ));
     }
     let (q, m, d, k) = RETRIEVAL_DEFAULTS;
     let cfg = RetrievalConfig::new(
@@ -777,6 +780,48 @@ mod tests {
         );
         let err = problem("retrieval", &["--m", "4"]).err().unwrap();
         assert!(err.contains("--m do(es) not apply to retrieval"), "{err}");
+    }
+
+    #[test]
+    fn precision_chooses_the_bank_and_the_kv_cache() {
+        let describe = |kernel: &str, flags: &[&str]| problem(kernel, flags).map(|p| p.describe());
+        assert_eq!(
+            describe("retrieval", &["--precision", "int8"]).unwrap(),
+            "retrieval q8 bank 65536x768 int8 top-10 (norms in kernel)"
+        );
+        assert_eq!(
+            blocks("retrieval", &["--precision", "auto"]),
+            vec![("block_bank", 8192)],
+            "auto is int8 on v5e: 6 MiB of int8 rows"
+        );
+        let err = describe("retrieval", &["--precision", "int8", "--target", "v4"]).unwrap_err();
+        assert!(
+            err.contains("E2001") && err.contains("--precision bf16"),
+            "{err}"
+        );
+        assert!(describe("flash-decoding", &["--precision", "int8"])
+            .unwrap()
+            .contains("kv-int8"));
+        let err = describe("flash-decoding", &["--precision", "fp8"]).unwrap_err();
+        assert!(err.contains("no fp8 form"), "{err}");
+        let err = describe(
+            "flash-decoding",
+            &["--precision", "int8", "--kv-dtype", "int8"],
+        )
+        .unwrap_err();
+        assert!(err.contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn drift_flags_fill_the_config() {
+        let flags = ["--bank", "8192", "--dim", "1536", "--threshold", "0.25"];
+        assert_eq!(
+            problem("drift", &flags).unwrap().describe(),
+            "drift 8192x1536 bf16 snapshots, threshold 0.25"
+        );
+        assert_eq!(blocks("drift", &flags), vec![("block_rows", 512)]);
+        let err = problem("drift", &["--queries", "4"]).err().unwrap();
+        assert!(err.contains("--queries do(es) not apply to drift"), "{err}");
     }
 
     #[test]
