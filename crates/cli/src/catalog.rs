@@ -9,6 +9,7 @@
 use std::sync::Arc;
 
 use pallas_flash::ir::DType;
+use pallas_flash::kernels::drift::DriftConfig;
 use pallas_flash::kernels::flash_attention::{self, BlockSizes, FlashAttentionConfig};
 use pallas_flash::kernels::flash_decoding::{
     Decoding, FlashDecodingConfig, KvCacheDtype, KvLengths, PagedCache,
@@ -154,29 +155,30 @@ pub struct ShapeArgs {
     /// Scoped VMEM limit for the kernel, MiB (default: the kernel's own, else the chip's).
     #[arg(long = "vmem-limit-mib")]
     pub vmem_limit_mib: Option<u64>,
-    /// Matmul operand precision: auto (the target's fastest measured), bf16, int8 or fp8
-    /// (quantized with per-channel scales). Overrides --dtype.
+    /// Precision: auto (the target's fastest measured), bf16, int8 or fp8 (quantized with
+    /// per-channel scales) — of matmul's operands (overrides --dtype), retrieval's bank
+    /// (one scale per row), or decode's KV cache (bf16 or int8, as --kv-dtype).
     #[arg(long, value_parser = parse_precision)]
     pub precision: Option<PrecisionChoice>,
     /// Queries per call (retrieval).
     #[arg(long)]
     pub queries: Option<usize>,
-    /// Bank rows (retrieval).
+    /// Bank rows (retrieval, drift).
     #[arg(long)]
     pub bank: Option<usize>,
-    /// Embedding width, a multiple of 128 (retrieval).
+    /// Embedding width, a multiple of 128 (retrieval, drift).
     #[arg(long)]
     pub dim: Option<usize>,
     /// Results per query, 1..=128 (retrieval).
     #[arg(long = "top-k")]
     pub top_k: Option<usize>,
-    /// Bank block rows a split step scores (retrieval).
+    /// Bank rows a step streams (retrieval's split kernel, drift).
     #[arg(long = "block-bank")]
     pub block_bank: Option<usize>,
     /// Memories (memory-priority; a multiple of 1024).
     #[arg(long)]
     pub memories: Option<usize>,
-    /// Priority threshold α (memory-priority).
+    /// Threshold: priority α (memory-priority), cosine distance (drift).
     #[arg(long)]
     pub threshold: Option<f64>,
     /// Bank norms computed in the kernel, or precomputed as an input (retrieval).
@@ -190,6 +192,8 @@ const MATMUL_DEFAULT_DIM: usize = 2048;
 const RETRIEVAL_DEFAULTS: (usize, usize, usize, usize) = (8, 65_536, 768, 10);
 /// Default memory-priority problem: 1M memories (2^20), α = 0.25.
 const PRIORITY_DEFAULTS: (usize, f64) = (1 << 20, 0.25);
+/// Default drift problem: 1M rows (2^20) of D=768, distance threshold 0.1.
+const DRIFT_DEFAULTS: (usize, usize, f64) = (1 << 20, 768, 0.1);
 /// Default attention problem: docs/design.md §8's anchor shape (B=1, H=8, N=2048, D=128).
 const ATTENTION_DEFAULTS: (usize, usize, usize, usize) = (1, 8, 2048, 128);
 /// Default decode problem: docs/design.md §8's decode anchor (B=1, 8 q / 8 kv heads, KV 32768, D=128).
@@ -283,6 +287,11 @@ impl Catalog {
                         MemoryPriorityConfig::new(a.memories.unwrap_or(memories), a.threshold.unwrap_or(threshold)),
                     ))
                 },
+            )
+            .with_entry(
+                "drift",
+                "Per-row cosine distance between two bf16 snapshots (--bank rows of --dim) of a bank, rows over --threshold counted (HBM-bound).",
+                |a| Ok(Problem::new("drift", drift(a)?)),
             )
             .with_entry("flash-attention", "FlashAttention-2 forward (causal or not, GQA/MQA via --kv-heads).", |a| {
                 Ok(Problem::new("flash-attention", flash_attention::Forward(attention("flash-attention", a)?)))
@@ -410,10 +419,14 @@ fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
             "--top-k",
             "--block-bank",
             "--bank-norms",
+            "--precision",
         ],
     )?;
     if args.dtype != DType::Bf16 {
-        return Err(CliError::Flag("retrieval takes a bf16 bank".to_string()));
+        return Err(CliError::Flag(
+            "retrieval's bank is bf16 unless --precision int8|fp8 quantizes it; --dtype does not apply"
+                .to_string(),
+        ));
     }
     let (q, m, d, k) = RETRIEVAL_DEFAULTS;
     let cfg = RetrievalConfig::new(
@@ -423,8 +436,29 @@ fn retrieval(args: &ShapeArgs) -> Result<RetrievalConfig, CliError> {
         args.top_k.unwrap_or(k),
     )
     .bank_norms(args.bank_norms.unwrap_or(BankNorms::InKernel));
+    let cfg = match args.precision {
+        Some(choice) => cfg.precision(choice.on(&args.target)?),
+        None => cfg,
+    };
     Ok(match args.block_bank {
         Some(block) => cfg.block_bank(block),
+        None => cfg,
+    })
+}
+
+fn drift(args: &ShapeArgs) -> Result<DriftConfig, CliError> {
+    args.only("drift", &["--bank", "--dim", "--threshold", "--block-bank"])?;
+    if args.dtype != DType::Bf16 {
+        return Err(CliError::Flag("drift takes bf16 snapshots".to_string()));
+    }
+    let (rows, dim, threshold) = DRIFT_DEFAULTS;
+    let cfg = DriftConfig::new(
+        args.bank.unwrap_or(rows),
+        args.dim.unwrap_or(dim),
+        args.threshold.unwrap_or(threshold),
+    );
+    Ok(match args.block_bank {
+        Some(block) => cfg.block_rows(block),
         None => cfg,
     })
 }
@@ -470,8 +504,9 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
 }
 
 /// The flags `flash-decoding` takes (`paged-decoding` adds `--page-size`).
-const DECODE_FLAGS: [&str; 7] = [
+const DECODE_FLAGS: [&str; 8] = [
     "--kv-dtype",
+    "--precision",
     "--batch",
     "--heads",
     "--kv-heads",
@@ -507,7 +542,33 @@ fn decoding(name: &str, args: &ShapeArgs, takes: &[&str]) -> Result<FlashDecodin
     );
     Ok(cfg
         .with_splits(splits, block_kv)
-        .with_kv_dtype(args.kv_dtype.unwrap_or(KvCacheDtype::Bf16)))
+        .with_kv_dtype(kv_cache_dtype(args)?))
+}
+
+/// The KV cache dtype of `--kv-dtype` or `--precision` (one of them). The cache has bf16
+/// and int8 forms; `auto` takes the target's [`Precision::auto`], int8 where that is fp8.
+fn kv_cache_dtype(args: &ShapeArgs) -> Result<KvCacheDtype, CliError> {
+    let choice =
+        match (args.kv_dtype, args.precision) {
+            (Some(_), Some(_)) => return Err(CliError::Flag(
+                "give --kv-dtype or --precision, not both (they both choose the KV cache dtype)"
+                    .to_string(),
+            )),
+            (Some(dtype), None) => return Ok(dtype),
+            (None, None) => return Ok(KvCacheDtype::Bf16),
+            (None, Some(choice)) => choice,
+        };
+    let precision = match (choice, Precision::auto(&args.target)) {
+        (PrecisionChoice::Auto, Precision::Fp8) => PrecisionChoice::Fixed(Precision::Int8),
+        _ => choice,
+    };
+    match precision.on(&args.target)? {
+        Precision::Bf16 => Ok(KvCacheDtype::Bf16),
+        Precision::Int8 => Ok(KvCacheDtype::Int8),
+        Precision::Fp8 => Err(CliError::Flag(
+            "the decode KV cache has no fp8 form: use --precision int8 (one f32 scale per kv head and channel) or bf16".to_string(),
+        )),
+    }
 }
 
 impl ShapeArgs {
@@ -722,6 +783,48 @@ mod tests {
     }
 
     #[test]
+    fn precision_chooses_the_bank_and_the_kv_cache() {
+        let describe = |kernel: &str, flags: &[&str]| problem(kernel, flags).map(|p| p.describe());
+        assert_eq!(
+            describe("retrieval", &["--precision", "int8"]).unwrap(),
+            "retrieval q8 bank 65536x768 int8 top-10 (norms in kernel)"
+        );
+        assert_eq!(
+            blocks("retrieval", &["--precision", "auto"]),
+            vec![("block_bank", 8192)],
+            "auto is int8 on v5e: 6 MiB of int8 rows"
+        );
+        let err = describe("retrieval", &["--precision", "int8", "--target", "v4"]).unwrap_err();
+        assert!(
+            err.contains("E2001") && err.contains("--precision bf16"),
+            "{err}"
+        );
+        assert!(describe("flash-decoding", &["--precision", "int8"])
+            .unwrap()
+            .contains("kv-int8"));
+        let err = describe("flash-decoding", &["--precision", "fp8"]).unwrap_err();
+        assert!(err.contains("no fp8 form"), "{err}");
+        let err = describe(
+            "flash-decoding",
+            &["--precision", "int8", "--kv-dtype", "int8"],
+        )
+        .unwrap_err();
+        assert!(err.contains("not both"), "{err}");
+    }
+
+    #[test]
+    fn drift_flags_fill_the_config() {
+        let flags = ["--bank", "8192", "--dim", "1536", "--threshold", "0.25"];
+        assert_eq!(
+            problem("drift", &flags).unwrap().describe(),
+            "drift 8192x1536 bf16 snapshots, threshold 0.25"
+        );
+        assert_eq!(blocks("drift", &flags), vec![("block_rows", 512)]);
+        let err = problem("drift", &["--queries", "4"]).err().unwrap();
+        assert!(err.contains("--queries do(es) not apply to drift"), "{err}");
+    }
+
+    #[test]
     fn attention_flags_fill_the_config_and_matmul_flags_are_refused() {
         let flags = [
             "--seq",
@@ -804,13 +907,14 @@ mod tests {
     }
 
     /// One shape per catalog kernel, small enough to search quickly.
-    const SHAPES: [(&str, &[&str]); 7] = [
+    const SHAPES: [(&str, &[&str]); 8] = [
         ("matmul", &["--m", "512", "--n", "256", "--k", "1024"]),
         (
             "retrieval",
             &["--queries", "16", "--bank", "4096", "--dim", "256"],
         ),
         ("memory-priority", &["--memories", "65536"]),
+        ("drift", &["--bank", "65536", "--dim", "256"]),
         (
             "flash-attention",
             &[

@@ -11,12 +11,16 @@
 //!   pieces of its multi-chip version.
 //! - [`retrieval`]: cosine-similarity top-k of queries against an embedding bank in HBM
 //!   (agent memory), split over bank blocks and merged.
+//! - [`drift`]: per-row cosine distance between two snapshots of a bank, rows over a
+//!   threshold counted; HBM-bound.
 //! - [`memory_priority`]: the agent-memory priority `sim × centrality × recency ×
 //!   intrinsic` with a threshold, elementwise and HBM-bound.
 
+pub mod drift;
 pub mod flash_attention;
 pub mod flash_decoding;
 pub mod matmul;
 pub mod memory_priority;
 pub mod online_softmax;
 pub mod retrieval;
+pub mod row_sums;

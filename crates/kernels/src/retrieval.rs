@@ -11,12 +11,19 @@
 //! and in the merge, so the result equals a global stable sort by descending similarity.
 //!
 //! Norms: the query norms are computed in the kernel; the bank norms either in the
-//! kernel (`|b|²` along the lanes as `ones · (b ∘ b)ᵀ` on the MXU, no transpose) or
+//! kernel (`|b|²` per row, lane-dense, on the VPU: [`crate::row_sums`]) or
 //! taken precomputed as an input `bank_inv_norms [1, M]` (`1 / |b|`, written when a row
 //! is stored) — [`BankNorms`].
 //!
 //! Queries come in f32 (they are tiny; a few bf16 query rows would be a packed tile of
 //! fewer than 16 rows) and are rounded to bf16 for the MXU, like the bank.
+//!
+//! **Bank precision** ([`Precision`], `--precision`): bf16, or int8 / fp8 e4m3 rows
+//! quantized with one f32 scale per row (`row ≈ scale · stored`). The scale is not an
+//! input: cosine similarity does not change when a row is multiplied by a positive
+//! number, so the kernel scores the stored values themselves (and precomputed norms are
+//! those of the stored row). Stored values are exact in bf16, so the MXU still runs bf16
+//! and the quantized bank only halves the bytes streamed — what a memory-bound scan needs.
 //!
 //! ```
 //! use pallas_flash_kernels::retrieval::RetrievalConfig;
@@ -28,11 +35,13 @@
 //! # Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
 //! ```
 
+use crate::row_sums::{group_row_sums, GROUP};
 use pallas_flash_ir::{
     ds, DType, DimensionSemantics::*, GridSpec, IndexExpr, KernelBuilder, RefId, ValidationError,
     Value,
 };
 use pallas_flash_tiling::family::{named, Blocks, BuildError, BuiltKernel, KernelFamily};
+use pallas_flash_tiling::precision::Precision;
 use pallas_flash_tiling::roofline::Work;
 use pallas_flash_tiling::search::ladder;
 use pallas_flash_tiling::Target;
@@ -47,9 +56,11 @@ pub const NO_INDEX: i32 = i32::MAX;
 /// Bytes of f32 similarities one split step may hold (`[Q, block_bank]`), so the
 /// extraction passes stay in VMEM next to the double-buffered bank block.
 const SIMILARITY_BLOCK_BYTES: usize = 1 << 20;
-/// Largest default bank block: 4096 × 3072 bf16 is 24 MiB double-buffered, over v5e's
-/// 16 MiB scoped default; the search tries others.
-const MAX_DEFAULT_BLOCK_BANK: usize = 2048;
+/// Bytes of stored bank a default block holds: 6 MiB, 12 MiB double-buffered, inside
+/// v5e's 16 MiB scoped default. Few, large blocks matter: at few queries each split step
+/// costs ~2.7k cycles of top-k extraction whatever its size (65,536 × 768, Q = 1,
+/// precomputed norms: 320,782 cycles at 1024-row blocks, 225,200 at 2048, 187,972 at 4096).
+const BANK_BLOCK_BYTES: usize = 6 << 20;
 /// Guards `1/|q||b|` against zero vectors (their similarity is 0, not NaN).
 const NORM_FLOOR: f64 = 1e-30;
 
@@ -71,6 +82,8 @@ pub struct RetrievalConfig {
     pub dim: usize,
     pub top_k: usize,
     pub bank_norms: BankNorms,
+    /// How the bank rows are stored: bf16, or int8 / fp8 with per-row scales.
+    pub precision: Precision,
     /// Bank rows a split step scores; `None`: [`RetrievalConfig::default_block_bank`].
     pub block_bank: Option<usize>,
 }
@@ -110,8 +123,16 @@ impl RetrievalConfig {
             dim,
             top_k,
             bank_norms: BankNorms::InKernel,
+            precision: Precision::Bf16,
             block_bank: None,
         }
+    }
+
+    /// The bank stored in `precision` (quantized: one scale per row, not read; see the
+    /// module docs).
+    pub fn precision(mut self, precision: Precision) -> Self {
+        self.precision = precision;
+        self
     }
 
     pub fn block_bank(mut self, rows: usize) -> Self {
@@ -125,10 +146,13 @@ impl RetrievalConfig {
     }
 
     /// Bank rows a split step scores: the most (a multiple of 128 dividing M) whose
-    /// `[Q, rows]` f32 similarities fit [`SIMILARITY_BLOCK_BYTES`].
+    /// `[Q, rows]` f32 similarities fit [`SIMILARITY_BLOCK_BYTES`] and whose stored rows
+    /// fit [`BANK_BLOCK_BYTES`].
     pub fn default_block_bank(&self) -> usize {
+        let row_bytes = self.dim.max(1) * self.precision.dtype().byte_size() as usize;
         let cap = (SIMILARITY_BLOCK_BYTES / (4 * self.queries.max(1)))
-            .clamp(PARTIAL_LANES, MAX_DEFAULT_BLOCK_BANK);
+            .min(BANK_BLOCK_BYTES / row_bytes)
+            .max(PARTIAL_LANES);
         largest_lane_divisor(self.bank_rows, cap)
     }
 
@@ -192,7 +216,7 @@ impl RetrievalConfig {
         let bank = k.input(
             "bank",
             [m, d],
-            DType::Bf16,
+            self.precision.dtype(),
             k.vmem_block([n, d], |g| [g.grid(0), zero()]),
         );
         let inv_norms = (self.bank_norms == BankNorms::Precomputed).then(|| {
@@ -217,8 +241,8 @@ impl RetrievalConfig {
             partial(&k),
         );
 
-        let dots = similarity_dots(&mut k, queries, bank, [q, n, d]);
-        let (qv, bv) = (k.read(queries), k.read(bank));
+        let dots = similarity_dots(&mut k, queries, (bank, self.precision.dtype()), [q, n, d]);
+        let qv = k.read(queries);
         let q_sq = k.mul(qv, qv);
         let q_norm_sq = k.sum(q_sq, 1);
         let floor = k.full([q, 1], DType::F32, NORM_FLOOR);
@@ -231,13 +255,15 @@ impl RetrievalConfig {
                 k.broadcast(row, [q, n])
             }
             None => {
-                let b32 = k.cast(bv, DType::F32);
-                let b_sq = k.mul(b32, b32);
-                let ones = k.full([q, d], DType::F32, 1.0);
-                let b_norm_sq = k.dot_nt(ones, b_sq);
-                let floor = k.full([q, n], DType::F32, NORM_FLOOR);
+                let groups: Vec<Value> = (0..n)
+                    .step_by(GROUP)
+                    .map(|g| group_row_sums(&mut k, &[bank], &[(0, 0)], g, d)[0])
+                    .collect();
+                let b_norm_sq = k.concatenate(groups, 1);
+                let floor = k.full([1, n], DType::F32, NORM_FLOOR);
                 let guarded = k.add(b_norm_sq, floor);
-                k.rsqrt(guarded)
+                let row = k.rsqrt(guarded);
+                k.broadcast(row, [q, n])
             }
         };
         let scaled = k.mul(dots, q_inv);
@@ -299,25 +325,40 @@ impl RetrievalConfig {
             BankNorms::Precomputed => 4.0 * m,
             BankNorms::InKernel => 0.0,
         };
-        2.0 * m * d + norms + 4.0 * q * d + 8.0 * q * kk
+        let bank = m * d * f64::from(self.precision.dtype().byte_size());
+        bank + norms + 4.0 * q * d + 8.0 * q * kk
     }
 }
 
-/// `queries · bankᵀ` `[q, n]` in f32 from bf16 operands. libtpu's static profiler
-/// aborts on a bf16 dot of exactly 8 rows contracting over more than 128
-/// (`pallas_flash_tiling::profiler_traps`), so 8 queries contract 128 lanes at a time.
+/// `queries · bankᵀ` `[q, n]` in f32 from bf16 operands; a bank `stored` in int8 or fp8
+/// is converted (exactly) 128 lanes at a time, so no bf16 copy of the block is live.
+/// libtpu's static profiler aborts on a bf16 dot of exactly 8 rows contracting over more
+/// than 128 (`pallas_flash_tiling::profiler_traps`), so 8 queries contract 128 lanes at a
+/// time too.
+///
+/// The bank is the MXU's stationary operand. The other orientation (`bank · qᵀ`, queries
+/// padded to 128 stationary rows, one transpose per 128 bank rows) was measured slower
+/// at Q = 1 (268,694 against 226,492 cycles, 65,536 × 768, top-10): at few queries the
+/// time goes to the top-k's per-step extraction, not to the MXU.
 fn similarity_dots(
     k: &mut KernelBuilder,
     queries: RefId,
-    bank: RefId,
+    (bank, stored): (RefId, DType),
     [q, n, d]: [usize; 3],
 ) -> Value {
-    let chunk = if q == 8 { 128 } else { d };
+    let chunk = match q == 8 || stored != DType::Bf16 {
+        true => 128,
+        false => d,
+    };
     let mut dots: Option<Value> = None;
     for start in (0..d).step_by(chunk) {
         let qc = k.load(queries, [ds(0, q), ds(start, chunk)]);
         let q16 = k.cast(qc, DType::Bf16);
         let bc = k.load(bank, [ds(0, n), ds(start, chunk)]);
+        let bc = match stored {
+            DType::Bf16 => bc,
+            _ => k.cast(bc, DType::Bf16),
+        };
         let part = k.dot_nt(q16, bc);
         dots = Some(match dots {
             Some(sum) => k.add(sum, part),
@@ -393,8 +434,8 @@ impl KernelFamily for RetrievalConfig {
             BankNorms::Precomputed => "precomputed bank norms",
         };
         format!(
-            "retrieval q{} bank {}x{} bf16 top-{} ({norms})",
-            self.queries, self.bank_rows, self.dim, self.top_k
+            "retrieval q{} bank {}x{} {} top-{} ({norms})",
+            self.queries, self.bank_rows, self.dim, self.precision, self.top_k
         )
     }
 

@@ -11,6 +11,7 @@ use half::bf16;
 use ndarray::Array2;
 use pallas_flash_interpret::{HostArray, Interpreter};
 use pallas_flash_kernels::matmul::{MatmulBlocks, MatmulConfig};
+use pallas_flash_test_support::quantize::{quantize_rows, E4M3, INT8};
 use pallas_flash_tiling::precision::Precision;
 
 const M: usize = 128;
@@ -26,28 +27,6 @@ fn values(seed: u64, rows: usize, cols: usize) -> Array2<f64> {
             .wrapping_add(1442695040888963407);
         2.0 * ((state >> 40) as f64 / (1u64 << 24) as f64) - 1.0
     })
-}
-
-/// The nearest e4m3fn value (3 mantissa bits, normal exponents from -6, max 448).
-fn round_e4m3(x: f64) -> f64 {
-    if x == 0.0 {
-        return 0.0;
-    }
-    let exponent = x.abs().log2().floor().max(-6.0);
-    let quantum = (exponent - 3.0).exp2();
-    ((x / quantum).round_ties_even() * quantum).clamp(-448.0, 448.0)
-}
-
-/// Symmetric per-row quantization of `x` to `[-limit, limit]` with `round`: the
-/// quantized values and the per-row scales.
-fn quantize_rows(x: &Array2<f64>, limit: f64, round: fn(f64) -> f64) -> (Array2<f64>, Vec<f64>) {
-    let scales: Vec<f64> = x
-        .rows()
-        .into_iter()
-        .map(|r| r.iter().fold(0.0f64, |m, v| m.max(v.abs())) / limit)
-        .collect();
-    let q = Array2::from_shape_fn(x.dim(), |(i, j)| round(x[[i, j]] / scales[i]));
-    (q, scales)
 }
 
 fn as_bf16(a: &Array2<f64>) -> HostArray {
@@ -67,12 +46,12 @@ fn error_of(precision: Precision) -> (f64, f64) {
     let got: Array2<f64> = match precision {
         Precision::Bf16 => run(MatmulConfig::new(M, N, K), vec![as_bf16(&x), as_bf16(&y)]),
         Precision::Int8 | Precision::Fp8 => {
-            let (limit, round): (f64, fn(f64) -> f64) = match precision {
-                Precision::Int8 => (127.0, f64::round_ties_even),
-                _ => (448.0, round_e4m3),
+            let format = match precision {
+                Precision::Int8 => INT8,
+                _ => E4M3,
             };
-            let (xq, xs) = quantize_rows(&x, limit, round);
-            let (yq_t, ys) = quantize_rows(&y.t().to_owned(), limit, round);
+            let (xq, xs) = quantize_rows(&x, format);
+            let (yq_t, ys) = quantize_rows(&y.t().to_owned(), format);
             let yq = yq_t.t().to_owned();
             let scale = |acc: Array2<f64>| {
                 Array2::from_shape_fn(acc.dim(), |(i, j)| acc[[i, j]] * xs[i] * ys[j])
@@ -120,21 +99,4 @@ fn quantized_matmuls_stay_within_their_rounding() {
             "{precision}: an exact result means the inputs were not rounded"
         );
     }
-}
-
-#[test]
-fn e4m3_rounding_matches_the_format() {
-    assert_eq!(round_e4m3(1.0), 1.0);
-    assert_eq!(
-        round_e4m3(1.0625),
-        1.0,
-        "ties to even: 1 + 1/16 is between 1 and 1.125"
-    );
-    assert_eq!(round_e4m3(1.1), 1.125);
-    assert_eq!(round_e4m3(500.0), 448.0);
-    assert_eq!(
-        round_e4m3(2f64.powi(-9)),
-        2f64.powi(-9),
-        "the smallest subnormal"
-    );
 }

@@ -6,6 +6,9 @@ use half::bf16;
 use ndarray::{Array2, ArrayD};
 use pallas_flash_interpret::{HostArray, Interpreter};
 use pallas_flash_kernels::retrieval::{BankNorms, RetrievalConfig};
+use pallas_flash_test_support::data;
+use pallas_flash_test_support::quantize::{quantize_rows, E4M3, INT8};
+use pallas_flash_tiling::precision::Precision;
 
 /// Deterministic values in [-1, 1), bf16-exact (so the kernel's bf16 rounding of the
 /// queries is exact and the reference sees the same inputs).
@@ -80,7 +83,6 @@ impl Data {
 
 /// Runs split then merge through the interpreter: `(values, indices)` per query.
 fn run(cfg: &RetrievalConfig, block: usize, data: &Data) -> (ArrayD<f64>, ArrayD<f64>) {
-    let split = cfg.split_kernel(block).unwrap();
     let mut args = vec![
         HostArray::from(data.queries.clone()),
         HostArray::from(data.bank.mapv(bf16::from_f32)),
@@ -88,7 +90,17 @@ fn run(cfg: &RetrievalConfig, block: usize, data: &Data) -> (ArrayD<f64>, ArrayD
     if cfg.bank_norms == BankNorms::Precomputed {
         args.push(HostArray::from(data.inv_norms()));
     }
-    let partials = Interpreter::new(&split.kernel).unwrap().run(&args).unwrap();
+    run_arrays(cfg, block, &args)
+}
+
+/// Runs split then merge on the split kernel's operands.
+fn run_arrays(
+    cfg: &RetrievalConfig,
+    block: usize,
+    args: &[HostArray],
+) -> (ArrayD<f64>, ArrayD<f64>) {
+    let split = cfg.split_kernel(block).unwrap();
+    let partials = Interpreter::new(&split.kernel).unwrap().run(args).unwrap();
     let merge = cfg.merge_kernel(block).unwrap();
     let out = Interpreter::new(&merge.kernel)
         .unwrap()
@@ -152,6 +164,64 @@ fn ties_return_the_lowest_index_first_across_blocks() {
     assert_eq!(got, [5, 700, 900], "ties: lowest bank index first");
     assert!((vals[[0, 0]] - 1.0).abs() < 1e-5 && vals[[0, 0]] == vals[[0, 2]]);
     assert_matches(&cfg, 256, &data);
+}
+
+/// recall@k of the kernel's top-k with the bank stored in `precision` (per-row scales)
+/// against the f64 top-k of the unquantized bank; fp8 runs the bf16 kernel on the
+/// e4m3-rounded rows (the CPU plugin takes no fp8 buffers; e4m3 values are exact in bf16,
+/// as the kernel converts them).
+fn recall(precision: Precision, cfg: &RetrievalConfig, block: usize) -> f64 {
+    let queries =
+        Array2::from_shape_vec((cfg.queries, cfg.dim), values(21, cfg.queries * cfg.dim)).unwrap();
+    let bank = data(&[cfg.bank_rows, cfg.dim], 22)
+        .into_dimensionality()
+        .unwrap();
+    let want = Data {
+        queries: queries.clone(),
+        bank: bank.clone(),
+    }
+    .reference(cfg.top_k);
+    let bank = bank.mapv(f64::from);
+    let (run_cfg, stored) = match precision {
+        Precision::Bf16 => (cfg.clone(), HostArray::from(bank.mapv(bf16::from_f64))),
+        Precision::Int8 => (
+            cfg.clone().precision(Precision::Int8),
+            HostArray::from(quantize_rows(&bank, INT8).0.mapv(|v| v as i8)),
+        ),
+        Precision::Fp8 => (
+            cfg.clone(),
+            HostArray::from(quantize_rows(&bank, E4M3).0.mapv(bf16::from_f64)),
+        ),
+    };
+    let (_, idx) = run_arrays(&run_cfg, block, &[HostArray::from(queries), stored]);
+    let found: usize = want
+        .iter()
+        .enumerate()
+        .map(|(qi, row)| {
+            row.iter()
+                .filter(|(j, _)| (0..cfg.top_k).any(|s| idx[[qi, s]] as usize == *j))
+                .count()
+        })
+        .sum();
+    found as f64 / (cfg.queries * cfg.top_k) as f64
+}
+
+/// The recall column of the precision table (`-- --nocapture` prints it): 8 queries,
+/// 4096 × 768 bank of uniform values, top-10.
+#[test]
+fn quantized_banks_keep_their_recall() {
+    let cfg = RetrievalConfig::new(8, 4096, 768, 10);
+    for (precision, least) in [
+        (Precision::Bf16, 0.95),
+        (Precision::Int8, 0.9),
+        (Precision::Fp8, 0.7),
+    ] {
+        let r = recall(precision, &cfg, 1024);
+        println!(
+            "{precision}: recall@10 {r:.3} (8 queries, 4096 x 768 uniform bank, per-row scales)"
+        );
+        assert!(r >= least, "{precision}: recall@10 {r} below {least}");
+    }
 }
 
 #[test]

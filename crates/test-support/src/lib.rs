@@ -2,12 +2,13 @@
 //!
 //! One copy of what several crates' tests need: the blocked matmul kernel
 //! ([`kernels::matmul`]), a kernel using every value op ([`kernels::value_ops`]),
-//! deterministic data ([`data`]), one error measure ([`max_relative_error`]) and the
+//! deterministic data ([`data`]), per-row int8 / e4m3 quantization ([`quantize`]), one error measure ([`max_relative_error`]) and the
 //! compile worker for libtpu tests ([`worker::ensure_worker`]), and golden files
 //! ([`golden::stale_goldens`]).
 
 pub mod golden;
 pub mod kernels;
+pub mod quantize;
 pub mod worker;
 
 use ndarray::{ArrayD, IxDyn};
