@@ -805,6 +805,23 @@ fn concatenate_axis_in_range_and_parts_present() {
 }
 
 #[test]
+fn exp2_needs_floats() {
+    let k = body(|k, _, _| {
+        let i = k.iota([8, 128], 0);
+        k.exp2(i);
+    });
+    assert_body_invalid!(
+        k,
+        BodyError::Expr(ExprError::Dtype {
+            op: "exp2",
+            dtype: I32,
+            ..
+        }),
+        "exp2 does not apply to i32; it takes floats"
+    );
+}
+
+#[test]
 fn transcendentals_need_floats() {
     let k = body(|k, _, _| {
         let i = k.iota([8, 128], 0);

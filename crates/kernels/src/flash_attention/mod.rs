@@ -138,6 +138,11 @@ mod mask;
 mod program;
 mod q_major;
 
+/// Every FlashAttention kernel scores in base-2 units: the query (dQ, forward) or key
+/// (dK/dV) scale carries log2(e), so each score costs an `exp2` and no extra multiply;
+/// `lse` stays a natural logarithm at the interface.
+pub(crate) const SCORE_BASE: crate::online_softmax::Base = crate::online_softmax::Base::Two;
+
 pub use backward::{backward, BackwardKernels};
 pub use config::{BlockSizes, FlashAttentionConfig, LANES};
 pub use error::FlashAttentionError;
