@@ -117,8 +117,9 @@
 //! | JAX splash fwd | 157,255 (41.6%) | 1,661,872 (63.0%) | 21,150,696 (79.2%) |
 //! | MXU floor | 65,406 | 1,046,489 | 16,743,832 |
 //!
-//! Backward at N = 8192 (default blocks, H = 8): dQ 1,758,625 + dK/dV 2,264,371 =
-//! 4,022,996 cycles (65.0%, backward FLOPs = 2.5× forward; 4,101,776 at H = 1 × 8), against
+//! Backward at N = 8192 (default blocks, H = 8, `exp2` scores): dQ 1,758,433 + dK/dV 2,264,291
+//! = 4,022,724 cycles (65.2%, backward FLOPs = 2.5× forward; before `exp2` 4,022,996, and
+//! 4,101,776 at H = 1 × 8), against
 //! splash's 4,787,120 and flash_attention's 4,978,373; with 1024 blocks (H = 1 × 8) dQ
 //! 1,954,576 + dK/dV 2,435,328. At this size H = 1 × 8 reads 2–3% above H = 8 (per-head
 //! prologues overlap at H = 8), more than the 0.55% docs/design.md §8 measured for 1024 blocks.
