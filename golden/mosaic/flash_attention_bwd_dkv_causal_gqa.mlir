@@ -1,26 +1,28 @@
 module attributes {stable_mosaic.version = 15 : i64} {
   func.func @flash_attention_bwd_dkv(%arg0: i32, %arg1: i32, %arg2: i32, %arg3: i32, %arg4: memref<256x128xbf16, #tpu.memory_space<vmem>>, %arg5: memref<256x128xbf16, #tpu.memory_space<vmem>>, %arg6: memref<256x128xbf16, #tpu.memory_space<vmem>>, %arg7: memref<256x128xbf16, #tpu.memory_space<vmem>>, %arg8: memref<256x128xf32, #tpu.memory_space<vmem>>, %arg9: memref<256x128xf32, #tpu.memory_space<vmem>>, %arg10: memref<256x128xbf16, #tpu.memory_space<vmem>>, %arg11: memref<256x128xbf16, #tpu.memory_space<vmem>>, %arg12: memref<256x128xbf16, #tpu.memory_space<vmem>>, %arg13: memref<256x128xf32, #tpu.memory_space<vmem>>, %arg14: memref<256x128xf32, #tpu.memory_space<vmem>>) attributes {dimension_semantics = [#tpu.dimension_semantics<parallel>, #tpu.dimension_semantics<parallel>, #tpu.dimension_semantics<parallel>, #tpu.dimension_semantics<arbitrary>], iteration_bounds = array<i64: 1, 1, 2, 4>, scalar_prefetch = 0 : i64, scratch_operands = 3 : i64, tpu.core_type = #tpu.core_type<tc>, window_params = [{transform_indices = @transform_0, window_bounds = array<i64: 1, 1, 256, 128>}, {transform_indices = @transform_1, window_bounds = array<i64: 1, 1, 256, 128>}, {transform_indices = @transform_2, window_bounds = array<i64: 1, 1, 256, 128>}, {transform_indices = @transform_3, window_bounds = array<i64: 1, 1, 256, 128>}, {transform_indices = @transform_4, window_bounds = array<i64: 1, 1, 256, 128>}, {transform_indices = @transform_5, window_bounds = array<i64: 1, 1, 256, 128>}, {transform_indices = @transform_6, window_bounds = array<i64: 1, 1, 256, 128>}, {transform_indices = @transform_7, window_bounds = array<i64: 1, 1, 256, 128>}]} {
+    %cst = arith.constant dense<0.0883883461> : vector<256x128xf32>
     %c3_i32 = arith.constant 3 : i32
-    %cst = arith.constant dense<0> : vector<256x256xi32>
-    %cst_0 = arith.constant dense<0.000000e+00> : vector<256x256xf32>
+    %cst_0 = arith.constant dense<0> : vector<256x256xi32>
+    %cst_1 = arith.constant dense<0.000000e+00> : vector<256x256xf32>
+    %cst_2 = arith.constant dense<1.44269502> : vector<256x1xf32>
     %c-255_i32 = arith.constant -255 : i32
     %c511_i32 = arith.constant 511 : i32
     %c255_i32 = arith.constant 255 : i32
     %c256_i32 = arith.constant 256 : i32
     %c2_i32 = arith.constant 2 : i32
-    %cst_1 = arith.constant dense<0.000000e+00> : vector<256x128xf32>
-    %cst_2 = arith.constant dense<0.0883883461> : vector<256x128xf32>
+    %cst_3 = arith.constant dense<0.000000e+00> : vector<256x128xf32>
+    %cst_4 = arith.constant dense<0.127517432> : vector<256x128xf32>
     %c0 = arith.constant 0 : index
     %c0_i32 = arith.constant 0 : i32
     %0 = arith.cmpi eq, %arg3, %c0_i32 : i32
     scf.if %0 {
       %13 = vector.load %arg5[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
       %14 = arith.extf %13 : vector<256x128xbf16> to vector<256x128xf32>
-      %15 = arith.mulf %14, %cst_2 : vector<256x128xf32>
+      %15 = arith.mulf %14, %cst_4 : vector<256x128xf32>
       %16 = arith.truncf %15 : vector<256x128xf32> to vector<256x128xbf16>
       "tpu.vector_store"(%16, %arg12, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xbf16>, memref<256x128xbf16, #tpu.memory_space<vmem>>, index, index) -> ()
-      "tpu.vector_store"(%cst_1, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
-      "tpu.vector_store"(%cst_1, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+      "tpu.vector_store"(%cst_3, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+      "tpu.vector_store"(%cst_3, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
     }
     %1 = arith.remsi %arg3, %c2_i32 : i32
     %2 = arith.muli %1, %c256_i32 : i32
@@ -32,68 +34,70 @@ module attributes {stable_mosaic.version = 15 : i64} {
     %8 = arith.cmpi sle, %7, %c-255_i32 : i32
     %9 = arith.andi %6, %8 : i1
     scf.if %9 {
-      %13 = vector.load %arg4[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %14 = vector.load %arg7[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %15 = vector.load %arg8[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
-      %16 = vector.load %arg9[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
-      %17 = vector.load %arg12[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %18 = vector.load %arg6[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %19 = "tpu.matmul"(%13, %17, %cst_0) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
-      %20 = "tpu.matmul"(%14, %18, %cst_0) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
-      %21 = vector.broadcast %15 : vector<256x1xf32> to vector<256x256xf32>
-      %22 = arith.subf %19, %21 : vector<256x256xf32>
-      %23 = math.exp %22 : vector<256x256xf32>
-      %24 = vector.broadcast %16 : vector<256x1xf32> to vector<256x256xf32>
-      %25 = arith.subf %20, %24 : vector<256x256xf32>
-      %26 = arith.mulf %23, %25 : vector<256x256xf32>
-      %27 = arith.truncf %23 : vector<256x256xf32> to vector<256x256xbf16>
-      %28 = "tpu.matmul"(%27, %14, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
-      %29 = vector.load %arg14[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
-      %30 = arith.addf %29, %28 : vector<256x128xf32>
-      "tpu.vector_store"(%30, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
-      %31 = arith.truncf %26 : vector<256x256xf32> to vector<256x256xbf16>
-      %32 = "tpu.matmul"(%31, %13, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
-      %33 = vector.load %arg13[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
-      %34 = arith.addf %33, %32 : vector<256x128xf32>
-      "tpu.vector_store"(%34, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+      %13 = vector.load %arg8[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
+      %14 = vector.load %arg4[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %15 = vector.load %arg7[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %16 = arith.mulf %13, %cst_2 : vector<256x1xf32>
+      %17 = vector.load %arg9[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
+      %18 = vector.load %arg12[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %19 = vector.load %arg6[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %20 = "tpu.matmul"(%14, %18, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
+      %21 = "tpu.matmul"(%15, %19, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
+      %22 = vector.broadcast %16 : vector<256x1xf32> to vector<256x256xf32>
+      %23 = arith.subf %20, %22 : vector<256x256xf32>
+      %24 = math.exp2 %23 : vector<256x256xf32>
+      %25 = vector.broadcast %17 : vector<256x1xf32> to vector<256x256xf32>
+      %26 = arith.subf %21, %25 : vector<256x256xf32>
+      %27 = arith.mulf %24, %26 : vector<256x256xf32>
+      %28 = arith.truncf %24 : vector<256x256xf32> to vector<256x256xbf16>
+      %29 = "tpu.matmul"(%28, %15, %cst_3) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
+      %30 = vector.load %arg14[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
+      %31 = arith.addf %30, %29 : vector<256x128xf32>
+      "tpu.vector_store"(%31, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+      %32 = arith.truncf %27 : vector<256x256xf32> to vector<256x256xbf16>
+      %33 = "tpu.matmul"(%32, %14, %cst_3) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
+      %34 = vector.load %arg13[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
+      %35 = arith.addf %34, %33 : vector<256x128xf32>
+      "tpu.vector_store"(%35, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
     }
     %10 = arith.cmpi sgt, %7, %c-255_i32 : i32
     %11 = arith.andi %6, %10 : i1
     scf.if %11 {
-      %13 = vector.load %arg4[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %14 = vector.load %arg7[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %15 = vector.load %arg8[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
-      %16 = vector.load %arg9[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
-      %17 = vector.load %arg12[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %18 = vector.load %arg6[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
-      %19 = "tpu.matmul"(%13, %17, %cst_0) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
-      %20 = "tpu.matmul"(%14, %18, %cst_0) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
-      %21 = "tpu.iota"() {dimensions = array<i32: 0>} : () -> vector<256x256xi32>
-      %22 = "tpu.iota"() {dimensions = array<i32: 1>} : () -> vector<256x256xi32>
-      %23 = arith.subi %22, %21 : vector<256x256xi32>
-      %24 = arith.cmpi sle, %23, %cst : vector<256x256xi32>
-      %25 = vector.broadcast %15 : vector<256x1xf32> to vector<256x256xf32>
-      %26 = arith.subf %19, %25 : vector<256x256xf32>
-      %27 = math.exp %26 : vector<256x256xf32>
-      %28 = arith.select %24, %27, %cst_0 : vector<256x256xi1>, vector<256x256xf32>
-      %29 = vector.broadcast %16 : vector<256x1xf32> to vector<256x256xf32>
-      %30 = arith.subf %20, %29 : vector<256x256xf32>
-      %31 = arith.mulf %28, %30 : vector<256x256xf32>
-      %32 = arith.truncf %28 : vector<256x256xf32> to vector<256x256xbf16>
-      %33 = "tpu.matmul"(%32, %14, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
-      %34 = vector.load %arg14[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
-      %35 = arith.addf %34, %33 : vector<256x128xf32>
-      "tpu.vector_store"(%35, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
-      %36 = arith.truncf %31 : vector<256x256xf32> to vector<256x256xbf16>
-      %37 = "tpu.matmul"(%36, %13, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
-      %38 = vector.load %arg13[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
-      %39 = arith.addf %38, %37 : vector<256x128xf32>
-      "tpu.vector_store"(%39, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+      %13 = vector.load %arg8[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
+      %14 = vector.load %arg4[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %15 = vector.load %arg7[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %16 = arith.mulf %13, %cst_2 : vector<256x1xf32>
+      %17 = vector.load %arg9[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x1xf32>
+      %18 = vector.load %arg12[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %19 = vector.load %arg6[%c0, %c0] : memref<256x128xbf16, #tpu.memory_space<vmem>>, vector<256x128xbf16>
+      %20 = "tpu.matmul"(%14, %18, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
+      %21 = "tpu.matmul"(%15, %19, %cst_1) {dimension_numbers = #tpu.dot_dimension_numbers<[1], [1], [0], [0], [0, 0, 1, 0], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x128xbf16>, vector<256x128xbf16>, vector<256x256xf32>) -> vector<256x256xf32>
+      %22 = "tpu.iota"() {dimensions = array<i32: 0>} : () -> vector<256x256xi32>
+      %23 = "tpu.iota"() {dimensions = array<i32: 1>} : () -> vector<256x256xi32>
+      %24 = arith.subi %23, %22 : vector<256x256xi32>
+      %25 = arith.cmpi sle, %24, %cst_0 : vector<256x256xi32>
+      %26 = vector.broadcast %16 : vector<256x1xf32> to vector<256x256xf32>
+      %27 = arith.subf %20, %26 : vector<256x256xf32>
+      %28 = math.exp2 %27 : vector<256x256xf32>
+      %29 = arith.select %25, %28, %cst_1 : vector<256x256xi1>, vector<256x256xf32>
+      %30 = vector.broadcast %17 : vector<256x1xf32> to vector<256x256xf32>
+      %31 = arith.subf %21, %30 : vector<256x256xf32>
+      %32 = arith.mulf %29, %31 : vector<256x256xf32>
+      %33 = arith.truncf %29 : vector<256x256xf32> to vector<256x256xbf16>
+      %34 = "tpu.matmul"(%33, %15, %cst_3) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
+      %35 = vector.load %arg14[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
+      %36 = arith.addf %35, %34 : vector<256x128xf32>
+      "tpu.vector_store"(%36, %arg14, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
+      %37 = arith.truncf %32 : vector<256x256xf32> to vector<256x256xbf16>
+      %38 = "tpu.matmul"(%37, %14, %cst_3) {dimension_numbers = #tpu.dot_dimension_numbers<[0], [0], [1], [1], [0, 1, 1, 1], [], []>, transpose_lhs = false, transpose_lhs_hint = false, transpose_rhs = false} : (vector<256x256xbf16>, vector<256x128xbf16>, vector<256x128xf32>) -> vector<256x128xf32>
+      %39 = vector.load %arg13[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
+      %40 = arith.addf %39, %38 : vector<256x128xf32>
+      "tpu.vector_store"(%40, %arg13, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xf32>, memref<256x128xf32, #tpu.memory_space<vmem>>, index, index) -> ()
     }
     %12 = arith.cmpi eq, %arg3, %c3_i32 : i32
     scf.if %12 {
       %13 = vector.load %arg13[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>
-      %14 = arith.mulf %13, %cst_2 : vector<256x128xf32>
+      %14 = arith.mulf %13, %cst : vector<256x128xf32>
       %15 = arith.truncf %14 : vector<256x128xf32> to vector<256x128xbf16>
       "tpu.vector_store"(%15, %arg10, %c0, %c0) {add = false, operandSegmentSizes = array<i32: 1, 1, 2, 0>, strides = array<i32>} : (vector<256x128xbf16>, memref<256x128xbf16, #tpu.memory_space<vmem>>, index, index) -> ()
       %16 = vector.load %arg14[%c0, %c0] : memref<256x128xf32, #tpu.memory_space<vmem>>, vector<256x128xf32>

@@ -190,6 +190,7 @@ fn flash_attention(
         cfg = cfg.blocks(BlockSizes::measured(
             block_q.unwrap_or(d.block_q),
             block_kv.unwrap_or(d.block_kv),
+            &target,
         ));
     }
     match kind {

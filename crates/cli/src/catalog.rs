@@ -498,6 +498,7 @@ fn attention(name: &str, args: &ShapeArgs) -> Result<FlashAttentionConfig, CliEr
         cfg = cfg.blocks(BlockSizes::measured(
             args.block_q.unwrap_or(d.block_q),
             args.block_kv.unwrap_or(d.block_kv),
+            &args.target,
         ));
     }
     Ok(cfg)

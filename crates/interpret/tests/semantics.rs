@@ -477,3 +477,34 @@ fn slice_pad_concatenate_mean_and_lane_reductions_match_f64() {
         }
     }
 }
+
+#[test]
+fn exp2_is_two_to_the_x_down_to_zero_at_minus_infinity() {
+    use pallas_flash_test_support::max_relative_error;
+    let x = Array2::from_shape_fn((8, 128), |(r, c)| {
+        if r == 7 && c == 0 {
+            f32::NEG_INFINITY
+        } else {
+            (r * 128 + c) as f32 / 16.0 - 60.0
+        }
+    });
+    for (dtype, tolerance) in [(F32, 1e-6), (Bf16, 1e-2)] {
+        let rounded = |v: f32| match dtype {
+            Bf16 => f64::from(bf16::from_f32(v)),
+            _ => f64::from(v),
+        };
+        let expected = x.mapv(|v| rounded(v).exp2()).into_dyn();
+        let mut k = KernelBuilder::new("exp2", GridSpec::new([1]));
+        let input = k.input("x", [8, 128], F32, rows(&k, [8, 128]));
+        let o = k.output("o", [8, 128], dtype, rows(&k, [8, 128]));
+        let v = k.read(input);
+        let v = k.cast(v, dtype);
+        let p = k.exp2(v);
+        k.write(o, p);
+        let out = interpret(&k.finish(), &[x.clone().into()]).unwrap();
+        let got = out[0].to_f64();
+        assert_eq!(got[[7, 0]], 0.0, "{dtype}: exp2(-inf)");
+        let error = max_relative_error(&got, &expected);
+        assert!(error <= tolerance, "{dtype}: max relative error {error}");
+    }
+}

@@ -12,6 +12,10 @@ use std::fmt;
 pub enum UnaryOp {
     /// Floats only: `e^x`.
     Exp,
+    /// Floats only: `2^x`. The TPU's EUP computes exponentials in base 2, so `exp` costs a
+    /// multiply by log2(e) per element that `exp2` does not (fold the factor into an
+    /// operand computed once instead, e.g. the softmax scale).
+    Exp2,
     /// Floats only: natural logarithm.
     Log,
     /// Floats only.
@@ -70,6 +74,7 @@ impl UnaryOp {
     pub fn name(self) -> &'static str {
         match self {
             UnaryOp::Exp => "exp",
+            UnaryOp::Exp2 => "exp2",
             UnaryOp::Log => "log",
             UnaryOp::Sqrt => "sqrt",
             UnaryOp::Rsqrt => "rsqrt",
@@ -84,7 +89,12 @@ impl UnaryOp {
     pub fn float_only(self) -> bool {
         matches!(
             self,
-            UnaryOp::Exp | UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::Rsqrt | UnaryOp::Tanh
+            UnaryOp::Exp
+                | UnaryOp::Exp2
+                | UnaryOp::Log
+                | UnaryOp::Sqrt
+                | UnaryOp::Rsqrt
+                | UnaryOp::Tanh
         )
     }
 }

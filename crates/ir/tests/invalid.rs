@@ -8,7 +8,7 @@ use pallas_flash_ir::BlockDim::{Blocked, Squeezed};
 use pallas_flash_ir::DType::{Bf16, F32, I1, I32, I8};
 use pallas_flash_ir::{
     at, ds, validate, Alias, BlockSpec, DotDims, Expr, GridSpec, IndexExpr, IndexMap, Kernel,
-    KernelBuilder, RefId, ScratchKind, Stmt, ValidationError, Value,
+    KernelBuilder, RefId, ScratchKind, Stmt, UnaryOp, ValidationError, Value,
 };
 
 macro_rules! assert_invalid {
@@ -806,19 +806,17 @@ fn concatenate_axis_in_range_and_parts_present() {
 
 #[test]
 fn transcendentals_need_floats() {
-    let k = body(|k, _, _| {
-        let i = k.iota([8, 128], 0);
-        k.exp(i);
-    });
-    assert_body_invalid!(
-        k,
-        BodyError::Expr(ExprError::Dtype {
-            op: "exp",
-            dtype: I32,
-            ..
-        }),
-        "exp does not apply to i32; it takes floats"
-    );
+    for (op, unary) in [("exp", UnaryOp::Exp), ("exp2", UnaryOp::Exp2)] {
+        let k = body(|k, _, _| {
+            let i = k.iota([8, 128], 0);
+            k.unary(unary, i);
+        });
+        assert_body_invalid!(
+            k,
+            BodyError::Expr(ExprError::Dtype { dtype: I32, .. }),
+            &format!("{op} does not apply to i32; it takes floats")
+        );
+    }
 }
 
 #[test]

@@ -1,14 +1,15 @@
-//! Static cycle estimates of the FlashAttention kernels on TPU v5e (libtpu 0.0.52,
-//! deviceless): a benchmark, not a test. Needs the compile worker in the target dir
+//! Static cycle estimates of the FlashAttention kernels on a TPU target (v5e unless
+//! `--target`; libtpu 0.0.52, deviceless): a benchmark, not a test. Needs the compile worker in the target dir
 //! (`cargo build -p pallas-flash-runtime --bin pallas-flash-worker`).
 //!
 //! ```text
 //! cargo bench -p pallas-flash-kernels --bench flash_attention -- [--n 2048,8192] [--heads 8]
 //!     [--bq 1024 --bkv 1024 --bc 512 --bqc 256] [--vmem-mib 64] [--bwd] [--d 128] [--non-causal]
+//!     [--target v6e]
 //! ```
 //!
 //! FLOPs follow docs/design.md §8: causal forward = 2·B·H·N²·D, backward = 2.5× that; est. MFU is
-//! FLOPs / (cycles / 1.5 GHz) / 197 TFLOP/s. Long sequences are profiled at `--heads`
+//! FLOPs / (cycles / clock) / bf16 peak, both the target's (v5e: 1.5 GHz, 197 TFLOP/s). Long sequences are profiled at `--heads`
 //! (default: 8 up to N = 8192, else 1) and scaled to 8 heads, as docs/design.md §8 prescribes.
 
 use std::process::ExitCode;
@@ -18,8 +19,6 @@ use pallas_flash_ir::Kernel;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
 use pallas_flash_tiling::Target;
 
-const CLOCK_HZ: f64 = 1.5e9;
-const PEAK_FLOPS: f64 = 197e12;
 const REPORTED_HEADS: usize = 8;
 
 struct Args {
@@ -30,6 +29,7 @@ struct Args {
     vmem_mib: Option<u64>,
     backward: bool,
     causal: bool,
+    target: Target,
 }
 
 fn parse() -> Result<Args, String> {
@@ -41,6 +41,7 @@ fn parse() -> Result<Args, String> {
         vmem_mib: None,
         backward: false,
         causal: true,
+        target: Target::v5e(),
     };
     let (mut bq, mut bkv, mut bc, mut bqc) = (None, None, None, None);
     let mut it = std::env::args().skip(1);
@@ -71,6 +72,10 @@ fn parse() -> Result<Args, String> {
             "--vmem-mib" => args.vmem_mib = Some(value()? as u64),
             "--bwd" => args.backward = true,
             "--non-causal" => args.causal = false,
+            "--target" => {
+                let name = it.next().ok_or("--target needs a value")?;
+                args.target = name.parse().map_err(|e| format!("--target {name}: {e}"))?;
+            }
             other => return Err(format!("unknown argument {other}")),
         }
     }
@@ -83,10 +88,10 @@ fn parse() -> Result<Args, String> {
 }
 
 /// Estimated cycles of one kernel, or why it failed.
-fn cycles(kernel: &Kernel) -> Result<u64, String> {
+fn cycles(kernel: &Kernel, target: &Target) -> Result<u64, String> {
     let compiled = compile_for_tpu(
         kernel,
-        &CompileSettings::new(Target::v5e()).with_static_profile(),
+        &CompileSettings::new(target.clone()).with_static_profile(),
     )
     .map_err(|e| e.to_string())?;
     compiled
@@ -118,12 +123,12 @@ fn main() -> ExitCode {
         }
         let blocks = cfg
             .blocks
-            .unwrap_or_else(|| cfg.default_blocks(&Target::v5e()));
+            .unwrap_or_else(|| cfg.default_blocks(&args.target));
         let fwd_flops = 2.0
             * (REPORTED_HEADS * n * n * args.head_dim) as f64
             * if args.causal { 1.0 } else { 2.0 };
         let (name, kernels, flops) = if args.backward {
-            match backward(&cfg, &Target::v5e()) {
+            match backward(&cfg, &args.target) {
                 Ok(b) => ("bwd (dq + dkv)", vec![b.dq, b.dkv], 2.5 * fwd_flops),
                 Err(e) => {
                     println!("| bwd | {n} | {heads} | {blocks:?} | | error: {e} | | |");
@@ -131,7 +136,7 @@ fn main() -> ExitCode {
                 }
             }
         } else {
-            match forward(&cfg, &Target::v5e()) {
+            match forward(&cfg, &args.target) {
                 Ok(k) => ("fwd", vec![k], fwd_flops),
                 Err(e) => {
                     println!("| fwd | {n} | {heads} | {blocks:?} | | error: {e} | | |");
@@ -141,7 +146,7 @@ fn main() -> ExitCode {
         };
         let mut total = 0u64;
         for kernel in &kernels {
-            match cycles(kernel) {
+            match cycles(kernel, &args.target) {
                 Ok(c) => {
                     eprintln!("{} N={n} H={heads}: {c} cycles", kernel.name);
                     total += c;
@@ -160,8 +165,9 @@ fn main() -> ExitCode {
             continue;
         }
         let scaled = total as f64 * (REPORTED_HEADS as f64 / heads as f64);
-        let floor = flops / PEAK_FLOPS * CLOCK_HZ;
-        let mfu = flops / (scaled / CLOCK_HZ) / PEAK_FLOPS;
+        let (clock, peak) = (args.target.clock_hz(), args.target.peaks.bf16);
+        let floor = flops / peak * clock;
+        let mfu = flops / (scaled / clock) / peak;
         let verdict = if scaled < floor {
             " BELOW FLOOR (profiler artifact)"
         } else {
@@ -173,7 +179,7 @@ fn main() -> ExitCode {
             blocks.block_kv,
             blocks.block_kv_compute,
             blocks.block_q_compute,
-            cfg.vmem_limit_bytes.unwrap_or_else(|| cfg.default_vmem_limit(&Target::v5e())) >> 20,
+            cfg.vmem_limit(&args.target) >> 20,
             scaled,
             floor,
             mfu * 100.0

@@ -15,14 +15,46 @@ use pallas_flash_ir::{DType, KernelBuilder, Value};
 /// Where the running max starts (see the module docs).
 pub const MAX_FLOOR: f64 = -1e30;
 
+/// The base of a step's exponentials, and so the unit of its scores and running max.
+///
+/// The TPU computes `exp(x)` as `exp2(x · log2 e)`: one VPU multiply per score on top of
+/// the EUP's `exp2`. A kernel whose scores come out of a scaled operand folds log2(e) into
+/// that scale once ([`Base::Two`], scores in base-2 units) and saves the multiply on every
+/// score (FlashAttention); FlashDecoding keeps natural units ([`Base::E`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Base {
+    E,
+    Two,
+}
+
+impl Base {
+    /// The factor that turns natural-log scores into this base's units.
+    pub fn per_nat(self) -> f64 {
+        match self {
+            Base::E => 1.0,
+            Base::Two => std::f64::consts::LOG2_E,
+        }
+    }
+
+    /// `base^x`.
+    pub fn exp(self, k: &mut KernelBuilder, x: Value) -> Value {
+        match self {
+            Base::E => k.exp(x),
+            Base::Two => k.exp2(x),
+        }
+    }
+}
+
 /// The running statistics of a tile of query rows: max `m` and sum `l` (`[rows, 1]`),
 /// unnormalized output `acc` (`[rows, d]`), all f32.
 pub(crate) type Stats = [Value; 3];
 
-/// Folds the scores `s` (`[rows, cols]` f32, masked entries `-inf`) and the values `v`
-/// (`[cols, d]` in `dtype`) into `[m, l, acc]`, returning the new statistics.
+/// Folds the scores `s` (`[rows, cols]` f32 in `base` units, masked entries `-inf`) and the
+/// values `v` (`[cols, d]` in `dtype`) into `[m, l, acc]`, returning the new statistics
+/// (`m` in `base` units: the row's logsumexp is `m / base.per_nat() + ln l`).
 pub(crate) fn step(
     k: &mut KernelBuilder,
+    base: Base,
     s: Value,
     [rows, cols, d]: [usize; 3],
     [m_prev, l_prev, acc_prev]: Stats,
@@ -33,10 +65,10 @@ pub(crate) fn step(
     let m_new = k.max(m_prev, m_cur);
     let m_wide = k.broadcast(m_new, [rows, cols]);
     let centered = k.sub(s, m_wide);
-    let p = k.exp(centered);
+    let p = base.exp(k, centered);
     let m_diff = k.sub(m_prev, m_new);
     // Rescales what was accumulated so far.
-    let alpha = k.exp(m_diff);
+    let alpha = base.exp(k, m_diff);
     let l_kept = k.mul(alpha, l_prev);
     let p_sum = k.sum(p, 1);
     let l_new = k.add(l_kept, p_sum);

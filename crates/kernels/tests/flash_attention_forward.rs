@@ -149,7 +149,7 @@ fn configuration_errors() {
         ),
         (
             ok.clone()
-                .blocks(BlockSizes::measured(512, 512))
+                .blocks(BlockSizes::measured(512, 512, &Target::v5e()))
                 .vmem_limit_bytes(1 << 20),
             |e| matches!(e, E::Vmem(_)),
         ),

@@ -214,6 +214,7 @@ impl<'c> BodyLowering<'c, '_> {
         let float = ty.dtype.is_float();
         let name = match (op, float) {
             (UnaryOp::Exp, true) => "math.exp",
+            (UnaryOp::Exp2, true) => "math.exp2",
             (UnaryOp::Log, true) => "math.log",
             (UnaryOp::Sqrt, true) => "math.sqrt",
             (UnaryOp::Rsqrt, true) => "math.rsqrt",
@@ -236,7 +237,12 @@ impl<'c> BodyLowering<'c, '_> {
             }
             // Listed, not a catch-all: a new op must get a rule or an entry here.
             (
-                UnaryOp::Exp | UnaryOp::Log | UnaryOp::Sqrt | UnaryOp::Rsqrt | UnaryOp::Tanh,
+                UnaryOp::Exp
+                | UnaryOp::Exp2
+                | UnaryOp::Log
+                | UnaryOp::Sqrt
+                | UnaryOp::Rsqrt
+                | UnaryOp::Tanh,
                 false,
             )
             | (UnaryOp::Not, true) => {

@@ -37,19 +37,6 @@ pub(super) fn direction(op: CompareOp) -> &'static str {
     }
 }
 
-fn unary_op(op: UnaryOp) -> &'static str {
-    match op {
-        UnaryOp::Exp => "exponential",
-        UnaryOp::Log => "log",
-        UnaryOp::Sqrt => "sqrt",
-        UnaryOp::Rsqrt => "rsqrt",
-        UnaryOp::Tanh => "tanh",
-        UnaryOp::Neg => "negate",
-        UnaryOp::Abs => "abs",
-        UnaryOp::Not => "not",
-    }
-}
-
 /// Whether a float dtype is computed through f32 (it has no host literal or is too
 /// narrow to accumulate in).
 fn widened(dtype: DType) -> bool {
@@ -78,7 +65,7 @@ impl Lowering<'_> {
             Expr::Load { src } => self.load(src),
             Expr::Unary { op, x } => {
                 let x = self.value(*x);
-                self.w.elementwise(unary_op(*op), &[x], ty.dtype)
+                self.unary(*op, x, ty.dtype)
             }
             Expr::Binary { op, lhs, rhs } => {
                 let args = [self.value(*lhs), self.value(*rhs)];
@@ -173,6 +160,25 @@ impl Lowering<'_> {
             }
         };
         self.values[v.index()] = Some(lowered);
+    }
+
+    fn unary(&mut self, op: UnaryOp, x: Tensor, dtype: DType) -> Tensor {
+        let name = match op {
+            UnaryOp::Exp => "exponential",
+            UnaryOp::Exp2 => {
+                // StableHLO has no exp2: `2^x` as `power(2, x)`.
+                let two = self.constant(Scalar::Float(2.0), &x.ty, x.ty.dtype);
+                return self.w.elementwise("power", &[two, x], dtype);
+            }
+            UnaryOp::Log => "log",
+            UnaryOp::Sqrt => "sqrt",
+            UnaryOp::Rsqrt => "rsqrt",
+            UnaryOp::Tanh => "tanh",
+            UnaryOp::Neg => "negate",
+            UnaryOp::Abs => "abs",
+            UnaryOp::Not => "not",
+        };
+        self.w.elementwise(name, &[x], dtype)
     }
 
     fn constant(&mut self, value: Scalar, ty: &TensorType, dtype: DType) -> Tensor {

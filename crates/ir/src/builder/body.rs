@@ -102,6 +102,8 @@ impl KernelBuilder {
 
     unary_ops! {
         exp => Exp,
+        /// `jnp.exp2`: `2^x`.
+        exp2 => Exp2,
         log => Log,
         sqrt => Sqrt,
         rsqrt => Rsqrt,

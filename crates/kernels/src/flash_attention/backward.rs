@@ -1,7 +1,8 @@
 //! The backward pass (FA2): a dQ kernel on the query-major schedule, which also emits
 //! `delta = rowsum(dO ∘ O)`, then a dK/dV kernel on a key-major schedule that reads it.
 //!
-//! Per tile, with `P = exp(scale·q kᵀ − lse)`: `dV += Pᵀ dO`, `dP = dO Vᵀ`,
+//! Per tile, with `P = exp(scale·q kᵀ − lse)` (computed as `exp2` in base-2 units, see
+//! [`super::SCORE_BASE`]): `dV += Pᵀ dO`, `dP = dO Vᵀ`,
 //! `dS = P ∘ (dP − delta)`, `dQ += scale · dS K`, `dK += scale · dSᵀ Q`. Both kernels
 //! recompute `P` from the forward's `lse` instead of storing it.
 
@@ -19,6 +20,7 @@ use super::layout::{
 };
 use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis, StaticTile};
 use super::q_major::{QMajor, Resident};
+use super::SCORE_BASE;
 
 /// The two backward kernels; run `dq` first, its `delta` output feeds `dkv`.
 #[derive(Clone, Debug)]
@@ -44,13 +46,21 @@ pub fn backward(
     })
 }
 
-/// Query-side values of one tile, each `[rows, ·]`.
+/// Query-side values of one tile, each `[rows, ·]`; `lse` in score units
+/// ([`score_units`]).
 #[derive(Clone, Copy)]
 struct QSide {
     q: Value,
     d_out: Value,
     lse: Value,
     delta: Value,
+}
+
+/// A `[rows, 1]` natural-log `lse` column in the kernels' score units ([`SCORE_BASE`]), so
+/// that `P = base^(s − lse)`; once per query side, not per tile.
+fn score_units(k: &mut KernelBuilder, lse: Value, rows: usize) -> Value {
+    let factor = k.full([rows, 1], DType::F32, SCORE_BASE.per_nat());
+    k.mul(lse, factor)
 }
 
 /// `P` and `dS` of one `[block_q, block_kv_compute]` tile (masked entries 0: the select
@@ -80,7 +90,7 @@ fn grads_of(
 ) -> (Value, Value) {
     let lse = k.broadcast(side.lse, shape);
     let centered = k.sub(s, lse);
-    let p = k.exp(centered);
+    let p = SCORE_BASE.exp(k, centered);
     let p = match mask {
         Some(mask) => {
             let zeros = k.full(shape, DType::F32, 0.0);
@@ -180,10 +190,11 @@ impl QRefs {
     /// Rows `row .. row + rows` of each.
     fn side(&self, k: &mut KernelBuilder, row: usize, rows: usize) -> QSide {
         let (narrow, wide) = ([ds(row, rows), ds(0, 1)], [ds(row, rows), ds(0, self.d)]);
+        let lse = k.load(self.lse, narrow);
         QSide {
             q: k.load(self.q, wide),
             d_out: k.load(self.d_out, wide),
-            lse: k.load(self.lse, narrow),
+            lse: score_units(k, lse, rows),
             delta: k.load(self.delta, narrow),
         }
     }
@@ -378,7 +389,7 @@ fn dkv_kernel(
     let first = k.eq(t, zero);
     k.when(first, |k| {
         let kb = k.read(k_in);
-        let kb = scaled(k, kb, [bkv, d], cfg.sm_scale, dtype);
+        let kb = scaled(k, kb, [bkv, d], cfg.sm_scale * SCORE_BASE.per_nat(), dtype);
         k.write(k_scaled, kb);
         let zeros = k.full([bkv, d], DType::F32, 0.0);
         k.write(dk_s, zeros);
@@ -410,10 +421,11 @@ fn dkv_kernel(
             };
             let (q_blk, do_blk) = (k.read(q), k.read(d_out));
             let (lse_col, delta_col) = (column(k, lse, bq), column(k, delta, bq));
+            let lse_col = read(k, lse_col, 1, DType::F32);
             let side = QSide {
                 q: read(k, q_blk, d, dtype),
                 d_out: read(k, do_blk, d, dtype),
-                lse: read(k, lse_col, 1, DType::F32),
+                lse: score_units(k, lse_col, bq),
                 delta: read(k, delta_col, 1, DType::F32),
             };
             let (p, d_s) = tile_grads(k, &side, &chunk, [bq, masking.kv_compute]);

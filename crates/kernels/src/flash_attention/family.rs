@@ -33,7 +33,8 @@ impl FlashAttentionConfig {
                 (q.unwrap_or(current.block_q), kv.unwrap_or(current.block_kv))
             }
         };
-        self.clone().blocks(BlockSizes::measured(block_q, block_kv))
+        self.clone()
+            .blocks(BlockSizes::measured(block_q, block_kv, target))
     }
 
     fn describe(&self, name: &str) -> String {

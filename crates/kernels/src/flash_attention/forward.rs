@@ -10,6 +10,7 @@ use super::error::FlashAttentionError;
 use super::layout::{convert, finish, lanes_wide};
 use super::mask::{Masking, StaticTile};
 use super::q_major::{QMajor, Resident};
+use super::SCORE_BASE;
 use crate::online_softmax::{self, MAX_FLOOR};
 
 /// Builds the forward kernel for `target` (its VMEM budget is checked there).
@@ -56,7 +57,7 @@ pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, Fl
             let s = k.dot_nt(q, t.k);
             let s = t.mask.map_or(s, |mask| masked(k, mask, s, [rows, cols]));
             let prev = stats.load(k, t.row, rows, d);
-            let next = online_softmax::step(k, s, [rows, cols, d], prev, t.v, dtype);
+            let next = online_softmax::step(k, SCORE_BASE, s, [rows, cols, d], prev, t.v, dtype);
             stats.store(k, t.row, rows, d, next);
         });
     };
@@ -81,8 +82,11 @@ pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, Fl
         let out = k.mul(acc, inv_wide);
         let out = convert(k, out, DType::F32, dtype);
         k.write(o, out);
+        // m is in base-2 units: lse = m · ln 2 + ln l.
+        let to_nat = k.full([bq, 1], DType::F32, 1.0 / SCORE_BASE.per_nat());
+        let m_nat = k.mul(m, to_nat);
         let log_l = k.log(l);
-        let row_lse = k.add(m, log_l);
+        let row_lse = k.add(m_nat, log_l);
         let wide = lanes_wide(k, row_lse, bq);
         k.write(lse, wide);
     });
@@ -155,7 +159,8 @@ fn pipelined(
             None => stats.load(k, tile.row, tile.rows, d),
         };
         let (_, v) = operands.kv(k, tile);
-        let state = online_softmax::step(k, s, [tile.rows, tile.cols, d], prev, v, plan.cfg.dtype);
+        let shape = [tile.rows, tile.cols, d];
+        let state = online_softmax::step(k, SCORE_BASE, s, shape, prev, v, plan.cfg.dtype);
         match next {
             Some(t) if t.row == tile.row => carried = Some(state),
             _ => stats.store(k, tile.row, tile.rows, d, state),

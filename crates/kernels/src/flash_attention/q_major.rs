@@ -13,6 +13,7 @@ use pallas_flash_ir::{
 use super::config::{BlockSizes, FlashAttentionConfig};
 use super::layout::{scaled, segment_block, segment_column, seq_block, Shapes};
 use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis};
+use super::SCORE_BASE;
 
 /// Grid, BlockSpecs and body scaffolding of a query-major kernel.
 pub(crate) struct QMajor {
@@ -134,7 +135,7 @@ impl QMajor {
     ) -> Resident {
         let first = self.first_step(k);
         let (bq, d) = (self.blocks.block_q, self.cfg.head_dim);
-        let (scale, dtype) = (self.cfg.sm_scale, self.cfg.dtype);
+        let (scale, dtype) = (self.cfg.sm_scale * SCORE_BASE.per_nat(), self.cfg.dtype);
         let q_scaled = resident.q_scaled;
         let q_ref = resident.q;
         let q_ids = segments.as_ref().map(|(ids, s)| (*ids, s.q_column));
