@@ -143,5 +143,6 @@ pub use config::{BlockSizes, FlashAttentionConfig, LANES};
 pub use error::FlashAttentionError;
 pub use family::{Backward, Forward};
 pub use forward::forward;
+pub use layout::HeadLayout;
 #[cfg(feature = "program")]
 pub use program::backward_program;

@@ -8,7 +8,7 @@ use ndarray::{s, Array3, Array4, ArrayD, Axis, IxDyn};
 use pallas_flash_interpret::reference::{attention, attention_backward, AttentionMask};
 use pallas_flash_interpret::HostArray;
 use pallas_flash_ir::DType;
-use pallas_flash_kernels::flash_attention::{BlockSizes, FlashAttentionConfig};
+use pallas_flash_kernels::flash_attention::{BlockSizes, FlashAttentionConfig, HeadLayout};
 use proptest::prelude::*;
 
 /// Values in [-1, 1) from a xorshift stream, rounded to the config's dtype so the
@@ -73,11 +73,24 @@ impl Problem {
         }
     }
 
-    /// An array in the kernel's dtype.
+    /// A `[B, H, N, D]` array in the kernel's dtype and head layout.
     pub fn host(&self, x: &Array4<f32>) -> HostArray {
+        let x = match self.cfg.head_layout {
+            HeadLayout::Bhnd => x.view(),
+            HeadLayout::Bhdn => x.view().permuted_axes([0, 1, 3, 2]),
+        };
         match self.cfg.dtype {
             DType::Bf16 => x.mapv(bf16::from_f32).into(),
-            _ => x.clone().into(),
+            _ => x.to_owned().into(),
+        }
+    }
+
+    /// A kernel's `[B, H, N, D]` result (stored in the head layout) in f64.
+    pub fn rows(&self, x: &HostArray) -> ArrayD<f64> {
+        let x = x.to_f64();
+        match self.cfg.head_layout {
+            HeadLayout::Bhnd => x,
+            HeadLayout::Bhdn => x.permuted_axes(IxDyn(&[0, 1, 3, 2])),
         }
     }
 
