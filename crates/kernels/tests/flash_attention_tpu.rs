@@ -2,7 +2,7 @@
 //! isolated worker), at small shapes.
 
 use pallas_flash_codegen::{
-    compile_for_tpu, compile_program, lower, CompileSettings, Program, TensorType, Tensor,
+    compile_for_tpu, compile_program, lower, CompileSettings, Program, Tensor, TensorType,
     TpuCustomCall,
 };
 use pallas_flash_ir::{DType, Kernel};
@@ -78,7 +78,12 @@ fn user_program(kernels: &[&Kernel]) -> String {
     let mut returned = Vec::new();
     // `[B, H, D, N]` <-> `[B, H, N, D]`; nothing when the kernel stores `[B, H, N, D]`.
     let swap = |program: &mut Program, x: &Tensor, kernel_shape: &[usize]| {
-        let shape = [kernel_shape[0], kernel_shape[1], x.ty.shape[3], x.ty.shape[2]];
+        let shape = [
+            kernel_shape[0],
+            kernel_shape[1],
+            x.ty.shape[3],
+            x.ty.shape[2],
+        ];
         program.op(
             "stablehlo.transpose",
             &[x],
@@ -90,7 +95,10 @@ fn user_program(kernels: &[&Kernel]) -> String {
         let call = TpuCustomCall::new(*kernel, &lower(*kernel).expect("lowers")).expect("call");
         let mut operands = Vec::new();
         for (input, ty) in kernel.inputs.iter().zip(&call.operands) {
-            let known = values.iter().find(|(n, _)| *n == input.name).map(|(_, t)| t.clone());
+            let known = values
+                .iter()
+                .find(|(n, _)| *n == input.name)
+                .map(|(_, t)| t.clone());
             let tensor = known.unwrap_or_else(|| {
                 let transposed = is_head(&input.name) && !ty.shape[3].is_multiple_of(128);
                 let natural = if transposed {

@@ -164,7 +164,14 @@ fn dq_kernel(
         });
     };
     let full = |k: &mut KernelBuilder| {
-        dq_pipelined(k, (&resident, layout), refs, acc_s, dtype, &plan.masking.full_tiles())
+        dq_pipelined(
+            k,
+            (&resident, layout),
+            refs,
+            acc_s,
+            dtype,
+            &plan.masking.full_tiles(),
+        )
     };
     let partial = |k: &mut KernelBuilder| match plan.masking.diagonal_tiles() {
         Some(tiles) => dq_pipelined(k, (&resident, layout), refs, acc_s, dtype, &tiles),

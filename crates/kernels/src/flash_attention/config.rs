@@ -95,8 +95,8 @@ pub struct FlashAttentionConfig {
     pub head_layout: HeadLayout,
     pub dtype: DType,
     pub causal: bool,
-    /// Multiplies `q · k`; `1 / sqrt(head_dim)` by default. When the producer pads the
-    /// head dim (see the module docs), set it for the true head dim.
+    /// Multiplies `q · k`; `1 / sqrt(head_dim)` by default (when the producer zero-pads the
+    /// head dim, set it for the true head dim).
     pub sm_scale: f64,
     pub sliding_window: Option<usize>,
     /// Adds `q_segment_ids` `[batch, 1, seq_q]` and `kv_segment_ids` `[batch, 1, seq_kv]`

@@ -23,7 +23,12 @@ use crate::online_softmax::{self, MAX_FLOOR};
 pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, FlashAttentionError> {
     cfg.check()?;
     let plan = QMajor::new(cfg, cfg.checked_blocks(target)?);
-    let (bq, d, dtype, layout) = (plan.blocks.block_q, cfg.head_dim, cfg.dtype, cfg.head_layout);
+    let (bq, d, dtype, layout) = (
+        plan.blocks.block_q,
+        cfg.head_dim,
+        cfg.dtype,
+        cfg.head_layout,
+    );
     let mut k = KernelBuilder::new("flash_attention_fwd", plan.grid());
     let qkv = plan.declare_qkv(&mut k);
     let resident = plan.resident(&mut k, qkv);

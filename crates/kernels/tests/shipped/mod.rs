@@ -47,7 +47,10 @@ pub fn shipped() -> Vec<(&'static str, Kernel)> {
             forward(&narrow, &Target::v5e()).expect("D = 64 forward builds"),
         ),
         ("flash_attention_bwd_dq_causal_gqa_d64", narrow_backward.dq),
-        ("flash_attention_bwd_dkv_causal_gqa_d64", narrow_backward.dkv),
+        (
+            "flash_attention_bwd_dkv_causal_gqa_d64",
+            narrow_backward.dkv,
+        ),
         (
             "flash_decoding_split_gqa",
             split_kernel(&decoding, &Target::v5e())
