@@ -183,6 +183,18 @@ pub fn tolerance(dtype: DType) -> f64 {
     }
 }
 
+/// The head dims issue 21 asks for: lane-dense (128, 256, 192), and ones XLA stores N-minor
+/// (the kernels read `[B, H, D, N]`), including 80 and 100 (not a multiple of 16 or 8).
+pub const HEAD_DIMS: [usize; 8] = [32, 64, 80, 96, 100, 128, 192, 256];
+
+/// A small causal GQA problem at head dim `d`, with a ragged length (the kv tail is
+/// masked along the lanes when keys are stored `[D, N]`).
+pub fn head_dim_config(d: usize) -> FlashAttentionConfig {
+    FlashAttentionConfig::new(1, 2, 1, 192, 192, d)
+        .causal(true)
+        .blocks(BlockSizes::new(128, 128))
+}
+
 /// Row tiles (`block_q_compute`) on every path both directions share: causal diagonal
 /// blocks with tiles skipped, masked and full at build time; full blocks with the
 /// statistics carried across key chunks; a ragged length, where tiles are classified in the
