@@ -150,6 +150,7 @@ def json_lines(quick, kernels):
 
 
 def main():
+    global D
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", default="2048,8192,32768")
     parser.add_argument("--kernels", default="splash,flash,xla")
@@ -159,7 +160,6 @@ def main():
     parser.add_argument("--quick", action="store_true", help="with --json-lines: the bench's small workload")
     parser.add_argument("--child")
     args = parser.parse_args()
-    global D
     D = args.d
     if args.child:
         child(json.loads(args.child))
