@@ -66,4 +66,7 @@ def run_child(script, spec):
     for line in reversed(out.stdout.splitlines()):
         if line.startswith("{"):
             return json.loads(line)
-    return {"error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
+    lines = out.stderr.strip().splitlines() or [f"exit {out.returncode}"]
+    # The exception or the libtpu check that stopped the child, not the last log line.
+    cause = next((l for l in reversed(lines) if "Error: " in l or "Check failed" in l), lines[-1])
+    return {"error": cause.strip()[:400]}
