@@ -76,21 +76,8 @@ fn user_program(kernels: &[&Kernel]) -> String {
     let mut program = Program::new();
     let mut values: Vec<(String, Tensor)> = Vec::new();
     let mut returned = Vec::new();
-    // `[B, H, D, N]` <-> `[B, H, N, D]`; nothing when the kernel stores `[B, H, N, D]`.
-    let swap = |program: &mut Program, x: &Tensor, kernel_shape: &[usize]| {
-        let shape = [
-            kernel_shape[0],
-            kernel_shape[1],
-            x.ty.shape[3],
-            x.ty.shape[2],
-        ];
-        program.op(
-            "stablehlo.transpose",
-            &[x],
-            "permutation = array<i64: 0, 1, 3, 2>",
-            TensorType::new(shape, x.ty.dtype),
-        )
-    };
+    // `[B, H, D, N]` <-> `[B, H, N, D]`.
+    let swap = |program: &mut Program, x: &Tensor| program.body().transpose(x, &[0, 1, 3, 2]);
     for kernel in kernels {
         let call = TpuCustomCall::new(*kernel, &lower(*kernel).expect("lowers")).expect("call");
         let mut operands = Vec::new();
@@ -109,7 +96,7 @@ fn user_program(kernels: &[&Kernel]) -> String {
                 };
                 let param = program.parameter(natural);
                 let tensor = match transposed {
-                    true => swap(&mut program, &param, &ty.shape),
+                    true => swap(&mut program, &param),
                     false => param,
                 };
                 values.push((input.name.clone(), tensor.clone()));
@@ -127,7 +114,7 @@ fn user_program(kernels: &[&Kernel]) -> String {
             }
             let transposed = is_head(&output.name) && !tensor.ty.shape[3].is_multiple_of(128);
             returned.push(match transposed {
-                true => swap(&mut program, &tensor, &tensor.ty.shape),
+                true => swap(&mut program, &tensor),
                 false => tensor,
             });
         }
