@@ -16,7 +16,10 @@ profiler's VMEM-operand abort); long sequences are profiled at H=1 and scaled by
 
 Usage (a pinned venv is created on first use; the Rust build never needs it):
 
-    python3 benches/peers/flash_attention_peers.py [--n 2048,8192] [--kernels splash,flash,xla] [--bwd]
+    python3 benches/peers/flash_attention_peers.py [--n 2048,8192] [--kernels splash,flash,xla] [--bwd] [--d 128]
+
+`--d` sets the head dim (q, k, v passed as `[B, H, N, D]` in XLA's layout, as a user holds
+them: for D not a multiple of 128 that includes the relayout copies the peer's kernel gets).
 """
 
 import argparse
@@ -47,9 +50,9 @@ def child(spec):
     topo = topologies.get_topology_desc(topology_name="v5e:1x1", platform="tpu")
     mesh = jax.sharding.Mesh(np.array(topo.devices[:1]), ("x",))
     sharding = NamedSharding(mesh, PartitionSpec())
-    n, heads, kind = spec["n"], spec["heads"], spec["kernel"]
-    shape = (1, heads, n, D)
-    scale = 1.0 / D ** 0.5
+    n, heads, kind, d = spec["n"], spec["heads"], spec["kernel"], spec.get("d", D)
+    shape = (1, heads, n, d)
+    scale = 1.0 / d ** 0.5
 
     if kind == "splash":
         from jax.experimental.pallas.ops.tpu.splash_attention import splash_attention_kernel as sk
@@ -111,7 +114,7 @@ def best_estimate(kind, n, total_heads, bwd):
         grid = [None]
     best = None
     for blocks in grid:
-        r = run_child(__file__, {"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": bwd})
+        r = run_child(__file__, {"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": bwd, "d": D})
         cycles = r.get("cycles")
         print(f"  {kind} N={n} blocks={blocks}: {cycles if cycles else r.get('error')}", file=sys.stderr)
         if cycles and (best is None or cycles < best[0]):
@@ -147,14 +150,17 @@ def json_lines(quick, kernels):
 
 
 def main():
+    global D
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", default="2048,8192,32768")
     parser.add_argument("--kernels", default="splash,flash,xla")
     parser.add_argument("--bwd", action="store_true")
+    parser.add_argument("--d", type=int, default=D, help="head dim (default 128)")
     parser.add_argument("--json-lines", action="store_true", help="JSON records for `pallas-flash bench`")
     parser.add_argument("--quick", action="store_true", help="with --json-lines: the bench's small workload")
     parser.add_argument("--child")
     args = parser.parse_args()
+    D = args.d
     if args.child:
         child(json.loads(args.child))
         return

@@ -11,7 +11,9 @@ use pallas_flash::hlo::lint::{lint, LintOptions};
 use pallas_flash::hlo::HloModule;
 use pallas_flash::interpret::lower_to_stablehlo;
 use pallas_flash::ir::{DType, Kernel};
-use pallas_flash::kernels::flash_attention::{Backward, BlockSizes, FlashAttentionConfig, Forward};
+use pallas_flash::kernels::flash_attention::{
+    Backward, BlockSizes, FlashAttentionConfig, Forward, HeadLayout,
+};
 use pallas_flash::kernels::flash_decoding::{Decoding, FlashDecodingConfig, KvLengths, PagedCache};
 use pallas_flash::tiling::family::KernelFamily;
 use pallas_flash::tiling::Target;
@@ -174,7 +176,10 @@ fn flash_attention(
     target: &str,
 ) -> PyResult<Vec<KernelCall>> {
     let target = self::target(target)?;
+    // pallas_flash.jax passes q, k, v, o, do as [B, H, N, D] for every head dim (a head dim
+    // that is not a multiple of 128 is relayouted around the call, see `HeadLayout`).
     let mut cfg = FlashAttentionConfig::new(batch, q_heads, kv_heads, seq_q, seq_kv, head_dim)
+        .head_layout(HeadLayout::Bhnd)
         .dtype(self::dtype(dtype)?)
         .causal(causal)
         .segment_ids(segment_ids);

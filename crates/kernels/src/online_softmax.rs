@@ -49,16 +49,17 @@ impl Base {
 /// unnormalized output `acc` (`[rows, d]`), all f32.
 pub(crate) type Stats = [Value; 3];
 
-/// Folds the scores `s` (`[rows, cols]` f32 in `base` units, masked entries `-inf`) and the
-/// values `v` (`[cols, d]` in `dtype`) into `[m, l, acc]`, returning the new statistics
-/// (`m` in `base` units: the row's logsumexp is `m / base.per_nat() + ln l`).
+/// Folds the scores `s` (`[rows, cols]` f32 in `base` units, masked entries `-inf`) into
+/// `[m, l, acc]`, returning the new statistics (`m` in `base` units: the row's logsumexp is
+/// `m / base.per_nat() + ln l`); `pv` multiplies the probabilities (`[rows, cols]` in
+/// `dtype`) by the values, e.g. `|k, p| k.dot(p, v)` for `v` stored `[cols, d]`.
 pub(crate) fn step(
     k: &mut KernelBuilder,
     base: Base,
     s: Value,
     [rows, cols, d]: [usize; 3],
     [m_prev, l_prev, acc_prev]: Stats,
-    v: Value,
+    pv: impl FnOnce(&mut KernelBuilder, Value) -> Value,
     dtype: DType,
 ) -> Stats {
     let m_cur = k.reduce_max(s, 1);
@@ -79,7 +80,7 @@ pub(crate) fn step(
     } else {
         k.cast(p, dtype)
     };
-    let pv = k.dot(p_low, v);
+    let pv = pv(k, p_low);
     let acc_new = k.add(acc_kept, pv);
     [m_new, l_new, acc_new]
 }

@@ -3,7 +3,9 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{data, row_tile_configs, small_configs, tolerance, Problem};
+use flash_attention_common::{
+    data, head_dim_config, row_tile_configs, small_configs, tolerance, Problem, HEAD_DIMS,
+};
 use pallas_flash_interpret::{interpret, HostArray};
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{backward, forward, BlockSizes, FlashAttentionConfig};
@@ -57,7 +59,7 @@ fn backward_errors(cfg: FlashAttentionConfig, seed: u64) -> [f64; 3] {
     [&dq[0], &dkv[0], &dkv[1]]
         .into_iter()
         .zip(&expected)
-        .map(|(actual, e)| max_relative_error(&actual.to_f64(), e))
+        .map(|(actual, e)| max_relative_error(&problem.rows(actual), e))
         .collect::<Vec<_>>()
         .try_into()
         .expect("three gradients")
@@ -113,4 +115,12 @@ fn cross_attention_lengths_in_f32() {
         .dtype(DType::F32)
         .blocks(BlockSizes::new(128, 128));
     check(cfg, 19);
+}
+
+/// Every head dim of `HEAD_DIMS`, in the head layout XLA gives it.
+#[test]
+fn every_head_dim() {
+    for d in HEAD_DIMS {
+        check(head_dim_config(d), 31);
+    }
 }

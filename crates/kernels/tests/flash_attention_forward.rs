@@ -2,7 +2,9 @@
 
 mod flash_attention_common;
 
-use flash_attention_common::{lane_column, row_tile_configs, small_configs, tolerance, Problem};
+use flash_attention_common::{
+    head_dim_config, lane_column, row_tile_configs, small_configs, tolerance, Problem, HEAD_DIMS,
+};
 use pallas_flash_interpret::interpret;
 use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
@@ -17,7 +19,7 @@ fn forward_errors(cfg: FlashAttentionConfig, seed: u64) -> (f64, f64) {
     let out = interpret(&kernel, &problem.forward_inputs()).expect("interpret");
     let [o, lse] = problem.reference_forward();
     (
-        max_relative_error(&out[0].to_f64(), &o),
+        max_relative_error(&problem.rows(&out[0]), &o),
         max_relative_error(&lane_column(&out[1]), &lse),
     )
 }
@@ -189,4 +191,12 @@ fn default_blocks() {
         BlockSizes::new(512, 512).compute(512).q_compute(128)
     );
     assert_eq!(blocks(200), BlockSizes::new(200, 200).compute(200));
+}
+
+/// Every head dim of `HEAD_DIMS`, in the head layout XLA gives it.
+#[test]
+fn every_head_dim() {
+    for d in HEAD_DIMS {
+        check(head_dim_config(d), 29);
+    }
 }

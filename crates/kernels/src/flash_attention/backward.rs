@@ -16,7 +16,8 @@ use pallas_flash_tiling::Target;
 use super::config::{BlockSizes, FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
 use super::layout::{
-    convert, finish, lanes_wide, scaled, segment_block, segment_column, seq_block, Shapes,
+    convert, finish, head_block, lanes_wide, scaled, segment_block, segment_column, seq_block,
+    HeadLayout, Shapes,
 };
 use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis, StaticTile};
 use super::q_major::{QMajor, Resident};
@@ -64,20 +65,27 @@ fn score_units(k: &mut KernelBuilder, lse: Value, rows: usize) -> Value {
 }
 
 /// `P` and `dS` of one `[block_q, block_kv_compute]` tile (masked entries 0: the select
-/// also covers rows whose `lse` is `-inf`, where `exp` would give NaN).
+/// also covers rows whose `lse` is `-inf`, where `exp` would give NaN); the chunk's keys
+/// and values are stored in `layout`.
 fn tile_grads(
     k: &mut KernelBuilder,
     side: &QSide,
-    chunk: &Chunk,
+    (chunk, layout): (&Chunk, HeadLayout),
     shape: [usize; 2],
 ) -> (Value, Value) {
-    let products = tile_products(k, side, chunk.k, chunk.v);
+    let products = tile_products(k, side, layout, chunk.k, chunk.v);
     grads_of(k, side, products, chunk.mask, shape)
 }
 
-/// The MXU half of a tile: `q · kᵀ` and `dO · vᵀ`.
-fn tile_products(k: &mut KernelBuilder, side: &QSide, kc: Value, vc: Value) -> (Value, Value) {
-    (k.dot_nt(side.q, kc), k.dot_nt(side.d_out, vc))
+/// The MXU half of a tile: `q · kᵀ` and `dO · vᵀ` (`kc`, `vc` stored in `layout`).
+fn tile_products(
+    k: &mut KernelBuilder,
+    side: &QSide,
+    layout: HeadLayout,
+    kc: Value,
+    vc: Value,
+) -> (Value, Value) {
+    (layout.dot_t(k, side.q, kc), layout.dot_t(k, side.d_out, vc))
 }
 
 /// The VPU/EUP half of a tile: `P` and `dS` from the products of [`tile_products`].
@@ -110,10 +118,10 @@ fn dq_kernel(
     target: &Target,
 ) -> Result<Kernel, FlashAttentionError> {
     let plan = QMajor::new(cfg, blocks);
-    let (bq, d, dtype) = (blocks.block_q, cfg.head_dim, cfg.dtype);
+    let (bq, d, dtype, layout) = (blocks.block_q, cfg.head_dim, cfg.dtype, cfg.head_layout);
     let mut k = KernelBuilder::new("flash_attention_bwd_dq", plan.grid());
     let qkv = plan.declare_qkv(&mut k);
-    let (q_spec, row_spec) = (plan.q_block(&k, d), plan.q_block(&k, LANES));
+    let (q_spec, row_spec) = (plan.q_head_block(&k), plan.q_block(&k, LANES));
     let o = k.input("o", plan.shapes.q, dtype, q_spec.clone());
     let d_out = k.input("do", plan.shapes.q, dtype, q_spec.clone());
     let lse = k.input("lse", plan.shapes.rows, DType::F32, row_spec.clone());
@@ -122,6 +130,8 @@ fn dq_kernel(
     let delta_out = k.output("delta", plan.shapes.rows, DType::F32, row_spec);
     let acc_s = k.scratch_vmem("dq_acc", [bq, d], DType::F32);
     let delta_s = k.scratch_vmem("delta_column", [bq, 1], DType::F32);
+    // dO as `[block_q, d]` rows, resident like the scaled query block.
+    let do_rows = rows_scratch(&mut k, layout, "do_rows", [bq, d], dtype);
 
     let first = plan.first_step(&mut k);
     k.when(first, |k| {
@@ -130,6 +140,11 @@ fn dq_kernel(
         let (o_blk, do_blk) = (k.read(o), k.read(d_out));
         let o32 = convert(k, o_blk, dtype, DType::F32);
         let do32 = convert(k, do_blk, dtype, DType::F32);
+        let (o32, do32) = (layout.swap(k, o32), layout.swap(k, do32));
+        if let Some(rows) = do_rows {
+            let do_low = convert(k, do32, DType::F32, dtype);
+            k.write(rows, do_low);
+        }
         let prod = k.mul(o32, do32);
         let delta = k.sum(prod, 1);
         k.write(delta_s, delta);
@@ -139,7 +154,7 @@ fn dq_kernel(
 
     let refs = QRefs {
         q: resident.q_scaled,
-        d_out,
+        d_out: do_rows.unwrap_or(d_out),
         lse,
         delta: delta_s,
         d,
@@ -148,9 +163,10 @@ fn dq_kernel(
         plan.tiles(k, &resident, |k, chunk| {
             let rows = blocks.block_q_compute;
             let side = refs.side(k, chunk.row, rows);
-            let (_, d_s) = tile_grads(k, &side, &chunk, [rows, blocks.block_kv_compute]);
+            let shape = [rows, blocks.block_kv_compute];
+            let (_, d_s) = tile_grads(k, &side, (&chunk, layout), shape);
             let ds_low = convert(k, d_s, DType::F32, dtype);
-            let update = k.dot(ds_low, chunk.k);
+            let update = layout.dot(k, ds_low, chunk.k);
             let wide = [ds(chunk.row, rows), ds(0, d)];
             let acc = k.load(acc_s, wide);
             let acc = k.add(acc, update);
@@ -158,10 +174,17 @@ fn dq_kernel(
         });
     };
     let full = |k: &mut KernelBuilder| {
-        dq_pipelined(k, &resident, refs, acc_s, dtype, &plan.masking.full_tiles())
+        dq_pipelined(
+            k,
+            (&resident, layout),
+            refs,
+            acc_s,
+            dtype,
+            &plan.masking.full_tiles(),
+        )
     };
     let partial = |k: &mut KernelBuilder| match plan.masking.diagonal_tiles() {
-        Some(tiles) => dq_pipelined(k, &resident, refs, acc_s, dtype, &tiles),
+        Some(tiles) => dq_pipelined(k, (&resident, layout), refs, acc_s, dtype, &tiles),
         None => dynamic(k),
     };
     plan.block_classes(&mut k, full, partial);
@@ -170,13 +193,26 @@ fn dq_kernel(
     k.when(last, |k| {
         let acc = k.read(acc_s);
         let out = scaled(k, acc, [bq, d], cfg.sm_scale, DType::F32);
+        let out = layout.swap(k, out);
         let out = convert(k, out, DType::F32, dtype);
         k.write(dq, out);
     });
     finish(k, cfg, target)
 }
 
-/// The query-side refs of the dQ kernel (`d` = head dim).
+/// A `[rows, d]` scratch holding a block as rows when `layout` stores it transposed
+/// (`None` for [`HeadLayout::Bhnd`]: the block itself is read).
+fn rows_scratch(
+    k: &mut KernelBuilder,
+    layout: HeadLayout,
+    name: &str,
+    shape: [usize; 2],
+    dtype: DType,
+) -> Option<RefId> {
+    (layout == HeadLayout::Bhdn).then(|| k.scratch_vmem(name, shape, dtype))
+}
+
+/// The query-side refs of the backward kernels, each `[rows, d]` (`d` = head dim).
 #[derive(Clone, Copy)]
 struct QRefs {
     q: RefId,
@@ -206,7 +242,7 @@ impl QRefs {
 /// so MXU and VPU/EUP work of neighbouring tiles overlap.
 fn dq_pipelined(
     k: &mut KernelBuilder,
-    resident: &Resident,
+    (resident, layout): (&Resident, HeadLayout),
     refs: QRefs,
     acc_s: RefId,
     dtype: DType,
@@ -220,14 +256,14 @@ fn dq_pipelined(
             .entry((t.row, t.rows))
             .or_insert_with(|| refs.side(k, t.row, t.rows));
         let (kc, vc) = *kv.entry((t.col, t.cols)).or_insert_with(|| {
-            let view = [ds(t.col, t.cols), ds(0, d)];
+            let view = layout.rows(ds(t.col, t.cols), d);
             (k.load(resident.k, view), k.load(resident.v, view))
         });
         (side, kc, vc)
     };
     let mut products = tiles.first().map(|t| {
         let (side, kc, vc) = operands(k, t);
-        tile_products(k, &side, kc, vc)
+        tile_products(k, &side, layout, kc, vc)
     });
     let mut carried: Option<Value> = None;
     for (n, tile) in tiles.iter().enumerate() {
@@ -236,13 +272,13 @@ fn dq_pipelined(
         let next = tiles.get(n + 1);
         products = next.map(|t| {
             let (side, kc, vc) = operands(k, t);
-            tile_products(k, &side, kc, vc)
+            tile_products(k, &side, layout, kc, vc)
         });
         let shape = [tile.rows, tile.cols];
         let mask = tile.mask.map(|limit| Masking::static_mask(k, shape, limit));
         let (_, d_s) = grads_of(k, &side, current, mask, shape);
         let ds_low = convert(k, d_s, DType::F32, dtype);
-        let update = k.dot(ds_low, kc);
+        let update = layout.dot(k, ds_low, kc);
         let wide = [ds(tile.row, tile.rows), ds(0, d)];
         let prev = match carried.take() {
             Some(acc) => acc,
@@ -285,15 +321,16 @@ fn dkv_pipelined(
         let view = [ds(t.col, t.cols), ds(0, d)];
         (side, k.load(accs.k, view), k.load(accs.v, view))
     };
+    let rows = HeadLayout::Bhnd;
     let mut pending = tiles.first().map(|t| {
         let (side, kc, vc) = operands(k, t);
-        (side, tile_products(k, &side, kc, vc))
+        (side, tile_products(k, &side, rows, kc, vc))
     });
     for (n, tile) in tiles.iter().enumerate() {
         let (side, current) = pending.take().expect("products of the current tile");
         pending = tiles.get(n + 1).map(|t| {
             let (side, kc, vc) = operands(k, t);
-            (side, tile_products(k, &side, kc, vc))
+            (side, tile_products(k, &side, rows, kc, vc))
         });
         let shape = [tile.rows, tile.cols];
         let mask = tile.mask.map(|limit| Masking::static_mask(k, shape, limit));
@@ -324,13 +361,16 @@ const KEY_TILE: usize = 256;
 /// axis `arbitrary` and running over every query head of the group and every query block,
 /// so dK/dV accumulate in f32 scratch over the whole GQA group without atomics. The
 /// query-side index maps clamp the query block into the range the mask lets this kv block
-/// see (no DMA for skipped blocks).
+/// see (no DMA for skipped blocks). The body works on `[rows, d]` blocks: with
+/// [`HeadLayout::Bhdn`] K and V are transposed once per kv block, q and dO once per step
+/// that computes, into scratch.
 fn dkv_kernel(
     cfg: &FlashAttentionConfig,
     blocks: BlockSizes,
     target: &Target,
 ) -> Result<Kernel, FlashAttentionError> {
     let (bq, bkv, d, dtype) = (blocks.block_q, blocks.block_kv, cfg.head_dim, cfg.dtype);
+    let layout = cfg.head_layout;
     let key_tile = match blocks.block_kv_compute.is_multiple_of(KEY_TILE) {
         true => KEY_TILE,
         false => blocks.block_kv_compute,
@@ -361,9 +401,9 @@ fn dkv_kernel(
         clamped_block(masking.band.flip(), masking.kv, masking.q, g.grid(2), block)
     };
     let q_head = |g: &pallas_flash_ir::IndexArgs| g.grid(1) * group_i + g.grid(3) / n_q_i;
-    let q_spec = seq_block(&k, bq, d, |g| [g.grid(0), q_head(g), q_index(g)]);
+    let q_spec = head_block(&k, layout, bq, d, |g| [g.grid(0), q_head(g), q_index(g)]);
     let row_spec = seq_block(&k, bq, LANES, |g| [g.grid(0), q_head(g), q_index(g)]);
-    let kv_spec = seq_block(&k, bkv, d, |g| [g.grid(0), g.grid(1), g.grid(2)]);
+    let kv_spec = head_block(&k, layout, bkv, d, |g| [g.grid(0), g.grid(1), g.grid(2)]);
     let q = k.input("q", shapes.q, dtype, q_spec.clone());
     let k_in = k.input("k", shapes.kv, dtype, kv_spec.clone());
     let v = k.input("v", shapes.kv, dtype, kv_spec.clone());
@@ -383,14 +423,23 @@ fn dkv_kernel(
     let q_column = segments.map(|_| k.scratch_vmem("q_segment_column", [bq, 1], DType::I32));
     let dk_s = k.scratch_vmem("dk_acc", [bkv, d], DType::F32);
     let dv_s = k.scratch_vmem("dv_acc", [bkv, d], DType::F32);
+    let v_rows = rows_scratch(&mut k, layout, "v_rows", [bkv, d], dtype);
+    let q_rows = rows_scratch(&mut k, layout, "q_rows", [bq, d], dtype);
+    let do_rows = rows_scratch(&mut k, layout, "do_rows", [bq, d], dtype);
 
     let t = k.program_id(3);
     let zero = k.i32(0);
     let first = k.eq(t, zero);
     k.when(first, |k| {
         let kb = k.read(k_in);
+        let kb = layout.swap(k, kb);
         let kb = scaled(k, kb, [bkv, d], cfg.sm_scale * SCORE_BASE.per_nat(), dtype);
         k.write(k_scaled, kb);
+        if let Some(rows) = v_rows {
+            let vb = k.read(v);
+            let vb = layout.swap(k, vb);
+            k.write(rows, vb);
+        }
         let zeros = k.full([bkv, d], DType::F32, 0.0);
         k.write(dk_s, zeros);
         k.write(dv_s, zeros);
@@ -408,10 +457,28 @@ fn dkv_kernel(
     }
     let kv = KvRefs {
         k: k_scaled,
-        v,
+        v: v_rows.unwrap_or(v),
         segment_ids: segments.map(|(_, ids)| ids),
         head_dim: d,
+        layout: HeadLayout::Bhnd,
         dtype,
+    };
+    let refs = QRefs {
+        q: q_rows.unwrap_or(q),
+        d_out: do_rows.unwrap_or(d_out),
+        lse,
+        delta,
+        d,
+    };
+    // This step's q and dO blocks as rows (a step that computes nothing skips it).
+    let stage = |k: &mut KernelBuilder| {
+        for (rows, stored) in [(q_rows, q), (do_rows, d_out)] {
+            if let Some(rows) = rows {
+                let x = k.read(stored);
+                let x = layout.swap(k, x);
+                k.write(rows, x);
+            }
+        }
     };
     let dynamic = |k: &mut KernelBuilder| {
         masking.chunks(k, q0, j, q_column, &kv, |k, chunk| {
@@ -419,7 +486,7 @@ fn dkv_kernel(
                 Some(_) => Masking::zero_rows_past(k, x, chunk.q0, masking.q, [bq, width], dt),
                 None => x,
             };
-            let (q_blk, do_blk) = (k.read(q), k.read(d_out));
+            let (q_blk, do_blk) = (k.read(refs.q), k.read(refs.d_out));
             let (lse_col, delta_col) = (column(k, lse, bq), column(k, delta, bq));
             let lse_col = read(k, lse_col, 1, DType::F32);
             let side = QSide {
@@ -428,7 +495,8 @@ fn dkv_kernel(
                 lse: score_units(k, lse_col, bq),
                 delta: read(k, delta_col, 1, DType::F32),
             };
-            let (p, d_s) = tile_grads(k, &side, &chunk, [bq, masking.kv_compute]);
+            let shape = [bq, masking.kv_compute];
+            let (p, d_s) = tile_grads(k, &side, (&chunk, HeadLayout::Bhnd), shape);
             let rows = [
                 ds(chunk.index * masking.kv_compute, masking.kv_compute),
                 ds(0, d),
@@ -442,23 +510,22 @@ fn dkv_kernel(
             }
         });
     };
-    let refs = QRefs {
-        q,
-        d_out,
-        lse,
-        delta,
-        d,
-    };
     let accs = KvAccs {
         k: k_scaled,
-        v,
+        v: v_rows.unwrap_or(v),
         dk: dk_s,
         dv: dv_s,
     };
-    let full = |k: &mut KernelBuilder| dkv_pipelined(k, refs, accs, dtype, &masking.full_tiles());
-    let partial = |k: &mut KernelBuilder| match masking.diagonal_key_tiles() {
-        Some(tiles) => dkv_pipelined(k, refs, accs, dtype, &tiles),
-        None => dynamic(k),
+    let full = |k: &mut KernelBuilder| {
+        stage(k);
+        dkv_pipelined(k, refs, accs, dtype, &masking.full_tiles())
+    };
+    let partial = |k: &mut KernelBuilder| {
+        stage(k);
+        match masking.diagonal_key_tiles() {
+            Some(tiles) => dkv_pipelined(k, refs, accs, dtype, &tiles),
+            None => dynamic(k),
+        }
     };
     let k0 = {
         let bkv_v = k.i32(to_i32(bkv));
@@ -471,10 +538,12 @@ fn dkv_kernel(
     k.when(last, |k| {
         let dk_acc = k.read(dk_s);
         let dk_val = scaled(k, dk_acc, [bkv, d], cfg.sm_scale, DType::F32);
+        let dk_val = layout.swap(k, dk_val);
         let dk_val = convert(k, dk_val, DType::F32, dtype);
         k.write(dk, dk_val);
         let dv_acc = k.read(dv_s);
-        let dv_val = convert(k, dv_acc, DType::F32, dtype);
+        let dv_val = layout.swap(k, dv_acc);
+        let dv_val = convert(k, dv_val, DType::F32, dtype);
         k.write(dv, dv_val);
     });
     finish(k, cfg, target)

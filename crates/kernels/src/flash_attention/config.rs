@@ -7,6 +7,7 @@ use pallas_flash_tiling::Target;
 
 use super::error::FlashAttentionError;
 use super::family::Forward;
+use super::layout::HeadLayout;
 use super::mask::Band;
 
 /// Lane width of the TPU vector registers: per-row statistics (`lse`, `delta`) are stored
@@ -90,10 +91,13 @@ pub struct FlashAttentionConfig {
     pub seq_q: usize,
     pub seq_kv: usize,
     pub head_dim: usize,
+    /// How `q, k, v, o` and their gradients are stored; XLA's own layout by default
+    /// ([`HeadLayout::native`]), so the call needs no relayout copy.
+    pub head_layout: HeadLayout,
     pub dtype: DType,
     pub causal: bool,
-    /// Multiplies `q · k`; `1 / sqrt(head_dim)` by default. When the producer pads the
-    /// head dim (see the module docs), set it for the true head dim.
+    /// Multiplies `q · k`; `1 / sqrt(head_dim)` by default (when the producer zero-pads the
+    /// head dim, set it for the true head dim).
     pub sm_scale: f64,
     pub sliding_window: Option<usize>,
     /// Adds `q_segment_ids` `[batch, 1, seq_q]` and `kv_segment_ids` `[batch, 1, seq_kv]`
@@ -106,7 +110,8 @@ pub struct FlashAttentionConfig {
 }
 
 impl FlashAttentionConfig {
-    /// bf16, not causal, no window or segments, scale `1/sqrt(head_dim)`, default blocks.
+    /// bf16, not causal, no window or segments, scale `1/sqrt(head_dim)`, XLA's layout
+    /// for the head dim, default blocks.
     pub fn new(
         batch: usize,
         q_heads: usize,
@@ -122,6 +127,7 @@ impl FlashAttentionConfig {
             seq_q,
             seq_kv,
             head_dim,
+            head_layout: HeadLayout::native(head_dim),
             dtype: DType::Bf16,
             causal: false,
             sm_scale: 1.0 / (head_dim.max(1) as f64).sqrt(),
@@ -130,6 +136,11 @@ impl FlashAttentionConfig {
             blocks: None,
             vmem_limit_bytes: None,
         }
+    }
+
+    pub fn head_layout(mut self, layout: HeadLayout) -> Self {
+        self.head_layout = layout;
+        self
     }
 
     pub fn dtype(mut self, dtype: DType) -> Self {

@@ -7,7 +7,7 @@ use pallas_flash_tiling::Target;
 
 use super::config::{FlashAttentionConfig, LANES};
 use super::error::FlashAttentionError;
-use super::layout::{convert, finish, lanes_wide};
+use super::layout::{convert, finish, lanes_wide, HeadLayout};
 use super::mask::{Masking, StaticTile};
 use super::q_major::{QMajor, Resident};
 use super::SCORE_BASE;
@@ -15,19 +15,25 @@ use crate::online_softmax::{self, MAX_FLOOR};
 
 /// Builds the forward kernel for `target` (its VMEM budget is checked there).
 ///
-/// Inputs: `q` `[B, H_q, N_q, D]`, `k`, `v` `[B, H_kv, N_kv, D]` (the config's dtype), then
-/// `q_segment_ids` `[B, 1, N_q]` and `kv_segment_ids` `[B, 1, N_kv]` (`i32`) when
-/// `segment_ids` is set. Outputs: `o` `[B, H_q, N_q, D]` (dtype) and `lse`
+/// Inputs: `q` `[B, H_q, N_q, D]`, `k`, `v` `[B, H_kv, N_kv, D]` (the config's dtype, each
+/// stored in its [`super::HeadLayout`]), then `q_segment_ids` `[B, 1, N_q]` and
+/// `kv_segment_ids` `[B, 1, N_kv]` (`i32`) when `segment_ids` is set. Outputs: `o`
+/// `[B, H_q, N_q, D]` (dtype, head layout) and `lse`
 /// `[B, H_q, N_q, 128]` f32, the natural-log logsumexp of each row's scaled, masked scores
 /// replicated over the 128 lanes (`-inf` for a row that sees no key; its output is 0).
 pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, FlashAttentionError> {
     cfg.check()?;
     let plan = QMajor::new(cfg, cfg.checked_blocks(target)?);
-    let (bq, d, dtype) = (plan.blocks.block_q, cfg.head_dim, cfg.dtype);
+    let (bq, d, dtype, layout) = (
+        plan.blocks.block_q,
+        cfg.head_dim,
+        cfg.dtype,
+        cfg.head_layout,
+    );
     let mut k = KernelBuilder::new("flash_attention_fwd", plan.grid());
     let qkv = plan.declare_qkv(&mut k);
     let resident = plan.resident(&mut k, qkv);
-    let o_spec = plan.q_block(&k, d);
+    let o_spec = plan.q_head_block(&k);
     let lse_spec = plan.q_block(&k, LANES);
     let o = k.output("o", plan.shapes.q, dtype, o_spec);
     let lse = k.output("lse", plan.shapes.rows, DType::F32, lse_spec);
@@ -54,10 +60,11 @@ pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, Fl
         plan.tiles(k, &resident, |k, t| {
             let (rows, cols) = (plan.blocks.block_q_compute, plan.blocks.block_kv_compute);
             let q = k.load(resident.q_scaled, [ds(t.row, rows), ds(0, d)]);
-            let s = k.dot_nt(q, t.k);
+            let s = layout.dot_t(k, q, t.k);
             let s = t.mask.map_or(s, |mask| masked(k, mask, s, [rows, cols]));
             let prev = stats.load(k, t.row, rows, d);
-            let next = online_softmax::step(k, SCORE_BASE, s, [rows, cols, d], prev, t.v, dtype);
+            let pv = |k: &mut KernelBuilder, p| layout.dot(k, p, t.v);
+            let next = online_softmax::step(k, SCORE_BASE, s, [rows, cols, d], prev, pv, dtype);
             stats.store(k, t.row, rows, d, next);
         });
     };
@@ -80,6 +87,7 @@ pub fn forward(cfg: &FlashAttentionConfig, target: &Target) -> Result<Kernel, Fl
         let inv = k.div(one, l_safe);
         let inv_wide = k.broadcast(inv, [bq, d]);
         let out = k.mul(acc, inv_wide);
+        let out = layout.swap(k, out);
         let out = convert(k, out, DType::F32, dtype);
         k.write(o, out);
         // m is in base-2 units: lse = m · ln 2 + ln l.
@@ -141,10 +149,11 @@ fn pipelined(
     stats: Stats,
     tiles: &[StaticTile],
 ) {
-    let d = plan.cfg.head_dim;
+    let (d, layout) = (plan.cfg.head_dim, plan.cfg.head_layout);
     let mut operands = TileOperands {
         resident,
         d,
+        layout,
         q: HashMap::new(),
         kv: HashMap::new(),
     };
@@ -159,8 +168,9 @@ fn pipelined(
             None => stats.load(k, tile.row, tile.rows, d),
         };
         let (_, v) = operands.kv(k, tile);
+        let pv = |k: &mut KernelBuilder, p| layout.dot(k, p, v);
         let shape = [tile.rows, tile.cols, d];
-        let state = online_softmax::step(k, SCORE_BASE, s, shape, prev, v, plan.cfg.dtype);
+        let state = online_softmax::step(k, SCORE_BASE, s, shape, prev, pv, plan.cfg.dtype);
         match next {
             Some(t) if t.row == tile.row => carried = Some(state),
             _ => stats.store(k, tile.row, tile.rows, d, state),
@@ -168,19 +178,21 @@ fn pipelined(
     }
 }
 
-/// Query rows and K/V rows of a step, each range loaded once, at its first use.
+/// Query rows and K/V rows (stored in `layout`) of a step, each range loaded once, at its
+/// first use.
 struct TileOperands<'a> {
     resident: &'a Resident,
     d: usize,
+    layout: HeadLayout,
     q: HashMap<(usize, usize), Value>,
     kv: HashMap<(usize, usize), (Value, Value)>,
 }
 
 impl TileOperands<'_> {
     fn kv(&mut self, k: &mut KernelBuilder, tile: &StaticTile) -> (Value, Value) {
-        let (d, r) = (self.d, self.resident);
+        let (d, r, layout) = (self.d, self.resident, self.layout);
         *self.kv.entry((tile.col, tile.cols)).or_insert_with(|| {
-            let view = [ds(tile.col, tile.cols), ds(0, d)];
+            let view = layout.rows(ds(tile.col, tile.cols), d);
             (k.load(r.k, view), k.load(r.v, view))
         })
     }
@@ -193,7 +205,7 @@ impl TileOperands<'_> {
             .entry((tile.row, tile.rows))
             .or_insert_with(|| k.load(r.q_scaled, [ds(tile.row, tile.rows), ds(0, d)]));
         let (kc, _) = self.kv(k, tile);
-        let s = k.dot_nt(q, kc);
+        let s = self.layout.dot_t(k, q, kc);
         match tile.mask {
             Some(limit) => {
                 let shape = [tile.rows, tile.cols];

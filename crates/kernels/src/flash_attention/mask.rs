@@ -4,6 +4,8 @@
 
 use pallas_flash_ir::{ds, DType, IndexExpr, KernelBuilder, RefId, Value};
 
+use super::layout::HeadLayout;
+
 /// The offsets `col - row` (key position minus query position) that may attend, both ends
 /// inclusive; `None` is unbounded. Causal is `hi = 0`; a window `w` is `[-(w-1), w-1]`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -301,10 +303,23 @@ impl Masking {
         shape: [usize; 2],
         dtype: DType,
     ) -> Value {
+        Self::zero_past(k, x, (start, 0), axis, shape, dtype)
+    }
+
+    /// [`Masking::zero_rows_past`] along dim `seq_dim` of `x` (1: sequence positions are
+    /// columns).
+    pub fn zero_past(
+        k: &mut KernelBuilder,
+        x: Value,
+        (start, seq_dim): (Value, usize),
+        axis: SeqAxis,
+        shape: [usize; 2],
+        dtype: DType,
+    ) -> Value {
         if axis.len.is_multiple_of(axis.block) {
             return x;
         }
-        let rows = offset_iota(k, start, shape, 0);
+        let rows = offset_iota(k, start, shape, seq_dim);
         let n = k.full(shape, DType::I32, to_i32(axis.len));
         let keep = k.lt(rows, n);
         let zeros = k.full(shape, dtype, 0.0);
@@ -458,17 +473,19 @@ impl Masking {
     }
 }
 
-/// The key/value side of a tile loop: `[block_kv, head_dim]` refs and the kv segment-id
-/// block (`[1, block_kv]`).
+/// The key/value side of a tile loop: `[block_kv, head_dim]` refs stored in `layout` and
+/// the kv segment-id block (`[1, block_kv]`).
 pub(crate) struct KvRefs {
     pub k: RefId,
     pub v: RefId,
     pub segment_ids: Option<RefId>,
     pub head_dim: usize,
+    pub layout: HeadLayout,
     pub dtype: DType,
 }
 
-/// One tile's key/value rows (padding rows zeroed in masked tiles) and its mask.
+/// One tile's key/value rows, stored as in [`KvRefs`] (padding rows zeroed in masked
+/// tiles), and its mask.
 pub(crate) struct Chunk {
     /// Which `block_kv_compute` slice of the kv block (for slicing accumulators).
     pub index: usize,
@@ -519,11 +536,16 @@ impl Masking {
                 };
                 self.tile(k, &tile, |k, mask| {
                     let load = |k: &mut KernelBuilder, r: RefId| {
-                        let x = k.load(r, [ds(index * bc, bc), ds(0, d)]);
+                        let x = k.load(r, kv.layout.rows(ds(index * bc, bc), d));
                         match mask {
-                            Some(_) => {
-                                Masking::zero_rows_past(k, x, k0, self.kv, [bc, d], kv.dtype)
-                            }
+                            Some(_) => Masking::zero_past(
+                                k,
+                                x,
+                                (k0, kv.layout.seq_axis()),
+                                self.kv,
+                                kv.layout.block_shape(bc, d),
+                                kv.dtype,
+                            ),
                             None => x,
                         }
                     };

@@ -61,16 +61,19 @@
 //!
 //! # Head dims
 //!
-//! 64, 128 and 256 (and any other) build: the head dim is a full-extent block dim. On the
-//! HBM side, XLA's TPU layout of an array whose last dim is not a multiple of 128 is not
-//! row-major, so XLA wraps such a kernel in relayout copies (the copy trap, docs/design.md §6).
-//! The strategy for 64, 80 and 96: **the producer emits the head dim zero-padded to the
-//! next multiple of 128** (the QKV projection writes 128 columns, the last ones zero) and
-//! the kernel runs at that head dim with `sm_scale` set for the true dim. Zero columns add
-//! nothing to `q · k` and produce zero output columns (and zero gradient columns), so no
-//! mask is needed; the consumer reads the first `D` columns of `o`. The test
-//! `head_dims_and_the_copy_trap` (tests/flash_attention_tpu.rs) proves it with libtpu's
-//! optimized HLO and the `pallas_flash_hlo` lint: no copy, pad or relayout around the call.
+//! Any head dim builds, and `q, k, v, o` and their gradients are stored the way XLA lays
+//! out `[B, H, N, D]` on TPU ([`HeadLayout::native`]), so nothing is copied around the
+//! call (the copy trap, docs/design.md §6): row-major when D is a multiple of 128, else
+//! N-minor, which the kernels take as a `[B, H, D, N]` array ([`HeadLayout::Bhdn`]; the
+//! producer's `transpose(x, [0, 1, 3, 2])` compiles to a bitcast). K then arrives as Kᵀ:
+//! `q · kᵀ` is a plain `[rows, D] × [D, keys]` matmul and `p · v` a matmul against Vᵀ. The
+//! resident query block (and dO in dQ) is transposed once per query block into the
+//! scratch that holds it anyway, the output once at the end; dK/dV transposes K and V once
+//! per kv block and q, dO once per step that computes. `every_head_dim_without_a_copy`
+//! (tests/flash_attention_tpu.rs) proves it for D ∈ {32, 64, 80, 96, 128, 192, 256} from
+//! `[B, H, N, D]` parameters, forward and backward, with libtpu's optimized HLO and the
+//! `pallas_flash_hlo` lint; D = 100 is the head dim XLA lays out as `[B, D, H, N]` (see
+//! [`HeadLayout`]). Estimates per head dim: `benches/results/2026-12-02-fa2-head-dims-v5e-libtpu-0.0.52.md`.
 //!
 //! # Default blocks and static estimates (v5e, libtpu 0.0.52, bf16, B = 1, H = 8, D = 128, causal)
 //!
@@ -101,12 +104,9 @@
 //! | 2048 | 64 | yes | **107,070** (30.6%) | 142,662 (23.0%) |
 //! | 8192 | 256 | yes | **2,402,513** (87.3%) | 2,566,301 (81.7%) |
 //! | 8192 | 128 | no | **2,270,288** (92.4%) | 2,542,648 (82.5%) |
-//! | 8192 | 64 | yes | libtpu VMEM OOM (145.04M of 128M) | same |
 //!
-//! D = 64 unpadded is the copy trap (3 relayout copies of q, k, v, see *Head dims*): XLA
-//! places those copies in VMEM, so at N = 8192 with the profiler's memory layout they plus
-//! the kernel's 64 MiB scoped limit overflow VMEM. Pad the head dim to 128 as described
-//! above (or lower `vmem_limit_bytes`).
+//! D = 64 at N = 8192: see *Head dims* (it was the copy trap, and its copies overflowed
+//! VMEM under the profiler).
 //! Against the peers (same libtpu; MXU floor = 2·B·H·N²·D at 197 TFLOP/s; the N = 2048 and
 //! 8192 figures of this forward re-measured with `exp2` scores by the bench above, H = 8):
 //!
@@ -177,5 +177,6 @@ pub use config::{BlockSizes, FlashAttentionConfig, LANES};
 pub use error::FlashAttentionError;
 pub use family::{Backward, Forward};
 pub use forward::forward;
+pub use layout::HeadLayout;
 #[cfg(feature = "program")]
 pub use program::backward_program;

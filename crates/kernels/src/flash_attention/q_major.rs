@@ -11,7 +11,7 @@ use pallas_flash_ir::{
 };
 
 use super::config::{BlockSizes, FlashAttentionConfig};
-use super::layout::{scaled, segment_block, segment_column, seq_block, Shapes};
+use super::layout::{head_block, scaled, segment_block, segment_column, seq_block, Shapes};
 use super::mask::{clamped_block, to_i32, Chunk, KvRefs, Masking, SeqAxis};
 use super::SCORE_BASE;
 
@@ -75,6 +75,15 @@ impl QMajor {
         })
     }
 
+    /// A window over a `[batch, q_heads, seq_q, head_dim]` array (`q`, `o`, `do`, `dq`, in
+    /// the config's head layout) following the query block.
+    pub fn q_head_block(&self, k: &KernelBuilder) -> pallas_flash_ir::BlockSpec {
+        let (layout, d) = (self.cfg.head_layout, self.cfg.head_dim);
+        head_block(k, layout, self.blocks.block_q, d, |g| {
+            [g.grid(0), g.grid(1), g.grid(2)]
+        })
+    }
+
     /// The kv block index of this step: clamped into the visible range.
     fn kv_index(&self, g: &pallas_flash_ir::IndexArgs) -> IndexExpr {
         let m = &self.masking;
@@ -85,10 +94,10 @@ impl QMajor {
     /// [`QMajor::declare_segments`], so they stay the last inputs.
     pub fn declare_qkv(&self, k: &mut KernelBuilder) -> [RefId; 3] {
         let (d, group) = (self.cfg.head_dim, to_i32(self.cfg.group()));
-        let kv_spec = seq_block(k, self.blocks.block_kv, d, |g| {
+        let kv_spec = head_block(k, self.cfg.head_layout, self.blocks.block_kv, d, |g| {
             [g.grid(0), g.grid(1) / group, self.kv_index(g)]
         });
-        let q_spec = self.q_block(k, d);
+        let q_spec = self.q_head_block(k);
         let q = k.input("q", self.shapes.q, self.cfg.dtype, q_spec);
         let kk = k.input("k", self.shapes.kv, self.cfg.dtype, kv_spec.clone());
         let v = k.input("v", self.shapes.kv, self.cfg.dtype, kv_spec);
@@ -125,8 +134,8 @@ impl QMajor {
         self.prepare(k, resident, segments)
     }
 
-    /// On the first kv step of a query block: the scaled query block and the query
-    /// segment-id column, into scratch.
+    /// On the first kv step of a query block: the scaled query block (as `[block_q, d]`
+    /// rows) and the query segment-id column, into scratch.
     fn prepare(
         &self,
         k: &mut KernelBuilder,
@@ -135,12 +144,14 @@ impl QMajor {
     ) -> Resident {
         let first = self.first_step(k);
         let (bq, d) = (self.blocks.block_q, self.cfg.head_dim);
-        let (scale, dtype) = (self.cfg.sm_scale * SCORE_BASE.per_nat(), self.cfg.dtype);
+        let scale = self.cfg.sm_scale * SCORE_BASE.per_nat();
+        let (dtype, layout) = (self.cfg.dtype, self.cfg.head_layout);
         let q_scaled = resident.q_scaled;
         let q_ref = resident.q;
         let q_ids = segments.as_ref().map(|(ids, s)| (*ids, s.q_column));
         k.when(first, |k| {
             let q = k.read(q_ref);
+            let q = layout.swap(k, q);
             let q = scaled(k, q, [bq, d], scale, dtype);
             k.write(q_scaled, q);
             if let Some((ids, column)) = q_ids {
@@ -200,6 +211,7 @@ impl QMajor {
             v: resident.v,
             segment_ids: resident.segments.as_ref().map(|s| s.kv),
             head_dim: self.cfg.head_dim,
+            layout: self.cfg.head_layout,
             dtype: self.cfg.dtype,
         };
         self.masking.chunks(k, q0, j, q_ids, &kv, step);

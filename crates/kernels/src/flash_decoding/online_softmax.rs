@@ -114,8 +114,15 @@ impl OnlineSoftmax {
             vb = k.select(valid, vb, zero);
         }
         let prev = [k.read(self.m), k.read(self.l), k.read(self.acc)];
-        let [m_new, l_new, acc_new] =
-            online_softmax::step(k, Base::E, s, [rows, bkv, d], prev, vb, DType::Bf16);
+        let [m_new, l_new, acc_new] = online_softmax::step(
+            k,
+            Base::E,
+            s,
+            [rows, bkv, d],
+            prev,
+            |k, p| k.dot(p, vb),
+            DType::Bf16,
+        );
         k.write(self.m, m_new);
         k.write(self.l, l_new);
         k.write(self.acc, acc_new);

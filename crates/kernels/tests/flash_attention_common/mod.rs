@@ -8,7 +8,7 @@ use ndarray::{s, Array3, Array4, ArrayD, Axis, IxDyn};
 use pallas_flash_interpret::reference::{attention, attention_backward, AttentionMask};
 use pallas_flash_interpret::HostArray;
 use pallas_flash_ir::DType;
-use pallas_flash_kernels::flash_attention::{BlockSizes, FlashAttentionConfig};
+use pallas_flash_kernels::flash_attention::{BlockSizes, FlashAttentionConfig, HeadLayout};
 use proptest::prelude::*;
 
 /// Values in [-1, 1) from a xorshift stream, rounded to the config's dtype so the
@@ -73,11 +73,24 @@ impl Problem {
         }
     }
 
-    /// An array in the kernel's dtype.
+    /// A `[B, H, N, D]` array in the kernel's dtype and head layout.
     pub fn host(&self, x: &Array4<f32>) -> HostArray {
+        let x = match self.cfg.head_layout {
+            HeadLayout::Bhnd => x.view(),
+            HeadLayout::Bhdn => x.view().permuted_axes([0, 1, 3, 2]),
+        };
         match self.cfg.dtype {
             DType::Bf16 => x.mapv(bf16::from_f32).into(),
-            _ => x.clone().into(),
+            _ => x.to_owned().into(),
+        }
+    }
+
+    /// A kernel's `[B, H, N, D]` result (stored in the head layout) in f64.
+    pub fn rows(&self, x: &HostArray) -> ArrayD<f64> {
+        let x = x.to_f64();
+        match self.cfg.head_layout {
+            HeadLayout::Bhnd => x,
+            HeadLayout::Bhdn => x.permuted_axes(IxDyn(&[0, 1, 3, 2])),
         }
     }
 
@@ -168,6 +181,18 @@ pub fn tolerance(dtype: DType) -> f64 {
         DType::Bf16 => 2e-2,
         _ => 1e-4,
     }
+}
+
+/// The head dims issue 21 asks for: lane-dense (128, 256, 192), and ones XLA stores N-minor
+/// (the kernels read `[B, H, D, N]`), including 80 and 100 (not a multiple of 16 or 8).
+pub const HEAD_DIMS: [usize; 8] = [32, 64, 80, 96, 100, 128, 192, 256];
+
+/// A small causal GQA problem at head dim `d`, with a ragged length (the kv tail is
+/// masked along the lanes when keys are stored `[D, N]`).
+pub fn head_dim_config(d: usize) -> FlashAttentionConfig {
+    FlashAttentionConfig::new(1, 2, 1, 192, 192, d)
+        .causal(true)
+        .blocks(BlockSizes::new(128, 128))
 }
 
 /// Row tiles (`block_q_compute`) on every path both directions share: causal diagonal
