@@ -5,6 +5,8 @@ A package, not a top-level `*.py`: `pallas-flash bench` runs every script in
 `benches/peers/` and must not run this.
 """
 
+import contextlib
+import fcntl
 import glob
 import json
 import os
@@ -67,3 +69,19 @@ def run_child(script, spec):
         if line.startswith("{"):
             return json.loads(line)
     return {"error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
+
+
+@contextlib.contextmanager
+def profile_lock():
+    """The machine-wide profiling lock, when PALLAS_FLASH_PROFILE_LOCK names one (a file path):
+    long profiles need several GB, so only one runs at a time."""
+    path = os.environ.get("PALLAS_FLASH_PROFILE_LOCK")
+    if not path:
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
