@@ -46,8 +46,11 @@ BEST = {
     "splash": {1024: (512, 512, 512), 2048: (1024, 1024, 512), 8192: (1024, 1024, 512), 32768: (512, 2048, 512)},
     "flash": {1024: (512, 512, 512), 2048: (1024, 1024, 1024), 8192: (1024, 1024, 1024), 32768: (2048, 1024, 1024)},
 }
-# Profile-file prefixes of each peer's own kernels (everything else is XLA around the call).
-KERNEL_PREFIXES = {"splash": ("splash_mha",), "flash": ("flash_",)}
+# Profile-file prefixes of each peer's own kernels, forward and backward (everything else is
+# XLA around the call; the backward's forward-with-residuals is not counted, as for ours).
+KERNEL_PREFIXES = {("splash", False): ("splash_mha_fwd",), ("flash", False): ("flash_attention",),
+                   ("splash", True): ("splash_mha_dq", "splash_mha_dkv"),
+                   ("flash", True): ("flash_mha_bwd_dq", "flash_mha_bwd_dkv")}
 NAMES = {"splash": "JAX splash attention", "flash": "JAX flash_attention", "xla": "XLA via JAX (einsum + softmax)"}
 FLASH_METHOD = ("compiled as shipped (no scalar prefetch: checked on the lowered kernels, so nothing in SMEM "
                 "for the profiler to read as 0); no preamble (0 cycles); only its own kernel profiles counted; "
@@ -148,9 +151,9 @@ def floor_cycles(n, total_heads, bwd, chip):
     return 2.0 * total_heads * n * n * D * (2.5 if bwd else 1.0) / peak * clock
 
 
-def own(files, kind):
+def own(files, kind, bwd):
     """(cycles, files counted, files not counted) of the peer's own kernel profiles."""
-    names = sorted(f for f in files if f.startswith(KERNEL_PREFIXES[kind]))
+    names = sorted(f for f in files if f.startswith(KERNEL_PREFIXES[kind, bwd]))
     others = {f: c for f, c in sorted(files.items(), key=lambda kv: -kv[1]) if f not in names}
     return sum(files[f] for f in names), names, others
 
@@ -170,9 +173,9 @@ def measure(kind, n, total_heads, blocks, bwd, chip, closed_form=True):
         return {"error": r.get("error", "no output")}
     if kind == "xla":
         return {"cycles": sum(r["files"].values()) * total_heads // heads}
-    cycles, counted, others = own(r["files"], kind)
+    cycles, counted, others = own(r["files"], kind, bwd)
     if not counted:
-        return {"error": f"no profile file starts with {KERNEL_PREFIXES[kind]}: {sorted(r['files'])}"}
+        return {"error": f"no profile file starts with {KERNEL_PREFIXES[kind, bwd]}: {sorted(r['files'])}"}
     return {"cycles": cycles * total_heads // heads, "files_counted": counted, "files_not_counted": others,
             "scale": f"profiled at H={heads}, ×{total_heads // heads}" if heads != total_heads else None,
             **{k: r[k] for k in ("mask_blocks_checked", "scalar_prefetch") if k in r}}
