@@ -59,7 +59,7 @@ FLASH_METHOD = ("compiled as shipped (no scalar prefetch: checked on the lowered
 
 def child(spec):
     """Compiles one (kernel, N, heads, blocks, chip) case and prints its per-profile cycles as JSON."""
-    prof = profiling_env("peer-prof-", msa=False)
+    prof = profiling_env("peer-prof-", msa=spec.get("msa", False))
     import jax
     import jax.numpy as jnp
     import numpy as np

@@ -72,60 +72,16 @@
 //! `head_dims_and_the_copy_trap` (tests/flash_attention_tpu.rs) proves it with libtpu's
 //! optimized HLO and the `pallas_flash_hlo` lint: no copy, pad or relayout around the call.
 //!
-//! # Default blocks and static estimates (v5e, libtpu 0.0.52, bf16, B = 1, H = 8, D = 128, causal)
+//! # Default blocks
 //!
 //! [`FlashAttentionConfig::default_blocks`]: the whole sequence up to 2048 rows, else
 //! 2048 × 2048, `block_kv_compute = block_kv`, `block_q_compute = 128`, under a 64 MiB
 //! scoped VMEM limit; the tiling crate's budget model confirms the fit and its search is
-//! the fallback. Chosen by `cargo bench -p pallas-flash-kernels --bench flash_attention`
-//! (estimated cycles scaled to H = 8; N = 2048 profiled at H = 8, longer ones at H = 1,
-//! docs/design.md §8; every figure is above its MXU floor):
-//!
-//! | N | (block_q, block_kv, block_kv_compute, block_q_compute) → est. cycles |
-//! |---|---|
-//! | 2048 | **(2048, 2048, 2048, 128) 91,971**; (2048, 2048, 2048, 256) 96,603; (1024, 1024, 1024, 512) 127,433 |
-//! | 8192 | **(2048, 2048, 2048, 128) 1,270,801 at H = 8** (1,308,608 at H = 1 × 8); at H = 1 × 8: (4096, 4096, 4096, 128) 1,278,368; (4096, 4096, 4096, 256) 1,311,360; (2048, 2048, 2048, 256) 1,341,680; (2048, 2048, 1024, 512) 1,358,672; (2048, 2048, 2048, 512) 1,375,712; (1024, 1024, 1024, 512) 1,453,544; (8192, …) VMEM overflow |
-//! | 32768 | **(2048, 2048, 2048, 128) 18,316,640**; (1024, 1024, 1024, 512) 20,040,584 |
-//!
-//! 4096 blocks win 2% at N = 8192 but compile 4× slower (242 s for the backward).
-//!
-//! The rule depends on N only; other head dims and non-causal attention confirm it
-//! (`pallas-flash compile flash-attention …`, H = 8 direct, default blocks vs 1024 × 1024,
-//! est. cycles and MFU; libtpu 0.0.52):
-//!
-//! | N | D | causal | default (2048 × 2048, 128-row tiles) | 1024 × 1024 |
-//! |---|---|---|---|---|
-//! | 2048 | 256 | yes | **162,437** (80.7%) | 202,109 (64.9%) |
-//! | 2048 | 128 | no | **149,792** (87.5%) | 179,656 (73.0%) |
-//! | 2048 | 64 | yes | **107,070** (30.6%) | 142,662 (23.0%) |
-//! | 8192 | 256 | yes | **2,402,513** (87.3%) | 2,566,301 (81.7%) |
-//! | 8192 | 128 | no | **2,270,288** (92.4%) | 2,542,648 (82.5%) |
-//! | 8192 | 64 | yes | libtpu VMEM OOM (145.04M of 128M) | same |
-//!
-//! D = 64 unpadded is the copy trap (3 relayout copies of q, k, v, see *Head dims*): XLA
-//! places those copies in VMEM, so at N = 8192 with the profiler's memory layout they plus
-//! the kernel's 64 MiB scoped limit overflow VMEM. Pad the head dim to 128 as described
-//! above (or lower `vmem_limit_bytes`).
-//! Against the peers (same libtpu; MXU floor = 2·B·H·N²·D at 197 TFLOP/s):
-//!
-//! | | N = 2048 | N = 8192 | N = 32768 |
-//! |---|---|---|---|
-//! | this forward | 91,971 (71.1%) | 1,270,801 (82.3%) | 18,316,640 (91.4%) |
-//! | JAX flash_attention fwd | 156,175 (41.9%) | 1,749,944 (59.8%) | 24,137,304 (69.4%) |
-//! | JAX splash fwd | 157,255 (41.6%) | 1,661,872 (63.0%) | 21,150,696 (79.2%) |
-//! | MXU floor | 65,406 | 1,046,489 | 16,743,832 |
-//!
-//! Backward at N = 8192 (default blocks, H = 8): dQ 1,758,625 + dK/dV 2,264,371 =
-//! 4,022,996 cycles (65.0%, backward FLOPs = 2.5× forward; 4,101,776 at H = 1 × 8), against
-//! splash's 4,787,120 and flash_attention's 4,978,373; with 1024 blocks (H = 1 × 8) dQ
-//! 1,954,576 + dK/dV 2,435,328. At this size H = 1 × 8 reads 2–3% above H = 8 (per-head
-//! prologues overlap at H = 8), more than the 0.55% docs/design.md §8 measured for 1024 blocks.
-//!
-//! What did not pay: splitting a row into key chunks (`block_kv_compute < block_kv`) stays
-//! slower even with the statistics carried as values (1024 × 512 tiles: 1.6× per step);
-//! visiting a row's kv blocks right-aligned (idle steps first) was neutral at N = 8192;
-//! starting the first step's statistics from constants (two copies of the step body) was
-//! 0.8% slower.
+//! the fallback. The static estimates behind the choice — blocks per N, other head dims and
+//! non-causal, the peers, the backward, what did not pay — are recorded in
+//! [`benches/results/2026-12-02-flash-attention-v5e-libtpu-0.0.52.md`](https://github.com/pallas-flash/pallas-flash/blob/main/benches/results/2026-12-02-flash-attention-v5e-libtpu-0.0.52.md);
+//! `pallas-flash bench` prints this kernel beside JAX splash attention and flash_attention
+//! from the same run (`benches/results/2026-12-02-bench-libtpu-0.0.52.txt`).
 
 mod backward;
 mod config;

@@ -37,86 +37,16 @@
 //! [`glue_combine`] is the cheaper form (2.4k–4.4k cycles against the kernel's 6.3k–44k).
 //! With `S > 1` use [`combine_kernel`]: the glue's per-split slices become layout copies.
 //!
-//! # Performance (libtpu 0.0.52 static estimates, v5e, D = 128, q_len 1)
+//! # Performance and four chips
 //!
-//! Cycles at 1.5 GHz, every shape profiled directly
-//! (`benches/results/2026-12-02-v5e-libtpu-0.0.52.txt`, which also corrects the earlier
-//! peer rows). Ours is the split kernel (S = 1, bkv 8192) plus the glue combine. The peers
-//! are tpu-inference 0.32.0's ragged paged attention v3 (page 128, bkv 4096) and its
-//! `experimental/stacked_rpa` (the library's blocks), measured by
-//! `benches/peers/flash_decoding_peers.py` with their SMEM metadata stored by a preamble
-//! inside the kernel (the profiler reads scalar prefetch as 0; docs/design.md §8), only their
-//! own kernel profile counted. *Projected* = max(model cycles, KV bytes at the 819 GB/s
-//! spec): on a real v5e every decode row here is HBM-bound, and in-model compute differences
-//! vanish.
-//!
-//! | N | B | H_q/H_kv | KV | ours in-model | RPA v3 | stacked_rpa | best peer / ours | KV bytes | projected (ours and peers) |
-//! |---|---|---|---|---|---|---|---|---|---|
-//! | 32k | 1 | 8/8 | bf16 | 195,233 | 185,230 | 199,080 | 0.95× | 134.2 MB | 245,827 |
-//! | 32k | 8 | 8/8 | bf16 | 1,529,391 | 1,401,324 | 1,380,158² | 0.90× | 1.07 GB | 1,966,620 |
-//! | 32k | 1 | 8/8 | int8 | 127,770 | — | — | 1.45× | 67.1 MB | 127,770 |
-//!
-//! Peer figures are each kernel's own profile file minus its preamble's cost (RPA v3: 2,338
-//! at B = 1, 18,484 at B = 8; raw 187,568 and 1,419,808, the same as the reference method
-//! gives); the records also carry the no-preamble control and the floor check.
-//! ² stacked_rpa at B = 8 is the earlier re-measurement with the same method, not re-recorded.
-//! The old table's "1.43–1.51× RPA v3" was a measurement artifact: RPA v3 profiled without
-//! its metadata is an empty kernel plus a 275,329-cycle XLA copy of the cache (293,956 at
-//! B = 1). GQA 32/8 and MHA 8/8 are the same kernel here (both tiles pad to 8 rows); the
-//! peers cannot be profiled at 32/8 (libtpu's profiler aborts on their bf16 q tile).
-//! On a real v5e every bf16 row is HBM-bound at the same bytes; the int8 cache halves them:
-//! projected 1.92× RPA v3 bf16.
-//!
-//! Credibility: any figure below the KV bytes at the model's fastest streaming (~2.9 TB/s:
-//! 69,423 cycles at B = 1, 555,384 at B = 8) is an artifact; every row above clears it.
-//!
-//! **int8 KV** ([`KvCacheDtype::Int8`], `--kv-dtype int8`): 67.1 MB + 8 KiB of scales at
-//! B = 1, 32k, 122,925 cycles at 819 GB/s; in-model 127,770 (1.04× its own bytes at spec).
-//! Max abs error against f64 at N = 32768, 8/8 heads: 1.23e-4 (bf16 cache 2.7e-5;
-//! `int8_cache_accuracy_at_32k`).
-//!
-//! Splits (B = 1, 8/8, bkv 4096, split + combine kernel): 32k S = 1, 2, 4, 8: 226,375,
-//! 228,339, 230,495, 228,323; 128k S = 1, 4: 878,023, 884,639. Combine alone (32k
-//! partials): kernel 6,295 / glue 2,369 at B = 1, S = 1; 44,440 / 4,386 at B = 8, S = 1;
-//! kernel 6,897 (B = 1) and 49,176 (B = 8) at S = 8, where the glue's slice copies abort
-//! the profiler.
-//!
-//! **Where the time goes.** The split kernel is 2.2× its DMA floor (a kernel with the same
-//! K/V DMAs and no compute: 88,149 at B = 1): compute-bound in the model. With one query row
-//! per KV head (8 after padding) every `q·Kᵀ` and `p·V` pushes each K and V element through
-//! an MXU once, ~131,072 cycles at B = 1 at 4 MXUs × 128 elements/cycle, whichever way the
-//! matmul is oriented; the rest (~60k) is the online softmax and per-step overhead. In the
-//! model RPA v3 is 5% faster at B = 1; on the chip both are bound by the same bytes.
-//!
-//! **The 128k "below the floor" estimate** (599,480 against 646,832 in the last session)
-//! was no skipped work: the model's HBM rate depends on the DMA size (a pure K/V stream
-//! estimates ~0.9 TB/s at 1024-position blocks, ~1.4 at 2048, ~1.9 at 4096, ~2.3 at 8192:
-//! ~600 cycles per grid step plus ~2.9 TB/s), so the ~1.245 TB/s "floor" is one point of
-//! that curve, not a bound, and long caches with 4096-position blocks streamed faster than
-//! it. The figure was also the per-head-scaled one; profiled directly at 4096 the same
-//! shape is 878,023. The bench now measures each shape's floor (the same DMAs without
-//! compute) and refuses any estimate below it.
-//!
-//! # Four chips (v5e:2x2, [`mesh_program`])
-//!
-//! Per chip: the split kernel at N/4 plus the combine kernel with `lse`. Kernel time
-//! against one chip (ours above, kernel combine for like with like):
-//!
-//! | N | B | per chip | one chip | ratio | + modeled all-reduces | ratio |
-//! |---|---|---|---|---|---|---|
-//! | 32k | 1 | 55,801 | 199,159 | 0.28× | 81,901 | 0.41× |
-//! | 32k | 8 | 423,018 | 1,569,445 | 0.27× | ~451,000 | ~0.29× |
-//! | 128k | 1 | 199,204 | 766,855 | 0.26× | 225,304 | 0.29× |
-//! | 128k | 8 | 1,569,649 | 6,112,549 | 0.26× | ~1,597,000 | ~0.26× |
-//!
-//! The cross-chip combine: from ICI bandwidth (400 GB/s per chip, ring all-reduce of
-//! `o`, `w` and `max lse`: 2·(C−1)/C of `B·H_kv·8·130·4` bytes) it would be 187 cycles at
-//! B = 1 and 1,498 at B = 8. libtpu's static profile **does** model the collectives: the
-//! mesh program's profile lists its all-reduces at 11,643 and 14,457 cycles (B = 1, 8/8),
-//! latency rather than bandwidth; the B = 8 rows add that 26,100 plus the bandwidth term,
-//! an estimate. The per-chip kernels meet ≤ 0.3×; with the modeled collectives B = 1 at
-//! 32k does not (0.41×): at 8k positions per chip the all-reduce latency is a third of the
-//! work.
+//! Decode is HBM-bound on a real chip: what wins is fewer bytes (the int8 cache,
+//! [`KvCacheDtype::Int8`]) and more chips ([`mesh_program`] on `v5e:2x2`: the split kernel at
+//! N/4 per chip, then the combine with `lse` across chips). The static estimates — ours beside
+//! tpu-inference's RPA v3 and stacked_rpa measured with their SMEM metadata stored in-kernel,
+//! bytes and projected time, splits, the combine, where the cycles go, the mesh against one chip
+//! — are recorded in
+//! [`benches/results/2026-12-02-flash-decoding-v5e-libtpu-0.0.52.md`](https://github.com/pallas-flash/pallas-flash/blob/main/benches/results/2026-12-02-flash-decoding-v5e-libtpu-0.0.52.md);
+//! `pallas-flash bench` prints the same-run rows.
 
 mod combine;
 mod common;
