@@ -40,11 +40,18 @@ VENV = os.environ.get("PALLAS_FLASH_PEER_VENV", os.path.expanduser("~/.cache/pal
 CHIPS = {"v5e": ("v5e:1x1", 1.5e9, 197e12), "v6e": ("v6e:1x1", 1.75e9, 918e12)}
 HEADS, D = 8, 128
 SIZES = [512, 1024, 2048]
-# Best blocks found by the grid search (`--search`) on v5e, libtpu 0.0.52; used by default
-# (N=1024: the quick run's, small enough that the causal mask skips blocks).
+# Best blocks found by the grid search (`--search`), libtpu 0.0.52, used by default: per chip
+# and N (N=1024: the quick run's, small enough that the causal mask skips blocks). v6e: flash
+# searched at N=8192 (2026-12-02); splash there runs v5e's blocks (not searched).
 BEST = {
-    "splash": {1024: (512, 512, 512), 2048: (1024, 1024, 512), 8192: (1024, 1024, 512), 32768: (512, 2048, 512)},
-    "flash": {1024: (512, 512, 512), 2048: (1024, 1024, 1024), 8192: (1024, 1024, 1024), 32768: (2048, 1024, 1024)},
+    "v5e": {
+        "splash": {1024: (512, 512, 512), 2048: (1024, 1024, 512), 8192: (1024, 1024, 512), 32768: (512, 2048, 512)},
+        "flash": {1024: (512, 512, 512), 2048: (1024, 1024, 1024), 8192: (1024, 1024, 1024), 32768: (2048, 1024, 1024)},
+    },
+    "v6e": {
+        "splash": {8192: (1024, 1024, 512)},
+        "flash": {8192: (1024, 1024, 1024)},
+    },
 }
 # Profile-file prefixes of each peer's own kernels, forward and backward (everything else is
 # XLA around the call; the backward's forward-with-residuals is not counted, as for ours).
@@ -159,16 +166,17 @@ def own(files, kind, bwd):
 
 
 def measure(kind, n, total_heads, blocks, bwd, chip, closed_form=True):
-    """One configuration's figure for all heads (profiled at H=1 beyond N=8192 and scaled),
-    or an error."""
+    """One configuration's figure for all heads, or an error. Profiled at H=1 and scaled
+    beyond N=8192 (docs/design.md §8), and also when the direct profile aborts (splash's
+    backward at N=8192, H=8: the profiler fails on XLA's relayout copy of the logsumexp
+    residual, "Unsupported DMA direction for latency modeling: dma-general")."""
     heads = total_heads if n <= 8192 else 1
-    spec = {"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": bwd, "chip": chip,
-            "closed_form": closed_form}
-    if n > 8192:
-        with profile_lock():
-            r = run_child(__file__, spec)
-    else:
-        r = run_child(__file__, spec)
+    r = profile(kind, n, heads, blocks, bwd, chip, closed_form)
+    scale_note = None
+    if "files" not in r and heads > 1:
+        scale_note = f"the direct H={heads} profile failed: {r.get('error', 'no output')[:160]}"
+        heads = 1
+        r = profile(kind, n, heads, blocks, bwd, chip, closed_form)
     if "files" not in r:
         return {"error": r.get("error", "no output")}
     if kind == "xla":
@@ -176,9 +184,21 @@ def measure(kind, n, total_heads, blocks, bwd, chip, closed_form=True):
     cycles, counted, others = own(r["files"], kind, bwd)
     if not counted:
         return {"error": f"no profile file starts with {KERNEL_PREFIXES[kind, bwd]}: {sorted(r['files'])}"}
+    scale = None
+    if heads != total_heads:
+        scale = f"profiled at H={heads}, ×{total_heads // heads}" + (f": {scale_note}" if scale_note else "")
     return {"cycles": cycles * total_heads // heads, "files_counted": counted, "files_not_counted": others,
-            "scale": f"profiled at H={heads}, ×{total_heads // heads}" if heads != total_heads else None,
-            **{k: r[k] for k in ("mask_blocks_checked", "scalar_prefetch") if k in r}}
+            "scale": scale, **{k: r[k] for k in ("mask_blocks_checked", "scalar_prefetch") if k in r}}
+
+
+def profile(kind, n, heads, blocks, bwd, chip, closed_form):
+    """One compile in its own process (under the profile lock beyond N=8192): per-file cycles."""
+    spec = {"kernel": kind, "n": n, "heads": heads, "blocks": blocks, "bwd": bwd, "chip": chip,
+            "closed_form": closed_form}
+    if n > 8192:
+        with profile_lock():
+            return run_child(__file__, spec)
+    return run_child(__file__, spec)
 
 
 def grid(kind, n):
@@ -189,11 +209,12 @@ def grid(kind, n):
     return [None]
 
 
-def candidates(kind, n, search):
+def candidates(kind, n, search, chip):
     if search or kind == "xla":
         return grid(kind, n)
-    best = BEST[kind].get(n)
-    return [best] if best and max(best) <= n else [tuple(min(b, n) for b in BEST[kind][2048])]
+    known = BEST[chip][kind]
+    best = known.get(n) or BEST["v5e"][kind].get(n)
+    return [best] if best and max(best) <= n else [tuple(min(b, n) for b in BEST["v5e"][kind][2048])]
 
 
 def control(kind, n, total_heads, blocks, bwd, chip, m):
@@ -220,7 +241,7 @@ def record(kind, n, total_heads, bwd, chip, search):
     r = {"workload": f"attention-{direction}-causal-b1-h{total_heads}-n{n}-d{D}", "target": chip,
          "implementation": NAMES[kind]}
     best, reason = None, "no block configuration"
-    for blocks in candidates(kind, n, search):
+    for blocks in candidates(kind, n, search, chip):
         m = measure(kind, n, total_heads, blocks, bwd, chip)
         print(f"  {kind} {direction} {chip} N={n} blocks={blocks}: {m.get('cycles', m.get('error'))}", file=sys.stderr)
         if "error" in m:
@@ -246,7 +267,7 @@ def record(kind, n, total_heads, bwd, chip, search):
 
 # The bench's rows (issue 21): (direction, chip, N, kernels).
 BENCH_CASES = [("fwd", "v5e", 2048, "splash,flash"), ("fwd", "v5e", 8192, "splash,flash"),
-               ("bwd", "v5e", 8192, "splash"), ("fwd", "v6e", 8192, "flash")]
+               ("bwd", "v5e", 8192, "splash,flash"), ("fwd", "v6e", 8192, "splash,flash")]
 QUICK_CASES = [("fwd", "v5e", 1024, "splash,flash")]
 
 
@@ -281,7 +302,7 @@ def main():
         floor = floor_cycles(n, HEADS, args.bwd, args.target)
         for kind in args.kernels.split(","):
             best = None
-            for blocks in candidates(kind, n, args.search):
+            for blocks in candidates(kind, n, args.search, args.target):
                 m = measure(kind, n, HEADS, blocks, args.bwd, args.target)
                 if "cycles" in m and (best is None or m["cycles"] < best[0]):
                     best = (m["cycles"], blocks)

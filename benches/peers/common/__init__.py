@@ -10,6 +10,7 @@ import fcntl
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -68,7 +69,10 @@ def run_child(script, spec):
     for line in reversed(out.stdout.splitlines()):
         if line.startswith("{"):
             return json.loads(line)
-    return {"error": (out.stderr.strip().splitlines() or [f"exit {out.returncode}"])[-1]}
+    lines = out.stderr.strip().splitlines()
+    # libtpu's fatal log line (`F1202 … Static LLO profiling of X failed: …`) says why it aborted.
+    fatal = [line.split("] ", 1)[-1] for line in lines if re.match(r"F\d{4} ", line)]
+    return {"error": (fatal or lines or [f"exit {out.returncode}"])[-1]}
 
 
 @contextlib.contextmanager

@@ -335,7 +335,6 @@ fn bad_inputs_fail_with_a_message_that_says_what_to_change() {
             "must be a positive number",
         ),
         (&["bench", "--price", "v5e"], 2, "expected CHIP=USD"),
-        ),
     ];
     for (args, status, message) in cases {
         let (code, _, stderr) = pallas_flash(args);
@@ -381,14 +380,13 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
     let peer = format!(
         r#"{{"workload": "attention-fwd-causal-b1-h2-n1024-d128", "implementation": "JAX flash_attention", "estimated_cycles": 15309, "config": "blocks=(512, 512, 512)", {provenance}}}"#
     );
-    let v6e_peer = peer.replace(r#""implementation""#, r#""target": "v6e", "implementation""#);
+    let v6e_peer = peer.replace(
+        r#""implementation""#,
+        r#""target": "v6e", "implementation""#,
+    );
     // A figure that does not say how the peer's SMEM metadata was handled.
     let bare_decode = r#"{"workload": "decode-b1-h8-kvh8-l4096-d128", "implementation": "RPA", "estimated_cycles": 40000}"#;
-    std::fs::write(
-        &records,
-        format!("{peer}\n{v6e_peer}\n{bare_decode}\n"),
-    )
-    .unwrap();
+    std::fs::write(&records, format!("{peer}\n{v6e_peer}\n{bare_decode}\n")).unwrap();
     let out = dir.path().join("bench");
     let assert = command()
         .args([
@@ -441,10 +439,15 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
         .iter()
         .find(|r| r["chip"] == "v6e" && r["implementation"] == "JAX flash_attention (recorded)")
         .unwrap();
-    assert!(v6e_peer["estimate"]["mfu"].as_f64().unwrap() < 0.5, "v6e's peak: {v6e_peer}");
+    assert!(
+        v6e_peer["estimate"]["mfu"].as_f64().unwrap() < 0.5,
+        "v6e's peak: {v6e_peer}"
+    );
     let break_even = doc["break_even_vs_xla"].as_array().unwrap();
     assert!(break_even.len() >= 6, "{doc}");
-    assert!(break_even.iter().any(|b| b["chip"] == "v6e" && b["unit"] == "queries"));
+    assert!(break_even
+        .iter()
+        .any(|b| b["chip"] == "v6e" && b["unit"] == "queries"));
     assert!(rows
         .iter()
         .filter(|r| r["implementation"].as_str().unwrap().starts_with("ours"))

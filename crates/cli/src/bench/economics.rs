@@ -21,7 +21,8 @@ pub struct ChipPrice {
 /// Google Cloud's on-demand list prices per chip-hour (us-central1), as the project knows
 /// them. Not fetched: this machine has no network. `--price CHIP=USD` overrides them.
 pub const LIST_PRICES: &[(&str, f64)] = &[("v5e", 1.20), ("v6e", 2.70)];
-pub const LIST_PRICE_SOURCE: &str = "Google Cloud TPU pricing, on-demand, us-central1, per chip-hour; list price as of 2026-12-02 (not re-checked online from here)";
+pub const LIST_PRICE_SOURCE: &str =
+    "Google Cloud TPU pricing, on-demand, us-central1; list price as of 2026-12-02 (not re-checked online from here)";
 
 /// The price of every chip the bench reports: the list prices, with `overrides` (from
 /// `--price`) replacing or adding chips.
@@ -117,8 +118,7 @@ mod tests {
         // One second per call on 1e6 tokens at $3600/h costs $1 per million tokens.
         assert!((usd_per_million(3600.0, 1.0, 1e6) - 1.0).abs() < 1e-12);
         assert!(
-            (usd_per_million(1.2, 1e-3, 2048.0) - 1.2 / 3600.0 * 1e-3 / 2048.0 * 1e6).abs()
-                < 1e-15
+            (usd_per_million(1.2, 1e-3, 2048.0) - 1.2 / 3600.0 * 1e-3 / 2048.0 * 1e6).abs() < 1e-15
         );
     }
 
@@ -132,8 +132,11 @@ mod tests {
             [("v5e", 1.20), ("v6e", 2.70)]
         );
         assert!(list[0].source.contains("on-demand") && list[0].source.contains("2026-12-02"));
-        let given = prices(&[parse_price("v6e=2.0").unwrap(), parse_price("v5p=4.2").unwrap()])
-            .unwrap();
+        let given = prices(&[
+            parse_price("v6e=2.0").unwrap(),
+            parse_price("v5p=4.2").unwrap(),
+        ])
+        .unwrap();
         assert_eq!(given[1].usd_per_chip_hour, 2.0);
         assert!(given[1].source.contains("--price"));
         assert_eq!(given[2].chip, "v5p");
@@ -142,7 +145,9 @@ mod tests {
             .to_string()
             .contains("positive number"));
         assert!(parse_price("v5e").unwrap_err().contains("CHIP=USD"));
-        assert!(parse_price("v5e=cheap").unwrap_err().contains("not a number"));
+        assert!(parse_price("v5e=cheap")
+            .unwrap_err()
+            .contains("not a number"));
     }
 
     #[test]
@@ -153,8 +158,7 @@ mod tests {
         assert!((b.xla_over_ours - 4.0).abs() < 1e-12);
         assert!((b.break_even_usd_per_chip_hour - 4.8).abs() < 1e-12);
         assert!(
-            (usd_per_million(b.break_even_usd_per_chip_hour, 1e-4, 2048.0)
-                - b.xla_usd_per_million)
+            (usd_per_million(b.break_even_usd_per_chip_hour, 1e-4, 2048.0) - b.xla_usd_per_million)
                 .abs()
                 < 1e-15
         );

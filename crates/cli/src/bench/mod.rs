@@ -400,6 +400,7 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         "prices": prices,
         "rows": rows,
         "break_even_vs_xla": break_even,
+        "peer_records": peer_run.records,
         "not_run": peer_run.not_run,
         "memory_wall": wall,
     });
@@ -409,7 +410,11 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         "cannot write {}",
         json_path.display()
     )))?;
-    println!("plot         {} and {} (v5e rows)", svg.display(), png.display());
+    println!(
+        "plot         {} and {} (v5e rows)",
+        svg.display(),
+        png.display()
+    );
     println!("results      {}", json_path.display());
     Ok(())
 }
@@ -564,7 +569,9 @@ fn print_table(rows: &[Row], prices: &[ChipPrice]) {
         }
     }
     println!();
-    println!("cycles       at each chip's clock (v5e 1.5 GHz, v6e 1.75 GHz); MFU against its bf16 peak");
+    println!(
+        "cycles       at each chip's clock (v5e 1.5 GHz, v6e 1.75 GHz); MFU against its bf16 peak"
+    );
     println!("projected    proj µs = max(model estimate, HBM MB / spec HBM rate: v5e 819 GB/s, v6e 1640 GB/s): on a real chip a memory-bound call is bound by its bytes; the model streams HBM faster than the spec");
     println!("units        tokens (matmul rows, attention query positions, decode new tokens) or queries (retrieval); units/s and $/M units from the projected time, for this kernel call alone");
 }
@@ -807,8 +814,12 @@ mod tests {
     fn quick_workloads_are_small_and_have_both_sides() {
         let list = workloads(true, &[KvCacheDtype::Bf16, KvCacheDtype::Int8]).unwrap();
         assert_eq!(list[0].id, "matmul-1024");
-        assert!(list.iter().all(|w| w.ours.work(&w.chip).unwrap().flops < 1e10
-            && w.xla.as_ref().is_none_or(|x| x.text.contains("func.func public @main"))));
+        assert!(list
+            .iter()
+            .all(|w| w.ours.work(&w.chip).unwrap().flops < 1e10
+                && w.xla
+                    .as_ref()
+                    .is_none_or(|x| x.text.contains("func.func public @main"))));
         let on = |chip: &str| {
             list.iter()
                 .filter(|w| w.chip.name == chip)
@@ -823,7 +834,10 @@ mod tests {
                 "retrieval-q8-m8192-d768-k10"
             ]
         );
-        let backward = list.iter().find(|w| w.id.starts_with("attention-bwd")).unwrap();
+        let backward = list
+            .iter()
+            .find(|w| w.id.starts_with("attention-bwd"))
+            .unwrap();
         assert!(backward.xla.is_none() && backward.ours.name == "flash-attention-backward");
     }
 

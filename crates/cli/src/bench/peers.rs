@@ -24,10 +24,10 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// One record a peer script printed.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// One record a peer script printed (kept whole: `bench.json` carries it with every field).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct PeerRecord {
     pub workload: String,
     pub implementation: String,
@@ -49,6 +49,9 @@ pub struct PeerRecord {
     /// Read from a file of an earlier run (`--peer-records`), not printed by this run.
     #[serde(skip)]
     pub recorded: bool,
+    /// Every other field the script printed (raw cycles, files not counted, …).
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 fn v5e() -> String {
@@ -59,22 +62,26 @@ fn v5e() -> String {
 /// lookups unpatched); it must differ from the figure, or the metadata never reached the
 /// profiler. `differs` is whether the control passed; `what` says what was run (for a peer
 /// without scalar prefetch, the check that it has none).
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Control {
     pub cycles: Option<u64>,
     pub differs: bool,
     pub error: Option<String>,
     pub what: Option<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// The credibility check: below the floor (decode: the KV bytes at the model's fastest
 /// streaming; attention: the MXU floor) is an artifact.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct FloorCheck {
     pub kv_bytes: Option<u64>,
     pub mxu_floor_cycles: Option<u64>,
     pub artifact_below_cycles: u64,
     pub passed: bool,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
 /// Workloads whose peers (may) keep metadata in SMEM, which libtpu's profiler reads as 0
@@ -128,7 +135,10 @@ impl PeerRecord {
             } else {
                 "the MXU floor"
             };
-            return Some(format!("refused: {cycles} cycles is below {} ({what}): a profiler artifact", floor.artifact_below_cycles));
+            return Some(format!(
+                "refused: {cycles} cycles is below {} ({what}): a profiler artifact",
+                floor.artifact_below_cycles
+            ));
         }
         None
     }
@@ -394,9 +404,10 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
             "{:?}",
             bad.refusal()
         );
-        let below = parse_records(&line(true, "x").replace(r#""passed": true"#, r#""passed": false"#))
-            .pop()
-            .unwrap();
+        let below =
+            parse_records(&line(true, "x").replace(r#""passed": true"#, r#""passed": false"#))
+                .pop()
+                .unwrap();
         assert!(below.refusal().unwrap().contains("(the MXU floor)"));
     }
 
