@@ -50,7 +50,7 @@ BEST = {
     },
     "v6e": {
         "splash": {8192: (1024, 1024, 512)},
-        "flash": {8192: (1024, 1024, 1024)},
+        "flash": {8192: (2048, 2048, 2048)},
     },
 }
 # Profile-file prefixes of each peer's own kernels, forward and backward (everything else is
