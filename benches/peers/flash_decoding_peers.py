@@ -45,6 +45,9 @@ MODEL_FASTEST_HBM = 2.9e12  # the static model's fastest streaming (large DMAs):
 D = 128
 KERNELS = {"rpa_v3": rpa_v3_decode, "stacked_rpa": stacked_rpa_decode}
 NAMES = {"rpa_v3": "tpu-inference RPA v3", "stacked_rpa": "tpu-inference stacked_rpa"}
+# KV cache dtypes a peer accepts (RPA v3 takes a quantized cache with per-tensor k/v scales),
+# bytes per element, for the floor check.
+KV_DTYPE_BYTES = {"bf16": 2, "int8": 1, "fp8": 1}
 # KV block options searched per kernel ("default": the library's own choice). Each option is
 # four compiles, a few minutes each at B=8, 32k.
 BLOCKS = {"rpa_v3": "2048,4096", "stacked_rpa": "default,512"}
@@ -88,12 +91,13 @@ def profile_lock():
             fcntl.flock(f, fcntl.LOCK_UN)
 
 
-def measure(kind, n, b, hq, hkv, bkv):
+def measure(kind, n, b, hq, hkv, bkv, kv_dtype):
     """One configuration, four compiles (smem_preamble.MODES): the net figure and its provenance."""
     runs, config = {}, None
     for mode in smem_preamble.MODES:
         with profile_lock():
-            r = run_child(__file__, dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, d=D, bkv=bkv, mode=mode))
+            spec = dict(kernel=kind, n=n, b=b, hq=hq, hkv=hkv, d=D, bkv=bkv, mode=mode, kv_dtype=kv_dtype)
+            r = run_child(__file__, spec)
         runs[mode] = r["files"] if "files" in r else r.get("error", "no output")
         config = config or r.get("config")
         print(f"  {kind} N={n} B={b} {hq}/{hkv} bkv={bkv} {mode}: "
@@ -107,27 +111,27 @@ def measure(kind, n, b, hq, hkv, bkv):
     return figure
 
 
-def kv_bytes(n, b, hkv):
-    return 2 * b * hkv * n * D * 2
+def kv_bytes(n, b, hkv, kv_dtype):
+    return 2 * b * hkv * n * D * KV_DTYPE_BYTES[kv_dtype]
 
 
-def floor_check(cycles, n, b, hkv):
+def floor_check(cycles, n, b, hkv, kv_dtype):
     """The credibility check every record carries: an estimate below the KV bytes at the
     model's fastest streaming cannot be real work."""
-    floor = kv_bytes(n, b, hkv) / MODEL_FASTEST_HBM * CLOCK_HZ
-    return {"kv_bytes": kv_bytes(n, b, hkv), "artifact_below_cycles": round(floor),
+    floor = kv_bytes(n, b, hkv, kv_dtype) / MODEL_FASTEST_HBM * CLOCK_HZ
+    return {"kv_bytes": kv_bytes(n, b, hkv, kv_dtype), "artifact_below_cycles": round(floor),
             "model_fastest_hbm_bytes_per_s": MODEL_FASTEST_HBM, "passed": cycles >= floor}
 
 
-def best(kind, n, b, hq, hkv, blocks):
+def best(kind, n, b, hq, hkv, blocks, kv_dtype):
     """The best credible figure over the kernel's block options, or the last reason none is."""
     chosen, reason = None, None
     for bkv in blocks:
-        figure = measure(kind, n, b, hq, hkv, bkv)
+        figure = measure(kind, n, b, hq, hkv, bkv, kv_dtype)
         if "error" in figure:
             reason = figure["error"]
             continue
-        figure["floor_check"] = floor_check(figure["cycles"], n, b, hkv)
+        figure["floor_check"] = floor_check(figure["cycles"], n, b, hkv, kv_dtype)
         if not figure["floor_check"]["passed"]:
             reason = f"{figure['cycles']} cycles is below the floor check: profiler artifact"
             continue
@@ -136,10 +140,11 @@ def best(kind, n, b, hq, hkv, blocks):
     return chosen, reason
 
 
-def record(kind, n, b, hq, hkv, blocks):
+def record(kind, n, b, hq, hkv, blocks, kv_dtype):
     """A JSON record for `pallas-flash bench` (contract: crates/cli/README.md)."""
-    r = {"workload": f"decode-b{b}-h{hq}-kvh{hkv}-l{n}-d{D}", "implementation": NAMES[kind]}
-    figure, reason = best(kind, n, b, hq, hkv, blocks)
+    name = NAMES[kind] + ("" if kv_dtype == "bf16" else f" ({kv_dtype} KV)")
+    r = {"workload": f"decode-b{b}-h{hq}-kvh{hkv}-l{n}-d{D}", "implementation": name}
+    figure, reason = best(kind, n, b, hq, hkv, blocks, kv_dtype)
     if figure is None:
         r["error"] = reason
         return r
@@ -160,6 +165,8 @@ def main():
     parser.add_argument("--kernels", default="rpa_v3,stacked_rpa")
     for kind, default in BLOCKS.items():
         parser.add_argument(f"--{kind.replace('_', '-')}-bkv", default=default, help=f"{kind} KV blocks to search")
+    parser.add_argument("--kv-dtype", default="bf16", choices=sorted(KV_DTYPE_BYTES),
+                        help="the peers' KV cache dtype (int8/fp8: RPA v3's quantized cache, per-tensor scales)")
     parser.add_argument("--json-lines", action="store_true", help="the bench contract's flag; records are always JSON lines")
     parser.add_argument("--quick", action="store_true", help="the bench's small workload (N=4096, B=1)")
     a = parser.parse_args()
@@ -173,7 +180,7 @@ def main():
             hq, hkv = map(int, heads.split("/"))
             for kind in a.kernels.split(","):
                 blocks = [None if x == "default" else int(x) for x in getattr(a, f"{kind}_bkv").split(",")]
-                print(json.dumps(record(kind, n, b, hq, hkv, blocks)), flush=True)
+                print(json.dumps(record(kind, n, b, hq, hkv, blocks, a.kv_dtype)), flush=True)
 
 
 if __name__ == "__main__":

@@ -69,10 +69,13 @@ def run_child(script, spec):
     for line in reversed(out.stdout.splitlines()):
         if line.startswith("{"):
             return json.loads(line)
-    lines = out.stderr.strip().splitlines()
-    # libtpu's fatal log line (`F1202 … Static LLO profiling of X failed: …`) says why it aborted.
+    lines = out.stderr.strip().splitlines() or [f"exit {out.returncode}"]
+    # libtpu's fatal log line (`F1202 … Static LLO profiling of X failed: …`), else the exception
+    # or the libtpu check that stopped the child — not the last log line.
     fatal = [line.split("] ", 1)[-1] for line in lines if re.match(r"F\d{4} ", line)]
-    return {"error": (fatal or lines or [f"exit {out.returncode}"])[-1]}
+    cause = fatal[-1] if fatal else next(
+        (line for line in reversed(lines) if "Error: " in line or "Check failed" in line), lines[-1])
+    return {"error": cause.strip()[:400]}
 
 
 @contextlib.contextmanager

@@ -50,15 +50,23 @@ def build(spec, shaped):
 
     rpa._ragged_paged_attention_kernel = smem_preamble.wrap_body(body, mode, store_metadata, stored_refs)
 
+    # A quantized cache (int8, fp8) takes the kernel's per-tensor k/v scales; the new tokens'
+    # k and v come in the cache dtype.
+    kv_name = spec.get("kv_dtype", "bf16")
+    kv_dtype = {"bf16": jnp.bfloat16, "int8": jnp.int8, "fp8": jnp.float8_e4m3fn}[kv_name]
+    scales = {} if kv_name == "bf16" else dict(k_scale=0.5, v_scale=0.5)
+
     def decode(q, k, v, cache, kv_lens, page_indices, cu_q_lens, distribution):
         out, _ = rpa.ragged_paged_attention(
             q, k, v, cache, kv_lens, page_indices, cu_q_lens, distribution,
             sm_scale=d ** -0.5, update_kv_cache=False, d_block_sizes=(1, bkv, 1, bkv),
-            vmem_limit_bytes=64 * 2 ** 20)
+            vmem_limit_bytes=64 * 2 ** 20, **scales)
         return out
 
-    cache = rpa.get_kv_cache_shape(pages, PAGE, hkv, d, jnp.bfloat16)
-    args = [shaped((b, hq, d)), shaped((b, hkv, d)), shaped((b, hkv, d)), shaped(cache),
+    cache = rpa.get_kv_cache_shape(pages, PAGE, hkv, d, kv_dtype)
+    args = [shaped((b, hq, d)), shaped((b, hkv, d), kv_dtype), shaped((b, hkv, d), kv_dtype),
+            shaped(cache, kv_dtype),
             shaped((b,), jnp.int32), shaped((pages,), jnp.int32), shaped((b + 1,), jnp.int32),
             shaped((3,), jnp.int32)]
-    return decode, args, (3,), f"bkv={bkv}"
+    config = f"bkv={bkv}" + ("" if kv_name == "bf16" else f", {kv_name} KV, per-tensor k/v scales")
+    return decode, args, (3,), config

@@ -32,13 +32,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut program = Program::new();
     let x = program.parameter(TensorType::new([n, n], Bf16));
     let y = program.parameter(TensorType::new([n, n], Bf16));
-    let dims = "dot_dimension_numbers = #stablehlo.dot<lhs_contracting_dimensions = [1], rhs_contracting_dimensions = [0]>";
-    let xy = program.op(
-        "stablehlo.dot_general",
-        &[&x, &y],
-        dims,
-        TensorType::new([n, n], F32),
-    );
+    let xy = program.body().dot_general(&x, &y, 0, [1, 0], F32);
     let (_, xla_profile) = compile_program(&program.finish(&[&xy]), &target)?;
     let xla_cycles = xla_profile.map(|p| p.total_cycles()).unwrap_or_default();
 

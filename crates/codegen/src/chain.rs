@@ -7,7 +7,9 @@ use pallas_flash_ir::Kernel;
 
 use crate::custom_call::TpuCustomCall;
 use crate::error::Result;
-use crate::program::{Program, Tensor};
+use pallas_flash_stablehlo::Tensor;
+
+use crate::program::Program;
 
 /// `main` over `kernels` (each with its custom call) in order; one kernel is
 /// [`Program::single_kernel`].

@@ -8,50 +8,13 @@
 //! XLA fuse an operand's producer — e.g. a scan's per-layer `dynamic-slice` — into the
 //! kernel instead of writing it out first.
 
-use std::fmt;
-
 use base64::Engine;
 use pallas_flash_ir::{Alias, CostEstimate, DType, Validated};
+use pallas_flash_stablehlo::{CustomCall, OutputOperandAlias, TensorType};
 use serde_json::json;
 
 use crate::error::{CodegenError, Result};
 use crate::MosaicModule;
-
-/// A StableHLO tensor type, printed `tensor<8x128xbf16>`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub struct TensorType {
-    pub shape: Vec<usize>,
-    pub dtype: DType,
-}
-
-impl TensorType {
-    pub fn new(shape: impl Into<Vec<usize>>, dtype: DType) -> Self {
-        TensorType {
-            shape: shape.into(),
-            dtype,
-        }
-    }
-
-    /// Row-major layout (`dense<[r-1, …, 0]> : tensor<rxindex>`), what a kernel demands.
-    fn row_major_layout(&self) -> String {
-        let dims: Vec<String> = (0..self.shape.len()).rev().map(|d| d.to_string()).collect();
-        format!(
-            "dense<[{}]> : tensor<{}xindex>",
-            dims.join(", "),
-            self.shape.len()
-        )
-    }
-}
-
-impl fmt::Display for TensorType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("tensor<")?;
-        for d in &self.shape {
-            write!(f, "{d}x")?;
-        }
-        write!(f, "{}>", self.dtype.mlir_name())
-    }
-}
 
 /// One kernel as a custom call: its operands (scalar prefetch, then inputs), results
 /// (outputs), aliases and backend config.
@@ -153,59 +116,24 @@ impl TpuCustomCall {
         config.to_string()
     }
 
-    /// `stablehlo.custom_call @tpu_custom_call(operands)` as one line of a function body,
-    /// defining `results` (e.g. `["%o:2"]`); also for programs written around the kernel
-    /// by hand, such as a loop body.
-    pub fn emit(&self, results: &[String], operands: &[String]) -> String {
-        let list = |types: &[TensorType]| {
-            types
-                .iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let layouts = |types: &[TensorType]| {
-            types
-                .iter()
-                .map(|t| t.row_major_layout())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let aliases = if self.aliases.is_empty() {
-            String::new()
-        } else {
-            let entries: Vec<String> = self
-                .aliases
-                .iter()
-                .map(|a| {
-                    let output = if self.results.len() > 1 { format!("[{}]", a.output) } else { "[]".to_string() };
-                    let operand = self.num_scalar_prefetch + a.input;
-                    format!("#stablehlo.output_operand_alias<output_tuple_indices = {output}, operand_index = {operand}, operand_tuple_indices = []>")
+    /// The `stablehlo.custom_call @tpu_custom_call` that runs the kernel, for
+    /// [`crate::Program::call`] or a program written around the kernel by hand (e.g. a
+    /// loop body, with [`pallas_flash_stablehlo::Body::custom_call`]).
+    pub fn custom_call(&self) -> CustomCall {
+        CustomCall {
+            target: "tpu_custom_call".into(),
+            backend_config: self.backend_config(),
+            attributes: vec![("kernel_name".into(), self.kernel_name.clone())],
+            results: self.results.clone(),
+            aliases: (self.aliases.iter())
+                .map(|a| OutputOperandAlias {
+                    output: a.output,
+                    operand: self.num_scalar_prefetch + a.input,
                 })
-                .collect();
-            format!(", output_operand_aliases = [{}]", entries.join(", "))
-        };
-        let results_ty = match self.results.as_slice() {
-            [one] => one.to_string(),
-            many => format!("({})", list(many)),
-        };
-        format!(
-            "{} = stablehlo.custom_call @tpu_custom_call({}) {{backend_config = \"{}\", kernel_name = \"{}\", operand_layouts = [{}]{aliases}, result_layouts = [{}]}} : ({}) -> {results_ty} loc(\"{}\")",
-            results.join(", "),
-            operands.join(", "),
-            escape(&self.backend_config()),
-            self.kernel_name,
-            layouts(&self.operands),
-            layouts(&self.results),
-            list(&self.operands),
+                .collect(),
             // XLA names the HLO instruction after this location, so dumps, the copy-trap
             // lint and its allowlists show the kernel's name.
-            escape(&self.kernel_name),
-        )
+            location: Some(self.kernel_name.clone()),
+        }
     }
-}
-
-/// MLIR string-literal escaping.
-fn escape(text: &str) -> String {
-    text.replace('\\', "\\\\").replace('"', "\\\"")
 }

@@ -88,9 +88,12 @@ pub use compile::{
     compile_for_tpu, compile_program, used_scoped_memory, CompileSettings, CompiledKernel,
     ScopedMemory,
 };
-pub use custom_call::{TensorType, TpuCustomCall};
+pub use custom_call::TpuCustomCall;
 pub use error::{CodegenError, Result};
 pub use mosaic::{lower, MosaicModule, MOSAIC_VERSION, SERDE_PREFIX};
+/// The StableHLO writer programs are built with ([`Program::body`] for plain ops).
+pub use pallas_flash_stablehlo as stablehlo;
+pub use pallas_flash_stablehlo::{Tensor, TensorType};
 pub use pallas_flash_tiling::cost::cost_estimate;
-pub use program::{Program, Tensor};
+pub use program::Program;
 pub use spmd::{Mesh, Reduction, Sharding};

@@ -1,31 +1,34 @@
 //! StableHLO programs around kernels: parameters, any number of `tpu_custom_call`s, plain
 //! StableHLO glue between them (e.g. the log-sum-exp combine of split-KV decoding), and
-//! SPMD programs over a device mesh (see [`crate::spmd`]).
+//! SPMD programs over a device mesh (see [`crate::spmd`]). The text is written by
+//! `pallas_flash_stablehlo`, the project's one StableHLO writer.
 
-use crate::custom_call::{TensorType, TpuCustomCall};
+use pallas_flash_stablehlo::{
+    manual_computation, Body, Main, Module, ShardedInput, ShardedOutput, Tensor, TensorType,
+};
+
+use crate::custom_call::TpuCustomCall;
 use crate::error::{CodegenError, Result};
 use crate::spmd::{Mesh, Reduction, Sharding};
 
-/// A value of a [`Program`] under construction.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Tensor {
-    pub(crate) name: String,
-    pub ty: TensorType,
-}
-
-/// A StableHLO module with one `main`. Built in order; [`Program::finish`] prints it.
+/// A StableHLO module with one `main`, built in order: parameters, kernel calls
+/// ([`Program::call`]) and plain ops ([`Program::body`]); [`Program::finish`] prints it.
 #[derive(Clone, Debug, Default)]
 pub struct Program {
-    /// Parameter types with their `sdy.sharding`, if any.
-    parameters: Vec<(TensorType, Option<Sharding>)>,
-    lines: Vec<String>,
-    /// Counters shared with nested regions, so names and channel ids stay unique.
-    pub(crate) next: usize,
-    pub(crate) channels: usize,
+    main: Main,
+    body: Body,
     /// Set for SPMD programs ([`Program::spmd`]).
-    pub(crate) mesh: Option<Mesh>,
-    /// Inside `shard_map`: the names given to the region's arguments.
-    region_arguments: Vec<Tensor>,
+    mesh: Option<Mesh>,
+    /// All-reduces so far; each takes the next channel id.
+    channels: usize,
+    /// Inside [`Program::shard_map`]'s body, where values are per-device.
+    in_shard_map: bool,
+}
+
+impl AsMut<Body> for Program {
+    fn as_mut(&mut self) -> &mut Body {
+        &mut self.body
+    }
 }
 
 impl Program {
@@ -35,64 +38,12 @@ impl Program {
 
     /// A new parameter of `main`.
     pub fn parameter(&mut self, ty: TensorType) -> Tensor {
-        self.parameters.push((ty.clone(), None));
-        Tensor {
-            name: format!("%arg{}", self.parameters.len() - 1),
-            ty,
-        }
+        self.main.parameter(ty)
     }
 
-    fn with_mesh(mesh: Mesh) -> Self {
-        Program {
-            mesh: Some(mesh),
-            ..Program::default()
-        }
-    }
-
-    fn sharded_parameter(&mut self, ty: TensorType, sharding: Sharding) -> Tensor {
-        self.parameters.push((ty.clone(), Some(sharding)));
-        Tensor {
-            name: format!("%arg{}", self.parameters.len() - 1),
-            ty,
-        }
-    }
-
-    pub(crate) fn fresh(&mut self) -> String {
-        self.next += 1;
-        format!("%{}", self.next - 1)
-    }
-
-    fn push_line(&mut self, line: String) {
-        self.lines.push(line);
-    }
-
-    /// A program for the body of a region, continuing this program's counters.
-    fn region(&self, arguments: &[TensorType]) -> Program {
-        let mut region = Program {
-            next: self.next,
-            channels: self.channels,
-            mesh: self.mesh.clone(),
-            ..Program::default()
-        };
-        region.region_arguments = arguments
-            .iter()
-            .map(|ty| Tensor {
-                name: region.fresh(),
-                ty: ty.clone(),
-            })
-            .collect();
-        region
-    }
-
-    fn region_arguments(&self) -> &[Tensor] {
-        &self.region_arguments
-    }
-
-    /// Takes the counters back from a finished region and returns its body lines.
-    fn absorb(&mut self, region: Program) -> Vec<String> {
-        self.next = region.next;
-        self.channels = region.channels;
-        region.lines
+    /// The body, for plain StableHLO ops between kernel calls.
+    pub fn body(&mut self) -> &mut Body {
+        &mut self.body
     }
 
     /// Calls a kernel; operand types must match its signature.
@@ -101,104 +52,19 @@ impl Program {
         if given.len() != kernel.operands.len()
             || given.iter().zip(&kernel.operands).any(|(a, b)| *a != b)
         {
+            let list = |types: Vec<&TensorType>| {
+                (types.iter().map(|t| t.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
             return Err(CodegenError::Program(format!(
                 "kernel `{}` takes ({}) but was given ({})",
                 kernel.kernel_name,
-                kernel
-                    .operands
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                given
-                    .iter()
-                    .map(|t| t.to_string())
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                list(kernel.operands.iter().collect()),
+                list(given)
             )));
         }
-        let base = self.fresh();
-        let results: Vec<Tensor> = match kernel.results.len() {
-            1 => vec![Tensor {
-                name: base.clone(),
-                ty: kernel.results[0].clone(),
-            }],
-            _ => kernel
-                .results
-                .iter()
-                .enumerate()
-                .map(|(i, ty)| Tensor {
-                    name: format!("{base}#{i}"),
-                    ty: ty.clone(),
-                })
-                .collect(),
-        };
-        let lhs = if kernel.results.len() == 1 {
-            base
-        } else {
-            format!("{base}:{}", kernel.results.len())
-        };
-        let names: Vec<String> = operands.iter().map(|t| t.name.clone()).collect();
-        self.lines.push(kernel.emit(&[lhs], &names));
-        Ok(results)
-    }
-
-    /// A plain StableHLO op in generic form: `"name"(operands) {attributes} : (…) -> result`.
-    /// `attributes` is the text between the braces (may be empty).
-    pub fn op(
-        &mut self,
-        name: &str,
-        operands: &[&Tensor],
-        attributes: &str,
-        result: TensorType,
-    ) -> Tensor {
-        let out = self.fresh();
-        let names: Vec<&str> = operands.iter().map(|t| t.name.as_str()).collect();
-        let types: Vec<String> = operands.iter().map(|t| t.ty.to_string()).collect();
-        let attributes = if attributes.is_empty() {
-            String::new()
-        } else {
-            format!(" {{{attributes}}}")
-        };
-        self.lines.push(format!(
-            "{out} = \"{name}\"({}){attributes} : ({}) -> {result}",
-            names.join(", "),
-            types.join(", ")
-        ));
-        Tensor {
-            name: out,
-            ty: result,
-        }
-    }
-
-    /// A cross-device reduction of `value` over every device of the mesh
-    /// (`stablehlo.all_reduce`); only inside [`Program::shard_map`].
-    pub fn all_reduce(&mut self, value: &Tensor, reduction: Reduction) -> Result<Tensor> {
-        let mesh = self.mesh.clone().ok_or_else(|| {
-            CodegenError::Program("all_reduce needs an SPMD program: build it with Program::spmd and call it inside shard_map".into())
-        })?;
-        if self.region_arguments.is_empty() {
-            return Err(CodegenError::Program(
-                "all_reduce is only valid inside shard_map, where values are per-device".into(),
-            ));
-        }
-        self.channels += 1;
-        let scalar = TensorType::new(Vec::<usize>::new(), value.ty.dtype);
-        let (a, b, c, out) = (self.fresh(), self.fresh(), self.fresh(), self.fresh());
-        let devices: Vec<String> = (0..mesh.devices).map(|d| d.to_string()).collect();
-        self.lines.push(format!(
-            "{out} = \"stablehlo.all_reduce\"({value}) ({{\n      ^bb0({a}: {scalar}, {b}: {scalar}):\n        {c} = {op} {a}, {b} : {scalar}\n        stablehlo.return {c} : {scalar}\n    }}) {{channel_handle = #stablehlo.channel_handle<handle = {channel}, type = 1>, replica_groups = dense<[[{devices}]]> : tensor<1x{n}xi64>, use_global_device_ids}} : ({ty}) -> {ty}",
-            value = value.name,
-            op = reduction.stablehlo_op(),
-            channel = self.channels,
-            devices = devices.join(", "),
-            n = mesh.devices,
-            ty = value.ty,
-        ));
-        Ok(Tensor {
-            name: out,
-            ty: value.ty.clone(),
-        })
+        Ok(self.body.custom_call(&kernel.custom_call(), operands))
     }
 
     /// The module text, returning `results` from `main`.
@@ -208,50 +74,35 @@ impl Program {
         self.print(&unsharded)
     }
 
-    pub(crate) fn print(&self, results: &[(&Tensor, Option<Sharding>)]) -> String {
-        let sharding = |s: &Option<Sharding>, rank: usize| match (s, &self.mesh) {
-            (Some(s), Some(mesh)) => format!(
-                " {{sdy.sharding = #sdy.sharding{}}}",
-                s.attribute(mesh, rank)
-            ),
-            _ => String::new(),
-        };
-        let params: Vec<String> = self
-            .parameters
+    fn print(&self, results: &[(&Tensor, Option<Sharding>)]) -> String {
+        let results: Vec<(&Tensor, Option<String>)> = results
             .iter()
-            .enumerate()
-            .map(|(i, (t, s))| format!("%arg{i}: {t}{}", sharding(s, t.shape.len())))
+            .map(|(t, s)| (*t, s.and_then(|s| self.sharding_attribute(s, t.ty.rank()))))
             .collect();
-        let result_types: Vec<String> = results
-            .iter()
-            .map(|(t, s)| format!("{}{}", t.ty, sharding(s, t.ty.shape.len())))
-            .collect();
-        let plain_types: Vec<String> = results.iter().map(|(t, _)| t.ty.to_string()).collect();
-        let names: Vec<&str> = results.iter().map(|(t, _)| t.name.as_str()).collect();
-        let mut text = match &self.mesh {
-            Some(mesh) => format!(
-                "module @pallas_flash attributes {{mhlo.num_partitions = {} : i32, mhlo.num_replicas = 1 : i32}} {{\n  sdy.mesh @{} = <[\"{}\"={}]>\n",
-                mesh.devices,
-                Mesh::NAME,
-                mesh.axis,
-                mesh.devices
-            ),
-            None => "module @pallas_flash {\n".to_string(),
+        let module = Module::new("pallas_flash");
+        let module = match &self.mesh {
+            Some(mesh) => module
+                .attribute(format!("mhlo.num_partitions = {} : i32", mesh.devices))
+                .attribute("mhlo.num_replicas = 1 : i32".into())
+                .op(format!(
+                    "sdy.mesh @{} = <[\"{}\"={}]>",
+                    Mesh::NAME,
+                    mesh.axis,
+                    mesh.devices
+                )),
+            None => module,
         };
-        text.push_str(&format!(
-            "  func.func public @main({}) -> ({}) {{\n",
-            params.join(", "),
-            result_types.join(", ")
-        ));
-        for line in &self.lines {
-            text.push_str(&format!("    {line}\n"));
-        }
-        text.push_str(&format!(
-            "    return {} : {}\n  }}\n}}\n",
-            names.join(", "),
-            plain_types.join(", ")
-        ));
-        text
+        module.print(&self.main.print(&self.body, &results))
+    }
+
+    /// `sdy.sharding = …` of an array of `rank` dims laid out as `sharding`, for an SPMD
+    /// program.
+    fn sharding_attribute(&self, sharding: Sharding, rank: usize) -> Option<String> {
+        let mesh = self.mesh.as_ref()?;
+        Some(format!(
+            "sdy.sharding = #sdy.sharding{}",
+            sharding.attribute(mesh, rank)
+        ))
     }
 
     /// The usual program: `main` takes the kernel's operands and returns its results.
@@ -271,12 +122,16 @@ impl Program {
 impl Program {
     /// An SPMD program over `mesh` (compile with `CompileOptions::spmd(mesh.devices)`).
     pub fn spmd(mesh: Mesh) -> Self {
-        Program::with_mesh(mesh)
+        Program {
+            mesh: Some(mesh),
+            ..Program::default()
+        }
     }
 
     /// A parameter of `main` holding a global array laid out as `sharding`.
     pub fn parameter_sharded(&mut self, global: TensorType, sharding: Sharding) -> Tensor {
-        self.sharded_parameter(global, sharding)
+        let attribute = self.sharding_attribute(sharding, global.rank());
+        self.main.annotated_parameter(global, attribute)
     }
 
     /// Runs `body` once per device on local shards (`sdy.manual_computation`, JAX's
@@ -294,68 +149,57 @@ impl Program {
                 "shard_map needs an SPMD program: build it with Program::spmd".into(),
             )
         })?;
-        let local_types = inputs
+        let inputs = inputs
             .iter()
-            .map(|(t, s)| s.local(&t.ty, &mesh))
-            .collect::<Result<Vec<_>>>()?;
-        let mut region = self.region(&local_types);
-        let arguments = region.region_arguments().to_vec();
-        let results = body(&mut region, arguments.clone())?;
-        if results.len() != out.len() {
-            return Err(CodegenError::Program(format!(
-                "shard_map body returned {} values for {} out shardings",
-                results.len(),
-                out.len()
-            )));
-        }
-        let globals = results
-            .iter()
-            .zip(out)
-            .map(|(t, s)| s.global(&t.ty, &mesh))
-            .collect::<Result<Vec<_>>>()?;
-        let result_names: Vec<&str> = results.iter().map(|t| t.name.as_str()).collect();
-        let result_locals: Vec<String> = results.iter().map(|t| t.ty.to_string()).collect();
-        let body_lines = self.absorb(region);
-        let base = self.fresh();
-        let lhs = if globals.len() == 1 {
-            base.clone()
-        } else {
-            format!("{base}:{}", globals.len())
-        };
-        let join = |items: Vec<String>| items.join(", ");
-        let mut text = format!(
-            "{lhs} = sdy.manual_computation({}) in_shardings=[{}] out_shardings=[{}] manual_axes={{\"{}\"}} ({}) {{\n",
-            join(inputs.iter().map(|(t, _)| t.name.clone()).collect()),
-            join(inputs.iter().map(|(t, s)| s.attribute(&mesh, t.ty.shape.len())).collect()),
-            join(globals.iter().zip(out).map(|(t, s)| s.attribute(&mesh, t.shape.len())).collect()),
-            mesh.axis,
-            join(arguments.iter().map(|a| format!("{}: {}", a.name, a.ty)).collect()),
-        );
-        for line in body_lines {
-            text.push_str(&format!("      {line}\n"));
-        }
-        text.push_str(&format!(
-            "      sdy.return {} : {}\n    }} : ({}) -> ({})",
-            result_names.join(", "),
-            result_locals.join(", "),
-            join(inputs.iter().map(|(t, _)| t.ty.to_string()).collect()),
-            join(globals.iter().map(|t| t.to_string()).collect()),
-        ));
-        self.push_line(text);
-        Ok(match globals.len() {
-            1 => vec![Tensor {
-                name: base,
-                ty: globals[0].clone(),
-            }],
-            _ => globals
-                .into_iter()
-                .enumerate()
-                .map(|(i, ty)| Tensor {
-                    name: format!("{base}#{i}"),
-                    ty,
+            .map(|(t, s)| {
+                Ok(ShardedInput {
+                    value: t,
+                    sharding: s.attribute(&mesh, t.ty.rank()),
+                    local: s.local(&t.ty, &mesh)?,
                 })
-                .collect(),
-        })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let outer = std::mem::replace(&mut self.in_shard_map, true);
+        let axes = format!("\"{}\"", mesh.axis);
+        let results = manual_computation(self, &inputs, &axes, |program, arguments| {
+            let results = body(program, arguments)?;
+            if results.len() != out.len() {
+                return Err(CodegenError::Program(format!(
+                    "shard_map body returned {} values for {} out shardings",
+                    results.len(),
+                    out.len()
+                )));
+            }
+            (results.into_iter().zip(out))
+                .map(|(value, s)| {
+                    Ok(ShardedOutput {
+                        sharding: s.attribute(&mesh, value.ty.rank()),
+                        global: s.global(&value.ty, &mesh)?,
+                        value,
+                    })
+                })
+                .collect()
+        });
+        self.in_shard_map = outer;
+        results
+    }
+
+    /// A cross-device reduction of `value` over every device of the mesh
+    /// (`stablehlo.all_reduce`); only inside [`Program::shard_map`].
+    pub fn all_reduce(&mut self, value: &Tensor, reduction: Reduction) -> Result<Tensor> {
+        let mesh = self.mesh.clone().ok_or_else(|| {
+            CodegenError::Program("all_reduce needs an SPMD program: build it with Program::spmd and call it inside shard_map".into())
+        })?;
+        if !self.in_shard_map {
+            return Err(CodegenError::Program(
+                "all_reduce is only valid inside shard_map, where values are per-device".into(),
+            ));
+        }
+        self.channels += 1;
+        let devices: Vec<usize> = (0..mesh.devices).collect();
+        Ok(self
+            .body
+            .all_reduce(value, reduction.combiner(), self.channels, &devices))
     }
 
     /// The module text of an SPMD program, with each result's sharding.

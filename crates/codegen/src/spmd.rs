@@ -21,7 +21,8 @@
 //! assert!(text.contains("sdy.manual_computation") && text.contains("stablehlo.all_reduce"));
 //! ```
 
-use crate::custom_call::TensorType;
+use pallas_flash_stablehlo::TensorType;
+
 use crate::error::{CodegenError, Result};
 
 /// A 1-D mesh: `devices` chips along one named axis.
@@ -116,10 +117,11 @@ pub enum Reduction {
 }
 
 impl Reduction {
-    pub(crate) fn stablehlo_op(self) -> &'static str {
+    /// The StableHLO op that combines two values (`stablehlo.<combiner>`).
+    pub(crate) fn combiner(self) -> &'static str {
         match self {
-            Reduction::Sum => "stablehlo.add",
-            Reduction::Max => "stablehlo.maximum",
+            Reduction::Sum => "add",
+            Reduction::Max => "maximum",
         }
     }
 }

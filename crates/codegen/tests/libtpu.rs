@@ -134,12 +134,7 @@ fn two_kernels_and_stablehlo_glue_compile_as_one_program() {
     );
     let xy = program.call(&call, &[&x, &y]).unwrap();
     let yx = program.call(&call, &[&y, &x]).unwrap();
-    let sum = program.op(
-        "stablehlo.add",
-        &[&xy[0], &yx[0]],
-        "",
-        TensorType::new([256, 256], F32),
-    );
+    let sum = (program.body()).elementwise("add", &[xy[0].clone(), yx[0].clone()], F32);
     let text = program.finish(&[&sum]);
     let (report, _) = compile_program(&text, &v5e()).unwrap();
     let hlo = report.optimized_hlo_text.unwrap();

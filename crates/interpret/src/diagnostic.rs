@@ -6,7 +6,8 @@
 //! Mosaic argument order ([`Kernel::refs`]) for offsets; a value is bad when it is
 //! outside `0..=max`.
 
-use pallas_flash_ir::{DType, Kernel, ValueType};
+use pallas_flash_ir::{DType, Kernel};
+use pallas_flash_stablehlo::TensorType;
 
 use crate::Error;
 
@@ -23,8 +24,8 @@ pub(crate) enum Code {
 }
 
 /// The record's type in the program.
-pub(crate) fn value_type() -> ValueType {
-    ValueType::new(DType::I32, [LEN])
+pub(crate) fn value_type() -> TensorType {
+    TensorType::new([LEN], DType::I32)
 }
 
 /// The error a downloaded record describes, `None` when it is clear.

@@ -251,8 +251,9 @@ fn main() {
     }
 }
 
-/// KV blocks swept (VMEM: 4 × 8192 × 128 × 2 B = 8 MiB of K/V buffers at the largest).
-const BLOCKS: [usize; 2] = [4096, 8192];
+/// KV blocks swept (VMEM: 4 × 32768 × 128 × 2 B = 32 MiB of K/V buffers at the largest;
+/// the kernel raises its scoped limit).
+const BLOCKS: [usize; 3] = [8192, 16384, 32768];
 
 /// B = 1, 8/8 at bkv 4096 over split counts: on v5e's one core the split axis runs
 /// serially, so splits should only add partial and combine work.
@@ -314,7 +315,7 @@ fn combines() {
 /// all-reduces with estimates (libtpu models collectives; latency dominates them).
 fn mesh(lengths: &[usize], report: &mut Report) {
     println!(
-        "\nv5e:2x2, per chip (local split kernel at N/4, bkv 8192, + combine kernel with lse)"
+        "\nv5e:2x2, per chip (local split kernel at N/4, default blocks, + combine kernel with lse)"
     );
     println!("| N, B, H_q/H_kv | per-chip estimate | DMA floor | × floor | nominal 1.245 TB/s | detail |");
     println!("|---|---|---|---|---|---|");
@@ -322,7 +323,8 @@ fn mesh(lengths: &[usize], report: &mut Report) {
         let local = n / CHIPS;
         for (hq, hkv) in [(8, 8), (32, 8)] {
             for b in [1, 8] {
-                let cfg = config(b, hq, hkv, local, 1, 8192);
+                let bkv = FlashDecodingConfig::new(b, hq, hkv, D, local).block_kv;
+                let cfg = config(b, hq, hkv, local, 1, bkv);
                 let split = cycles(&split_kernel(&cfg, &Target::v5e()).unwrap().0);
                 let combine = cycles(
                     &combine_kernel(
@@ -334,13 +336,13 @@ fn mesh(lengths: &[usize], report: &mut Report) {
                     .unwrap()
                     .0,
                 );
-                let floor = cycles(&stream_kernel(b, hkv, local, 8192)) as f64;
+                let floor = cycles(&stream_kernel(b, hkv, local, bkv)) as f64;
                 // all-reduce max(lse), sum(w·o), sum(w): ring all-reduce moves 2(C-1)/C of
                 // the buffer through each chip's links.
                 let bytes = (b * hkv * cfg.tile_rows() * (D + 2) * 4) as f64;
                 let ici =
                     2.0 * (CHIPS - 1) as f64 / CHIPS as f64 * bytes / ICI_BYTES_PER_S * CLOCK_HZ;
-                let detail = format!("split {split} + combine {combine}; all-reduce ≈{ici:.0} cycles from ICI bandwidth (latency not modeled)");
+                let detail = format!("split {split} (bkv {bkv}) + combine {combine}; all-reduce ≈{ici:.0} cycles from ICI bandwidth (latency not modeled)");
                 report.case(
                     &format!("{n}, {b}, {hq}/{hkv}"),
                     split + combine,

@@ -4,9 +4,13 @@
 //! `allow_input_fusion` as the cure; with it set, XLA fuses the slices into the kernel and
 //! the copies are gone. Compiled deviceless for v5e through libtpu.
 
-use pallas_flash_codegen::{compile_program, lower, CompileSettings, TpuCustomCall};
+use pallas_flash_codegen::stablehlo::{while_loop, Body, Main, Module};
+use pallas_flash_codegen::{
+    compile_program, lower, CompileSettings, Tensor, TensorType, TpuCustomCall,
+};
 use pallas_flash_hlo::lint::{lint, Cause, LintOptions, Report, Side};
 use pallas_flash_hlo::HloModule;
+use pallas_flash_ir::DType;
 use pallas_flash_kernels::flash_attention::{forward, BlockSizes, FlashAttentionConfig};
 use pallas_flash_tiling::Target;
 
@@ -15,53 +19,40 @@ const LAYERS: usize = 4;
 /// `main(stacked operands…)`: for each layer, slice its operands, run the kernel and sum
 /// its first result across layers (so every layer's output is used).
 fn scanned(call: &TpuCustomCall) -> String {
-    let stacked = |i: usize| {
-        let mut shape = vec![LAYERS];
-        shape.extend(&call.operands[i].shape);
-        pallas_flash_codegen::TensorType::new(shape, call.operands[i].dtype)
-    };
-    let n = call.operands.len();
-    let out = &call.results[0];
-    let params: Vec<String> = (0..n).map(|i| format!("%arg{i}: {}", stacked(i))).collect();
-    let carried: Vec<String> = (0..n).map(|i| format!("%s{i} = %arg{i}")).collect();
-    let carried_types: Vec<String> = (0..n).map(|i| stacked(i).to_string()).collect();
-    let mut body = vec!["%z = stablehlo.constant dense<0> : tensor<i32>".to_string()];
-    for i in 0..n {
-        let ty = &call.operands[i];
-        let zeros = vec!["%z"; ty.shape.len()].join(", ");
-        let sizes: Vec<String> = std::iter::once(1)
-            .chain(ty.shape.iter().copied())
-            .map(|d| d.to_string())
-            .collect();
-        let one =
-            pallas_flash_codegen::TensorType::new([vec![1], ty.shape.clone()].concat(), ty.dtype);
-        let index_types = vec!["tensor<i32>"; ty.shape.len() + 1].join(", ");
-        body.push(format!(
-            "%d{i} = stablehlo.dynamic_slice %s{i}, %i, {zeros}, sizes = [{}] : ({}, {index_types}) -> {one}",
-            sizes.join(", "),
-            stacked(i)
-        ));
-        body.push(format!("%x{i} = stablehlo.reshape %d{i} : ({one}) -> {ty}"));
-    }
-    let operands: Vec<String> = (0..n).map(|i| format!("%x{i}")).collect();
-    body.push(call.emit(&[format!("%k:{}", call.results.len())], &operands));
-    body.push(format!("%sum = stablehlo.add %acc, %k#0 : {out}"));
-    body.push("%one = stablehlo.constant dense<1> : tensor<i32>".into());
-    body.push("%next = stablehlo.add %i, %one : tensor<i32>".into());
-    let carried_names: Vec<String> = (0..n).map(|i| format!("%s{i}")).collect();
-    body.push(format!(
-        "stablehlo.return %next, %sum, {} : tensor<i32>, {out}, {}",
-        carried_names.join(", "),
-        carried_types.join(", ")
-    ));
-    format!(
-        "module @scanned {{\n  func.func public @main({params}) -> {out} {{\n    %c0 = stablehlo.constant dense<0> : tensor<i32>\n    %zero = stablehlo.constant dense<0.0> : {out}\n    %w:{count} = stablehlo.while(%i = %c0, %acc = %zero, {carried}) : tensor<i32>, {out}, {carried_types}\n    cond {{\n      %n = stablehlo.constant dense<{LAYERS}> : tensor<i32>\n      %lt = stablehlo.compare LT, %i, %n, SIGNED : (tensor<i32>, tensor<i32>) -> tensor<i1>\n      stablehlo.return %lt : tensor<i1>\n    }} do {{\n      {body}\n    }}\n    return %w#1 : {out}\n  }}\n}}\n",
-        params = params.join(", "),
-        count = n + 2,
-        carried = carried.join(", "),
-        carried_types = carried_types.join(", "),
-        body = body.join("\n      "),
-    )
+    let stacked = |ty: &TensorType| TensorType::new([&[LAYERS], &ty.shape[..]].concat(), ty.dtype);
+    let mut main = Main::new();
+    let arrays: Vec<Tensor> = (call.operands.iter())
+        .map(|ty| main.parameter(stacked(ty)))
+        .collect();
+    let out = call.results[0].clone();
+    let mut body = Body::new();
+    let mut inits = vec![body.i32(0), body.constant(out.clone(), "0.0")];
+    inits.extend(arrays);
+    let results = while_loop(
+        &mut body,
+        &inits,
+        |b, p| {
+            let layers = b.i32(LAYERS as i64);
+            b.compare("LT", &p[0], &layers)
+        },
+        |b, p| {
+            let (layer, acc, arrays) = (&p[0], &p[1], &p[2..]);
+            let zero = b.i32(0);
+            let operands: Vec<Tensor> = (arrays.iter().zip(&call.operands))
+                .map(|(array, ty)| {
+                    let starts = [vec![layer.clone()], vec![zero.clone(); ty.rank()]].concat();
+                    let slice = b.dynamic_slice(array, &starts, &[&[1], &ty.shape[..]].concat());
+                    b.reshape(&slice, &ty.shape)
+                })
+                .collect();
+            let k = b.custom_call(&call.custom_call(), &operands.iter().collect::<Vec<_>>());
+            let sum = b.elementwise("add", &[acc.clone(), k[0].clone()], out.dtype);
+            let one = b.i32(1);
+            let next = b.elementwise("add", &[layer.clone(), one], DType::I32);
+            [vec![next, sum], arrays.to_vec()].concat()
+        },
+    );
+    Module::new("scanned").print(&main.print(&body, &[(&results[1], None)]))
 }
 
 fn lint_compiled(call: &TpuCustomCall) -> Report {

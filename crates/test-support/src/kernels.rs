@@ -1,7 +1,8 @@
 //! Small kernels the tests of several crates build.
 
 use pallas_flash_ir::{
-    DType, DimensionSemantics::*, GridSpec, Kernel, KernelBuilder, ReduceOp, Scalar,
+    BlockDim::*, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
+    ReduceOp, Scalar, Value,
 };
 
 /// `o = x @ y` over `(bm, bn, bk)` blocks, accumulated in a scratch that is zeroed on the
@@ -60,6 +61,97 @@ pub fn matmul(
         kb.write(o, r);
     });
     kb.build().expect("valid matmul").0
+}
+
+/// FlashAttention-2 forward over `[heads, n, d]` arrays of `dtype`, non-causal, scale
+/// `1/sqrt(d)`, grid `(heads, n / bq, n / bkv)`: the online-softmax state lives in VMEM
+/// scratch, starts on the first KV step and is normalized into `o` on the last. The
+/// probabilities are cast to `dtype` before `p @ v`, as a bf16 kernel does.
+pub fn flash_attention(
+    heads: usize,
+    n: usize,
+    d: usize,
+    (bq, bkv): (usize, usize),
+    dtype: DType,
+) -> Kernel {
+    let grid = GridSpec::new([heads, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
+    let mut k = KernelBuilder::new("attention_fwd", grid);
+    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| {
+        [g.grid(0), g.grid(1), IndexExpr::Const(0)]
+    });
+    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| {
+        [g.grid(0), g.grid(2), IndexExpr::Const(0)]
+    });
+    let q = k.input("q", [heads, n, d], dtype, q_spec.clone());
+    let kt = k.input("k", [heads, n, d], dtype, kv_spec.clone());
+    let v = k.input("v", [heads, n, d], dtype, kv_spec);
+    let o = k.output("o", [heads, n, d], dtype, q_spec);
+    let state = [
+        k.scratch_vmem("m", [bq, 1], DType::F32),
+        k.scratch_vmem("l", [bq, 1], DType::F32),
+        k.scratch_vmem("acc", [bq, d], DType::F32),
+    ];
+    let step = k.program_id(2);
+    let zero = k.i32(0);
+    let first = k.eq(step, zero);
+    k.when(first, |k| {
+        let minus_inf = k.full([bq, 1], DType::F32, f64::NEG_INFINITY);
+        let zeros = k.full([bq, 1], DType::F32, 0.0);
+        let acc0 = k.full([bq, d], DType::F32, 0.0);
+        for (scratch, value) in state.into_iter().zip([minus_inf, zeros, acc0]) {
+            k.write(scratch, value);
+        }
+    });
+    let (qb, kb, vb) = (k.read(q), k.read(kt), k.read(v));
+    let s = k.dot_nt(qb, kb);
+    let scale = k.full([bq, bkv], DType::F32, 1.0 / (d as f64).sqrt());
+    let s = k.mul(s, scale);
+    let previous = state.map(|scratch| k.read(scratch));
+    let online = online_softmax_step(&mut k, previous, s, vb, [bq, bkv, d], dtype);
+    for (scratch, value) in state.into_iter().zip(online) {
+        k.write(scratch, value);
+    }
+    let last_step = k.i32((n / bkv - 1) as i32);
+    let last = k.eq(step, last_step);
+    k.when(last, |k| {
+        let [_, l, acc] = online;
+        let l_wide = k.broadcast(l, [bq, d]);
+        let out = k.div(acc, l_wide);
+        let out = k.cast(out, dtype);
+        k.write(o, out);
+    });
+    k.finish()
+}
+
+/// One online-softmax (FlashAttention-2) step, as every attention test kernel takes it:
+/// folds a block of scores `s: f32[rows, cols]` (scaled, masked) and its values
+/// `v: [cols, d]` into the running row max `m` and sum `l` (`f32[rows, 1]`) and the
+/// unnormalized output `acc` (`f32[rows, d]`); returns the new `[m, l, acc]`. The
+/// probabilities are cast to `p_dtype` for `p @ v`.
+pub fn online_softmax_step(
+    k: &mut KernelBuilder,
+    [m, l, acc]: [Value; 3],
+    s: Value,
+    v: Value,
+    [rows, cols, d]: [usize; 3],
+    p_dtype: DType,
+) -> [Value; 3] {
+    let m_cur = k.reduce_max(s, 1);
+    let m_new = k.max(m, m_cur);
+    let m_wide = k.broadcast(m_new, [rows, cols]);
+    let centered = k.sub(s, m_wide);
+    let p = k.exp(centered);
+    let m_diff = k.sub(m, m_new);
+    let alpha = k.exp(m_diff);
+    let l_old = k.mul(alpha, l);
+    let p_sum = k.sum(p, 1);
+    let l_new = k.add(l_old, p_sum);
+    let alpha_wide = k.broadcast(alpha, [rows, d]);
+    let acc_old = k.mul(acc, alpha_wide);
+    let p_cast = k.cast(p, p_dtype);
+    let pv = k.dot(p_cast, v);
+    let acc_new = k.add(acc_old, pv);
+    [m_new, l_new, acc_new]
 }
 
 /// Zero of a float or integer dtype.

@@ -1,9 +1,7 @@
 //! The model against libtpu: every rule and size checked against what libtpu 0.0.52
 //! did with the same shapes (`tests/data/*.jsonl`, written by `probes/probe_tiling.py`).
 
-use pallas_flash_ir::{
-    BlockDim, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder, KernelInfo,
-};
+use pallas_flash_ir::{BlockDim, DType, GridSpec, Kernel, KernelBuilder, KernelInfo};
 use pallas_flash_tiling::budget::{padded_bytes, VmemBudget};
 use pallas_flash_tiling::{copy_trap, rules, Target};
 use serde_json::Value;
@@ -160,53 +158,10 @@ fn matmul(
 }
 
 fn attention(h: usize, n: usize, d: usize, bq: usize, bkv: usize) -> (Kernel, KernelInfo) {
-    use BlockDim::{Blocked, Squeezed};
-    use DType::{Bf16, F32};
-    let grid = GridSpec::new([h, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
-    let mut k = KernelBuilder::new("attention", grid);
-    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| {
-        [g.grid(0), g.grid(1), IndexExpr::Const(0)]
-    });
-    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| {
-        [g.grid(0), g.grid(2), IndexExpr::Const(0)]
-    });
-    let q = k.input("q", [h, n, d], Bf16, q_spec.clone());
-    let kt = k.input("k", [h, n, d], Bf16, kv_spec.clone());
-    let v = k.input("v", [h, n, d], Bf16, kv_spec);
-    let o = k.output("o", [h, n, d], Bf16, q_spec);
-    let (m_s, l_s, acc_s) = (
-        k.scratch_vmem("m", [bq, 1], F32),
-        k.scratch_vmem("l", [bq, 1], F32),
-        k.scratch_vmem("acc", [bq, d], F32),
-    );
-    let (qb, kb, vb) = (k.read(q), k.read(kt), k.read(v));
-    let s = k.dot_nt(qb, kb);
-    let scale = k.full([bq, bkv], F32, 1.0 / (d as f64).sqrt());
-    let s = k.mul(s, scale);
-    let (m_prev, l_prev, acc_prev) = (k.read(m_s), k.read(l_s), k.read(acc_s));
-    let m_cur = k.reduce_max(s, 1);
-    let m_new = k.max(m_prev, m_cur);
-    let m_wide = k.broadcast(m_new, [bq, bkv]);
-    let p = k.sub(s, m_wide);
-    let p = k.exp(p);
-    let alpha = k.sub(m_prev, m_new);
-    let alpha = k.exp(alpha);
-    let l_old = k.mul(alpha, l_prev);
-    let p_sum = k.sum(p, 1);
-    let l_new = k.add(l_old, p_sum);
-    let alpha_wide = k.broadcast(alpha, [bq, d]);
-    let acc_old = k.mul(acc_prev, alpha_wide);
-    let p16 = k.cast(p, Bf16);
-    let pv = k.dot(p16, vb);
-    let acc_new = k.add(acc_old, pv);
-    for (scratch, value) in [(m_s, m_new), (l_s, l_new), (acc_s, acc_new)] {
-        k.write(scratch, value);
-    }
-    let l_wide = k.broadcast(l_new, [bq, d]);
-    let out = k.div(acc_new, l_wide);
-    let out16 = k.cast(out, Bf16);
-    k.write(o, out16);
-    k.build().expect("valid attention")
+    let kernel =
+        pallas_flash_test_support::kernels::flash_attention(h, n, d, (bq, bkv), DType::Bf16);
+    let info = pallas_flash_ir::validate(&kernel).expect("valid attention");
+    (kernel, info)
 }
 
 /// The VMEM model against libtpu's `used_scoped_memory_configs` for matmul and

@@ -443,6 +443,16 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
             figures.iter().all(|r| r.refusal().is_none() && r.recorded),
             "{figures:?}"
         );
+        // The later re-records: figures accepted, RPA v3's quantized caches recorded as errors.
+        let later = read(&[results.join("2026-12-02-decode-blocks-peers-libtpu-0.0.52.jsonl")]);
+        assert!(later.not_run.is_empty(), "{:?}", later.not_run);
+        assert!(later.records.iter().all(|r| r.refusal().is_none()));
+        let (figures, errors): (Vec<_>, Vec<_>) = later
+            .records
+            .iter()
+            .partition(|r| r.estimated_cycles.is_some());
+        assert!(!figures.is_empty());
+        assert!(errors.iter().all(|r| r.error.is_some()));
     }
 
     #[test]

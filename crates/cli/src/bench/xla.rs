@@ -1,33 +1,17 @@
 //! Plain-XLA baselines as StableHLO text: what a user gets from `jnp.einsum` + softmax or
 //! `x @ y` without a kernel. Generated here so the peer table needs no Python.
 
-use pallas_flash::ir::DType;
-
-fn tensor(shape: &[usize], dtype: &str) -> String {
-    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
-    format!("tensor<{}x{dtype}>", dims.join("x"))
-}
-
-fn elem(dtype: DType) -> &'static str {
-    match dtype {
-        DType::F32 => "f32",
-        _ => "bf16",
-    }
-}
+use pallas_flash::codegen::stablehlo::{Body, Main, Module, TensorType};
+use pallas_flash::ir::DType::{self, F32};
 
 /// `o[m, n] = x[m, k] @ y[k, n]` with an f32 result, as one `dot_general`.
 pub fn matmul(m: usize, n: usize, k: usize, dtype: DType) -> String {
-    let e = elem(dtype);
-    let (x, y, o) = (
-        tensor(&[m, k], e),
-        tensor(&[k, n], e),
-        tensor(&[m, n], "f32"),
-    );
-    format!(
-        "module @xla_matmul {{\n  func.func public @main(%x: {x}, %y: {y}) -> {o} {{\n    \
-         %0 = stablehlo.dot_general %x, %y, contracting_dims = [1] x [0] : ({x}, {y}) -> {o}\n    \
-         return %0 : {o}\n  }}\n}}\n"
-    )
+    let mut main = Main::new();
+    let x = main.parameter(TensorType::new([m, k], dtype));
+    let y = main.parameter(TensorType::new([k, n], dtype));
+    let mut body = Body::new();
+    let o = body.dot_general(&x, &y, 0, [1, 0], F32);
+    Module::new("xla_matmul").print(&main.print(&body, &[(&o, None)]))
 }
 
 /// The shape of an attention problem for the XLA baseline.
@@ -55,52 +39,37 @@ pub fn attention(shape: AttentionShape, dtype: DType) -> String {
         head_dim,
         causal,
     } = shape;
-    let e = elem(dtype);
-    let q_ty = tensor(&[batch, heads, seq_q, head_dim], e);
-    let kv_ty = tensor(&[batch, heads, seq_kv, head_dim], e);
-    let scores = tensor(&[batch, heads, seq_q, seq_kv], "f32");
-    let rows = tensor(&[batch, heads, seq_q], "f32");
-    let out32 = tensor(&[batch, heads, seq_q, head_dim], "f32");
+    let mut main = Main::new();
+    let q = main.parameter(TensorType::new([batch, heads, seq_q, head_dim], dtype));
+    let kv = TensorType::new([batch, heads, seq_kv, head_dim], dtype);
+    let (k, v) = (main.parameter(kv.clone()), main.parameter(kv));
+    let scores = [batch, heads, seq_q, seq_kv];
+    let mut b = Body::new();
+    let s = b.dot_general(&q, &k, 2, [3, 3], F32);
     let scale = 1.0 / (head_dim as f64).sqrt();
-    let mut body = vec![
-        format!("%s = stablehlo.dot_general %q, %k, batching_dims = [0, 1] x [0, 1], contracting_dims = [3] x [3] : ({q_ty}, {kv_ty}) -> {scores}"),
-        format!("%scale = stablehlo.constant dense<{scale:e}> : {scores}"),
-        format!("%scaled = stablehlo.multiply %s, %scale : {scores}"),
-        "%ninf = stablehlo.constant dense<0xFF800000> : tensor<f32>".to_string(),
-        "%zero = stablehlo.constant dense<0.0> : tensor<f32>".to_string(),
-    ];
+    let scale = b.constant(s.ty.clone(), &format!("{scale:e}"));
+    let scaled = b.elementwise("multiply", &[s, scale], F32);
+    let minus_inf = b.constant(TensorType::scalar(F32), "0xFF800000");
+    let zero = b.constant(TensorType::scalar(F32), "0.0");
     let logits = if causal {
-        let mask_ty = tensor(&[batch, heads, seq_q, seq_kv], "i32");
-        let pred = tensor(&[batch, heads, seq_q, seq_kv], "i1");
-        body.extend([
-            format!("%row = stablehlo.iota dim = 2 : {mask_ty}"),
-            format!("%col = stablehlo.iota dim = 3 : {mask_ty}"),
-            format!("%visible = stablehlo.compare GE, %row, %col : ({mask_ty}, {mask_ty}) -> {pred}"),
-            format!("%ninf_all = stablehlo.broadcast_in_dim %ninf, dims = [] : (tensor<f32>) -> {scores}"),
-            format!("%masked = stablehlo.select %visible, %scaled, %ninf_all : {pred}, {scores}"),
-        ]);
-        "%masked"
+        let (row, col) = (b.iota(&scores, 2), b.iota(&scores, 3));
+        let visible = b.compare("GE", &row, &col);
+        let hidden = b.broadcast_in_dim(&minus_inf, &[], &scores);
+        b.select(&visible, &scaled, &hidden)
     } else {
-        "%scaled"
+        scaled
     };
-    let probs_lo = tensor(&[batch, heads, seq_q, seq_kv], e);
-    body.extend([
-        format!("%max = stablehlo.reduce({logits} init: %ninf) applies stablehlo.maximum across dimensions = [3] : ({scores}, tensor<f32>) -> {rows}"),
-        format!("%max_all = stablehlo.broadcast_in_dim %max, dims = [0, 1, 2] : ({rows}) -> {scores}"),
-        format!("%centered = stablehlo.subtract {logits}, %max_all : {scores}"),
-        format!("%p = stablehlo.exponential %centered : {scores}"),
-        format!("%sum = stablehlo.reduce(%p init: %zero) applies stablehlo.add across dimensions = [3] : ({scores}, tensor<f32>) -> {rows}"),
-        format!("%sum_all = stablehlo.broadcast_in_dim %sum, dims = [0, 1, 2] : ({rows}) -> {scores}"),
-        format!("%probs = stablehlo.divide %p, %sum_all : {scores}"),
-        format!("%probs_lo = stablehlo.convert %probs : ({scores}) -> {probs_lo}"),
-        format!("%o32 = stablehlo.dot_general %probs_lo, %v, batching_dims = [0, 1] x [0, 1], contracting_dims = [3] x [2] : ({probs_lo}, {kv_ty}) -> {out32}"),
-        format!("%o = stablehlo.convert %o32 : ({out32}) -> {q_ty}"),
-        format!("return %o : {q_ty}"),
-    ]);
-    format!(
-        "module @xla_attention {{\n  func.func public @main(%q: {q_ty}, %k: {kv_ty}, %v: {kv_ty}) -> {q_ty} {{\n    {}\n  }}\n}}\n",
-        body.join("\n    ")
-    )
+    let max = b.reduce("maximum", &logits, &minus_inf, &[3]);
+    let max = b.broadcast_in_dim(&max, &[0, 1, 2], &scores);
+    let centered = b.elementwise("subtract", &[logits, max], F32);
+    let p = b.elementwise("exponential", &[centered], F32);
+    let sum = b.reduce("add", &p, &zero, &[3]);
+    let sum = b.broadcast_in_dim(&sum, &[0, 1, 2], &scores);
+    let probs = b.elementwise("divide", &[p, sum], F32);
+    let probs = b.convert(&probs, dtype);
+    let o = b.dot_general(&probs, &v, 2, [3, 2], F32);
+    let o = b.convert(&o, dtype);
+    Module::new("xla_attention").print(&main.print(&b, &[(&o, None)]))
 }
 
 /// Cosine top-k retrieval the way XLA sees it: `queries: f32[q, d]` (rounded to bf16 for the
@@ -175,13 +144,21 @@ mod tests {
     fn causal_attention_masks_before_the_softmax() {
         let text = attention(square(2, 128, true), DType::Bf16);
         let (mask, max) = (
-            text.find("%masked =").unwrap(),
-            text.find("%max =").unwrap(),
+            text.find("stablehlo.select").unwrap(),
+            text.find("applies stablehlo.maximum").unwrap(),
         );
         assert!(mask < max, "{text}");
+        let masked = text[..mask]
+            .rsplit('%')
+            .next()
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap();
         assert!(
             text.contains("tensor<1x2x128x128xf32>")
-                && text.contains("reduce(%masked init: %ninf)")
+                && text.contains(&format!("reduce(%{masked} init: ")),
+            "{text}"
         );
         assert!(!attention(square(2, 128, false), DType::Bf16).contains("iota"));
     }

@@ -2,8 +2,7 @@
 #![allow(dead_code)] // each test binary uses a subset
 
 use pallas_flash_ir::{
-    at, ds, BlockDim::*, BlockSpec, DType::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel,
-    KernelBuilder,
+    at, ds, BlockSpec, DType::*, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
 };
 
 /// Blocked matmul: bf16 in, f32 out, f32 VMEM accumulator, grid (M/bm, N/bn, K/bk).
@@ -13,68 +12,7 @@ pub fn matmul(m: usize, n: usize, kk: usize, bm: usize, bn: usize, bk: usize) ->
 
 /// One FlashAttention-2 forward step per grid point (the ir crate's doctest kernel).
 pub fn attention(h: usize, n: usize, d: usize, bq: usize, bkv: usize) -> Kernel {
-    let grid = GridSpec::new([h, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
-    let mut k = KernelBuilder::new("attention_fwd", grid);
-    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| {
-        [g.grid(0), g.grid(1), IndexExpr::Const(0)]
-    });
-    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| {
-        [g.grid(0), g.grid(2), IndexExpr::Const(0)]
-    });
-    let q = k.input("q", [h, n, d], Bf16, q_spec.clone());
-    let kt = k.input("k", [h, n, d], Bf16, kv_spec.clone());
-    let v = k.input("v", [h, n, d], Bf16, kv_spec);
-    let o = k.output("o", [h, n, d], Bf16, q_spec);
-    let (m_s, l_s) = (
-        k.scratch_vmem("m", [bq, 1], F32),
-        k.scratch_vmem("l", [bq, 1], F32),
-    );
-    let acc_s = k.scratch_vmem("acc", [bq, d], F32);
-    let step = k.program_id(2);
-    let zero = k.i32(0);
-    let first = k.eq(step, zero);
-    k.when(first, |k| {
-        let (minus_inf, zeros) = (
-            k.full([bq, 1], F32, f64::NEG_INFINITY),
-            k.full([bq, 1], F32, 0.0),
-        );
-        let acc0 = k.full([bq, d], F32, 0.0);
-        for (scratch, value) in [(m_s, minus_inf), (l_s, zeros), (acc_s, acc0)] {
-            k.write(scratch, value);
-        }
-    });
-    let (qb, kb, vb) = (k.read(q), k.read(kt), k.read(v));
-    let s = k.dot_nt(qb, kb);
-    let scale = k.full([bq, bkv], F32, 1.0 / (d as f64).sqrt());
-    let s = k.mul(s, scale);
-    let (m_prev, l_prev, acc_prev) = (k.read(m_s), k.read(l_s), k.read(acc_s));
-    let m_cur = k.reduce_max(s, 1);
-    let m_new = k.max(m_prev, m_cur);
-    let m_wide = k.broadcast(m_new, [bq, bkv]);
-    let centered = k.sub(s, m_wide);
-    let p = k.exp(centered);
-    let m_diff = k.sub(m_prev, m_new);
-    let alpha = k.exp(m_diff);
-    let l_old = k.mul(alpha, l_prev);
-    let p_sum = k.sum(p, 1);
-    let l_new = k.add(l_old, p_sum);
-    let alpha_wide = k.broadcast(alpha, [bq, d]);
-    let acc_old = k.mul(acc_prev, alpha_wide);
-    let p16 = k.cast(p, Bf16);
-    let pv = k.dot(p16, vb);
-    let acc_new = k.add(acc_old, pv);
-    for (scratch, value) in [(m_s, m_new), (l_s, l_new), (acc_s, acc_new)] {
-        k.write(scratch, value);
-    }
-    let last_step = k.i32((n / bkv - 1) as i32);
-    let last = k.eq(step, last_step);
-    k.when(last, |k| {
-        let l_wide = k.broadcast(l_new, [bq, d]);
-        let out = k.div(acc_new, l_wide);
-        let out16 = k.cast(out, Bf16);
-        k.write(o, out16);
-    });
-    k.build().expect("valid attention").0
+    pallas_flash_test_support::kernels::flash_attention(h, n, d, (bq, bkv), Bf16)
 }
 
 /// Scalar prefetch (a row table in SMEM, also read by the output's index map), an ANY

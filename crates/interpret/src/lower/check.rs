@@ -2,9 +2,9 @@
 
 use pallas_flash_ir::DType;
 
-use super::text::Val;
 use super::{Lowering, Slot};
 use crate::diagnostic::Code;
+use pallas_flash_stablehlo::Tensor;
 
 impl Lowering<'_> {
     /// Records `[code, what, dim, value, max, step]` unless `value` is in `0..=max` or
@@ -14,7 +14,7 @@ impl Lowering<'_> {
         code: Code,
         what: usize,
         dim: usize,
-        value: &Val,
+        value: &Tensor,
         max: usize,
     ) {
         let zero = self.w.i32(0);
@@ -33,7 +33,7 @@ impl Lowering<'_> {
             fields.push(self.w.i32(number));
         }
         fields.extend([value.clone(), limit, step]);
-        let fields: Vec<Val> = fields.iter().map(|f| self.w.reshape(f, &[1])).collect();
+        let fields: Vec<Tensor> = fields.iter().map(|f| self.w.reshape(f, &[1])).collect();
         let entry = self.w.concatenate(&fields, 0);
         let record = self.w.select(&now, &entry, &record);
         self.state.insert(Slot::Diag, record);

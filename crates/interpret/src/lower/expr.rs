@@ -6,13 +6,11 @@
 //! Two choices made here, both what the TPU does: float reductions and every `dot`
 //! accumulate in f32 (i8 dots in i32), then round to the result dtype.
 
-use pallas_flash_ir::{
-    BinaryOp, CompareOp, DType, Expr, ReduceOp, Scalar, UnaryOp, Value, ValueType,
-};
+use pallas_flash_ir::{BinaryOp, CompareOp, DType, Expr, ReduceOp, Scalar, UnaryOp, Value};
 
 use super::literal::literal;
-use super::text::Val;
 use super::Lowering;
+use pallas_flash_stablehlo::{Tensor, TensorType};
 
 pub(super) fn binary_op(op: BinaryOp) -> &'static str {
     match op {
@@ -60,7 +58,7 @@ fn widened(dtype: DType) -> bool {
 
 impl Lowering<'_> {
     /// The lowered value of an already lowered expression.
-    pub(super) fn value(&self, v: Value) -> Val {
+    pub(super) fn value(&self, v: Value) -> Tensor {
         self.values[v.index()]
             .clone()
             .expect("validated kernels define values before use")
@@ -68,11 +66,11 @@ impl Lowering<'_> {
 
     /// Lowers the expression a `Let` defines.
     pub(super) fn let_expr(&mut self, v: Value) {
-        let ty = self
-            .info
-            .value_type(v)
-            .expect("validated kernels type every value")
-            .clone();
+        let ty = TensorType::from(
+            self.info
+                .value_type(v)
+                .expect("validated kernels type every value"),
+        );
         let lowered = match &self.kernel.exprs[v] {
             Expr::Constant { value, dtype, .. } => self.constant(*value, &ty, *dtype),
             Expr::ProgramId { axis } => self.grid[*axis].clone(),
@@ -145,11 +143,11 @@ impl Lowering<'_> {
                 value,
             } => {
                 let x = self.value(*x);
-                let fill = self.constant(*value, &ValueType::scalar(ty.dtype), ty.dtype);
+                let fill = self.constant(*value, &TensorType::scalar(ty.dtype), ty.dtype);
                 self.w.pad(&x, &fill, [low, high, &vec![0; low.len()]])
             }
             Expr::Concatenate { parts, axis } => {
-                let parts: Vec<Val> = parts.iter().map(|p| self.value(*p)).collect();
+                let parts: Vec<Tensor> = parts.iter().map(|p| self.value(*p)).collect();
                 self.w.concatenate(&parts, *axis)
             }
             Expr::Dot { lhs, rhs, dims, .. } => {
@@ -165,7 +163,9 @@ impl Lowering<'_> {
                     self.w.convert(&b, accumulator),
                 );
                 let contracting = [dims.lhs_contracting, dims.rhs_contracting];
-                let product = self.w.dot_general(&a, &b, dims.batch, contracting);
+                let product = self
+                    .w
+                    .dot_general(&a, &b, dims.batch, contracting, accumulator);
                 self.w.convert(&product, ty.dtype)
             }
             Expr::LoopIndex | Expr::LoopCarry | Expr::LoopResult => {
@@ -175,7 +175,7 @@ impl Lowering<'_> {
         self.values[v.index()] = Some(lowered);
     }
 
-    fn constant(&mut self, value: Scalar, ty: &ValueType, dtype: DType) -> Val {
+    fn constant(&mut self, value: Scalar, ty: &TensorType, dtype: DType) -> Tensor {
         if matches!(dtype, DType::F8E4M3Fn | DType::F8E5M2) {
             let wide = self
                 .w
@@ -185,7 +185,7 @@ impl Lowering<'_> {
         self.w.constant(ty.clone(), &literal(value, dtype))
     }
 
-    fn cast(&mut self, x: &Val, dtype: DType) -> Val {
+    fn cast(&mut self, x: &Tensor, dtype: DType) -> Tensor {
         if dtype != DType::I1 || x.ty.dtype == DType::I1 {
             return self.w.convert(x, dtype);
         }
@@ -199,7 +199,7 @@ impl Lowering<'_> {
 
     /// Reduces `axes` away (the caller restores kept dims); floats through f32, and a mean
     /// divides the f32 sum by the reduced count before rounding.
-    fn reduce(&mut self, op: ReduceOp, x: &Val, axes: &[usize]) -> Val {
+    fn reduce(&mut self, op: ReduceOp, x: &Tensor, axes: &[usize]) -> Tensor {
         let dtype = x.ty.dtype;
         let work = if widened(dtype) { DType::F32 } else { dtype };
         let init = match (op, work.int_range()) {
@@ -219,7 +219,7 @@ impl Lowering<'_> {
         let wide = self.w.convert(x, work);
         let init = self
             .w
-            .constant(ValueType::scalar(work), &literal(init, work));
+            .constant(TensorType::scalar(work), &literal(init, work));
         let mut reduced = self.w.reduce(name, &wide, &init, axes);
         if op == ReduceOp::Mean {
             let count: usize = axes.iter().map(|a| x.ty.shape[*a]).product();

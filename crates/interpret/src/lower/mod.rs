@@ -23,16 +23,15 @@ mod check;
 mod expr;
 pub(crate) mod literal;
 mod stmt;
-mod text;
 mod view;
 pub(crate) mod window;
 
 use std::collections::BTreeMap;
 
-use pallas_flash_ir::{DType, Kernel, KernelInfo, RefId, ScratchKind, ValueType};
+use pallas_flash_ir::{DType, Kernel, KernelInfo, RefId, ScratchKind};
 
 use crate::diagnostic;
-use text::{Val, Writer};
+use pallas_flash_stablehlo::{while_loop, Body, Main, Module, Tensor, TensorType};
 
 /// Body state that statements change; threaded through `if` and `while` regions.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -50,7 +49,7 @@ pub(crate) fn lower(kernel: &Kernel, info: &KernelInfo) -> String {
     let mut cx = Lowering {
         kernel,
         info,
-        w: Writer::new(2),
+        w: Body::counting_from(1),
         values: vec![None; kernel.exprs.len()],
         prefetch: Vec::new(),
         inputs: Vec::new(),
@@ -58,85 +57,68 @@ pub(crate) fn lower(kernel: &Kernel, info: &KernelInfo) -> String {
         grid: Vec::new(),
         step: None,
     };
-    let signature = cx.signature();
-    cx.main();
-    let body = cx.w.finish();
-    format!(
-        "module @{} {{\n  {signature} {{\n{body}  }}\n}}\n",
-        kernel.name
-    )
+    let main = cx.signature();
+    let results = cx.main();
+    let results: Vec<(&Tensor, Option<String>)> = results.iter().map(|r| (r, None)).collect();
+    Module::new(&kernel.name).print(&main.print(&cx.w, &results))
 }
 
 /// The lowering context: the writer plus what each IR name currently stands for.
 struct Lowering<'k> {
     kernel: &'k Kernel,
     info: &'k KernelInfo,
-    w: Writer,
+    w: Body,
     /// Text value of each body expression, once lowered.
-    values: Vec<Option<Val>>,
+    values: Vec<Option<Tensor>>,
     /// Scalar-prefetch arguments.
-    prefetch: Vec<Val>,
+    prefetch: Vec<Tensor>,
     /// What each input ref is this step: its window block, or the whole `Any` array.
-    inputs: Vec<Val>,
-    state: BTreeMap<Slot, Val>,
+    inputs: Vec<Tensor>,
+    state: BTreeMap<Slot, Tensor>,
     /// This step's grid indices.
-    grid: Vec<Val>,
+    grid: Vec<Tensor>,
     /// This step's linear index, for diagnostics.
-    step: Option<Val>,
+    step: Option<Tensor>,
 }
 
-impl AsMut<Writer> for Lowering<'_> {
-    fn as_mut(&mut self) -> &mut Writer {
+impl AsMut<Body> for Lowering<'_> {
+    fn as_mut(&mut self) -> &mut Body {
         &mut self.w
     }
 }
 
 /// A windowed output's loop state: padded array and previous block index.
 struct OutputWindow {
-    array: Val,
-    previous: Vec<Val>,
+    array: Tensor,
+    previous: Vec<Tensor>,
 }
 
 impl<'k> Lowering<'k> {
-    fn arg(name: String, dtype: DType, shape: &[usize]) -> Val {
-        Val {
-            name,
-            ty: ValueType::new(dtype, shape),
-        }
-    }
-
-    /// `func.func public @main(prefetch…, inputs…) -> (outputs…, diagnostic)`, and
-    /// binds the arguments.
-    fn signature(&mut self) -> String {
+    /// `func.func public @main(prefetch…, inputs…)` (returning the outputs and the
+    /// diagnostic), binding the arguments.
+    fn signature(&mut self) -> Main {
         let k = self.kernel;
+        let mut main = Main::new();
         self.prefetch = (k.scalar_prefetch.iter().enumerate())
-            .map(|(i, p)| Self::arg(format!("%prefetch{i}"), DType::I32, &p.shape))
+            .map(|(i, p)| {
+                main.named_parameter(
+                    &format!("prefetch{i}"),
+                    TensorType::new(p.shape.clone(), DType::I32),
+                )
+            })
             .collect();
         self.inputs = (k.inputs.iter().enumerate())
-            .map(|(i, o)| Self::arg(format!("%in{i}"), o.dtype, &o.shape))
+            .map(|(i, o)| {
+                main.named_parameter(&format!("in{i}"), TensorType::new(o.shape.clone(), o.dtype))
+            })
             .collect();
-        let args: Vec<String> = self
-            .prefetch
-            .iter()
-            .chain(&self.inputs)
-            .map(|a| format!("{}: {}", a.name, text::tensor(&a.ty)))
-            .collect();
-        let results: Vec<String> = k
-            .outputs
-            .iter()
-            .map(|o| text::tensor(&ValueType::new(o.dtype, o.shape.clone())))
-            .chain([text::tensor(&diagnostic::value_type())])
-            .collect();
-        format!(
-            "func.func public @main({}) -> ({})",
-            args.join(", "),
-            results.join(", ")
-        )
+        main
     }
 
-    fn main(&mut self) {
+    /// The whole grid; returns the outputs and the diagnostic record.
+    fn main(&mut self) -> Vec<Tensor> {
         let k = self.kernel;
-        let arrays: Vec<Val> = (0..k.inputs.len())
+        let arrays: Vec<Tensor> = (0..k.inputs.len())
             .map(|i| {
                 let arg = self.inputs[i].clone();
                 self.padded(&arg, &window::padded_shape(&k.inputs[i]))
@@ -189,19 +171,13 @@ impl<'k> Lowering<'k> {
             });
         }
         results.push(self.state[&Slot::Diag].clone());
-        let names: Vec<&str> = results.iter().map(|r| r.name.as_str()).collect();
-        let types: Vec<String> = results.iter().map(|r| text::tensor(&r.ty)).collect();
-        self.w.line(&format!(
-            "return {} : {}",
-            names.join(", "),
-            types.join(", ")
-        ));
+        results
     }
 
     /// The grid `while`; returns the output windows' final state (and updates `state`).
     fn grid_loop(
         &mut self,
-        inputs: &[Val],
+        inputs: &[Tensor],
         windows: BTreeMap<usize, OutputWindow>,
     ) -> BTreeMap<usize, OutputWindow> {
         let slots: Vec<Slot> = self.state.keys().copied().collect();
@@ -213,7 +189,7 @@ impl<'k> Lowering<'k> {
         inits.extend(slots.iter().map(|s| self.state[s].clone()));
         let steps = self.info.grid_steps as i64;
         let steps = self.w.i32(steps);
-        let results = text::while_loop(
+        let results = while_loop(
             self,
             &inits,
             |cx, p| cx.w.compare("LT", &p[0], &steps),
@@ -239,7 +215,7 @@ impl<'k> Lowering<'k> {
         &mut self,
         windows: &BTreeMap<usize, OutputWindow>,
         slots: &[Slot],
-        values: &[Val],
+        values: &[Tensor],
     ) -> BTreeMap<usize, OutputWindow> {
         let mut at = 1;
         let mut unpacked = BTreeMap::new();
@@ -261,8 +237,8 @@ impl<'k> Lowering<'k> {
     /// One grid step: windows in, body, windows out.
     fn grid_step(
         &mut self,
-        t: &Val,
-        inputs: &[Val],
+        t: &Tensor,
+        inputs: &[Tensor],
         windows: BTreeMap<usize, OutputWindow>,
     ) -> BTreeMap<usize, OutputWindow> {
         let k = self.kernel;
@@ -312,7 +288,7 @@ impl<'k> Lowering<'k> {
     }
 
     /// Grid indices of step `t`: `(t / stride) % extent` per axis, last axis fastest.
-    fn grid_indices(&mut self, t: &Val) -> Vec<Val> {
+    fn grid_indices(&mut self, t: &Tensor) -> Vec<Tensor> {
         let grid = self.kernel.grid.grid.clone();
         (0..grid.len())
             .map(|axis| {
@@ -335,7 +311,7 @@ impl<'k> Lowering<'k> {
     }
 
     /// The current value of a ref as the body sees it.
-    fn ref_value(&self, id: RefId) -> Val {
+    fn ref_value(&self, id: RefId) -> Tensor {
         match id {
             RefId::Prefetch(i) => self.prefetch[i].clone(),
             RefId::Input(i) => self.inputs[i].clone(),
@@ -345,13 +321,13 @@ impl<'k> Lowering<'k> {
     }
 
     /// A splat of the unspecified fill.
-    fn unspecified(&mut self, dtype: DType, shape: &[usize]) -> Val {
+    fn unspecified(&mut self, dtype: DType, shape: &[usize]) -> Tensor {
         self.w
-            .constant(ValueType::new(dtype, shape), &literal::unspecified(dtype))
+            .constant(TensorType::new(shape, dtype), &literal::unspecified(dtype))
     }
 
     /// `x` padded at the end of each dim up to `shape` with the unspecified fill.
-    fn padded(&mut self, x: &Val, shape: &[usize]) -> Val {
+    fn padded(&mut self, x: &Tensor, shape: &[usize]) -> Tensor {
         if x.ty.shape == shape {
             return x.clone();
         }

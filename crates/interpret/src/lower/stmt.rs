@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 
 use pallas_flash_ir::{Block, Dim, Expr, ForiLoop, Kernel, RefId, RefView, Stmt, Value};
 
-use super::text::{self, Val};
 use super::{Lowering, Slot};
+use pallas_flash_stablehlo::{if_else, while_loop, Tensor};
 
 /// Adds what touching `view` may change: its slot when written, the diagnostic when
 /// it has a dynamic offset.
@@ -70,11 +70,11 @@ impl Lowering<'_> {
         }
     }
 
-    fn slot_values(&self, slots: &[Slot]) -> Vec<Val> {
+    fn slot_values(&self, slots: &[Slot]) -> Vec<Tensor> {
         slots.iter().map(|s| self.state[s].clone()).collect()
     }
 
-    fn set_slots(&mut self, slots: &[Slot], values: &[Val]) {
+    fn set_slots(&mut self, slots: &[Slot], values: &[Tensor]) {
         for (slot, value) in slots.iter().zip(values) {
             self.state.insert(*slot, value.clone());
         }
@@ -88,7 +88,7 @@ impl Lowering<'_> {
         }
         let before = self.slot_values(&slots);
         let cond = self.value(cond);
-        let after = text::if_else(
+        let after = if_else(
             self,
             &cond,
             |cx| {
@@ -111,7 +111,7 @@ impl Lowering<'_> {
         let mut inits = vec![lower];
         inits.extend(fori.carries.iter().map(|c| self.value(c.init)));
         inits.extend(self.slot_values(&slots));
-        let results = text::while_loop(
+        let results = while_loop(
             self,
             &inits,
             |cx, p| cx.w.compare("LT", &p[0], &upper),
@@ -135,7 +135,7 @@ impl Lowering<'_> {
         self.set_slots(&slots, &results[1 + carries..]);
     }
 
-    fn bound(&mut self, bound: Dim) -> Val {
+    fn bound(&mut self, bound: Dim) -> Tensor {
         match bound {
             Dim::Static(b) => self.w.i32(b as i64),
             Dim::Dynamic(v) => self.value(v),

@@ -8,9 +8,9 @@
 
 use pallas_flash_ir::{DType, Dim, Indexer, RefId, RefView};
 
-use super::text::Val;
 use super::{Lowering, Slot};
 use crate::diagnostic::Code;
+use pallas_flash_stablehlo::Tensor;
 
 /// One dim of a view: where it starts, how many elements it spans, its stride, and
 /// whether the dim is kept (`ds`) or dropped (`at`).
@@ -46,7 +46,7 @@ fn spans(view: &RefView) -> Vec<Span> {
 
 impl Lowering<'_> {
     /// The value a load of `view` reads.
-    pub(super) fn load(&mut self, view: &RefView) -> Val {
+    pub(super) fn load(&mut self, view: &RefView) -> Tensor {
         let base = self.ref_value(view.base);
         if view.indexers.is_empty() {
             return base;
@@ -66,7 +66,7 @@ impl Lowering<'_> {
     }
 
     /// Writes `value` (the view's type) into `view`.
-    pub(super) fn store(&mut self, view: &RefView, value: &Val) {
+    pub(super) fn store(&mut self, view: &RefView, value: &Tensor) {
         let slot = match view.base {
             RefId::Output(i) => Slot::Output(i),
             RefId::Scratch(i) => Slot::Scratch(i),
@@ -92,14 +92,20 @@ impl Lowering<'_> {
 
     /// `update` placed every `stride` elements over the view's span, the elements in
     /// between taken from `base`.
-    fn spread(&mut self, base: &Val, starts: &[Val], spans: &[Span], update: &Val) -> Val {
+    fn spread(
+        &mut self,
+        base: &Tensor,
+        starts: &[Tensor],
+        spans: &[Span],
+        update: &Tensor,
+    ) -> Tensor {
         let sizes: Vec<usize> = spans.iter().map(|s| s.span).collect();
         let current = self.w.dynamic_slice(base, starts, &sizes);
         let interior: Vec<usize> = spans.iter().map(|s| s.stride - 1).collect();
         let filler = self.unspecified(update.ty.dtype, &[]);
         let zeros = vec![0; sizes.len()];
         let spread = self.w.pad(update, &filler, [&zeros, &zeros, &interior]);
-        let mut mask: Option<Val> = None;
+        let mut mask: Option<Tensor> = None;
         for (dim, s) in spans.iter().enumerate().filter(|(_, s)| s.stride > 1) {
             let position = self.w.iota(&sizes, dim);
             let stride = self.w.constant(position.ty.clone(), &s.stride.to_string());
@@ -118,7 +124,7 @@ impl Lowering<'_> {
     }
 
     /// Start offsets as `i32` scalars; dynamic ones are range-checked.
-    fn starts(&mut self, id: RefId, base: &Val, spans: &[Span]) -> Vec<Val> {
+    fn starts(&mut self, id: RefId, base: &Tensor, spans: &[Span]) -> Vec<Tensor> {
         let position = self
             .kernel
             .refs()

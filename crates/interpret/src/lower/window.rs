@@ -2,9 +2,9 @@
 
 use pallas_flash_ir::{DType, IndexExpr, Operand, Window};
 
-use super::text::Val;
 use super::{expr, Lowering};
 use crate::diagnostic::Code;
+use pallas_flash_stablehlo::Tensor;
 
 /// The array's shape rounded up to whole blocks (unchanged without a window).
 pub(crate) fn padded_shape(operand: &Operand) -> Vec<usize> {
@@ -24,7 +24,7 @@ impl Lowering<'_> {
         number: usize,
         operand: &Operand,
         window: &Window,
-    ) -> Vec<Val> {
+    ) -> Vec<Tensor> {
         let results = &window.index_map.results;
         (results.iter().enumerate())
             .map(|(dim, e)| {
@@ -48,7 +48,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn index_expr(&mut self, e: &IndexExpr) -> Val {
+    fn index_expr(&mut self, e: &IndexExpr) -> Tensor {
         match e {
             IndexExpr::Const(c) => self.w.i32((*c).into()),
             IndexExpr::Arg(axis) => self.grid[*axis].clone(),
@@ -71,7 +71,7 @@ impl Lowering<'_> {
             }
             IndexExpr::Load { arg, indices } => {
                 let table = self.prefetch[arg - self.kernel.grid.rank()].clone();
-                let at: Vec<Val> = indices.iter().map(|i| self.index_expr(i)).collect();
+                let at: Vec<Tensor> = indices.iter().map(|i| self.index_expr(i)).collect();
                 let element = self.w.dynamic_slice(&table, &at, &vec![1; at.len()]);
                 self.w.reshape(&element, &[])
             }
@@ -79,7 +79,7 @@ impl Lowering<'_> {
     }
 
     /// Element offsets of a block: index × block extent per dim.
-    fn offsets(&mut self, window: &Window, index: &[Val]) -> Vec<Val> {
+    fn offsets(&mut self, window: &Window, index: &[Tensor]) -> Vec<Tensor> {
         (window.block_shape.iter().zip(index))
             .map(|(dim, i)| match dim.extent() {
                 1 => i.clone(),
@@ -92,7 +92,12 @@ impl Lowering<'_> {
     }
 
     /// The window of the (padded) `array` at `index`, squeezed dims dropped.
-    pub(super) fn read_window(&mut self, array: &Val, window: &Window, index: &[Val]) -> Val {
+    pub(super) fn read_window(
+        &mut self,
+        array: &Tensor,
+        window: &Window,
+        index: &[Tensor],
+    ) -> Tensor {
         let offsets = self.offsets(window, index);
         let block = self
             .w
@@ -103,19 +108,19 @@ impl Lowering<'_> {
     /// `array` with `block` written back at `index`.
     pub(super) fn write_window(
         &mut self,
-        array: &Val,
-        block: &Val,
+        array: &Tensor,
+        block: &Tensor,
         window: &Window,
-        index: &[Val],
-    ) -> Val {
+        index: &[Tensor],
+    ) -> Tensor {
         let offsets = self.offsets(window, index);
         let block = self.w.reshape(block, &window.window_bounds());
         self.w.dynamic_update_slice(array, &block, &offsets)
     }
 
     /// `i1` scalar: whether any index differs from the previous step's.
-    pub(super) fn any_differs(&mut self, index: &[Val], previous: &[Val]) -> Val {
-        let mut differs: Option<Val> = None;
+    pub(super) fn any_differs(&mut self, index: &[Tensor], previous: &[Tensor]) -> Tensor {
+        let mut differs: Option<Tensor> = None;
         for (i, p) in index.iter().zip(previous) {
             let ne = self.w.compare("NE", i, p);
             differs = Some(match differs {

@@ -4,7 +4,7 @@ use pallas_flash_ir::{
     BlockDim::*, DType, DimensionSemantics::*, GridSpec, IndexExpr, Kernel, KernelBuilder,
 };
 
-pub use pallas_flash_test_support::kernels::matmul;
+pub use pallas_flash_test_support::kernels::{flash_attention, matmul};
 
 /// `o = tanh(x) * z + exp(-|z|)` over `block`-shaped windows; partial blocks allowed.
 pub fn elementwise(shape: [usize; 2], block: [usize; 2]) -> Kernel {
@@ -71,78 +71,5 @@ pub fn row_reductions(shape: [usize; 2], block: [usize; 2]) -> Kernel {
     let (s1, m1) = (k.add(s0, s), k.max(m0, m));
     k.write(sum, s1);
     k.write(max, m1);
-    k.finish()
-}
-
-/// FlashAttention-2 forward (online softmax) over `[heads, n, d]` arrays, non-causal,
-/// scale `1/sqrt(d)`; the probabilities are cast to `dtype` before the `p @ v` matmul,
-/// as a bf16 kernel does.
-pub fn flash_attention(
-    heads: usize,
-    n: usize,
-    d: usize,
-    (bq, bkv): (usize, usize),
-    dtype: DType,
-) -> Kernel {
-    let grid = GridSpec::new([heads, n / bq, n / bkv]).semantics([Parallel, Parallel, Arbitrary]);
-    let mut k = KernelBuilder::new("attention_fwd", grid);
-    let q_spec = k.vmem_block([Squeezed, Blocked(bq), Blocked(d)], |g| {
-        [g.grid(0), g.grid(1), IndexExpr::Const(0)]
-    });
-    let kv_spec = k.vmem_block([Squeezed, Blocked(bkv), Blocked(d)], |g| {
-        [g.grid(0), g.grid(2), IndexExpr::Const(0)]
-    });
-    let q = k.input("q", [heads, n, d], dtype, q_spec.clone());
-    let kt = k.input("k", [heads, n, d], dtype, kv_spec.clone());
-    let v = k.input("v", [heads, n, d], dtype, kv_spec);
-    let o = k.output("o", [heads, n, d], dtype, q_spec);
-    let (m_s, l_s) = (
-        k.scratch_vmem("m", [bq, 1], DType::F32),
-        k.scratch_vmem("l", [bq, 1], DType::F32),
-    );
-    let acc_s = k.scratch_vmem("acc", [bq, d], DType::F32);
-
-    let step = k.program_id(2);
-    let zero = k.i32(0);
-    let first = k.eq(step, zero);
-    k.when(first, |k| {
-        let minus_inf = k.full([bq, 1], DType::F32, f64::NEG_INFINITY);
-        let zeros = k.full([bq, 1], DType::F32, 0.0);
-        let acc0 = k.full([bq, d], DType::F32, 0.0);
-        for (scratch, value) in [(m_s, minus_inf), (l_s, zeros), (acc_s, acc0)] {
-            k.write(scratch, value);
-        }
-    });
-    let (qb, kb, vb) = (k.read(q), k.read(kt), k.read(v));
-    let s = k.dot_nt(qb, kb);
-    let scale = k.full([bq, bkv], DType::F32, 1.0 / (d as f64).sqrt());
-    let s = k.mul(s, scale);
-    let (m_prev, l_prev, acc_prev) = (k.read(m_s), k.read(l_s), k.read(acc_s));
-    let m_cur = k.reduce_max(s, 1);
-    let m_new = k.max(m_prev, m_cur);
-    let m_wide = k.broadcast(m_new, [bq, bkv]);
-    let centered = k.sub(s, m_wide);
-    let p = k.exp(centered);
-    let m_diff = k.sub(m_prev, m_new);
-    let alpha = k.exp(m_diff);
-    let l_old = k.mul(alpha, l_prev);
-    let p_sum = k.sum(p, 1);
-    let l_new = k.add(l_old, p_sum);
-    let alpha_wide = k.broadcast(alpha, [bq, d]);
-    let acc_old = k.mul(acc_prev, alpha_wide);
-    let p_cast = k.cast(p, dtype);
-    let pv = k.dot(p_cast, vb);
-    let acc_new = k.add(acc_old, pv);
-    for (scratch, value) in [(m_s, m_new), (l_s, l_new), (acc_s, acc_new)] {
-        k.write(scratch, value);
-    }
-    let last_step = k.i32((n / bkv - 1) as i32);
-    let last = k.eq(step, last_step);
-    k.when(last, |k| {
-        let l_wide = k.broadcast(l_new, [bq, d]);
-        let out = k.div(acc_new, l_wide);
-        let out = k.cast(out, dtype);
-        k.write(o, out);
-    });
     k.finish()
 }

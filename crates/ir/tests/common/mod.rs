@@ -7,6 +7,7 @@ use pallas_flash_ir::BlockDim::{Blocked, Squeezed};
 use pallas_flash_ir::DType::{Bf16, F32, I32};
 use pallas_flash_ir::DimensionSemantics::{Arbitrary, Parallel};
 use pallas_flash_ir::{ds, BlockSpec, GridSpec, IndexExpr, Kernel, KernelBuilder};
+use pallas_flash_test_support::kernels::online_softmax_step;
 
 /// `o = x @ y`, blocked over (M, N, K) with an f32 accumulator in scratch.
 pub fn matmul() -> Kernel {
@@ -106,22 +107,7 @@ pub fn causal_attention_dma() -> Kernel {
         let masked = k.and(later, diag_wide);
         let minus_inf = k.full([b, b], F32, -1e30);
         let s = k.select(masked, minus_inf, s);
-        let m_cur = k.reduce_max(s, 1);
-        let m_new = k.max(m, m_cur);
-        let m_wide = k.broadcast(m_new, [b, b]);
-        let p = k.sub(s, m_wide);
-        let p = k.exp(p);
-        let dm = k.sub(m, m_new);
-        let alpha = k.exp(dm);
-        let l_old = k.mul(alpha, l);
-        let p_sum = k.sum(p, 1);
-        let l_new = k.add(l_old, p_sum);
-        let alpha_wide = k.broadcast(alpha, [b, d]);
-        let acc_old = k.mul(acc, alpha_wide);
-        let p16 = k.cast(p, Bf16);
-        let pv = k.dot(p16, vb);
-        let acc_new = k.add(acc_old, pv);
-        [m_new, l_new, acc_new]
+        online_softmax_step(k, [m, l, acc], s, vb, [b, b, d], Bf16)
     });
     let l_wide = k.broadcast(l, [b, d]);
     let out = k.div(acc, l_wide);

@@ -123,15 +123,20 @@ pub struct DecodeBlocks {
     pub block_kv: usize,
 }
 
-/// The KV block that measured best (libtpu 0.0.52 static estimate, v5e, D = 128, bf16;
-/// table in [`FlashDecodingConfig::default_blocks`]).
-const MEASURED_BLOCK_KV: usize = 8192;
+/// The most bytes of one K (or V) block the default takes: 8 MiB, so the double-buffered
+/// K and V blocks fill 32 MiB of v5e's 128 MiB VMEM (the kernel raises its scoped limit
+/// to fit). Bigger blocks measured faster up to this size (table in
+/// [`FlashDecodingConfig::default_blocks`]).
+const MAX_DEFAULT_BLOCK_BYTES: usize = 8 << 20;
 
-/// The largest power of two from 128 up to [`MEASURED_BLOCK_KV`] dividing `max_kv_len`.
-fn default_block_kv(max_kv_len: usize) -> usize {
-    (7..=MEASURED_BLOCK_KV.trailing_zeros())
+/// The largest power of two from 128 dividing `max_kv_len` whose bf16 `[block, head_dim]`
+/// block stays within [`MAX_DEFAULT_BLOCK_BYTES`].
+fn default_block_kv(max_kv_len: usize, head_dim: usize) -> usize {
+    let most = MAX_DEFAULT_BLOCK_BYTES / (2 * head_dim.max(1));
+    (7..usize::BITS - 1)
         .rev()
         .map(|p| 1usize << p)
+        .filter(|b| *b <= most)
         .find(|b| max_kv_len.is_multiple_of(*b))
         .unwrap_or(128)
 }
@@ -154,7 +159,7 @@ impl FlashDecodingConfig {
             head_dim,
             max_kv_len,
             splits: 1,
-            block_kv: default_block_kv(max_kv_len),
+            block_kv: default_block_kv(max_kv_len, head_dim),
             kv_dtype: KvCacheDtype::Bf16,
             lengths: KvLengths::Prefetch,
             scale: 1.0 / (head_dim as f64).sqrt(),
@@ -162,21 +167,29 @@ impl FlashDecodingConfig {
     }
 
     /// The measured best cut for this shape on v5e: one split, and `block_kv` the largest
-    /// power of two up to 8192 that divides `max_kv_len` (128 when none does; `check`
-    /// then reports the capacity).
+    /// power of two dividing `max_kv_len` whose bf16 K block is at most 8 MiB (32768
+    /// positions at D = 128; 128 when none divides, and `check` then reports the capacity).
     ///
-    /// Static estimates of the split kernel (libtpu 0.0.52, v5e, B = 1, 8/8 and 32/8 alike,
-    /// D = 128, S = 1; `benches/results/2026-11-22-flash-decoding-v5e-libtpu-0.0.52.txt`):
+    /// Static estimates of the split kernel (libtpu 0.0.52, v5e, 8/8, D = 128, S = 1;
+    /// `benches/results/2026-12-02-decode-blocks-v5e-libtpu-0.0.52.txt`):
     ///
-    /// | KV length | bkv 4096 | **bkv 8192** |
-    /// |---|---|---|
-    /// | 32768 | 220,080 | **192,864** |
-    /// | 131072 | 871,728 | **760,560** |
+    /// | KV length, B | bkv 8192 | bkv 16384 | **bkv 32768** |
+    /// |---|---|---|---|
+    /// | 32768, 1 | 192,864 | 180,678 | **175,609** |
+    /// | 32768, 8 | 1,525,005 | 1,416,299 | **1,354,462** |
+    /// | 131072, 1 | 760,560 | | **683,289** |
     ///
-    /// 1024 and 2048 are far behind (one (row, head) at 32k: 39,831 and 26,463 cycles
-    /// against 20,188 at 4096 and 17,640 at 8192): each grid step costs ~600 cycles of
-    /// pipeline overhead in the model. At 8192 the K/V buffers take 8 MiB, inside v5e's
-    /// 16 MiB default scoped VMEM.
+    /// Each grid step costs ~600 cycles of pipeline overhead in the model, and larger DMAs
+    /// stream faster in it (module docs, "where the time goes"); 4096 and below are further
+    /// behind (220,080 at 4096). At 32768 the double-buffered K/V blocks take 32 MiB: the
+    /// kernel raises its scoped VMEM limit (v5e has 128 MiB).
+    ///
+    /// The table is for full caches. A row fetches whole blocks up to its length (the
+    /// pipeline's window is the block), so a row far shorter than the capacity reads up to
+    /// one block minus one position more than it needs: at 32768 up to 16 MiB of K and V
+    /// per (row, KV head), 4× what 8192 over-reads. For serving batches of short rows in a
+    /// long cache, pass a smaller `block_kv` (`--block-kv 8192`): on a chip the bytes, not
+    /// the model's step count, set the time.
     ///
     /// Why one split: v5e has one TensorCore, so the parallel split axis runs serially and
     /// each extra split only adds partial writes and combine work (S = 1, 2, 4, 8 at 32k,
@@ -185,7 +198,7 @@ impl FlashDecodingConfig {
     pub fn default_blocks(&self) -> DecodeBlocks {
         DecodeBlocks {
             splits: 1,
-            block_kv: default_block_kv(self.max_kv_len),
+            block_kv: default_block_kv(self.max_kv_len, self.head_dim),
         }
     }
 

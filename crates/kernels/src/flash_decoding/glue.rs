@@ -1,6 +1,7 @@
 //! The log-sum-exp combine of [`super::combine`] as plain StableHLO glue, appended to a
 //! program after the split kernel.
 
+use pallas_flash_codegen::stablehlo::Body;
 use pallas_flash_codegen::{Program, Tensor, TensorType};
 use pallas_flash_ir::DType;
 
@@ -21,146 +22,64 @@ pub fn glue_combine(
     cfg.check()?;
     let (b, hkv, rows, d) = (cfg.batch, cfg.kv_heads, cfg.tile_rows(), cfg.head_dim);
     let [o_part, m_part, l_part] = partials;
-    let mut g = Glue { program };
-    let stat = TensorType::new([b, hkv, rows, 1], DType::F32);
-    let wide = TensorType::new([b, hkv, rows, d], DType::F32);
-    let split = |g: &mut Glue, part: &Tensor, s: usize, lanes: usize, ty: &TensorType| {
-        let sliced = g.slice(part, [0, 0, s, 0, 0], [b, hkv, s + 1, rows, lanes]);
-        g.reshape(&sliced, ty.shape.clone())
+    let g = program.body();
+    let split = |g: &mut Body, part: &Tensor, s: usize, lanes: usize| {
+        let sliced = g.slice(
+            part,
+            &[0, 0, s, 0, 0],
+            &[b, hkv, s + 1, rows, lanes],
+            &[1; 5],
+        );
+        g.reshape(&sliced, &[b, hkv, rows, lanes])
     };
-    let ms: Vec<Tensor> = (0..cfg.splits)
-        .map(|s| split(&mut g, m_part, s, 1, &stat))
-        .collect();
+    let ms: Vec<Tensor> = (0..cfg.splits).map(|s| split(g, m_part, s, 1)).collect();
     // Partial maxima start at `MAX_FLOOR` (crate::online_softmax): the largest is finite.
-    let shift = (ms[1..].iter()).fold(ms[0].clone(), |acc, m| {
-        g.binary("stablehlo.maximum", &acc, m)
-    });
+    let shift = (ms[1..].iter()).fold(ms[0].clone(), |acc, m| binary(g, "maximum", &acc, m));
     // α_s · l_s and α_s · acc_s of split `s`.
-    let terms = |g: &mut Glue, s: usize| {
-        let centered = g.binary("stablehlo.subtract", &ms[s], &shift);
-        let alpha = g.unary("stablehlo.exponential", &centered);
-        let l = split(g, l_part, s, 1, &stat);
-        let weighted_l = g.binary("stablehlo.multiply", &alpha, &l);
-        let o = split(g, o_part, s, d, &wide);
-        let alpha_wide = g.broadcast(&alpha, &wide);
-        (weighted_l, g.binary("stablehlo.multiply", &o, &alpha_wide))
+    let terms = |g: &mut Body, s: usize| {
+        let centered = binary(g, "subtract", &ms[s], &shift);
+        let alpha = g.elementwise("exponential", &[centered], DType::F32);
+        let l = split(g, l_part, s, 1);
+        let weighted_l = binary(g, "multiply", &alpha, &l);
+        let o = split(g, o_part, s, d);
+        let alpha_wide = widen(g, &alpha, &o.ty);
+        (weighted_l, binary(g, "multiply", &o, &alpha_wide))
     };
-    let first = terms(&mut g, 0);
+    let first = terms(g, 0);
     let (total, acc) = (1..cfg.splits).fold(first, |(total, acc), s| {
-        let (l, o) = terms(&mut g, s);
-        (
-            g.binary("stablehlo.add", &total, &l),
-            g.binary("stablehlo.add", &acc, &o),
-        )
+        let (l, o) = terms(g, s);
+        (binary(g, "add", &total, &l), binary(g, "add", &acc, &o))
     });
-    Ok(g.normalize(&acc, &total, out_dtype))
+    Ok(normalize(g, &acc, &total, out_dtype))
 }
 
-/// Small helpers over [`Program::op`] for the glue.
-pub(super) struct Glue<'p> {
-    pub program: &'p mut Program,
+/// `x` where it is not `-inf`, else 0: the shift of a row that saw nothing (a logsumexp
+/// of such a row is `-inf`).
+pub(super) fn finite_or_zero(g: &mut Body, x: &Tensor) -> Tensor {
+    let minus_inf = g.constant(x.ty.clone(), "0xFF800000");
+    let zero = g.constant(x.ty.clone(), "0.000000e+00");
+    let empty = g.compare("EQ", x, &minus_inf);
+    g.select(&empty, &zero, x)
 }
 
-impl Glue<'_> {
-    /// `x` where it is not `-inf`, else 0: the shift of a row that saw nothing (a
-    /// logsumexp of such a row is `-inf`).
-    pub fn finite_or_zero(&mut self, x: &Tensor) -> Tensor {
-        let minus_inf = self.splat(&x.ty, "0xFF800000");
-        let zero = self.splat(&x.ty, "0.000000e+00");
-        let empty = self.compare(x, &minus_inf);
-        self.program
-            .op("stablehlo.select", &[&empty, &zero, x], "", x.ty.clone())
-    }
+/// `acc / total` (0 where `total` is 0) as `dtype`; `total` is `[.., 1]`, `acc` `[.., D]`.
+pub(super) fn normalize(g: &mut Body, acc: &Tensor, total: &Tensor, dtype: DType) -> Tensor {
+    let zero = g.constant(total.ty.clone(), "0.000000e+00");
+    let one = g.constant(total.ty.clone(), "1.000000e+00");
+    let no_weight = g.compare("EQ", total, &zero);
+    let divisor = g.select(&no_weight, &one, total);
+    let divisor = widen(g, &divisor, &acc.ty);
+    let out = binary(g, "divide", acc, &divisor);
+    g.convert(&out, dtype)
+}
 
-    /// `acc / total` (0 where `total` is 0) as `dtype`; `total` is `[.., 1]`, `acc` `[.., D]`.
-    pub fn normalize(&mut self, acc: &Tensor, total: &Tensor, dtype: DType) -> Tensor {
-        let zero = self.splat(&total.ty, "0.000000e+00");
-        let one = self.splat(&total.ty, "1.000000e+00");
-        let no_weight = self.compare(total, &zero);
-        let divisor = self.program.op(
-            "stablehlo.select",
-            &[&no_weight, &one, total],
-            "",
-            total.ty.clone(),
-        );
-        let divisor = self.broadcast(&divisor, &acc.ty);
-        let out = self.binary("stablehlo.divide", acc, &divisor);
-        self.program.op(
-            "stablehlo.convert",
-            &[&out],
-            "",
-            TensorType::new(acc.ty.shape.clone(), dtype),
-        )
-    }
+/// `stablehlo.<op>` of two values of one type.
+pub(super) fn binary(g: &mut Body, op: &str, lhs: &Tensor, rhs: &Tensor) -> Tensor {
+    g.elementwise(op, &[lhs.clone(), rhs.clone()], lhs.ty.dtype)
+}
 
-    pub fn unary(&mut self, name: &str, x: &Tensor) -> Tensor {
-        self.program.op(name, &[x], "", x.ty.clone())
-    }
-
-    pub fn reshape(&mut self, x: &Tensor, shape: impl Into<Vec<usize>>) -> Tensor {
-        self.program.op(
-            "stablehlo.reshape",
-            &[x],
-            "",
-            TensorType::new(shape, x.ty.dtype),
-        )
-    }
-
-    pub fn binary(&mut self, name: &str, lhs: &Tensor, rhs: &Tensor) -> Tensor {
-        self.program.op(name, &[lhs, rhs], "", lhs.ty.clone())
-    }
-
-    /// `[B, H, rows, 1]` to `[B, H, rows, n]`, repeating the last dim.
-    pub fn broadcast(&mut self, x: &Tensor, ty: &TensorType) -> Tensor {
-        let dims: Vec<String> = (0..ty.shape.len()).map(|d| d.to_string()).collect();
-        let attributes = format!("broadcast_dimensions = array<i64: {}>", dims.join(", "));
-        self.program
-            .op("stablehlo.broadcast_in_dim", &[x], &attributes, ty.clone())
-    }
-
-    fn splat(&mut self, ty: &TensorType, literal: &str) -> Tensor {
-        self.program.op(
-            "stablehlo.constant",
-            &[],
-            &format!("value = dense<{literal}> : {ty}"),
-            ty.clone(),
-        )
-    }
-
-    fn compare(&mut self, lhs: &Tensor, rhs: &Tensor) -> Tensor {
-        let ty = TensorType::new(lhs.ty.shape.clone(), DType::I1);
-        self.program.op(
-            "stablehlo.compare",
-            &[lhs, rhs],
-            "comparison_direction = #stablehlo<comparison_direction EQ>",
-            ty,
-        )
-    }
-
-    pub fn slice<const R: usize>(
-        &mut self,
-        x: &Tensor,
-        start: [usize; R],
-        limit: [usize; R],
-    ) -> Tensor {
-        let list = |v: &[usize]| {
-            v.iter()
-                .map(|n| n.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let shape: Vec<usize> = start.iter().zip(&limit).map(|(a, b)| b - a).collect();
-        let attributes = format!(
-            "start_indices = array<i64: {}>, limit_indices = array<i64: {}>, strides = array<i64: {}>",
-            list(&start),
-            list(&limit),
-            list(&[1; R])
-        );
-        self.program.op(
-            "stablehlo.slice",
-            &[x],
-            &attributes,
-            TensorType::new(shape, x.ty.dtype),
-        )
-    }
+/// `[B, H, rows, 1]` to `[B, H, rows, n]`, repeating the last dim.
+pub(super) fn widen(g: &mut Body, x: &Tensor, ty: &TensorType) -> Tensor {
+    let dims: Vec<usize> = (0..ty.rank()).collect();
+    g.broadcast_in_dim(x, &dims, &ty.shape)
 }

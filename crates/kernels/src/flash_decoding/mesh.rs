@@ -23,7 +23,7 @@ use pallas_flash_tiling::Target;
 
 use super::combine::{combine_kernel, CombineOutputs};
 use super::config::{FlashDecodingConfig, FlashDecodingError, KvLengths};
-use super::glue::Glue;
+use super::glue::{binary, finite_or_zero, normalize, widen};
 use super::split::split_kernel;
 
 /// Why a mesh program can not be built.
@@ -91,23 +91,23 @@ pub fn mesh_program(cfg: &FlashDecodingConfig, target: &Target) -> Result<String
     inputs.extend(scales.iter().map(|t| (t, Sharding::Replicated)));
     let out = program.shard_map(&inputs, &[Sharding::Replicated], |local, args| {
         let mut args = args;
-        let mut g = Glue { program: local };
-        args[0] = g.reshape(&args[0], [b]);
-        let partials = g.program.call(&split, &args.iter().collect::<Vec<_>>())?;
-        let combined = g
-            .program
-            .call(&combine, &partials.iter().collect::<Vec<_>>())?;
+        args[0] = local.body().reshape(&args[0], &[b]);
+        let partials = local.call(&split, &args.iter().collect::<Vec<_>>())?;
+        let combined = local.call(&combine, &partials.iter().collect::<Vec<_>>())?;
         let (o, lse) = (&combined[0], &combined[1]);
-        let lse = g.slice(lse, [0, 0, 0, 0], [b, hkv, rows, 1]);
-        let max = g.program.all_reduce(&lse, Reduction::Max)?;
-        let shift = g.finite_or_zero(&max);
-        let centered = g.binary("stablehlo.subtract", &lse, &shift);
-        let weight = g.unary("stablehlo.exponential", &centered);
-        let weight_wide = g.broadcast(&weight, &o.ty);
-        let weighted = g.binary("stablehlo.multiply", o, &weight_wide);
-        let acc = g.program.all_reduce(&weighted, Reduction::Sum)?;
-        let total = g.program.all_reduce(&weight, Reduction::Sum)?;
-        Ok(vec![g.normalize(&acc, &total, DType::Bf16)])
+        let lse = local
+            .body()
+            .slice(lse, &[0; 4], &[b, hkv, rows, 1], &[1; 4]);
+        let max = local.all_reduce(&lse, Reduction::Max)?;
+        let g = local.body();
+        let shift = finite_or_zero(g, &max);
+        let centered = binary(g, "subtract", &lse, &shift);
+        let weight = g.elementwise("exponential", &[centered], DType::F32);
+        let weight_wide = widen(g, &weight, &o.ty);
+        let weighted = binary(g, "multiply", o, &weight_wide);
+        let acc = local.all_reduce(&weighted, Reduction::Sum)?;
+        let total = local.all_reduce(&weight, Reduction::Sum)?;
+        Ok(vec![normalize(local.body(), &acc, &total, DType::Bf16)])
     })?;
     Ok(program.finish_sharded(&[(&out[0], Sharding::Replicated)]))
 }

@@ -31,11 +31,15 @@
 //! # Choosing the cut
 //!
 //! [`FlashDecodingConfig::new`] starts from [`FlashDecodingConfig::default_blocks`]: one
-//! split and 8192-position blocks (the largest power of two up to 8192 dividing the
-//! capacity). v5e has one TensorCore, so the split axis runs serially there and splits only
-//! add partial and combine work (table below); with `S = 1` the combine is a normalize and
-//! [`glue_combine`] is the cheaper form (2.4k–4.4k cycles against the kernel's 6.3k–44k).
-//! With `S > 1` use [`combine_kernel`]: the glue's per-split slices become layout copies.
+//! split and the largest power-of-two block dividing the capacity whose bf16 K block stays
+//! within 8 MiB (32768 positions at D = 128; the kernel raises its scoped VMEM limit to the
+//! ~33 MiB the double-buffered K/V blocks need; for short rows in a long cache a smaller
+//! block over-reads less, see [`FlashDecodingConfig::default_blocks`]). v5e has one
+//! TensorCore, so the split axis
+//! runs serially there and splits only add partial and combine work (see the results below); with
+//! `S = 1` the combine is a normalize and [`glue_combine`] is the cheaper form (2.4k–4.4k
+//! cycles against the kernel's 6.3k–44k). With `S > 1` use [`combine_kernel`]: the glue's
+//! per-split slices become layout copies.
 //!
 //! # Performance and four chips
 //!
