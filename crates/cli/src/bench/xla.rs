@@ -72,6 +72,13 @@ pub fn attention(shape: AttentionShape, dtype: DType) -> String {
     Module::new("xla_attention").print(&main.print(&b, &[(&o, None)]))
 }
 
+/// `tensor<AxBx…xdtype>` text (the retrieval baseline writes `chlo.top_k`, which the
+/// StableHLO builder does not have).
+fn tensor(shape: &[usize], dtype: &str) -> String {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    format!("tensor<{}x{dtype}>", dims.join("x"))
+}
+
 /// Cosine top-k retrieval the way XLA sees it: `queries: f32[q, d]` (rounded to bf16 for the
 /// dot) against `bank: bf16[m, d]`, both norms computed from the data, scores scaled by
 /// their inverses, then `chlo.top_k` (values and indices) — the math of
