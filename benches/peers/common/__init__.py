@@ -5,9 +5,12 @@ A package, not a top-level `*.py`: `pallas-flash bench` runs every script in
 `benches/peers/` and must not run this.
 """
 
+import contextlib
+import fcntl
 import glob
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -67,6 +70,25 @@ def run_child(script, spec):
         if line.startswith("{"):
             return json.loads(line)
     lines = out.stderr.strip().splitlines() or [f"exit {out.returncode}"]
-    # The exception or the libtpu check that stopped the child, not the last log line.
-    cause = next((l for l in reversed(lines) if "Error: " in l or "Check failed" in l), lines[-1])
+    # libtpu's fatal log line (`F1202 … Static LLO profiling of X failed: …`), else the exception
+    # or the libtpu check that stopped the child — not the last log line.
+    fatal = [line.split("] ", 1)[-1] for line in lines if re.match(r"F\d{4} ", line)]
+    cause = fatal[-1] if fatal else next(
+        (line for line in reversed(lines) if "Error: " in line or "Check failed" in line), lines[-1])
     return {"error": cause.strip()[:400]}
+
+
+@contextlib.contextmanager
+def profile_lock():
+    """The machine-wide profiling lock, when PALLAS_FLASH_PROFILE_LOCK names one (a file path):
+    long profiles need several GB, so only one runs at a time."""
+    path = os.environ.get("PALLAS_FLASH_PROFILE_LOCK")
+    if not path:
+        yield
+        return
+    with open(path, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)

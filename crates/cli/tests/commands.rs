@@ -330,10 +330,11 @@ fn bad_inputs_fail_with_a_message_that_says_what_to_change() {
             "tune searches the block sizes itself",
         ),
         (
-            &["bench", "--price-per-chip-hour=-1"],
+            &["bench", "--price", "v5e=-1"],
             1,
             "must be a positive number",
         ),
+        (&["bench", "--price", "v5e"], 2, "expected CHIP=USD"),
     ];
     for (args, status, message) in cases {
         let (code, _, stderr) = pallas_flash(args);
@@ -375,18 +376,25 @@ fn a_missing_plugin_names_the_setup_step() {
 fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
     let dir = tempfile::tempdir().unwrap();
     let records = dir.path().join("peers.jsonl");
-    let peer = r#"{"workload": "attention-fwd-causal-b1-h2-n1024-d128", "implementation": "JAX flash_attention", "estimated_cycles": 14572, "config": "blocks=(1024, 1024, 1024)"}"#;
-    // A decode figure that does not say how the peer's SMEM metadata was handled.
+    let provenance = r#""method": "as shipped", "files_counted": ["flash_attention.1"], "preamble_cycles": 0, "control": {"cycles": null, "differs": true, "what": "not needed: no scalar prefetch in its kernels"}, "floor_check": {"mxu_floor_cycles": 4088, "artifact_below_cycles": 4088, "passed": true}"#;
+    let peer = format!(
+        r#"{{"workload": "attention-fwd-causal-b1-h2-n1024-d128", "implementation": "JAX flash_attention", "estimated_cycles": 15309, "config": "blocks=(512, 512, 512)", {provenance}}}"#
+    );
+    let v6e_peer = peer.replace(
+        r#""implementation""#,
+        r#""target": "v6e", "implementation""#,
+    );
+    // A figure that does not say how the peer's SMEM metadata was handled.
     let bare_decode = r#"{"workload": "decode-b1-h8-kvh8-l4096-d128", "implementation": "RPA", "estimated_cycles": 40000}"#;
-    std::fs::write(&records, format!("{peer}\n{bare_decode}\n")).unwrap();
+    std::fs::write(&records, format!("{peer}\n{v6e_peer}\n{bare_decode}\n")).unwrap();
     let out = dir.path().join("bench");
     let assert = command()
         .args([
             "bench",
             "--quick",
             "--no-wall",
-            "--price-per-chip-hour",
-            "2.0",
+            "--price",
+            "v5e=2.0",
             "--out",
         ])
         .arg(&out)
@@ -401,11 +409,18 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
         "ours (flash-attention)",
         "ours (flash-decoding)",
         "ours (flash-decoding, int8 KV)",
+        "ours (flash-attention-backward)",
+        "ours (retrieval, norms in kernel)",
         "plain XLA",
         "JAX flash_attention (recorded)",
+        "control: not needed: no scalar prefetch in its kernels",
         "refused: the record (40000 cycles) lacks method, files_counted",
         "proj µs",
-        "at $2.00 per chip-hour",
+        "$/M units",
+        "price        v5e $2.00 per chip-hour — --price (given on the command line)",
+        "price        v6e $2.70 per chip-hour — Google Cloud TPU pricing, on-demand, us-central1",
+        "break-even vs plain XLA",
+        "retrieval-q8-m8192-d768-k10              v6e",
     ] {
         assert!(
             stdout.contains(expected),
@@ -417,9 +432,22 @@ fn bench_quick_tables_ours_xla_and_recorded_peers_with_a_roofline_plot() {
     let rows = doc["rows"].as_array().unwrap();
     assert_eq!(
         rows.len(),
-        9,
-        "ours and XLA for three workloads, our int8 decode, two peers: {doc}"
+        20,
+        "ours and XLA for seven workloads on two chips, our int8 decodes, our backward, three peers: {doc}"
     );
+    let v6e_peer = rows
+        .iter()
+        .find(|r| r["chip"] == "v6e" && r["implementation"] == "JAX flash_attention (recorded)")
+        .unwrap();
+    assert!(
+        v6e_peer["estimate"]["mfu"].as_f64().unwrap() < 0.5,
+        "v6e's peak: {v6e_peer}"
+    );
+    let break_even = doc["break_even_vs_xla"].as_array().unwrap();
+    assert!(break_even.len() >= 6, "{doc}");
+    assert!(break_even
+        .iter()
+        .any(|b| b["chip"] == "v6e" && b["unit"] == "queries"));
     assert!(rows
         .iter()
         .filter(|r| r["implementation"].as_str().unwrap().starts_with("ours"))

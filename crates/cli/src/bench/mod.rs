@@ -1,11 +1,13 @@
-//! `pallas-flash bench`: our kernels beside JAX Pallas (peer scripts) and plain XLA (our
-//! StableHLO generators) on the standard shapes, in one run; economics columns; the
-//! roofline plot; the memory wall.
+//! `pallas-flash bench`: our kernels beside JAX Pallas and tpu-inference (peer scripts) and
+//! plain XLA (our StableHLO generators) on the standard shapes, in one run, on v5e and v6e;
+//! economics at public on-demand prices with the break-even against plain XLA; the roofline
+//! plot; the memory wall.
 //!
-//! Every figure is libtpu 0.0.52's static estimate for one v5e chip (docs/design.md §8), compiled
+//! Every figure is libtpu 0.0.52's static estimate for one chip (docs/design.md §8), compiled
 //! in worker processes; peers run their own compiles in their Python. Nothing here is a
 //! measurement on a TPU, and the output says so.
 
+mod economics;
 mod peers;
 mod plot;
 mod wall;
@@ -14,11 +16,12 @@ mod xla;
 use std::path::PathBuf;
 
 use pallas_flash::ir::DType;
-use pallas_flash::kernels::flash_attention::{FlashAttentionConfig, Forward};
+use pallas_flash::kernels::flash_attention::{Backward, FlashAttentionConfig, Forward};
 use pallas_flash::kernels::flash_decoding::{
     Decoding, FlashDecodingConfig, KvCacheDtype, KvLengths,
 };
 use pallas_flash::kernels::matmul::MatmulConfig;
+use pallas_flash::kernels::retrieval::RetrievalConfig;
 use pallas_flash::runtime::CompileOptions;
 use pallas_flash::tiling::Target;
 use serde::Serialize;
@@ -27,21 +30,19 @@ use crate::catalog::Problem;
 use crate::error::CliError;
 use crate::estimate::Estimate;
 use crate::libtpu::{compile_kernel, compile_program};
+use economics::{BreakEven, ChipPrice};
 use pallas_flash::tiling::Blocks;
 use xla::AttentionShape;
-
-/// Google Cloud's published on-demand price of one TPU v5e chip-hour (US regions), USD:
-/// <https://cloud.google.com/tpu/pricing>.
-pub const V5E_PRICE_PER_CHIP_HOUR: f64 = 1.20;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Small shapes and a coarse memory wall: a smoke run in about a minute.
     #[arg(long)]
     pub quick: bool,
-    /// USD per chip-hour for the $/M tokens column (default: Google's on-demand v5e price).
-    #[arg(long = "price-per-chip-hour", default_value_t = V5E_PRICE_PER_CHIP_HOUR)]
-    pub price_per_chip_hour: f64,
+    /// USD per chip-hour of a chip, CHIP=USD (repeatable or comma-separated), replacing the
+    /// built-in on-demand list price (v5e $1.20, v6e $2.70; Google Cloud, us-central1).
+    #[arg(long = "price", value_name = "CHIP=USD", value_delimiter = ',', value_parser = economics::parse_price)]
+    pub prices: Vec<(String, f64)>,
     /// Python for the peer scripts (default: python3 from PATH; each script makes its own
     /// pinned venv, see benches/peers).
     #[arg(long = "peers-python")]
@@ -49,9 +50,13 @@ pub struct Args {
     /// Directory of the peer scripts (`*.py`).
     #[arg(long = "peers-dir", default_value = "benches/peers")]
     pub peers_dir: PathBuf,
+    /// Run only these peer scripts (file stems, comma-separated, e.g.
+    /// flash_attention_peers); with --peer-records the others' records are read instead.
+    #[arg(long = "peer-scripts", value_delimiter = ',')]
+    pub peer_scripts: Vec<String>,
     /// Read the peers' JSON records from these files (what the peer scripts printed with
-    /// --json-lines in an earlier run, same pinned libtpu) instead of running the scripts.
-    /// The table labels them as recorded.
+    /// --json-lines in an earlier run, same pinned libtpu). Without --peer-scripts no
+    /// script runs. The table labels these rows as recorded.
     #[arg(long = "peer-records", value_name = "FILE")]
     pub peer_records: Vec<PathBuf>,
     /// Skip the memory-wall bisection.
@@ -66,76 +71,104 @@ pub struct Args {
     pub out: PathBuf,
 }
 
-/// One standard shape.
+/// Plain XLA's version of a workload: our StableHLO of the same math.
+struct XlaBaseline {
+    text: String,
+    label: &'static str,
+    /// The program covers `1 / scale` of the heads (or rows); its cycles are multiplied
+    /// back. Long sequences are profiled at H=1 (docs/design.md §8: the profiler needs ~10 GB
+    /// per head at N=32768, and H=1 × H differs from a direct profile by 0.55% at N=8192);
+    /// batched decode at B=1, where the profiler does not abort.
+    scale: u64,
+}
+
+/// One standard shape on one chip.
 struct Workload {
     id: String,
+    chip: Target,
     /// Our kernel for the workload, and the label of its row.
     ours: Problem,
     ours_label: String,
     /// Our other forms of the same workload (a decode over an int8 KV cache), each a row.
     variants: Vec<(String, Problem)>,
-    /// Tokens one call processes (economics): rows of a matmul, query positions of
-    /// attention, new tokens of decoding.
-    tokens: f64,
-    /// Our StableHLO for the plain-XLA version, and what it is.
-    xla: String,
-    xla_label: &'static str,
-    /// The XLA program covers `1 / xla_scale` of the heads (or rows); its cycles are
-    /// multiplied back. Long sequences are profiled at H=1 (docs/design.md §8: the profiler needs
-    /// ~10 GB per head at N=32768, and H=1 × H differs from a direct profile by 0.55% at
-    /// N=8192); batched decode at B=1, where the profiler does not abort.
-    xla_scale: u64,
+    /// Units one call processes (economics), and what they are: matmul rows, attention
+    /// query positions and decode new tokens are `tokens`; retrieval counts `queries`.
+    units: f64,
+    unit: &'static str,
+    /// Plain XLA of the same math, where we generate it (not for the attention backward).
+    xla: Option<XlaBaseline>,
 }
 
 /// One row of the peer table.
 #[derive(Debug, Serialize)]
 struct Row {
     workload: String,
+    chip: String,
     implementation: String,
     config: String,
     estimate: Option<Estimate>,
     /// Why there is no estimate.
     note: Option<String>,
-    tokens_per_call: f64,
+    units_per_call: f64,
+    unit: &'static str,
 }
 
-fn workloads(quick: bool, kv_dtypes: &[KvCacheDtype]) -> Result<Vec<Workload>, CliError> {
-    let matmul_dim = if quick { 1024 } else { 4096 };
-    let attention: &[(usize, usize)] = if quick {
-        &[(2, 1024)]
+/// The sequence lengths of the attention rows (forward on v5e; the backward and v6e at the
+/// longest), and decode's (batch, KV length).
+struct Shapes {
+    matmul: usize,
+    heads: usize,
+    attention: &'static [usize],
+    decode: &'static [(usize, usize)],
+    retrieval: (usize, usize, usize, usize),
+}
+
+const FULL: Shapes = Shapes {
+    matmul: 4096,
+    heads: 8,
+    attention: &[2048, 8192],
+    decode: &[(1, 32768), (8, 32768)],
+    retrieval: (8, 65_536, 768, 10),
+};
+
+const QUICK: Shapes = Shapes {
+    matmul: 1024,
+    heads: 2,
+    attention: &[1024],
+    decode: &[(1, 4096)],
+    retrieval: (8, 8192, 768, 10),
+};
+
+fn attention_shape(heads: usize, seq: usize) -> FlashAttentionConfig {
+    FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)
+}
+
+fn attention_workload(chip: &Target, heads: usize, seq: usize, backward: bool) -> Workload {
+    let per_head = seq >= LONG_SEQ;
+    let cfg = attention_shape(heads, seq);
+    let (direction, ours, ours_label) = if backward {
+        (
+            "bwd",
+            Problem::new("flash-attention-backward", Backward(cfg)),
+            "ours (flash-attention-backward)",
+        )
     } else {
-        &[(8, 2048), (8, 8192)]
+        (
+            "fwd",
+            Problem::new("flash-attention", Forward(cfg)),
+            "ours (flash-attention)",
+        )
     };
-    let decode: &[(usize, usize)] = if quick {
-        &[(1, 4096)]
-    } else {
-        &[(1, 32768), (8, 32768)]
-    };
-    let mut list = vec![Workload {
-        id: format!("matmul-{matmul_dim}"),
-        ours: Problem::new(
-            "matmul",
-            MatmulConfig::new(matmul_dim, matmul_dim, matmul_dim),
-        ),
-        ours_label: "ours (matmul)".into(),
+    Workload {
+        id: format!("attention-{direction}-causal-b1-h{heads}-n{seq}-d128"),
+        chip: chip.clone(),
+        ours,
+        ours_label: ours_label.into(),
         variants: Vec::new(),
-        tokens: matmul_dim as f64,
-        xla: xla::matmul(matmul_dim, matmul_dim, matmul_dim, DType::Bf16),
-        xla_label: "one dot_general",
-        xla_scale: 1,
-    }];
-    for &(heads, seq) in attention {
-        let per_head = seq >= LONG_SEQ;
-        list.push(Workload {
-            id: format!("attention-fwd-causal-b1-h{heads}-n{seq}-d128"),
-            ours: Problem::new(
-                "flash-attention",
-                Forward(FlashAttentionConfig::new(1, heads, heads, seq, seq, 128).causal(true)),
-            ),
-            ours_label: "ours (flash-attention)".into(),
-            variants: Vec::new(),
-            tokens: seq as f64,
-            xla: xla::attention(
+        units: seq as f64,
+        unit: "tokens",
+        xla: (!backward).then(|| XlaBaseline {
+            text: xla::attention(
                 AttentionShape {
                     batch: 1,
                     heads: if per_head { 1 } else { heads },
@@ -146,44 +179,54 @@ fn workloads(quick: bool, kv_dtypes: &[KvCacheDtype]) -> Result<Vec<Workload>, C
                 },
                 DType::Bf16,
             ),
-            xla_label: if per_head {
+            label: if per_head {
                 "einsum + masked softmax + einsum, profiled at H=1 × H"
             } else {
                 "einsum + masked softmax + einsum"
             },
-            xla_scale: if per_head { heads as u64 } else { 1 },
-        });
+            scale: if per_head { heads as u64 } else { 1 },
+        }),
     }
+}
+
+fn decode_workload(
+    chip: &Target,
+    batch: usize,
+    kv_len: usize,
+    kv_dtypes: &[KvCacheDtype],
+) -> Result<Workload, CliError> {
     let [first, rest @ ..] = kv_dtypes else {
         return Err(CliError::Flag(
             "--kv-dtype needs at least one of bf16, int8".into(),
         ));
     };
-    for &(batch, kv_len) in decode {
-        // XLA's decode at B > 1 aborts libtpu's profiler (docs/design.md §8): profile one row, ×B.
-        let per_row = batch > 1;
-        let ours = |kv_dtype: KvCacheDtype| {
-            let cfg = FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
-                .with_kv_dtype(kv_dtype)
-                .with_lengths(KvLengths::Uniform(kv_len))
-                .with_default_blocks();
-            let label = match kv_dtype {
-                KvCacheDtype::Bf16 => "ours (flash-decoding)".to_string(),
-                KvCacheDtype::Int8 => "ours (flash-decoding, int8 KV)".to_string(),
-            };
-            (
-                label,
-                Problem::new("flash-decoding", Decoding { cfg, paged: None }),
-            )
+    // XLA's decode at B > 1 aborts libtpu's profiler (docs/design.md §8): profile one row, ×B.
+    let per_row = batch > 1;
+    let ours = |kv_dtype: KvCacheDtype| {
+        let cfg = FlashDecodingConfig::new(batch, 8, 8, 128, kv_len)
+            .with_kv_dtype(kv_dtype)
+            .with_lengths(KvLengths::Uniform(kv_len))
+            .with_default_blocks();
+        let label = match kv_dtype {
+            KvCacheDtype::Bf16 => "ours (flash-decoding)".to_string(),
+            KvCacheDtype::Int8 => "ours (flash-decoding, int8 KV)".to_string(),
         };
-        let (ours_label, main) = ours(*first);
-        list.push(Workload {
-            id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
-            ours: main,
-            ours_label,
-            variants: rest.iter().map(|&dtype| ours(dtype)).collect(),
-            tokens: batch as f64,
-            xla: xla::attention(
+        (
+            label,
+            Problem::new("flash-decoding", Decoding { cfg, paged: None }),
+        )
+    };
+    let (ours_label, main) = ours(*first);
+    Ok(Workload {
+        id: format!("decode-b{batch}-h8-kvh8-l{kv_len}-d128"),
+        chip: chip.clone(),
+        ours: main,
+        ours_label,
+        variants: rest.iter().map(|&dtype| ours(dtype)).collect(),
+        units: batch as f64,
+        unit: "tokens",
+        xla: Some(XlaBaseline {
+            text: xla::attention(
                 AttentionShape {
                     batch: if per_row { 1 } else { batch },
                     heads: 8,
@@ -194,63 +237,118 @@ fn workloads(quick: bool, kv_dtypes: &[KvCacheDtype]) -> Result<Vec<Workload>, C
                 },
                 DType::Bf16,
             ),
-            xla_label: if per_row {
+            label: if per_row {
                 "einsum + softmax + einsum, 1 query, profiled at B=1 × B"
             } else {
                 "einsum + softmax + einsum, 1 query"
             },
-            xla_scale: if per_row { batch as u64 } else { 1 },
-        });
+            scale: if per_row { batch as u64 } else { 1 },
+        }),
+    })
+}
+
+fn retrieval_workload(chip: &Target, (q, m, d, k): (usize, usize, usize, usize)) -> Workload {
+    Workload {
+        id: format!("retrieval-q{q}-m{m}-d{d}-k{k}"),
+        chip: chip.clone(),
+        ours: Problem::new("retrieval", RetrievalConfig::new(q, m, d, k)),
+        ours_label: "ours (retrieval, norms in kernel)".into(),
+        variants: Vec::new(),
+        units: q as f64,
+        unit: "queries",
+        xla: Some(XlaBaseline {
+            text: xla::retrieval(q, m, d, k),
+            label: "dot + norms + chlo.top_k",
+            scale: 1,
+        }),
     }
+}
+
+/// The standard workloads: everything on v5e; on v6e (issue 21, issue 20's economics per
+/// generation) the longest forward attention, the B=1 decode and retrieval.
+fn workloads(quick: bool, kv_dtypes: &[KvCacheDtype]) -> Result<Vec<Workload>, CliError> {
+    let shapes = if quick { &QUICK } else { &FULL };
+    let (v5e, v6e) = (Target::v5e(), Target::v6e());
+    let dim = shapes.matmul;
+    let mut list = vec![Workload {
+        id: format!("matmul-{dim}"),
+        chip: v5e.clone(),
+        ours: Problem::new("matmul", MatmulConfig::new(dim, dim, dim)),
+        ours_label: "ours (matmul)".into(),
+        variants: Vec::new(),
+        units: dim as f64,
+        unit: "tokens",
+        xla: Some(XlaBaseline {
+            text: xla::matmul(dim, dim, dim, DType::Bf16),
+            label: "one dot_general",
+            scale: 1,
+        }),
+    }];
+    let longest = *shapes.attention.last().unwrap_or(&1024);
+    for &seq in shapes.attention {
+        list.push(attention_workload(&v5e, shapes.heads, seq, false));
+    }
+    list.push(attention_workload(&v5e, shapes.heads, longest, true));
+    list.push(attention_workload(&v6e, shapes.heads, longest, false));
+    for &(batch, kv_len) in shapes.decode {
+        list.push(decode_workload(&v5e, batch, kv_len, kv_dtypes)?);
+    }
+    let (batch, kv_len) = shapes.decode[0];
+    list.push(decode_workload(&v6e, batch, kv_len, kv_dtypes)?);
+    list.push(retrieval_workload(&v5e, shapes.retrieval));
+    list.push(retrieval_workload(&v6e, shapes.retrieval));
     Ok(list)
 }
 
 pub fn run(args: &Args) -> Result<(), CliError> {
-    if !(args.price_per_chip_hour.is_finite() && args.price_per_chip_hour > 0.0) {
-        return Err(CliError::Flag(format!(
-            "--price-per-chip-hour must be a positive number of USD, got {}",
-            args.price_per_chip_hour
-        )));
-    }
-    let chip = Target::v5e();
+    let prices = economics::prices(&args.prices)?;
     let python = args
         .peers_python
         .clone()
         .unwrap_or_else(|| PathBuf::from(peers::DEFAULT_PYTHON));
     println!(
-        "bench        v5e, libtpu static estimates (not measurements){}",
+        "bench        v5e and v6e, libtpu static estimates (not measurements){}",
         if args.quick { ", --quick shapes" } else { "" }
     );
     let workloads = workloads(args.quick, &args.kv_dtypes)?;
     let mut rows = Vec::new();
     for w in &workloads {
-        eprintln!("compiling    {} (ours, XLA)", w.id);
-        rows.push(ours_row(&chip, w, &w.ours, &w.ours_label));
+        eprintln!("compiling    {} on {} (ours, XLA)", w.id, w.chip.name);
+        rows.push(ours_row(w, &w.ours, &w.ours_label));
         for (label, problem) in &w.variants {
-            rows.push(ours_row(&chip, w, problem, label));
+            rows.push(ours_row(w, problem, label));
         }
-        rows.push(xla_row(&chip, w));
+        if let Some(baseline) = &w.xla {
+            rows.push(xla_row(w, baseline));
+        }
     }
-    let peer_run = if args.peer_records.is_empty() {
+    let mut peer_run = if args.peer_records.is_empty() || !args.peer_scripts.is_empty() {
         eprintln!("running      peer scripts in {}", args.peers_dir.display());
-        peers::run(&args.peers_dir, &python, args.quick)
+        peers::run(&args.peers_dir, &python, args.quick, &args.peer_scripts)
     } else {
-        peers::read(&args.peer_records)
+        peers::PeerRun::default()
     };
+    let recorded = peers::read(&args.peer_records);
+    peer_run.records.extend(recorded.records);
+    peer_run.not_run.extend(recorded.not_run);
     for w in &workloads {
-        let work = w.ours.work(&chip)?;
-        for r in peer_run.records.iter().filter(|r| r.workload == w.id) {
-            let recorded = if args.peer_records.is_empty() {
-                ""
-            } else {
-                " (recorded)"
-            };
+        let work = w.ours.work(&w.chip)?;
+        for r in peer_run
+            .records
+            .iter()
+            .filter(|r| r.workload == w.id && r.target == w.chip.name)
+        {
             let refusal = r.refusal();
             let provenance = r.provenance();
             let config = r.config.clone().unwrap_or_default();
             rows.push(Row {
                 workload: w.id.clone(),
-                implementation: format!("{}{recorded}", r.implementation),
+                chip: w.chip.name.to_string(),
+                implementation: format!(
+                    "{}{}",
+                    r.implementation,
+                    if r.recorded { " (recorded)" } else { "" }
+                ),
                 config: if provenance.is_empty() {
                     config
                 } else {
@@ -259,17 +357,20 @@ pub fn run(args: &Args) -> Result<(), CliError> {
                 estimate: r
                     .estimated_cycles
                     .filter(|_| refusal.is_none())
-                    .map(|c| Estimate::new(&chip, c, work)),
+                    .map(|c| Estimate::new(&w.chip, c, work)),
                 note: refusal.or_else(|| r.error.clone()).or_else(|| {
                     r.estimated_cycles
                         .is_none()
                         .then(|| "the script gave no estimate".to_string())
                 }),
-                tokens_per_call: w.tokens,
+                units_per_call: w.units,
+                unit: w.unit,
             });
         }
     }
-    print_table(&chip, &rows, args.price_per_chip_hour);
+    print_table(&rows, &prices);
+    let break_even = break_even(&workloads, &rows, &prices);
+    print_break_even(&break_even, &prices);
     for (what, why) in &peer_run.not_run {
         println!("not run      {what}: {why}");
     }
@@ -278,8 +379,10 @@ pub fn run(args: &Args) -> Result<(), CliError> {
     } else {
         Some(memory_wall(args.quick)?)
     };
+    let v5e = Target::v5e();
     let points: Vec<plot::Point> = rows
         .iter()
+        .filter(|r| r.chip == v5e.name)
         .filter_map(|r| {
             let e = r.estimate.as_ref()?;
             Some(plot::Point {
@@ -291,12 +394,14 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         })
         .collect();
     let series = wall.as_ref().map(WallReport::series).unwrap_or_default();
-    let (svg, png) = plot::draw(&args.out.join("roofline"), &chip, &points, &series)?;
+    let (svg, png) = plot::draw(&args.out.join("roofline"), &v5e, &points, &series)?;
     let doc = serde_json::json!({
-        "chip": chip.name,
-        "note": "libtpu 0.0.52 static estimates for one v5e chip; not measurements",
-        "price_per_chip_hour_usd": args.price_per_chip_hour,
+        "chips": ["v5e", "v6e"],
+        "note": "libtpu 0.0.52 static estimates for one chip; not measurements",
+        "prices": prices,
         "rows": rows,
+        "break_even_vs_xla": break_even,
+        "peer_records": peer_run.records,
         "not_run": peer_run.not_run,
         "memory_wall": wall,
     });
@@ -306,7 +411,11 @@ pub fn run(args: &Args) -> Result<(), CliError> {
         "cannot write {}",
         json_path.display()
     )))?;
-    println!("plot         {} and {}", svg.display(), png.display());
+    println!(
+        "plot         {} and {} (v5e rows)",
+        svg.display(),
+        png.display()
+    );
     println!("results      {}", json_path.display());
     Ok(())
 }
@@ -319,7 +428,8 @@ fn blocks_text(blocks: &Blocks) -> String {
         .join(" ")
 }
 
-fn ours_row(chip: &Target, w: &Workload, problem: &Problem, label: &str) -> Row {
+fn ours_row(w: &Workload, problem: &Problem, label: &str) -> Row {
+    let chip = &w.chip;
     // The blocks a previous `pallas-flash tune` chose, when it ran for this problem.
     let tuned = crate::tune::cached_choice(&crate::tune::default_cache_dir(), problem, chip);
     let blocks = tuned.clone().unwrap_or_else(|| problem.blocks(chip));
@@ -342,33 +452,33 @@ fn ours_row(chip: &Target, w: &Workload, problem: &Problem, label: &str) -> Row 
             " (default blocks; `tune` to improve)"
         }
     );
-    row(chip, w, problem, label.to_string(), config, estimate)
+    row(w, problem, label.to_string(), config, estimate)
 }
 
-fn xla_row(chip: &Target, w: &Workload) -> Row {
+fn xla_row(w: &Workload, baseline: &XlaBaseline) -> Row {
     let estimate = compile_program(
-        w.xla.clone().into_bytes(),
-        &chip.topology,
+        baseline.text.clone().into_bytes(),
+        &w.chip.topology,
         CompileOptions::default(),
         true,
     )
     .and_then(|out| {
         out.profile
-            .map(|p| p.total_cycles() * w.xla_scale)
+            .map(|p| p.total_cycles() * baseline.scale)
             .ok_or_else(|| CliError::Flag("libtpu returned no static profile".into()))
     });
     row(
-        chip,
         w,
         &w.ours,
-        "plain XLA".into(),
-        w.xla_label.into(),
+        XLA_LABEL.into(),
+        baseline.label.into(),
         estimate,
     )
 }
 
+const XLA_LABEL: &str = "plain XLA";
+
 fn row(
-    chip: &Target,
     w: &Workload,
     problem: &Problem,
     implementation: String,
@@ -376,8 +486,8 @@ fn row(
     cycles: Result<u64, CliError>,
 ) -> Row {
     let (estimate, note) = match cycles {
-        Ok(c) => match problem.work(chip) {
-            Ok(work) => (Some(Estimate::new(chip, c, work)), None),
+        Ok(c) => match problem.work(&w.chip) {
+            Ok(work) => (Some(Estimate::new(&w.chip, c, work)), None),
             Err(e) => (None, Some(e.to_string())),
         },
         Err(e) => (
@@ -387,24 +497,26 @@ fn row(
     };
     Row {
         workload: w.id.clone(),
+        chip: w.chip.name.to_string(),
         implementation,
         config,
         estimate,
         note,
-        tokens_per_call: w.tokens,
+        units_per_call: w.units,
+        unit: w.unit,
     }
 }
 
-/// USD per million tokens at `price` per chip-hour for a call of `seconds` on `tokens`.
-pub fn usd_per_million_tokens(price_per_chip_hour: f64, seconds: f64, tokens: f64) -> f64 {
-    price_per_chip_hour / 3600.0 * seconds / tokens * 1e6
+fn price_of<'a>(prices: &'a [ChipPrice], chip: &str) -> Option<&'a ChipPrice> {
+    prices.iter().find(|p| p.chip == chip)
 }
 
-fn print_table(chip: &Target, rows: &[Row], price: f64) {
+fn print_table(rows: &[Row], prices: &[ChipPrice]) {
     println!();
     println!(
-        "{:<40} {:<34} {:>12} {:>9} {:>8} {:>6} {:>7} {:>9} {:>9} {:>12} {:>10}  config / note",
+        "{:<40} {:<4} {:<34} {:>12} {:>9} {:>8} {:>6} {:>7} {:>9} {:>9} {:>12} {:>10}  config / note",
         "workload",
+        "chip",
         "implementation",
         "cycles",
         "µs",
@@ -413,21 +525,31 @@ fn print_table(chip: &Target, rows: &[Row], price: f64) {
         "×roof",
         "HBM MB",
         "proj µs",
-        "tokens/s",
-        "$/M tok"
+        "units/s",
+        "$/M units"
     );
     for r in rows {
-        let head = format!("{:<40} {:<34}", r.workload, r.implementation);
+        let head = format!("{:<40} {:<4} {:<34}", r.workload, r.chip, r.implementation);
         match &r.estimate {
             Some(e) => {
-                let tokens_per_s = r.tokens_per_call / e.estimated_seconds;
+                let per_s = r.units_per_call / e.projected_seconds;
+                let usd = price_of(prices, &r.chip).map_or("no price".to_string(), |p| {
+                    format!(
+                        "{:.3e}",
+                        economics::usd_per_million(
+                            p.usd_per_chip_hour,
+                            e.projected_seconds,
+                            r.units_per_call
+                        )
+                    )
+                });
                 let flag = if e.below_floor {
                     "  BELOW FLOOR: profiler artifact"
                 } else {
                     ""
                 };
                 println!(
-                    "{head} {:>12} {:>9.1} {:>8.1} {:>5.1}% {:>7.2} {:>9.1} {:>9.1} {:>12.3e} {:>10.3e}  {}{flag}",
+                    "{head} {:>12} {:>9.1} {:>8.1} {:>5.1}% {:>7.2} {:>9.1} {:>9.1} {:>12.3e} {:>10}  {}{flag}",
                     e.estimated_cycles,
                     e.estimated_seconds * 1e6,
                     e.tflops,
@@ -435,8 +557,8 @@ fn print_table(chip: &Target, rows: &[Row], price: f64) {
                     e.roofline_ratio(),
                     e.hbm_bytes / 1e6,
                     e.projected_seconds * 1e6,
-                    tokens_per_s,
-                    usd_per_million_tokens(price, e.estimated_seconds, r.tokens_per_call),
+                    per_s,
+                    usd,
                     r.config
                 );
             }
@@ -448,8 +570,63 @@ fn print_table(chip: &Target, rows: &[Row], price: f64) {
         }
     }
     println!();
-    println!("projected    proj µs = max(model estimate, HBM MB / {:.0} GB/s): on a real {} a decode step is bound by its bytes; the model streams HBM faster than the spec", chip.hbm_bytes_per_s / 1e9, chip.name);
-    println!("economics    tokens/s and $/M tokens for this kernel call alone at ${price:.2} per chip-hour (--price-per-chip-hour)");
+    println!(
+        "cycles       at each chip's clock (v5e 1.5 GHz, v6e 1.75 GHz); MFU against its bf16 peak"
+    );
+    println!("projected    proj µs = max(model estimate, HBM MB / spec HBM rate: v5e 819 GB/s, v6e 1640 GB/s): on a real chip a memory-bound call is bound by its bytes; the model streams HBM faster than the spec");
+    println!("units        tokens (matmul rows, attention query positions, decode new tokens) or queries (retrieval); units/s and $/M units from the projected time, for this kernel call alone");
+}
+
+/// Our main row against plain XLA's, per workload where both have an estimate.
+fn break_even(workloads: &[Workload], rows: &[Row], prices: &[ChipPrice]) -> Vec<BreakEven> {
+    workloads
+        .iter()
+        .filter_map(|w| {
+            let find = |label: &str| {
+                rows.iter()
+                    .find(|r| {
+                        r.workload == w.id && r.chip == w.chip.name && r.implementation == label
+                    })
+                    .and_then(|r| r.estimate.as_ref())
+            };
+            let (ours, xla) = (find(&w.ours_label)?, find(XLA_LABEL)?);
+            Some(BreakEven::new(
+                price_of(prices, w.chip.name)?,
+                &w.id,
+                w.unit,
+                w.units,
+                ours.projected_seconds,
+                xla.projected_seconds,
+            ))
+        })
+        .collect()
+}
+
+fn print_break_even(list: &[BreakEven], prices: &[ChipPrice]) {
+    println!();
+    for p in prices {
+        println!(
+            "price        {} ${:.2} per chip-hour — {} (--price {}=USD overrides)",
+            p.chip, p.usd_per_chip_hour, p.source, p.chip
+        );
+    }
+    println!(
+        "{:<40} {:<4} {:>14} {:>14} {:>9} {:>22}",
+        "break-even vs plain XLA", "chip", "ours $/M", "XLA $/M", "XLA/ours", "ours pays off up to"
+    );
+    for b in list {
+        println!(
+            "{:<40} {:<4} {:>14.3e} {:>14.3e} {:>8.2}× {:>14.2} $/chip-h  (per M {})",
+            b.workload,
+            b.chip,
+            b.ours_usd_per_million,
+            b.xla_usd_per_million,
+            b.xla_over_ours,
+            b.break_even_usd_per_chip_hour,
+            b.unit
+        );
+    }
+    println!("break-even   the chip-hour price at which our kernel costs per unit what plain XLA costs at the list price on the same chip (projected times)");
 }
 
 /// The memory-wall section: plain XLA attention bisected, and ours far beyond it.
@@ -635,23 +812,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn dollars_per_million_tokens() {
-        // One second per call on 1e6 tokens at $3600/h costs $1 per million tokens.
-        assert!((usd_per_million_tokens(3600.0, 1.0, 1e6) - 1.0).abs() < 1e-12);
-        assert!(
-            (usd_per_million_tokens(1.2, 1e-3, 2048.0) - 1.2 / 3600.0 * 1e-3 / 2048.0 * 1e6).abs()
-                < 1e-15
-        );
-    }
-
-    #[test]
     fn quick_workloads_are_small_and_have_both_sides() {
         let list = workloads(true, &[KvCacheDtype::Bf16, KvCacheDtype::Int8]).unwrap();
         assert_eq!(list[0].id, "matmul-1024");
         assert!(list
             .iter()
-            .all(|w| w.ours.work(&Target::v5e()).unwrap().flops < 1e10
-                && w.xla.contains("func.func public @main")));
+            .all(|w| w.ours.work(&w.chip).unwrap().flops < 1e10
+                && w.xla
+                    .as_ref()
+                    .is_none_or(|x| x.text.contains("func.func public @main"))));
+        let on = |chip: &str| {
+            list.iter()
+                .filter(|w| w.chip.name == chip)
+                .map(|w| w.id.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            on("v6e"),
+            [
+                "attention-fwd-causal-b1-h2-n1024-d128",
+                "decode-b1-h8-kvh8-l4096-d128",
+                "retrieval-q8-m8192-d768-k10"
+            ]
+        );
+        let backward = list
+            .iter()
+            .find(|w| w.id.starts_with("attention-bwd"))
+            .unwrap();
+        assert!(backward.xla.is_none() && backward.ours.name == "flash-attention-backward");
     }
 
     #[test]

@@ -14,21 +14,26 @@
 //! script that does not know `--json-lines` fails at once (argparse) and shows up as not run.
 //! Cycles are libtpu 0.0.52's static estimate for v5e, like ours.
 //!
-//! A decode record must also carry how its figure was obtained (`method`, `files_counted`,
-//! `preamble_cycles`, `control`, `floor_check`; see [`PeerRecord::refusal`]): decode peers keep
-//! their lengths and page tables in SMEM, which the profiler reads as 0, and a record without
-//! that provenance once made an empty kernel plus an XLA copy look like RPA v3.
+//! A decode or attention record must also carry how its figure was obtained (`method`,
+//! `files_counted`, `preamble_cycles`, `control`, `floor_check`; see [`PeerRecord::refusal`]):
+//! decode peers keep their lengths and page tables in SMEM and splash its block masks, which
+//! the profiler reads as 0; a record without that provenance once made an empty kernel plus an
+//! XLA copy look like RPA v3, and splash estimate below its MXU floor. `target` names the chip
+//! (`v5e` when absent).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-/// One record a peer script printed.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// One record a peer script printed (kept whole: `bench.json` carries it with every field).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct PeerRecord {
     pub workload: String,
     pub implementation: String,
+    /// The chip the figure is for (`v5e`, `v6e`); records without one are v5e's.
+    #[serde(default = "v5e")]
+    pub target: String,
     pub estimated_cycles: Option<u64>,
     pub config: Option<String>,
     pub error: Option<String>,
@@ -41,38 +46,60 @@ pub struct PeerRecord {
     /// The peer's kernel profiled without the preamble.
     pub control: Option<Control>,
     pub floor_check: Option<FloorCheck>,
+    /// Read from a file of an earlier run (`--peer-records`), not printed by this run.
+    #[serde(skip)]
+    pub recorded: bool,
+    /// Every other field the script printed (raw cycles, files not counted, …).
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The no-preamble control: it must differ from the figure, or the metadata never reached
-/// the profiler.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+fn v5e() -> String {
+    "v5e".into()
+}
+
+/// The control: the peer measured without the method (decode: no preamble; splash: its SMEM
+/// lookups unpatched); it must differ from the figure, or the metadata never reached the
+/// profiler. `differs` is whether the control passed; `what` says what was run (for a peer
+/// without scalar prefetch, the check that it has none).
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct Control {
     pub cycles: Option<u64>,
     pub differs: bool,
     pub error: Option<String>,
+    pub what: Option<String>,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-/// The credibility check: below the KV bytes at the model's fastest streaming is an artifact.
-#[derive(Clone, Debug, PartialEq, Deserialize)]
+/// The credibility check: below the floor (decode: the KV bytes at the model's fastest
+/// streaming; attention: the MXU floor) is an artifact.
+#[derive(Clone, Debug, PartialEq, Deserialize, Serialize)]
 pub struct FloorCheck {
-    pub kv_bytes: u64,
+    pub kv_bytes: Option<u64>,
+    pub mxu_floor_cycles: Option<u64>,
     pub artifact_below_cycles: u64,
     pub passed: bool,
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Workloads whose peers keep their metadata in SMEM, which libtpu's profiler reads as 0
-/// (docs/design.md §8): their records must say how that was handled.
-const SMEM_METADATA_WORKLOADS: &str = "decode-";
+/// Workloads whose peers (may) keep metadata in SMEM, which libtpu's profiler reads as 0
+/// (docs/design.md §8), and the script that records them with their provenance.
+const PROVENANCE_REQUIRED: &[(&str, &str)] = &[
+    ("decode-", "benches/peers/flash_decoding_peers.py"),
+    ("attention-", "benches/peers/flash_attention_peers.py"),
+];
 
 impl PeerRecord {
-    /// Why `bench` refuses this record's figure, if it does: a decode figure without its
-    /// provenance (method, files counted, preamble cost, control, floor check), with a control
-    /// that did not differ, or one that failed its floor check.
+    /// Why `bench` refuses this record's figure, if it does: a decode or attention figure
+    /// without its provenance (method, files counted, preamble cost, control, floor check),
+    /// with a control that did not pass, or one that failed its floor check.
     pub fn refusal(&self) -> Option<String> {
         let cycles = self.estimated_cycles?;
-        if !self.workload.starts_with(SMEM_METADATA_WORKLOADS) {
-            return None;
-        }
+        let (_, script) = PROVENANCE_REQUIRED
+            .iter()
+            .find(|(prefix, _)| self.workload.starts_with(prefix))?;
         let missing: Vec<&str> = [
             ("method", self.method.is_none()),
             (
@@ -88,19 +115,30 @@ impl PeerRecord {
         .collect();
         if !missing.is_empty() {
             return Some(format!(
-                "refused: the record ({cycles} cycles) lacks {}; a peer with SMEM metadata must be measured with its metadata stored in-kernel — re-record with benches/peers/flash_decoding_peers.py",
+                "refused: the record ({cycles} cycles) lacks {}; a peer with SMEM metadata must be measured with that metadata made known to the profiler — re-record with {script}",
                 missing.join(", ")
             ));
         }
         if let Some(control) = self.control.as_ref().filter(|c| !c.differs) {
-            return Some(format!("refused: the no-preamble control ({:?} cycles) equals the figure ({cycles}): the metadata never reached the profiler", control.cycles));
+            return Some(match control.cycles {
+                Some(c) => format!("refused: the control ({c} cycles) is close to the figure ({cycles}): the metadata never reached the profiler"),
+                None => format!("refused: the control did not pass: {}", control.what.as_deref().unwrap_or("no reason given")),
+            });
         }
         if let Some(floor) = self
             .floor_check
             .as_ref()
             .filter(|f| !f.passed || cycles < f.artifact_below_cycles)
         {
-            return Some(format!("refused: {cycles} cycles is below {} (the KV bytes at the model's fastest streaming): a profiler artifact", floor.artifact_below_cycles));
+            let what = if floor.kv_bytes.is_some() {
+                "the KV bytes at the model's fastest streaming"
+            } else {
+                "the MXU floor"
+            };
+            return Some(format!(
+                "refused: {cycles} cycles is below {} ({what}): a profiler artifact",
+                floor.artifact_below_cycles
+            ));
         }
         None
     }
@@ -115,10 +153,11 @@ impl PeerRecord {
             parts.push(format!("preamble {p} subtracted"));
         }
         if let Some(c) = &self.control {
-            parts.push(c.cycles.map_or_else(
-                || "control failed".to_string(),
-                |cycles| format!("control {cycles}"),
-            ));
+            parts.push(match (c.cycles, &c.error) {
+                (Some(cycles), _) => format!("control {cycles}"),
+                (None, Some(_)) => "control failed".to_string(),
+                (None, None) => format!("control: {}", c.what.as_deref().unwrap_or("none")),
+            });
         }
         parts.join(", ")
     }
@@ -159,7 +198,10 @@ pub fn read(files: &[PathBuf]) -> PeerRun {
     for file in files {
         match std::fs::read_to_string(file) {
             Ok(text) => {
-                let records = parse_records(&text);
+                let mut records = parse_records(&text);
+                for r in &mut records {
+                    r.recorded = true;
+                }
                 if records.is_empty() {
                     result.not_run.push((
                         file.display().to_string(),
@@ -179,14 +221,20 @@ pub fn read(files: &[PathBuf]) -> PeerRun {
     result
 }
 
-/// Runs every `*.py` in `dir` (sorted) with `python` (a path, or a name found on `PATH`).
-pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
+/// Runs every `*.py` in `dir` (sorted) with `python` (a path, or a name found on `PATH`), or
+/// only those whose file stem is in `only` when it is not empty.
+pub fn run(dir: &Path, python: &Path, quick: bool, only: &[String]) -> PeerRun {
     let mut result = PeerRun::default();
     let mut scripts: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries
             .flatten()
             .map(|e| e.path())
             .filter(|p| p.extension().is_some_and(|e| e == "py"))
+            .filter(|p| {
+                only.is_empty()
+                    || p.file_stem()
+                        .is_some_and(|s| only.iter().any(|o| s.to_str() == Some(o)))
+            })
             .collect(),
         Err(e) => {
             result.not_run.push((dir.display().to_string(), format!("cannot read the peer scripts ({e}); run bench from the repository root or pass --peers-dir")));
@@ -197,7 +245,11 @@ pub fn run(dir: &Path, python: &Path, quick: bool) -> PeerRun {
     if scripts.is_empty() {
         result.not_run.push((
             dir.display().to_string(),
-            "no peer scripts (*.py) there yet".into(),
+            if only.is_empty() {
+                "no peer scripts (*.py) there yet".into()
+            } else {
+                format!("no peer script named {} there", only.join(", "))
+            },
         ));
     }
     for script in scripts {
@@ -254,7 +306,7 @@ mod tests {
 echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
 "#;
         std::fs::write(dir.path().join("good.py"), good).unwrap();
-        let run = run(dir.path(), Path::new("/bin/sh"), true);
+        let run = run(dir.path(), Path::new("/bin/sh"), true, &[]);
         assert_eq!(run.records.len(), 1, "{:?}", run.not_run);
         assert_eq!(run.records[0].estimated_cycles, Some(7));
         assert_eq!(run.not_run.len(), 1);
@@ -312,17 +364,57 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
             full.provenance(),
             "counted RPAd-x, preamble 2309 subtracted, control 2915"
         );
-        // Attention records carry no SMEM metadata and keep the short form.
+        // Attention records too: splash keeps its block masks in SMEM.
         let attention = parse_records(
             r#"{"workload": "attention-fwd", "implementation": "JAX", "estimated_cycles": 5}"#,
         );
-        assert_eq!(attention[0].refusal(), None);
+        let why = attention[0].refusal().unwrap();
+        assert!(
+            why.contains("lacks method") && why.contains("flash_attention_peers.py"),
+            "{why}"
+        );
+        assert_eq!(attention[0].target, "v5e");
     }
 
-    /// The recorded decode peers the README quotes are accepted; the 2026-11-22 ones, made
-    /// without the peers' metadata, are refused.
+    /// A peer without scalar prefetch passes its control without a control run, and says so.
     #[test]
-    fn the_recorded_decode_peers_are_accepted_and_the_old_ones_refused() {
+    fn a_control_without_cycles_passes_or_fails_by_its_own_word() {
+        let line = |differs: bool, what: &str| {
+            format!(
+                r#"{{"workload": "attention-fwd-causal-b1-h8-n8192-d128", "target": "v6e", "implementation": "JAX flash_attention", "estimated_cycles": 2000000, "method": "as shipped", "files_counted": ["flash_attention.1"], "preamble_cycles": 0, "control": {{"cycles": null, "differs": {differs}, "what": "{what}"}}, "floor_check": {{"mxu_floor_cycles": 1000000, "artifact_below_cycles": 1000000, "passed": true}}}}"#
+            )
+        };
+        let ok = parse_records(&line(true, "not needed: no scalar prefetch in its kernels"))
+            .pop()
+            .unwrap();
+        assert_eq!((ok.refusal(), ok.target.as_str()), (None, "v6e"));
+        assert!(
+            ok.provenance()
+                .ends_with("control: not needed: no scalar prefetch in its kernels"),
+            "{}",
+            ok.provenance()
+        );
+        let bad = parse_records(&line(false, "its kernels take scalar prefetch"))
+            .pop()
+            .unwrap();
+        assert!(
+            bad.refusal()
+                .unwrap()
+                .contains("did not pass: its kernels take scalar prefetch"),
+            "{:?}",
+            bad.refusal()
+        );
+        let below =
+            parse_records(&line(true, "x").replace(r#""passed": true"#, r#""passed": false"#))
+                .pop()
+                .unwrap();
+        assert!(below.refusal().unwrap().contains("(the MXU floor)"));
+    }
+
+    /// The recorded peers the README quotes are accepted; the 2026-11-22 ones, made without
+    /// the peers' metadata (or without saying how), are refused.
+    #[test]
+    fn the_recorded_peers_are_accepted_and_the_old_ones_refused() {
         let results = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benches/results");
         let new = read(&[results.join("2026-12-02-peers-flash-decoding-libtpu-0.0.52.jsonl")]);
         assert_eq!(new.records.len(), 3, "{:?}", new.not_run);
@@ -331,8 +423,26 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
             "{:?}",
             new.records
         );
-        let old = read(&[results.join("2026-11-22-peers-flash-decoding-libtpu-0.0.52.jsonl")]);
-        assert!(old.records.iter().all(|r| r.refusal().is_some()));
+        let old = read(&[
+            results.join("2026-11-22-peers-flash-decoding-libtpu-0.0.52.jsonl"),
+            results.join("2026-11-22-peers-flash-attention-libtpu-0.0.52.jsonl"),
+        ]);
+        assert!(old
+            .records
+            .iter()
+            .all(|r| r.estimated_cycles.is_none() || r.refusal().is_some()));
+        let attention =
+            read(&[results.join("2026-12-02-peers-flash-attention-libtpu-0.0.52.jsonl")]);
+        let figures: Vec<&PeerRecord> = attention
+            .records
+            .iter()
+            .filter(|r| r.estimated_cycles.is_some())
+            .collect();
+        assert!(figures.len() >= 6, "{:?}", attention.records);
+        assert!(
+            figures.iter().all(|r| r.refusal().is_none() && r.recorded),
+            "{figures:?}"
+        );
         // The later re-records: figures accepted, RPA v3's quantized caches recorded as errors.
         let later = read(&[results.join("2026-12-02-decode-blocks-peers-libtpu-0.0.52.jsonl")]);
         assert!(later.not_run.is_empty(), "{:?}", later.not_run);
@@ -367,7 +477,7 @@ echo '{"workload": "w", "implementation": "p", "estimated_cycles": 7}'
     fn a_missing_python_says_how_to_set_it_up() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("peer.py"), "").unwrap();
-        let run = run(dir.path(), Path::new("/nonexistent/python"), true);
+        let run = run(dir.path(), Path::new("/nonexistent/python"), true, &[]);
         assert!(run.records.is_empty());
         let why = &run.not_run[0].1;
         assert!(

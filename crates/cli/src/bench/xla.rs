@@ -72,6 +72,57 @@ pub fn attention(shape: AttentionShape, dtype: DType) -> String {
     Module::new("xla_attention").print(&main.print(&b, &[(&o, None)]))
 }
 
+/// `tensor<AxBx…xdtype>` text (the retrieval baseline writes `chlo.top_k`, which the
+/// StableHLO builder does not have).
+fn tensor(shape: &[usize], dtype: &str) -> String {
+    let dims: Vec<String> = shape.iter().map(usize::to_string).collect();
+    format!("tensor<{}x{dtype}>", dims.join("x"))
+}
+
+/// Cosine top-k retrieval the way XLA sees it: `queries: f32[q, d]` (rounded to bf16 for the
+/// dot) against `bank: bf16[m, d]`, both norms computed from the data, scores scaled by
+/// their inverses, then `chlo.top_k` (values and indices) — the math of
+/// `pallas-flash compile retrieval --bank-norms kernel`.
+pub fn retrieval(queries: usize, bank_rows: usize, dim: usize, top_k: usize) -> String {
+    let (qt, qt16, bank, bank32) = (
+        tensor(&[queries, dim], "f32"),
+        tensor(&[queries, dim], "bf16"),
+        tensor(&[bank_rows, dim], "bf16"),
+        tensor(&[bank_rows, dim], "f32"),
+    );
+    let (scores, qn, bn) = (
+        tensor(&[queries, bank_rows], "f32"),
+        tensor(&[queries], "f32"),
+        tensor(&[bank_rows], "f32"),
+    );
+    let (values, indices) = (
+        tensor(&[queries, top_k], "f32"),
+        tensor(&[queries, top_k], "i32"),
+    );
+    let body = [
+        format!("%q16 = stablehlo.convert %q : ({qt}) -> {qt16}"),
+        format!("%dots = stablehlo.dot_general %q16, %bank, contracting_dims = [1] x [1] : ({qt16}, {bank}) -> {scores}"),
+        "%zero = stablehlo.constant dense<0.0> : tensor<f32>".to_string(),
+        format!("%qq = stablehlo.multiply %q, %q : {qt}"),
+        format!("%qss = stablehlo.reduce(%qq init: %zero) applies stablehlo.add across dimensions = [1] : ({qt}, tensor<f32>) -> {qn}"),
+        format!("%qinv = stablehlo.rsqrt %qss : {qn}"),
+        format!("%b32 = stablehlo.convert %bank : ({bank}) -> {bank32}"),
+        format!("%bb = stablehlo.multiply %b32, %b32 : {bank32}"),
+        format!("%bss = stablehlo.reduce(%bb init: %zero) applies stablehlo.add across dimensions = [1] : ({bank32}, tensor<f32>) -> {bn}"),
+        format!("%binv = stablehlo.rsqrt %bss : {bn}"),
+        format!("%qinv_all = stablehlo.broadcast_in_dim %qinv, dims = [0] : ({qn}) -> {scores}"),
+        format!("%binv_all = stablehlo.broadcast_in_dim %binv, dims = [1] : ({bn}) -> {scores}"),
+        format!("%s1 = stablehlo.multiply %dots, %qinv_all : {scores}"),
+        format!("%cos = stablehlo.multiply %s1, %binv_all : {scores}"),
+        format!("%values, %indices = chlo.top_k(%cos, k = {top_k}) : {scores} -> ({values}, {indices})"),
+        format!("return %values, %indices : {values}, {indices}"),
+    ];
+    format!(
+        "module @xla_retrieval {{\n  func.func public @main(%q: {qt}, %bank: {bank}) -> ({values}, {indices}) {{\n    {}\n  }}\n}}\n",
+        body.join("\n    ")
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,6 +203,14 @@ mod tests {
                 .output_bytes,
             2 * 4 * 128 * 2
         );
+    }
+
+    #[test]
+    fn retrieval_compiles_for_v5e_with_its_top_k() {
+        let m = compile(retrieval(8, 4096, 768, 10)).unwrap();
+        assert_eq!(m.argument_bytes, 8 * 768 * 4 + 4096 * 768 * 2);
+        // Values and indices, each padded to whole (8, 128) tiles.
+        assert!(m.output_bytes >= 8 * 10 * 4 * 2, "{m:?}");
     }
 
     #[test]
