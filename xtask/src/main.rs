@@ -132,10 +132,12 @@ fn demo(extra: &[String]) -> Result<(), String> {
         ],
         &[],
     )?;
-    let recorded = plugins::repo_root().join(RECORDED_BENCH);
-    let text = std::fs::read_to_string(&recorded)
-        .map_err(|e| format!("cannot read {}: {e}", recorded.display()))?;
-    println!("\n{text}");
+    for file in RECORDED_BENCH {
+        let recorded = plugins::repo_root().join(file);
+        let text = std::fs::read_to_string(&recorded)
+            .map_err(|e| format!("cannot read {}: {e}", recorded.display()))?;
+        println!("\n{text}");
+    }
     Ok(())
 }
 
@@ -175,5 +177,10 @@ const DEMO_STEPS: &[&[&str]] = &[
     &["hlo-check", "target/demo"],
 ];
 
-/// The last full `pallas-flash bench` run, printed at the end of the demo (labelled as recorded).
-const RECORDED_BENCH: &str = "benches/results/2026-12-02-v5e-libtpu-0.0.52.txt";
+/// Recorded results printed at the end of the demo (each labelled as recorded): the last full
+/// `pallas-flash bench` run, then the decode block change measured after it, which supersedes
+/// its decode rows.
+const RECORDED_BENCH: [&str; 2] = [
+    "benches/results/2026-12-02-v5e-libtpu-0.0.52.txt",
+    "benches/results/2026-12-02-decode-blocks-v5e-libtpu-0.0.52.txt",
+];
