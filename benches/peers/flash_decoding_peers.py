@@ -29,13 +29,11 @@ Usage (the pinned venv is created on first use; the Rust build never needs it):
 """
 
 import argparse
-import contextlib
-import fcntl
 import json
 import os
 import sys
 
-from common import ensure_venv, profile_cycles, profiling_env, run_child
+from common import ensure_venv, profile_cycles, profile_lock, profiling_env, run_child
 from common import rpa_v3_decode, smem_preamble, stacked_rpa_decode, tpu_inference_kernels
 
 VENV = os.environ.get("PALLAS_FLASH_DECODE_PEER_VENV", os.path.expanduser("~/.cache/pallas-flash/decode-peer-venv"))
@@ -74,21 +72,6 @@ def child(spec):
         fn, args, donate, config = KERNELS[spec["kernel"]].build(spec, shaped)
         jax.jit(fn, donate_argnums=donate).lower(*args).compile()
     print(json.dumps({"files": profile_cycles(prof), "config": config}))
-
-
-@contextlib.contextmanager
-def profile_lock():
-    """The machine-wide profiling lock, when PALLAS_FLASH_PROFILE_LOCK names one."""
-    path = os.environ.get("PALLAS_FLASH_PROFILE_LOCK")
-    if not path:
-        yield
-        return
-    with open(path, "a") as f:
-        fcntl.flock(f, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
 
 
 def measure(kind, n, b, hq, hkv, bkv, kv_dtype):
